@@ -1,0 +1,132 @@
+"""What a loaded checkpoint is: the network plus everything the UI must not guess.
+
+Like torchvision's weight entries, a ``ModelMeta`` carries the classes, the input
+normalisation and the recommended test protocols, so the engine and the GUI read
+them from here rather than assuming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from app.classes import ClassInfo
+from app.model import PSPNet, PSPNetConfig
+
+FORMATS = {
+    "semseg": "hszhao/semseg (official PSPNet code)",
+    "mmseg": "mmsegmentation",
+    "csail": "CSAIL semantic-segmentation-pytorch",
+    "native": "PSPNet Studio (safetensors + JSON card)",
+}
+
+# ImageNet statistics on 0-255 values, as all three published codes use them.
+IMAGENET_MEAN = (123.675, 116.28, 103.53)
+IMAGENET_STD = (58.395, 57.12, 57.375)
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """Per-channel mean/std on 0-255 RGB values."""
+
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": list(self.mean), "std": list(self.std), "order": "RGB", "range": "0-255"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Normalization":
+        mean = tuple(float(v) for v in data["mean"])
+        std = tuple(float(v) for v in data["std"])
+        if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
+            raise ValueError("normalisation needs three means and three positive stds")
+        return cls(mean, std)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ProtocolSettings:
+    """How an image becomes network input and how the outputs are combined.
+
+    ``fast``: one whole-image pass; the image is resized so that its ``resize_side``
+    ('long' or 'short') equals ``base_size`` (and, for 'short', the long side is at
+    most ``max_long``). ``official``: semseg's sliding-window evaluation with crops
+    of ``crop_size``, long side = round(scale x base_size) for each scale, flip
+    averaging when ``flip`` is set.
+    """
+
+    name: str = "fast"
+    base_size: int = 512
+    resize_side: str = "long"
+    max_long: int | None = None
+    crop_size: int = 473
+    scales: tuple[float, ...] = (1.0,)
+    flip: bool = False
+
+    def __post_init__(self) -> None:
+        if self.name not in ("fast", "official"):
+            raise ValueError(f"unknown protocol {self.name!r}; expected 'fast' or 'official'")
+        if self.resize_side not in ("long", "short"):
+            raise ValueError("resize_side must be 'long' or 'short'")
+        if self.base_size < 8 or self.crop_size < 8:
+            raise ValueError("base size and crop size must be at least 8 pixels")
+        if not self.scales or min(self.scales) <= 0:
+            raise ValueError("scales must be positive")
+
+    def with_overrides(self, **changes: Any) -> "ProtocolSettings":
+        """A copy with the given fields replaced; ``None`` values are ignored."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "scales" in changes:
+            changes["scales"] = tuple(float(s) for s in changes["scales"])
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["scales"] = list(self.scales)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ProtocolSettings":
+        kwargs = dict(data)
+        if "scales" in kwargs:
+            kwargs["scales"] = tuple(float(s) for s in kwargs["scales"])
+        return cls(**kwargs)
+
+
+@dataclass
+class ModelMeta:
+    format: str
+    architecture: PSPNetConfig
+    classes: ClassInfo
+    normalization: Normalization = field(default_factory=Normalization)
+    protocols: dict[str, ProtocolSettings] = field(default_factory=dict)
+    source: str = ""
+    name: str = ""
+    card: dict[str, Any] = field(default_factory=dict)  # recipe, metrics, notes, as stored
+
+    @property
+    def num_classes(self) -> int:
+        return self.architecture.num_classes
+
+    @property
+    def format_title(self) -> str:
+        return FORMATS.get(self.format, self.format)
+
+    def protocol(self, name: str = "fast") -> ProtocolSettings:
+        """The recommended settings of a protocol for this model."""
+        if name in self.protocols:
+            return self.protocols[name]
+        return ProtocolSettings(name=name, flip=(name == "official"))
+
+    @property
+    def display_name(self) -> str:
+        return self.name or (Path(self.source).name if self.source else self.architecture.description)
+
+
+@dataclass
+class LoadedModel:
+    """A network in eval mode on the CPU, with its metadata."""
+
+    model: PSPNet
+    meta: ModelMeta

@@ -1,0 +1,53 @@
+"""Command line: ``python main.py [gui options]`` or ``python main.py SUBCOMMAND ...``.
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and
+``run(args) -> int``; they are imported only when used, so ``info`` does not pay
+for Qt and the GUI does not pay for the batch machinery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+# name -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("app.cli.info_cmd", "describe a checkpoint: format, architecture, classes, protocol"),
+    "segment": ("app.cli.segment_cmd", "label images and folders headlessly"),
+    "evaluate": ("app.cli.evaluate_cmd", "measure mIoU on a folder of images and labels"),
+    "generate": ("app.cli.generate_cmd", "write generated training scenes with exact labels"),
+    "train": ("app.cli.train_cmd", "train a PSPNet on generated scenes or a folder"),
+}
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser(name: str) -> argparse.ArgumentParser:
+    module_name, help_text = SUBCOMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"main.py {name}", description=help_text)
+    module.add_arguments(parser)
+    parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        args = build_parser(argv[0]).parse_args(argv[1:])
+        try:
+            return int(args._run(args))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print("\nsubcommands:")
+        for name, (_, help_text) in SUBCOMMANDS.items():
+            print(f"  {name:<10} {help_text}")
+        print("\nWith no subcommand the desktop app starts; `main.py --gui-help` lists its options.")
+        return 0
+    from app.gui.launch import launch  # noqa: PLC0415 - Qt only when the GUI is wanted
+    return launch(argv)

@@ -1,0 +1,49 @@
+"""What segmenting one image produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.checkpoints.meta import ProtocolSettings
+from app.model import PPMCapture
+
+
+class Cancelled(Exception):
+    """Raised inside the engine when its cancel event is set; nothing was written."""
+
+
+@dataclass
+class SegmentationResult:
+    """Per-pixel labels for one image at its original size.
+
+    ``labels``: (H, W) class indices (uint8, or uint16 past 256 classes);
+    ``confidence``: (H, W) float32 max softmax probability; ``class_counts``: (C,)
+    pixels per class. ``activations`` holds the PPM capture (batch of one, on the
+    CPU, reduced precision) when it was asked for; ``input_size`` is the (H, W)
+    the network saw for that capture.
+    """
+
+    labels: np.ndarray
+    confidence: np.ndarray
+    class_counts: np.ndarray
+    protocol: ProtocolSettings
+    device: str
+    seconds: float
+    activations: PPMCapture | None = None
+    input_size: tuple[int, int] | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. "fell back to CPU after out-of-memory"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.labels.shape[0]), int(self.labels.shape[1])
+
+    def class_fractions(self) -> np.ndarray:
+        total = max(int(self.class_counts.sum()), 1)
+        return self.class_counts.astype(np.float64) / total
+
+    def present_classes(self) -> list[int]:
+        """Class indices present, largest area first."""
+        order = np.argsort(-self.class_counts, kind="stable")
+        return [int(i) for i in order if self.class_counts[i] > 0]
