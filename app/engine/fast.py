@@ -1,0 +1,94 @@
+"""The ``fast`` protocol: one whole-image pass, mmsegmentation's whole-inference semantics.
+
+The image is resized by the model's rule (long side = base size, or mmseg's
+keep-ratio rule: short side = base size with the long side at most ``max_long``),
+rounded back to uint8 as an OpenCV resize of the uint8 photo would be, normalised,
+and passed once through the network without padding (the PSPNet head takes any
+size). The 1/8-resolution logits are upsampled bilinearly (the model's
+align_corners) first to the resized size, then to the original size, and the
+argmax taken there; confidence is the softmax maximum of those logits.
+
+Both upsamplings run in horizontal strips of the *original* image, so peak
+memory for the labels is ``resize.STRIP_BYTES`` (64 MB) plus the outputs
+themselves (H x W uint8 labels + H x W float32 confidence), whatever the image size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from app.checkpoints.meta import Normalization, ProtocolSettings
+from app.engine.resize import (STRIP_BYTES, mmseg_keep_ratio_size, normalize, resize_image, resize_rows,
+                               rows_needed, semseg_long_side_size, strip_rows)
+from app.model import PPMCapture
+
+ForwardWithCapture = Callable[[torch.Tensor, bool], tuple[torch.Tensor, "PPMCapture | None"]]
+
+
+def fast_input_size(height: int, width: int, settings: ProtocolSettings) -> tuple[int, int]:
+    """The size the network sees under the fast protocol."""
+    if settings.resize_side == "long":
+        return semseg_long_side_size(height, width, settings.base_size)
+    max_long = settings.max_long or 4 * settings.base_size
+    return mmseg_keep_ratio_size(height, width, max_long, settings.base_size)
+
+
+@dataclass
+class FastOutput:
+    labels: np.ndarray
+    confidence: np.ndarray
+    capture: PPMCapture | None
+    input_size: tuple[int, int]
+
+
+def fast_input(image: np.ndarray, settings: ProtocolSettings, normalization: Normalization,
+               device: torch.device) -> torch.Tensor:
+    """The normalised (1, 3, h, w) network input of the fast protocol."""
+    height, width = image.shape[:2]
+    size = fast_input_size(height, width, settings)
+    planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device)
+    return normalize(planes, normalization.mean, normalization.std)[None]
+
+
+def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original: tuple[int, int],
+                       align_corners: bool, label_dtype: np.dtype, budget: int = STRIP_BYTES
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """(C, h, w) low-resolution logits -> labels and confidence at ``original``, in strips.
+
+    Equivalent to upsampling to ``resized`` and then to ``original`` with
+    F.interpolate, softmax and argmax, without holding C x H x W floats.
+    """
+    channels = logits.shape[0]
+    (nh, nw), (height, width) = resized, original
+    labels = np.empty((height, width), dtype=label_dtype)
+    confidence = np.empty((height, width), dtype=np.float32)
+    step = strip_rows(channels, max(width, nw), budget)
+    for start in range(0, height, step):
+        end = min(height, start + step)
+        lo, hi = rows_needed(nh, height, start, end, align_corners)
+        middle = resize_rows(logits, nh, nw, lo, hi, align_corners)
+        rows = resize_rows(middle, height, width, start, end, align_corners, in_h=nh, row_offset=lo)
+        best = rows.argmax(0)
+        # max softmax probability = 1 / sum(exp(l - l_max))
+        top = rows.gather(0, best[None])
+        conf = 1.0 / torch.exp(rows - top).sum(0)
+        labels[start:end] = best.cpu().numpy().astype(label_dtype, copy=False)
+        confidence[start:end] = conf.cpu().numpy()
+    return labels, confidence
+
+
+def run_fast(forward: ForwardWithCapture, image: np.ndarray, settings: ProtocolSettings,
+             normalization: Normalization, align_corners: bool, label_dtype: np.dtype,
+             device: torch.device, capture: bool = False) -> FastOutput:
+    height, width = image.shape[:2]
+    x = fast_input(image, settings, normalization, device)
+    logits, cap = forward(x, capture)
+    labels, confidence = labels_from_logits(logits[0].float(), (x.shape[2], x.shape[3]),
+                                            (height, width), align_corners, label_dtype)
+    if cap is not None:
+        cap = cap.to("cpu", torch.float16)
+    return FastOutput(labels, confidence, cap, (int(x.shape[2]), int(x.shape[3])))

@@ -1,0 +1,150 @@
+"""The ``official`` protocol: semseg's sliding-window evaluation, as published.
+
+For each scale: the float image is resized (bilinear, half-pixel centres, no
+antialiasing: OpenCV INTER_LINEAR on float data) so its long side is
+round(scale x base_size); if a side is shorter than the crop, it is padded
+*centred* with the mean colour (0 after normalisation); crop x crop windows
+slide with stride ceil(crop x 2/3), the last one aligned to the far edge; each
+window's logits are upsampled to the crop (the model's align_corners, True for
+semseg), softmaxed, and averaged with the horizontally flipped pass; the
+probabilities are averaged where windows overlap, the padding cut off, and the
+map resized (bilinear) to the original size. Scales are averaged, then argmax.
+
+Unlike the published loop this batches windows, accumulates on the device in
+float32 and does the last resize in strips, so memory is bounded by the scaled
+maps (C x round(scale x base)^2 floats per scale), not by the photo's size.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from app.checkpoints.meta import Normalization, ProtocolSettings
+from app.engine.resize import (STRIP_BYTES, ceil_div, normalize, resize_image, resize_rows,
+                               semseg_long_side_size, stride_for_crop, strip_rows)
+from app.engine.result import Cancelled
+
+Forward = Callable[[torch.Tensor], torch.Tensor]  # (B,3,crop,crop) -> logits at crop size
+Progress = Callable[[int, int], None]
+
+
+def window_starts(length: int, crop: int, stride: int) -> list[int]:
+    """Window offsets along one axis of a (padded) length >= crop; last one flush with the end."""
+    if length < crop:
+        raise ValueError(f"length {length} is shorter than the crop {crop}; pad first")
+    count = ceil_div(length - crop, stride) + 1
+    return [min(i * stride + crop, length) - crop for i in range(count)]
+
+
+def centred_padding(length: int, crop: int) -> tuple[int, int]:
+    """(before, after) padding to reach the crop size; the smaller half goes first."""
+    pad = max(crop - length, 0)
+    return pad // 2, pad - pad // 2
+
+
+@dataclass(frozen=True)
+class ScalePlan:
+    scale: float
+    size: tuple[int, int]              # scaled image (h, w), before padding
+    padding: tuple[int, int, int, int]  # top, bottom, left, right
+    windows: tuple[tuple[int, int], ...]  # (y, x) of each window in the padded image
+
+    @property
+    def padded_size(self) -> tuple[int, int]:
+        top, bottom, left, right = self.padding
+        return self.size[0] + top + bottom, self.size[1] + left + right
+
+
+def plan_scales(height: int, width: int, settings: ProtocolSettings) -> list[ScalePlan]:
+    crop, stride = settings.crop_size, stride_for_crop(settings.crop_size)
+    plans = []
+    for scale in settings.scales:
+        long_side = round(scale * settings.base_size)
+        nh, nw = semseg_long_side_size(height, width, long_side)
+        top, bottom = centred_padding(nh, crop)
+        left, right = centred_padding(nw, crop)
+        ys = window_starts(nh + top + bottom, crop, stride)
+        xs = window_starts(nw + left + right, crop, stride)
+        plans.append(ScalePlan(scale, (nh, nw), (top, bottom, left, right),
+                               tuple((y, x) for y in ys for x in xs)))
+    return plans
+
+
+def window_probabilities(forward: Forward, crops: torch.Tensor, flip: bool) -> torch.Tensor:
+    """Softmax of each window, averaged with its mirrored pass when ``flip``."""
+    batch = crops.shape[0]
+    x = torch.cat([crops, crops.flip(3)]) if flip else crops
+    probs = torch.softmax(forward(x).float(), dim=1)
+    if flip:
+        return (probs[:batch] + probs[batch:].flip(3)) / 2
+    return probs
+
+
+def scale_probabilities(forward: Forward, image: np.ndarray, plan: ScalePlan, settings: ProtocolSettings,
+                        normalization: Normalization, num_classes: int, device: torch.device,
+                        window_batch: int, cancel: threading.Event | None, tick: Callable[[int], None]
+                        ) -> torch.Tensor:
+    """Window-averaged probabilities (C, h, w) of one scale, padding removed."""
+    nh, nw = plan.size
+    top, bottom, left, right = plan.padding
+    planes = normalize(resize_image(image, nh, nw, round_to_uint8=False, device=device),
+                       normalization.mean, normalization.std)
+    padded = torch.nn.functional.pad(planes, (left, right, top, bottom), value=0.0)
+    ph, pw = plan.padded_size
+    crop = settings.crop_size
+    total = torch.zeros((num_classes, ph, pw), dtype=torch.float32, device=device)
+    count = torch.zeros((ph, pw), dtype=torch.float32, device=device)
+    for first in range(0, len(plan.windows), window_batch):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        chunk = plan.windows[first:first + window_batch]
+        crops = torch.stack([padded[:, y:y + crop, x:x + crop] for y, x in chunk])
+        probs = window_probabilities(forward, crops, settings.flip)
+        for (y, x), p in zip(chunk, probs):
+            total[:, y:y + crop, x:x + crop] += p
+            count[y:y + crop, x:x + crop] += 1
+        tick(len(chunk))
+    total /= count
+    return total[:, top:top + nh, left:left + nw]
+
+
+def run_official(forward: Forward, image: np.ndarray, settings: ProtocolSettings,
+                 normalization: Normalization, num_classes: int, label_dtype: np.dtype,
+                 device: torch.device, window_batch: int = 1, cancel: threading.Event | None = None,
+                 progress: Progress | None = None, budget: int = STRIP_BYTES
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and confidence (mean probability of the chosen class) at the original size."""
+    height, width = image.shape[:2]
+    plans = plan_scales(height, width, settings)
+    total_windows = sum(len(p.windows) for p in plans)
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(done[0], total_windows)
+
+    per_scale = [scale_probabilities(forward, image, plan, settings, normalization, num_classes, device,
+                                     max(1, window_batch), cancel, tick) for plan in plans]
+    labels = np.empty((height, width), dtype=label_dtype)
+    confidence = np.empty((height, width), dtype=np.float32)
+    step = strip_rows(num_classes * 2, width, budget)
+    for start in range(0, height, step):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        end = min(height, start + step)
+        acc = None
+        for probs in per_scale:
+            rows = resize_rows(probs, height, width, start, end, align_corners=False)
+            acc = rows if acc is None else acc.add_(rows)
+        acc /= len(per_scale)
+        best = acc.argmax(0)  # first maximum on ties, like np.argmax
+        conf = acc.gather(0, best[None])[0]
+        labels[start:end] = best.cpu().numpy().astype(label_dtype, copy=False)
+        confidence[start:end] = conf.cpu().numpy()
+    return labels, confidence

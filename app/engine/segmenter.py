@@ -1,0 +1,171 @@
+"""The one path from an RGB image to per-pixel labels, for the CLI, the GUI and Ray.
+
+``Segmenter`` owns the device placement of a loaded model (moved in place: the
+``LoadedModel`` keeps being the same object), the precision, and recovery from
+GPU out-of-memory: the image is retried with smaller window batches, then on
+the CPU, and ``result.notes`` says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from app.checkpoints.meta import LoadedModel, ProtocolSettings
+from app.engine.device import resolve_device
+from app.engine.fast import run_fast
+from app.engine.official import run_official
+from app.engine.result import Cancelled, SegmentationResult
+from app.model import PPMCapture, PSPNet
+
+PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+__all__ = ["PRECISIONS", "Cancelled", "Segmenter"]
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    oom_type = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(exc, oom_type):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+class Segmenter:
+    """Segments images with a loaded model on one device.
+
+    ``window_batch``: windows per forward in the official protocol (each doubled by
+    flip); default 4 on a GPU, 2 on the CPU.
+    """
+
+    def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "fp32",
+                 window_batch: int | None = None) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
+        self.loaded = loaded
+        self.device = resolve_device(device)
+        self.precision = precision
+        self.window_batch = window_batch or (4 if self.device.type == "cuda" else 2)
+        self._cpu_copy: PSPNet | None = None
+        self._lock = threading.Lock()  # one image at a time per segmenter (shared model)
+        loaded.model.to(self.device)
+        if self.device.type == "cuda":
+            loaded.model.to(memory_format=torch.channels_last)
+            torch.backends.cudnn.benchmark = True
+
+    @property
+    def model(self) -> PSPNet:
+        return self.loaded.model
+
+    @property
+    def num_classes(self) -> int:
+        return self.loaded.meta.num_classes
+
+    @property
+    def label_dtype(self) -> np.dtype:
+        return np.dtype(np.uint8) if self.num_classes <= 256 else np.dtype(np.uint16)
+
+    def segment(self, image: np.ndarray, settings: ProtocolSettings | None = None, capture: bool = False,
+                cancel: threading.Event | None = None,
+                progress: Callable[[int, int], None] | None = None) -> SegmentationResult:
+        """Labels, confidence and class counts of an (H, W, 3) uint8 RGB image."""
+        _check_image(image)
+        settings = settings or self.loaded.meta.protocol("fast")
+        started = time.perf_counter()
+        notes: list[str] = []
+        device, window_batch = self.device, self.window_batch
+        with self._lock:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                try:
+                    labels, confidence, cap, input_size = self._run(
+                        image, settings, capture, cancel, progress, device, window_batch)
+                    break
+                except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled
+                    if not _is_out_of_memory(exc) or device.type == "cpu":
+                        raise
+                    if device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    if settings.name == "official" and window_batch > 1:
+                        window_batch = max(1, window_batch // 2)
+                        notes.append(f"GPU out of memory: retried with {window_batch} window(s) per batch")
+                    else:
+                        device = torch.device("cpu")
+                        notes.append(f"GPU out of memory on {self.device}: this image was segmented on the CPU")
+        counts = np.bincount(labels.reshape(-1), minlength=self.num_classes)[:self.num_classes]
+        return SegmentationResult(labels=labels, confidence=confidence, class_counts=counts.astype(np.int64),
+                                  protocol=settings, device=str(device),
+                                  seconds=time.perf_counter() - started, activations=cap,
+                                  input_size=input_size, notes=notes)
+
+    # --- internals ------------------------------------------------------------------
+
+    def _model_on(self, device: torch.device) -> PSPNet:
+        if device == self.device:
+            return self.model
+        if self._cpu_copy is None:  # out-of-memory fallback: a CPU twin, made once
+            self._cpu_copy = copy.deepcopy(self.model).to("cpu", memory_format=torch.contiguous_format)
+        return self._cpu_copy
+
+    def _autocast(self, device: torch.device) -> contextlib.AbstractContextManager:
+        dtype = PRECISIONS[self.precision]
+        if dtype is None or device.type not in ("cuda", "mps"):
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device.type, dtype=dtype)
+
+    def _run(self, image: np.ndarray, settings: ProtocolSettings, capture: bool,
+             cancel: threading.Event | None, progress: Callable[[int, int], None] | None,
+             device: torch.device, window_batch: int
+             ) -> tuple[np.ndarray, np.ndarray, PPMCapture | None, tuple[int, int] | None]:
+        model = self._model_on(device)
+        meta = self.loaded.meta
+        channels_last = device.type == "cuda"
+        was_training = model.training
+        model.eval()
+
+        def prepare(x: torch.Tensor) -> torch.Tensor:
+            return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+        def forward_capture(x: torch.Tensor, want: bool) -> tuple[torch.Tensor, PPMCapture | None]:
+            with self._autocast(device):
+                logits, cap = model.forward_with_capture(prepare(x), upsample=False, capture=want)
+            return logits.float(), cap
+
+        def forward_windows(x: torch.Tensor) -> torch.Tensor:
+            with self._autocast(device):
+                return model(prepare(x), upsample=True).float()
+
+        try:
+            with torch.inference_mode():
+                if settings.name == "fast":
+                    out = run_fast(forward_capture, image, settings, meta.normalization,
+                                   model.cfg.align_corners, self.label_dtype, device, capture)
+                    if progress is not None:
+                        progress(1, 1)
+                    return out.labels, out.confidence, out.capture, out.input_size
+                labels, confidence = run_official(forward_windows, image, settings, meta.normalization,
+                                                  self.num_classes, self.label_dtype, device,
+                                                  window_batch, cancel, progress)
+                cap, input_size = None, None
+                if capture:  # the capture is always of the whole-image (fast) pass
+                    fast = run_fast(forward_capture, image, meta.protocol("fast"), meta.normalization,
+                                    model.cfg.align_corners, self.label_dtype, device, True)
+                    cap, input_size = fast.capture, fast.input_size
+                return labels, confidence, cap, input_size
+        finally:
+            model.train(was_training)
+
+
+def _check_image(image: np.ndarray) -> None:
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        shape = getattr(image, "shape", None)
+        dtype = getattr(image, "dtype", None)
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got shape {shape} dtype {dtype}")
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise ValueError("the image is empty")
