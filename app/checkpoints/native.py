@@ -1,0 +1,98 @@
+"""The project's own format: safetensors weights (internal key names) + a JSON card.
+
+safetensors holds nothing but tensors, so loading runs no code at all; the card
+beside it (``<stem>.json``) records the architecture exactly, the classes, the
+normalisation, the protocols, the training recipe and the metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from safetensors.torch import load_file, save_file
+
+from app.checkpoints.card import apply_card, build_card, card_path_for, read_card
+from app.checkpoints.errors import CheckpointError
+from app.checkpoints.layout import Renamed, build_strict
+from app.checkpoints.meta import LoadedModel, ModelMeta
+from app.checkpoints.protocols import semseg_protocols
+from app.checkpoints.safe_load import check_is_file
+from app.classes import classes_for_count
+from app.model import PSPNet, PSPNetConfig
+
+SUFFIX = ".safetensors"
+
+
+def weights_path_for(path: str | Path) -> Path:
+    """Where ``save_native(path, ...)`` puts the weights: ``<stem>.safetensors``."""
+    path = Path(path)
+    if path.suffix in (SUFFIX, ".json", ".pth", ".pt", ""):
+        return path.with_suffix(SUFFIX)
+    return path.with_name(path.name + SUFFIX)
+
+
+def _write_temporary(target: Path, write: Callable[[Path], None]) -> Path:
+    """Write to a temp file in the target's folder (os.replace moves it into place later)."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        return tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_native(path: str | Path, model: PSPNet, meta: ModelMeta) -> Path:
+    """Write ``<stem>.safetensors`` + ``<stem>.json``; returns the weights path.
+
+    Both files are written to temporaries first and only then moved into place, so
+    an interrupted save never leaves a half-written file under the user's name.
+    """
+    weights = weights_path_for(path)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    card = build_card(meta, model.cfg.to_dict())
+    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+    card_text = json.dumps(card, indent=2, ensure_ascii=False) + "\n"
+    tmp_weights = _write_temporary(weights, lambda p: save_file(
+        tensors, str(p), metadata={"format": "pspnet-studio", "format_version": "1"}))
+    try:
+        tmp_card = _write_temporary(card_path_for(weights),
+                                 lambda p: p.write_text(card_text, encoding="utf-8"))
+    except BaseException:
+        tmp_weights.unlink(missing_ok=True)
+        raise
+    os.replace(tmp_weights, weights)
+    os.replace(tmp_card, card_path_for(weights))
+    return weights
+
+
+def load(path: Path) -> LoadedModel:
+    if path.suffix == ".json":
+        path = path.with_suffix(SUFFIX)
+    check_is_file(path, "safetensors weights with a JSON card beside them")
+    card_path = card_path_for(path)
+    if not card_path.is_file():
+        raise CheckpointError(path, f"its model card {card_path.name} is missing; the card "
+                              "records the architecture, so the weights cannot be used without it.")
+    card = read_card(card_path)
+    try:
+        cfg = PSPNetConfig.from_dict(card["architecture"])
+    except KeyError:
+        raise CheckpointError(card_path, "the model card has no 'architecture'.") from None
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(card_path, f"the card's architecture is invalid ({exc}).") from None
+    try:
+        tensors: dict[str, Any] = load_file(str(path), device="cpu")
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own error types
+        raise CheckpointError(path, "the file is not valid safetensors weights (truncated or "
+                              f"corrupt: {exc}).") from None
+    model = build_strict(cfg, Renamed(tensors, {k: k for k in tensors}, []), path)
+    meta = ModelMeta(format="native", architecture=cfg, classes=classes_for_count(cfg.num_classes),
+                     protocols=semseg_protocols(cfg.num_classes), source=str(path))
+    return apply_card(LoadedModel(model, meta), card, card_path)
