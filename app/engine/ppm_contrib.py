@@ -1,0 +1,159 @@
+"""What each part of the head's input contributes to the predicted class.
+
+The head is conv3x3 (linear, no bias) -> BN -> ReLU -> dropout (identity in eval) ->
+1x1 classifier. ``model.head_conv_parts`` splits the conv's response r into the
+shares r_p of [features, bin 1, bin 2, ...]. In eval mode BN is the per-channel
+affine y = a * r + b. Given the ReLU gate m = (y > 0), fixed by the full response
+at that position, the logit of class c is
+
+    logit_c = sum_k W[c,k] m_k (a_k sum_p r_p,k + b_k) + bias_c
+            = sum_p [ sum_k W[c,k] m_k a_k r_p,k ]  +  [ sum_k W[c,k] m_k b_k + bias_c ]
+
+so each part's share toward the class is exact, and the last term (BN shift and
+classifier bias through the open gates) is the part no input explains. The photo's
+logits are a fixed linear mix of feature cells (see ``ppm_geometry``), so a clicked
+photo pixel is attributed exactly too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from app.engine.ppm_analysis import part_names
+from app.engine.ppm_geometry import CaptureGeometry
+from app.model import PPMCapture, PSPNet
+
+
+@dataclass(frozen=True)
+class HeadAffine:
+    """The head after its conv, as plain tensors: BN scale/shift and the classifier."""
+
+    scale: torch.Tensor  # (K,)
+    shift: torch.Tensor  # (K,)
+    weight: torch.Tensor  # (C, K)
+    bias: torch.Tensor  # (C,)
+
+
+def head_affine(model: PSPNet) -> HeadAffine:
+    bn = model.head.bn
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    shift = bn.bias - bn.running_mean * scale
+    cls = model.head.classifier
+    weight = cls.weight.reshape(cls.out_channels, -1)
+    bias = cls.bias if cls.bias is not None else torch.zeros(cls.out_channels)
+    return HeadAffine(*(t.detach().float().cpu() for t in (scale, shift, weight, bias)))
+
+
+def head_parts(capture: PPMCapture, device: torch.device | str = "cpu") -> list[torch.Tensor]:
+    """[features, *upsampled] of a capture in float32 on a device: the head's input, split."""
+    return [t.to(device=device, dtype=torch.float32) for t in (capture.features, *capture.upsampled)]
+
+
+def model_device(model: PSPNet) -> torch.device:
+    return next(model.parameters()).device
+
+
+@dataclass
+class ContributionMaps:
+    """Per feature cell: each part's share of the predicted class's logit.
+
+    ``shares`` (P, h, w) for [features, bin ...], ``bias`` (h, w) the unexplained
+    term; ``shares.sum(0) + bias == logits[predicted]``. ``logits`` (C, h, w) are
+    the head's low-resolution logits on the captured activations.
+    """
+
+    names: list[str]
+    shares: np.ndarray
+    bias: np.ndarray
+    logits: np.ndarray
+    predicted: np.ndarray
+
+    def fractions(self) -> np.ndarray:
+        """(P,) mean absolute share of each part over the map, as fractions summing to 1."""
+        mass = np.abs(self.shares).reshape(self.shares.shape[0], -1).mean(axis=1)
+        return mass / max(float(mass.sum()), 1e-12)
+
+
+@torch.inference_mode()
+def contribution_maps(model: PSPNet, capture: PPMCapture) -> ContributionMaps:
+    """Shares of every part toward each cell's predicted class (heavy: run it off the GUI thread)."""
+    device = model_device(model)
+    parts = head_parts(capture, device)
+    responses = [r[0].float() for r in model.head_conv_parts(parts)]  # each (K, h, w)
+    full = torch.stack(responses).sum(0)
+    aff = head_affine(model)
+    scale, shift = aff.scale.to(device), aff.shift.to(device)
+    weight, bias = aff.weight.to(device), aff.bias.to(device)
+    pre = scale[:, None, None] * full + shift[:, None, None]
+    gate = (pre > 0).float()
+    logits = torch.einsum("ck,khw->chw", weight, gate * pre) + bias[:, None, None]
+    predicted = logits.argmax(0)
+    toward = weight.T[:, predicted] * gate  # (K, h, w): W[c(cell), k] * m_k at each cell
+    shares = torch.stack([(toward * scale[:, None, None] * r).sum(0) for r in responses])
+    rest = (toward * shift[:, None, None]).sum(0) + bias[predicted]
+    return ContributionMaps(part_names(capture.bins), shares.cpu().numpy(), rest.cpu().numpy(),
+                            logits.cpu().numpy(), predicted.cpu().numpy())
+
+
+@dataclass
+class PixelAttribution:
+    """A photo pixel's predicted-class logit, split exactly into the parts' shares."""
+
+    x: int
+    y: int
+    class_index: int
+    logit: float
+    names: list[str]
+    shares: np.ndarray  # (P,)
+    bias: float
+    logits: np.ndarray  # (C,) all classes' logits at the pixel
+    cells: list[tuple[int, int, float]]  # feature cells mixed into the pixel, with weights
+
+    @property
+    def runner_up(self) -> int:
+        order = np.argsort(-self.logits, kind="stable")
+        return int(order[1]) if len(order) > 1 else int(order[0])
+
+
+def _cell_patches(part: torch.Tensor, cells: list[tuple[int, int, float]]) -> torch.Tensor:
+    """(C*9, n) float32: each cell's 3x3 neighbourhood, zero outside the map (the conv's padding)."""
+    _, channels, height, width = part.shape
+    patches = torch.zeros((len(cells), channels, 3, 3))
+    for n, (i, j, _) in enumerate(cells):
+        r0, r1, c0, c1 = max(i - 1, 0), min(i + 2, height), max(j - 1, 0), min(j + 2, width)
+        patches[n, :, r0 - i + 1:r1 - i + 1, c0 - j + 1:c1 - j + 1] = part[0, :, r0:r1, c0:c1].float()
+    return patches.reshape(len(cells), -1).T
+
+
+@torch.inference_mode()
+def attribute_pixel(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry, x: int, y: int,
+                    class_index: int | None = None) -> PixelAttribution:
+    """Split the logit of the pixel's predicted class (or ``class_index``) into the parts.
+
+    Only the few feature cells the pixel mixes are evaluated (3x3 conv at each), so
+    this is cheap enough to run on a click, even for ResNet-50's 2048 channels.
+    """
+    height, width = geometry.image_size
+    if not (0 <= x < width and 0 <= y < height):
+        raise ValueError(f"pixel ({x}, {y}) is outside the {width}x{height} image")
+    parts = [capture.features, *capture.upsampled]
+    conv_weight = model.head.conv.weight.detach().float().cpu()
+    aff = head_affine(model)
+    cells = geometry.pixel_cells(x, y)
+    mix = torch.tensor([w for _, _, w in cells], dtype=torch.float64)
+    # responses[p, :, n]: part p's share of the conv response at cell n, all cells in one product
+    responses = torch.stack([conv_weight[:, sl].reshape(conv_weight.shape[0], -1) @ _cell_patches(p, cells)
+                             for p, sl in zip(parts, model.head_input_slices())])  # (P, K, n)
+    pre = aff.scale[:, None] * responses.sum(0) + aff.shift[:, None]  # (K, n)
+    open_gate = (pre > 0).float()
+    scaled = responses * (aff.scale[:, None] * open_gate)  # (P, K, n)
+    part_terms = (torch.einsum("ck,pkn->pcn", aff.weight, scaled).double() * mix).sum(-1)  # (P, C)
+    rest_cells = aff.weight @ (aff.shift[:, None] * open_gate) + aff.bias[:, None]  # (C, n)
+    rest = (rest_cells.double() * mix).sum(-1)
+    logits = part_terms.sum(0) + rest
+    cls = int(torch.argmax(logits)) if class_index is None else int(class_index)
+    return PixelAttribution(x, y, cls, float(logits[cls]), part_names(capture.bins),
+                            part_terms[:, cls].numpy(), float(rest[cls]), logits.numpy(), cells)
