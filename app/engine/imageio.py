@@ -36,7 +36,7 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with _open(path) as im:
+            with Image.open(path) as im:
                 width, height = im.size
                 if width * height > max_pixels:
                     raise ImageReadError(
@@ -59,19 +59,15 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         size = path.stat().st_size if path.exists() else 0
         what = "empty file (0 bytes)" if size == 0 else "not an image file, or a format that is not supported"
         raise ImageReadError(f"{path}: {what}; expected one of {', '.join(IMAGE_EXTENSIONS)}") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageReadError(f"{path}: refusing to decode ({exc})") from None
+    except Image.DecompressionBombError:
+        raise ImageReadError(f"{path}: the image header claims far more than the limit of "
+                             f"{max_pixels / 1e6:.0f} MP; refusing to decode it (possible "
+                             "decompression bomb)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         detail = str(exc) or type(exc).__name__
         if "truncated" in detail.lower():
             detail = "the file is truncated (incomplete download or copy?)"
         raise ImageReadError(f"{path}: could not decode the image: {detail}") from None
-
-
-def _open(path: Path) -> Image.Image:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        return Image.open(path)
 
 
 def _to_rgb(im: Image.Image) -> np.ndarray:

@@ -153,8 +153,9 @@ class Segmenter:
                                                   self.num_classes, self.label_dtype, device,
                                                   window_batch, cancel, progress)
                 cap, input_size = None, None
-                if capture:  # the capture is always of the whole-image (fast) pass
-                    fast = run_fast(forward_capture, image, meta.protocol("fast"), meta.normalization,
+                if capture:  # the capture is always of a whole-image (fast) pass at this base size
+                    whole = meta.protocol("fast").with_overrides(base_size=settings.base_size)
+                    fast = run_fast(forward_capture, image, whole, meta.normalization,
                                     model.cfg.align_corners, self.label_dtype, device, True)
                     cap, input_size = fast.capture, fast.input_size
                 return labels, confidence, cap, input_size
