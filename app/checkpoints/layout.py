@@ -120,8 +120,9 @@ def build_strict(cfg: PSPNetConfig, renamed: Renamed, path: Path) -> PSPNet:
     with torch.device("meta"):  # shapes only: no time spent initialising weights we replace
         model = PSPNet(cfg)
     expected = model.state_dict()
-    unexpected = list(renamed.unmatched)
-    unexpected += [renamed.original[k] for k in renamed.tensors if k not in expected]
+    # Near misses (mapped to a name the model lacks) first: they say the most.
+    unexpected = [renamed.original[k] for k in renamed.tensors if k not in expected]
+    unexpected += renamed.unmatched
     mismatched = [f"{renamed.original[k]} {tuple(v.shape)} (expected {tuple(expected[k].shape)})"
                   for k, v in renamed.tensors.items()
                   if k in expected and tuple(v.shape) != tuple(expected[k].shape)]

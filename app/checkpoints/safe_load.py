@@ -7,7 +7,9 @@ so a hostile file cannot act (tests/unit/test_checkpoint_safety.py proves it).
 
 from __future__ import annotations
 
+import io
 import pickle
+import pickletools
 import re
 import zipfile
 from pathlib import Path
@@ -55,15 +57,15 @@ def read_torch_file(path: str | Path) -> Any:
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         names = _unsafe_globals(path, str(exc))
-        if names or "Weights only load failed" in str(exc):
+        if names:
             what = f" ({summarize_keys(names, 5)})" if names else ""
             raise CheckpointError(
                 path, "the file needs arbitrary Python objects to be unpickled"
                 f"{what}, which could run code, so it is refused. Only tensors and plain "
                 "data are read. If you trust the file, re-save just its weights, e.g. "
                 "torch.save({'state_dict': ckpt['state_dict'], 'meta': {...}}, 'clean.pth').") from None
-        raise CheckpointError(path, "the file is not a valid PyTorch checkpoint "
-                              f"(unpickling failed: {exc}).") from None
+        raise CheckpointError(path, "the file is not a PyTorch checkpoint: its contents could "
+                              f"not be read as one ({_short_reason(str(exc))}).") from None
     except (EOFError, zipfile.BadZipFile) as exc:
         raise CheckpointError(path, "the file ends too early: it is truncated or not a "
                               f"PyTorch checkpoint ({type(exc).__name__}).") from None
@@ -76,6 +78,12 @@ def read_torch_file(path: str | Path) -> Any:
                               f"could not be read as one ({type(exc).__name__}).") from None
 
 
+def _short_reason(message: str) -> str:
+    """The unpickler's own one-line reason, without torch's advice on weights_only=False."""
+    inner = message.split("WeightsUnpickler error:", 1)[-1].split("Check the documentation")[0]
+    return " ".join(inner.split())[:200] or "unreadable pickle"
+
+
 def _unsafe_globals(path: Path, message: str) -> list[str]:
     """Names of the Python objects the file asks for, found without unpickling them."""
     try:
@@ -84,5 +92,26 @@ def _unsafe_globals(path: Path, message: str) -> list[str]:
         names = []
     if not names:
         names = [a or b for a, b in _GLOBAL_IN_MESSAGE.findall(message)]
+    if not names:
+        names = _globals_in_plain_pickle(path)
     allowed = {f"{g.__module__}.{g.__qualname__}" for g in _ALLOWED_GLOBALS}
     return [n for n in dict.fromkeys(names) if n not in allowed]
+
+
+def _globals_in_plain_pickle(path: Path, limit: int = 16 * 2**20) -> list[str]:
+    """Objects a plain (non-torch) pickle names, read from its opcodes, never executed."""
+    names: list[str] = []
+    strings: list[str] = []
+    try:
+        with path.open("rb") as f:
+            data = f.read(limit)
+        for opcode, arg, _ in pickletools.genops(io.BytesIO(data)):
+            if opcode.name == "GLOBAL" and isinstance(arg, str):
+                names.append(arg.replace(" ", "."))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                names.append(f"{strings[-2]}.{strings[-1]}")
+            elif isinstance(arg, str):
+                strings.append(arg)
+    except Exception:  # noqa: BLE001 - not a pickle, or cut short: whatever was seen counts
+        pass
+    return names
