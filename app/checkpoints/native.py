@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 from safetensors.torch import load_file, save_file
 
 from app.checkpoints.card import apply_card, build_card, card_path_for, read_card
@@ -48,6 +49,13 @@ def _write_temporary(target: Path, write: Callable[[Path], None]) -> Path:
         raise
 
 
+def _json_number(value: Any) -> Any:
+    """NumPy numbers (e.g. palette entries) as plain ones; anything else stays an error."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} into a model card")
+
+
 def save_native(path: str | Path, model: PSPNet, meta: ModelMeta) -> Path:
     """Write ``<stem>.safetensors`` + ``<stem>.json``; returns the weights path.
 
@@ -58,7 +66,7 @@ def save_native(path: str | Path, model: PSPNet, meta: ModelMeta) -> Path:
     weights.parent.mkdir(parents=True, exist_ok=True)
     card = build_card(meta, model.cfg.to_dict())
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
-    card_text = json.dumps(card, indent=2, ensure_ascii=False) + "\n"
+    card_text = json.dumps(card, indent=2, ensure_ascii=False, default=_json_number) + "\n"
     tmp_weights = _write_temporary(weights, lambda p: save_file(
         tensors, str(p), metadata={"format": "pspnet-studio", "format_version": "1"}))
     try:
