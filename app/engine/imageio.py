@@ -90,4 +90,4 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     # Alpha is dropped (the stored colours are kept): the network sees what is
     # painted, whatever viewer background the file assumes.
     rgb = im.convert("RGB")
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    return np.array(rgb, dtype=np.uint8)  # a writable copy the caller owns

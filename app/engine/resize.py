@@ -11,6 +11,7 @@ the output in strips, so peak memory is C x strip x W floats instead of C x H x 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -94,7 +95,9 @@ def resize_image(image: np.ndarray, out_h: int, out_w: int, round_to_uint8: bool
     weights, so a few pixels can still differ by one grey level from it.
     """
     height, width = image.shape[:2]
-    planes = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)  # a view, no copy
+    with warnings.catch_warnings():  # read-only arrays are fine: this view is only read
+        warnings.simplefilter("ignore", UserWarning)
+        planes = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)  # a view, no copy
     out = torch.empty((3, out_h, out_w), dtype=torch.float32, device=device)
     step = strip_rows(3, max(width, out_w), budget)
     for start in range(0, out_h, step):
