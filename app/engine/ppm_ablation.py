@@ -16,7 +16,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from app.engine.ppm_contrib import head_parts, model_device
+from app.engine.ppm_contrib import model_parts
 from app.engine.ppm_geometry import CaptureGeometry, labels_at_photo_size
 from app.model import PPMCapture, PSPNet
 
@@ -93,7 +93,7 @@ def run_ablation(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry,
     (the contribution maps compute the same logits).
     """
     off = tuple(sorted(set(parts_off)))
-    parts = head_parts(capture, model_device(model))
+    parts = model_parts(model, capture)
     if baseline_logits is None:
         baseline_low = head_logits(model, parts)
     else:

@@ -97,6 +97,10 @@ class PPMActivations:
                 self._cache[key] = reduce_channels(data, kind)
         return self._cache[key]  # type: ignore[return-value]
 
+    def is_ready(self, source: int, view: str, kind: str) -> bool:
+        """Whether drawing this needs no computation (a channel slice, or a cached reduction)."""
+        return kind == "channel" or ("reduce", source, self._view_key(source, view), kind) in self._cache
+
     def pca_variance(self, source: int, view: str) -> np.ndarray:
         """Fraction of the variance explained by each of the three PCA components."""
         self.reduce(source, view, "pca")

@@ -47,13 +47,20 @@ def head_affine(model: PSPNet) -> HeadAffine:
     return HeadAffine(*(t.detach().float().cpu() for t in (scale, shift, weight, bias)))
 
 
-def head_parts(capture: PPMCapture, device: torch.device | str = "cpu") -> list[torch.Tensor]:
-    """[features, *upsampled] of a capture in float32 on a device: the head's input, split."""
-    return [t.to(device=device, dtype=torch.float32) for t in (capture.features, *capture.upsampled)]
+def head_parts(capture: PPMCapture, device: torch.device | str = "cpu",
+               dtype: torch.dtype = torch.float32) -> list[torch.Tensor]:
+    """[features, *upsampled] of a capture on a device: the head's input, split."""
+    return [t.to(device=device, dtype=dtype) for t in (capture.features, *capture.upsampled)]
 
 
 def model_device(model: PSPNet) -> torch.device:
     return next(model.parameters()).device
+
+
+def model_parts(model: PSPNet, capture: PPMCapture) -> list[torch.Tensor]:
+    """The capture's parts where the model's weights are, in their dtype (the model may sit on a GPU)."""
+    weight = model.head.conv.weight
+    return head_parts(capture, weight.device, weight.dtype)
 
 
 @dataclass
@@ -80,8 +87,8 @@ class ContributionMaps:
 @torch.inference_mode()
 def contribution_maps(model: PSPNet, capture: PPMCapture) -> ContributionMaps:
     """Shares of every part toward each cell's predicted class (heavy: run it off the GUI thread)."""
-    device = model_device(model)
-    parts = head_parts(capture, device)
+    parts = model_parts(model, capture)
+    device = parts[0].device
     responses = [r[0].float() for r in model.head_conv_parts(parts)]  # each (K, h, w)
     full = torch.stack(responses).sum(0)
     aff = head_affine(model)

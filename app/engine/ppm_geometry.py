@@ -1,10 +1,9 @@
 """Where the PPM's feature cells sit in the photo, and how its logits reach the photo.
 
-The fast protocol runs one pass over the resized (and possibly padded) image: the
-head's logits at the feature resolution are upsampled to the network input with the
-model's own ``upsample_logits`` (bilinear, the model's ``align_corners``), the
-image's region of the input is kept, and that is resized bilinearly (half-pixel
-centres) to the photo's size. Both resizes are linear and separable, so the whole
+The fast protocol (app/engine/fast.py) runs one pass over the resized image: the
+head's logits at the feature resolution are upsampled bilinearly to the network
+input and then to the photo's size, both with the model's ``align_corners``. (A
+padded input is described by ``content_box``: only the image's region is resized.) Both resizes are linear and separable, so the whole
 path is one row matrix and one column matrix: ``photo = R @ low @ C.T`` per class.
 Building them once makes ablations exact and memory-bounded at any photo size, and
 lets a clicked pixel be attributed exactly to the few feature cells it mixes.
@@ -49,7 +48,7 @@ class CaptureGeometry:
         n_img, n_in, n_feat = self.image_size[axis], self.input_size[axis], self.feature_size[axis]
         start, length = self.box[axis], self.box[axis + 2]
         to_input = interpolation_matrix(n_feat, n_in, self.align_corners)          # (n_in, n_feat)
-        to_image = interpolation_matrix(length, n_img, align_corners=False)        # (n_img, length)
+        to_image = interpolation_matrix(length, n_img, self.align_corners)         # (n_img, length)
         return to_image @ to_input[start:start + length]                           # (n_img, n_feat)
 
     @cached_property
@@ -78,7 +77,10 @@ class CaptureGeometry:
             u = f * (n_in - 1) / (n_feat - 1) if n_feat > 1 else 0.0
         else:
             u = (f + 0.5) * n_in / n_feat - 0.5
-        return (u - start + 0.5) * self.image_size[axis] / length - 0.5
+        n_img = self.image_size[axis]
+        if self.align_corners:
+            return (u - start) * (n_img - 1) / (length - 1) if length > 1 else 0.0
+        return (u - start + 0.5) * n_img / length - 0.5
 
     def feature_rect(self) -> tuple[float, float, float, float]:
         """(x, y, width, height) in photo coordinates that puts each feature cell where it is sampled.

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from app.engine.fast import labels_from_logits
 from app.engine.ppm_ablation import edit_parts, run_ablation
 from app.engine.ppm_analysis import PPMActivations, capture_geometry, pca_rgb, top_components
 from app.engine.ppm_contrib import attribute_pixel, contribution_maps, head_parts
@@ -58,9 +59,9 @@ def _geometry(model, cap, image_size=(50, 70)):
 
 
 def _photo_logits_reference(model, low, geometry):
-    """The engine's path spelled out: upsample_logits to the input, then resize to the photo."""
+    """The fast protocol's path spelled out: upsample_logits to the input, then to the photo."""
     up = model.upsample_logits(low[None], geometry.input_size)
-    return F.interpolate(up, size=geometry.image_size, mode="bilinear", align_corners=False)[0]
+    return model.upsample_logits(up, geometry.image_size)[0]
 
 
 # --- contributions ----------------------------------------------------------------
@@ -120,6 +121,8 @@ def test_photo_labels_match_the_two_stage_resize(model, capture, align_corners):
     labels = labels_at_photo_size(geometry, low, max_elements=500)  # many small bands
     assert labels.shape == geometry.image_size and labels.dtype == np.uint8
     assert (labels == expected).mean() > 0.999  # float near-ties only
+    engine, _ = labels_from_logits(low, geometry.input_size, geometry.image_size, align_corners, np.uint8)
+    assert (labels == engine).mean() > 0.999  # the same labels as the engine's fast protocol
 
 
 def test_feature_rect_and_cells():
@@ -266,3 +269,30 @@ def test_export_png_and_npz(model, capture, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acts.npz", "map.png", "pca.png"]
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_map_png(tmp_path / "missing" / "x.png", values)
+
+
+# --- with the engine ------------------------------------------------------------------
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_head_rerun_reproduces_the_engines_labels(tiny_config, align_corners):
+    """The inspector's baseline is the engine's fast-protocol segmentation (float16 capture aside)."""
+    from app.checkpoints.meta import LoadedModel, ModelMeta, ProtocolSettings
+    from app.classes import generic_classes
+    from app.engine.segmenter import Segmenter
+
+    cfg = dataclasses.replace(tiny_config, align_corners=align_corners)
+    torch.manual_seed(0)
+    model = _perturb_bn(build_pspnet(cfg))
+    segmenter = Segmenter(LoadedModel(model, ModelMeta("native", cfg, generic_classes(5))), device="cpu")
+    rng = np.random.default_rng(0)
+    image = np.repeat(np.repeat(rng.integers(0, 255, (6, 9, 3), dtype=np.uint8), 9, 0), 9, 1)[:50, :77]
+    result = segmenter.segment(image, ProtocolSettings(base_size=64), capture=True)
+    cap = result.activations
+    assert cap is not None and cap.features.dtype == torch.float16
+    geometry = capture_geometry(cap, result.size, result.input_size, align_corners)
+    ablation = run_ablation(model, cap, geometry, [], "zero")
+    assert len(np.unique(result.labels)) > 1  # a map worth comparing
+    assert (ablation.baseline == result.labels).mean() > 0.99
+    x, y = 40, 20
+    att = attribute_pixel(model, cap, geometry, x, y)
+    assert att.class_index == int(result.labels[y, x]) or att.logits.max() - np.sort(att.logits)[-2] < 0.05
