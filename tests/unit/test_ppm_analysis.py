@@ -44,6 +44,19 @@ def _perturb_bn(model, seed=3):
     return model
 
 
+def lively(model, seed=3):
+    """Random BN statistics in every layer: a random-weight net then gives varied labels."""
+    g = torch.Generator().manual_seed(seed)
+    for bn in model.modules():
+        if isinstance(bn, torch.nn.BatchNorm2d):
+            n = bn.num_features
+            bn.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
+            bn.running_var.copy_(torch.rand(n, generator=g) * 0.1 + 0.05)
+            bn.weight.data.copy_(torch.randn(n, generator=g))
+            bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
+    return model
+
+
 @pytest.fixture
 def model(tiny_model):
     return _perturb_bn(tiny_model)
@@ -282,7 +295,7 @@ def test_head_rerun_reproduces_the_engines_labels(tiny_config, align_corners):
 
     cfg = dataclasses.replace(tiny_config, align_corners=align_corners)
     torch.manual_seed(0)
-    model = _perturb_bn(build_pspnet(cfg))
+    model = lively(build_pspnet(cfg))
     segmenter = Segmenter(LoadedModel(model, ModelMeta("native", cfg, generic_classes(5))), device="cpu")
     rng = np.random.default_rng(0)
     image = np.repeat(np.repeat(rng.integers(0, 255, (6, 9, 3), dtype=np.uint8), 9, 0), 9, 1)[:50, :77]
