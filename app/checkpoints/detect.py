@@ -29,6 +29,9 @@ def load_checkpoint(path: str | Path) -> LoadedModel:
     if path.is_dir() or csail.is_pair_file(path):
         loaded = csail.load(path)
         return _with_card(loaded, _csail_card(path))
+    if path.suffix == ".json" and not path.with_suffix(native.SUFFIX).is_file():
+        raise CheckpointError(path, "this is a model card, not weights; open the weights file "
+                              "it describes (the card is read from beside it).")
     if path.suffix in (native.SUFFIX, ".json"):
         return native.load(path)
     raw = read_torch_file(path)

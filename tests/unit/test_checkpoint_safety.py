@@ -63,6 +63,7 @@ def test_hostile_pickle_is_refused_and_leaves_no_file(tmp_path, how, zipfile_for
     assert not target.exists()
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_plain_pickle_without_torch_wrapper_is_refused(tmp_path):
     target = tmp_path / "pwned.txt"
     path = tmp_path / "raw.pth"
@@ -110,6 +111,12 @@ def test_truncated_checkpoint(tmp_path, tiny_model):
     with pytest.raises(CheckpointError, match="truncated") as info:
         load_checkpoint(cut)
     assert "cut.pth" in str(info.value)
+
+
+def test_a_card_alone_is_not_weights(tmp_path):
+    (tmp_path / "model.json").write_text("{}")
+    with pytest.raises(CheckpointError, match="model card, not weights"):
+        load_checkpoint(tmp_path / "model.json")
 
 
 def test_missing_path_and_folder_without_pair(tmp_path):
