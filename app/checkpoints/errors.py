@@ -9,8 +9,15 @@ from typing import Sequence
 class CheckpointError(ValueError):
     """A weights file that cannot be loaded; the message is meant for the user as is."""
 
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = Path(path)
+    def __init__(self, path_or_message: str | Path, problem: str | None = None) -> None:
+        # CheckpointError(path, problem) names the file; CheckpointError(message), the
+        # agreed one-argument form, is kept for callers that already have a sentence.
+        if problem is None:
+            self.path: Path | None = None
+            self.problem = str(path_or_message)
+            super().__init__(self.problem)
+            return
+        self.path = Path(path_or_message)
         self.problem = problem
         super().__init__(f"Cannot load weights from {self.path}: {problem}")
 

@@ -190,3 +190,10 @@ def test_every_key_of_a_valid_small_file_loads(tmp_path, tiny_model):
     loaded = load_checkpoint(path)
     for key, value in tiny_model.state_dict().items():
         assert torch.equal(loaded.model.state_dict()[key], value), key
+
+
+def test_error_forms():
+    named = CheckpointError("/x/w.pth", "the file is empty.")
+    assert str(named) == "Cannot load weights from /x/w.pth: the file is empty."
+    assert named.path.name == "w.pth" and isinstance(named, ValueError)
+    assert str(CheckpointError("plain sentence")) == "plain sentence"
