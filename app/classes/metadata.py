@@ -61,8 +61,9 @@ class ClassInfo:
     @classmethod
     def from_lists(cls, names: Sequence[str], colors: Sequence[Sequence[int]] | None,
                    dataset: str = "custom", title: str = "") -> "ClassInfo":
-        cols = tuple(_rgb(c) for c in colors) if colors is not None else tuple(
-            map(tuple, generate_palette(len(names))))
+        if colors is None:
+            colors = generate_palette(len(names)).tolist()
+        cols = tuple(_rgb(c) for c in colors)
         return cls(tuple(str(n) for n in names), cols, dataset, title)
 
 
