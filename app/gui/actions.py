@@ -1,0 +1,183 @@
+"""Menus, shortcuts and the toolbar of the main window (wiring only, no logic).
+
+Each menu is built by its own function so later features can add to it
+(``WindowActions.menus['file']`` etc.) without editing the others.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QSlider, QStyle, QToolBar, QWidget
+
+from app.gui.image_view import OVERLAY_MODES
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+MODE_TITLES = {"fill": "&Fill", "contour": "&Contour", "both": "Fill &and Contour", "hidden": "&Hidden"}
+PRECISION_TITLES = {"fp32": "fp32 (exact)", "fp16": "fp16 (GPU)", "bf16": "bf16 (GPU)"}
+PROTOCOL_TITLES = {"fast": "&Fast (one whole-image pass)",
+                   "official": "&Official (sliding window, flip)"}
+
+
+class WindowActions:
+    def __init__(self, window: "MainWindow") -> None:
+        self.w = window
+        self.menus: dict[str, QMenu] = {}
+        self.mode_actions: dict[str, QAction] = {}
+        self.protocol_actions: dict[str, QAction] = {}
+        self.precision_actions: dict[str, QAction] = {}
+        self.device_group = QActionGroup(window)
+        self._build_file_menu()
+        self._build_view_menu()
+        self._build_model_menu()
+        self._build_help_menu()
+        self.toolbar = self._build_toolbar()
+
+    def _action(self, text: str, slot: Callable[..., object], shortcut: object = None,
+                checkable: bool = False, icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self.w)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        if icon is not None:
+            action.setIcon(self.w.style().standardIcon(icon))
+        action.setCheckable(checkable)
+        if tip:
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.w.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    def _build_file_menu(self) -> None:
+        w, sp = self.w, QStyle.StandardPixmap
+        menu = self.menus["file"] = w.menuBar().addMenu("&File")
+        self.open_image = self._action("&Open Image...", w.open_image_dialog, QKeySequence.StandardKey.Open,
+                                       icon=sp.SP_DialogOpenButton, tip="Open an image (Ctrl+O)")
+        self.open_folder = self._action("Open &Folder...", w.open_folder_dialog, "Ctrl+Shift+O",
+                                        icon=sp.SP_DirOpenIcon, tip="Open a folder of images (Ctrl+Shift+O)")
+        self.open_weights = self._action("Open &Weights...", w.open_weights_dialog, "Ctrl+Shift+W",
+                                         icon=sp.SP_DriveHDIcon, tip="Load a PSPNet checkpoint")
+        menu.addActions([self.open_image, self.open_folder, self.open_weights])
+        self.recent_menu = menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(w.fill_recent_menu)
+        menu.addSeparator()
+        self.export_menu = menu.addMenu("&Export Current")
+        self.export_label = self._action("&Label Map (PNG)...", lambda: w.export_current("label"),
+                                         QKeySequence.StandardKey.Save)
+        self.export_color = self._action("&Colour Mask (PNG)...", lambda: w.export_current("color"))
+        self.export_overlay = self._action("&Overlay (JPEG)...", lambda: w.export_current("overlay"))
+        self.export_menu.addActions([self.export_label, self.export_color, self.export_overlay])
+        self.batch_anchor = menu.addSeparator()  # "Label Folder..." goes here (batch dialog)
+        self.quit = self._action("&Quit", w.close, QKeySequence.StandardKey.Quit)
+        menu.addAction(self.quit)
+
+    def _build_view_menu(self) -> None:
+        w, view, sp = self.w, self.w.view, QStyle.StandardPixmap
+        menu = self.menus["view"] = w.menuBar().addMenu("&View")
+        overlay = menu.addMenu("&Overlay")
+        group = QActionGroup(w)
+        for mode in OVERLAY_MODES:
+            action = self._action(MODE_TITLES[mode], lambda _c=False, m=mode: w.set_overlay_mode(m),
+                                  checkable=True)
+            group.addAction(action)
+            overlay.addAction(action)
+            self.mode_actions[mode] = action
+        self.toggle_overlay = self._action("Toggle Overlay", w.toggle_overlay, "O")
+        overlay.addSeparator()
+        overlay.addAction(self.toggle_overlay)
+        self.opacity_down = self._action("Less Opaque", lambda: w.step_opacity(-10), "[")
+        self.opacity_up = self._action("More Opaque", lambda: w.step_opacity(10), "]")
+        overlay.addActions([self.opacity_down, self.opacity_up])
+        self.side_by_side = self._action("&Side by Side", w.set_side_by_side, "S", checkable=True,
+                                         tip="Photo and segmentation next to each other (S)")
+        self.confidence = self._action("&Confidence Map", w.set_confidence_map, "C", checkable=True,
+                                       tip="Colour by the model's confidence (C)")
+        menu.addActions([self.side_by_side, self.confidence])
+        menu.addSeparator()
+        self.fit = self._action("&Fit to Window", view.fit, "0", tip="Fit the image (0)")
+        self.actual = self._action("&Actual Size (100%)", view.actual_size, "1", tip="One image pixel per screen pixel (1)")
+        self.zoom_in = self._action("Zoom &In", lambda: view.zoom(1.25), ["+", "=", QKeySequence.StandardKey.ZoomIn])
+        self.zoom_out = self._action("Zoom &Out", lambda: view.zoom(0.8), ["-", QKeySequence.StandardKey.ZoomOut])
+        menu.addActions([self.fit, self.actual, self.zoom_in, self.zoom_out])
+        menu.addSeparator()
+        self.previous = self._action("&Previous Image", lambda: w.viewer.navigate(-1), "Left",
+                                     icon=sp.SP_ArrowBack, tip="Previous image in the folder (Left)")
+        self.next = self._action("&Next Image", lambda: w.viewer.navigate(1), "Right",
+                                 icon=sp.SP_ArrowForward, tip="Next image in the folder (Right)")
+        menu.addActions([self.previous, self.next])
+        menu.addSeparator()
+        self.docks_menu = menu.addMenu("&Panels")  # each dock's toggleViewAction goes here
+
+    def _build_model_menu(self) -> None:
+        w = self.w
+        menu = self.menus["model"] = w.menuBar().addMenu("&Model")
+        self.device_menu = menu.addMenu("&Device")
+        protocol = menu.addMenu("&Protocol")
+        group = QActionGroup(w)
+        for name, title in PROTOCOL_TITLES.items():
+            action = self._action(title, lambda _c=False, n=name: w.set_protocol(n), checkable=True)
+            group.addAction(action)
+            protocol.addAction(action)
+            self.protocol_actions[name] = action
+        precision = menu.addMenu("P&recision")
+        group = QActionGroup(w)
+        for name, title in PRECISION_TITLES.items():
+            action = self._action(title, lambda _c=False, n=name: w.set_precision(n), checkable=True)
+            group.addAction(action)
+            precision.addAction(action)
+            self.precision_actions[name] = action
+        menu.addSeparator()
+        self.model_card = self._action("Model &Card...", w.show_model_card, "Ctrl+I")
+        menu.addAction(self.model_card)
+
+    def set_devices(self, names: list[str], current: str) -> None:
+        self.device_menu.clear()
+        for action in self.device_group.actions():
+            self.device_group.removeAction(action)
+        for name in names:
+            action = QAction(name, self.w, checkable=True)
+            action.setChecked(name == current)
+            action.triggered.connect(lambda _c=False, n=name: self.w.set_device(n))
+            self.device_group.addAction(action)
+            self.device_menu.addAction(action)
+
+    def _build_help_menu(self) -> None:
+        w = self.w
+        menu = self.menus["help"] = w.menuBar().addMenu("&Help")
+        self.shortcuts = self._action("&Keyboard Shortcuts", w.show_shortcuts, "F1")
+        self.about = self._action("&About PSPNet Studio", w.show_about)
+        menu.addActions([self.shortcuts, self.about])
+
+    def _build_toolbar(self) -> QToolBar:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addActions([self.open_image, self.open_folder, self.open_weights])
+        bar.addSeparator()
+        bar.addActions([self.previous, self.next])
+        bar.addSeparator()
+        bar.addActions([self.fit, self.actual])
+        bar.addSeparator()
+        for mode in OVERLAY_MODES:
+            bar.addAction(self.mode_actions[mode])
+        bar.addSeparator()
+        bar.addActions([self.side_by_side, self.confidence])
+        bar.addSeparator()
+        self.opacity_label = QLabel()
+        self.opacity_label.setMinimumWidth(92)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setFixedWidth(140)
+        self.opacity_slider.setToolTip("Mask opacity ([ and ])")
+        self.opacity_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep arrows for navigation
+        bar.addWidget(self.opacity_label)
+        bar.addWidget(self.opacity_slider)
+        spacer = QWidget()
+        spacer.setFixedWidth(8)
+        bar.addWidget(spacer)
+        return bar

@@ -1,0 +1,102 @@
+"""Small dialogs: model card, keyboard shortcuts, about."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+if TYPE_CHECKING:
+    from app.gui.worker_types import ModelInfo
+
+
+def _swatch(rgb: tuple[int, int, int]) -> str:
+    return (f'<span style="background-color:rgb{tuple(rgb)}; color:rgb{tuple(rgb)};">'
+            "&nbsp;&nbsp;&nbsp;&nbsp;</span>")
+
+
+def model_card_html(info: "ModelInfo") -> dict[str, str]:
+    """The card as three HTML pages: overview, classes, protocols."""
+    meta = info.meta
+    arch = meta.architecture
+    rows = [("Name", meta.display_name), ("Format", meta.format_title), ("Source", info.source or "in memory"),
+            ("Architecture", arch.description), ("Classes", meta.classes.describe()),
+            ("Parameters", f"{info.parameters / 1e6:.2f} M"), ("Device", f"{info.device} ({info.precision})"),
+            ("Normalisation", f"mean {tuple(round(v, 2) for v in meta.normalization.mean)}, "
+                              f"std {tuple(round(v, 2) for v in meta.normalization.std)} (RGB, 0-255)")]
+    if info.load_seconds:
+        rows.append(("Loaded in", f"{info.load_seconds:.2f} s"))
+    overview = "<table cellspacing=6>" + "".join(
+        f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>" for k, v in rows) + "</table>"
+    if meta.card:
+        overview += "<h4>Card</h4>" + _card_section(meta.card)
+    classes = "<table cellspacing=4>" + "".join(
+        f"<tr><td align=right>{i}</td><td>{_swatch(c)}</td><td>{html.escape(n)}</td></tr>"
+        for i, (n, c) in enumerate(zip(meta.classes.names, meta.classes.colors))) + "</table>"
+    protocols = ""
+    for name in ("fast", "official"):
+        settings = meta.protocol(name).to_dict()
+        protocols += f"<h4>{name}</h4><table cellspacing=4>" + "".join(
+            f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>"
+            for k, v in settings.items() if k != "name") + "</table>"
+    return {"Overview": overview, "Classes": classes, "Protocols": protocols}
+
+
+def _card_section(card: dict[str, Any]) -> str:
+    parts = []
+    for key, value in card.items():
+        if key in ("classes", "architecture", "normalization", "protocols"):
+            continue  # shown on the other pages
+        text = value if isinstance(value, str) else json.dumps(value, indent=1, default=str)
+        parts.append(f"<p><b>{html.escape(str(key))}</b><br><code style='white-space:pre-wrap'>"
+                     f"{html.escape(text)[:4000]}</code></p>")
+    return "".join(parts) or "<p>(no card details)</p>"
+
+
+class ModelCardDialog(QDialog):
+    def __init__(self, info: "ModelInfo", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Model Card: {info.meta.display_name}")
+        self.resize(620, 560)
+        tabs = QTabWidget()
+        for title, body in model_card_html(info).items():
+            browser = QTextBrowser()
+            browser.setOpenExternalLinks(True)
+            browser.setHtml(body)
+            tabs.addTab(browser, title)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(buttons)
+
+
+def shortcuts_html(actions: list[QAction]) -> str:
+    rows = []
+    for action in actions:
+        keys = ", ".join(k.toString() for k in action.shortcuts() if not k.isEmpty())
+        if keys:
+            rows.append(f"<tr><td><b>{html.escape(keys)}</b></td>"
+                        f"<td>{html.escape(action.text().replace('&', '').rstrip('.'))}</td></tr>")
+    return ("<table cellspacing=6>" + "".join(rows) + "</table>"
+            "<p>Mouse: wheel zooms, drag pans, click a pixel to highlight its class.</p>")
+
+
+def show_shortcuts(parent: QWidget, actions: list[QAction]) -> None:
+    box = QMessageBox(parent)
+    box.setWindowTitle("Keyboard Shortcuts")
+    box.setText(shortcuts_html(actions))
+    box.setModal(False)
+    box.show()
+
+
+def show_about(parent: QWidget) -> None:
+    QMessageBox.about(parent, "About PSPNet Studio",
+                      "<h3>PSPNet Studio 0.1</h3><p>Semantic segmentation with the Pyramid Scene "
+                      "Parsing Network (Zhao et al., CVPR 2017): view, batch-label, and look inside "
+                      "the pyramid pooling module.</p><p>Loads the official semseg, mmsegmentation "
+                      "and CSAIL checkpoints and the project's own safetensors models.</p>")

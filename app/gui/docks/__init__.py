@@ -1,0 +1,6 @@
+"""Dock widgets around the central view: legend, folder (and later inspector, batch)."""
+
+from app.gui.docks.folder import FolderDock, ItemStatus
+from app.gui.docks.legend import LegendDock
+
+__all__ = ["FolderDock", "ItemStatus", "LegendDock"]

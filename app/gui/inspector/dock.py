@@ -1,0 +1,259 @@
+"""The pyramid pooling inspector dock: maps, contributions and ablations of one image's PPM.
+
+The main window hosts it and feeds it: ``set_result(image, result, loaded)`` after each
+segmentation (made with ``capture=True``), ``clear()``, and ``show_pixel(x, y)`` on a
+click in the main view. Model work (contribution maps, pixel splits, ablations) goes
+through the ``submit`` hook, never the GUI thread; results of an image the user has
+left are dropped (a generation counter).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+
+from app.engine.ppm_ablation import run_ablation
+from app.engine.ppm_analysis import PPMActivations, capture_geometry
+from app.engine.ppm_contrib import attribute_pixel, contribution_maps
+from app.engine.ppm_export import save_activations_npz, save_map_png
+from app.gui.inspector.ablation_tab import AblationTab
+from app.gui.inspector.contrib_tab import ContributionTab
+from app.gui.inspector.jobs import Submit, ThreadPoolSubmitter
+from app.gui.inspector.maps_tab import MapsTab
+
+NOT_CAPTURED = ("Activations were not captured for this image.\n\nThe inspector needs the pyramid "
+                "pooling module's activations from the same forward pass; segment the image again "
+                "with the inspector open (the viewer then asks the engine to capture them).")
+NO_IMAGE = "Open an image to look inside the pyramid pooling module."
+
+
+class PPMInspectorDock(QDockWidget):
+    overlayChanged = Signal(object)  # MapOverlay (RGBA + rect in photo pixels) or None
+    pixelPicked = Signal(int, int)  # a click on one of the dock's own views, in photo pixels
+    message = Signal(str)  # a short status line for the main window's status bar
+
+    def __init__(self, submit: Submit | None = None, background: Submit | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Pyramid pooling inspector", parent)
+        self.setObjectName("PPMInspectorDock")
+        self._submit: Submit = submit or ThreadPoolSubmitter(parent=self)
+        self._background: Submit = background or ThreadPoolSubmitter(parent=self)
+        self._generation = 0
+        self._loaded: Any = None
+        self._result: Any = None
+        self.acts: PPMActivations | None = None
+        self._contrib_pending = False
+
+        self.maps_tab = MapsTab(self._background)
+        self.contrib_tab = ContributionTab()
+        self.ablation_tab = AblationTab()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.maps_tab, "Maps")
+        self.tabs.addTab(self.contrib_tab, "Contribution")
+        self.tabs.addTab(self.ablation_tab, "Ablation")
+        self.empty = QLabel(NO_IMAGE)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setMargin(24)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.tabs)
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.export_png_button = QPushButton("Save map as PNG\u2026")
+        self.export_png_button.setToolTip("The map shown in the current tab, colour-mapped as shown")
+        self.export_npz_button = QPushButton("Save activations (.npz)\u2026")
+        self.export_npz_button.setToolTip("The raw float16 features, pooled grids and upsampled maps")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_png_button)
+        buttons.addWidget(self.export_npz_button)
+        buttons.addStretch(1)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        self.setWidget(body)
+
+        self.maps_tab.overlayChanged.connect(self.overlayChanged)
+        self.maps_tab.message.connect(self._say)
+        self.maps_tab.map_view.clicked.connect(self._picked)
+        self.contrib_tab.pixelClicked.connect(self._picked)
+        self.ablation_tab.map_view.clicked.connect(self._picked)
+        self.ablation_tab.applyRequested.connect(self.apply_ablation)
+        self.tabs.currentChanged.connect(lambda _: self._ensure_contributions())
+        self.export_png_button.clicked.connect(self._ask_png)
+        self.export_npz_button.clicked.connect(self._ask_npz)
+        self.clear()
+
+    # --- slots the main window calls ----------------------------------------------------
+    @Slot(object, object, object)
+    def set_result(self, image: np.ndarray, result: Any, loaded: Any) -> None:
+        """Show the PPM of ``result`` (a SegmentationResult) for ``image`` (H, W, 3 uint8)."""
+        self._generation += 1
+        self._loaded, self._result = loaded, result
+        self._contrib_pending = False
+        capture = getattr(result, "activations", None)
+        name = getattr(getattr(loaded, "meta", None), "display_name", "")
+        if capture is None:
+            self._set_empty(NOT_CAPTURED)
+            self.header.setText(f"<b>{name}</b>" if name else "")
+            return
+        model = loaded.model
+        geometry = capture_geometry(capture, result.size, result.input_size, model.cfg.align_corners)
+        self.acts = PPMActivations(capture, geometry)
+        classes = loaded.meta.classes
+        names = list(classes.names)
+        self.maps_tab.set_activations(self.acts, image)
+        self.contrib_tab.set_context(self.acts, image, names)
+        self.ablation_tab.set_context(self.acts.names, image, names, classes.palette)
+        self.stack.setCurrentWidget(self.tabs)
+        for button in (self.export_png_button, self.export_npz_button):
+            button.setEnabled(True)
+        fh, fw = geometry.feature_size
+        self.header.setText(f"<b>{name}</b> \u2014 features {self.acts.channel_count(0)}\u00d7{fh}\u00d7{fw}, "
+                            f"bins {'/'.join(map(str, self.acts.bins))}, network input "
+                            f"{geometry.input_size[1]}\u00d7{geometry.input_size[0]}")
+        self.status.setText("")
+        self._ensure_contributions()
+
+    @Slot()
+    def clear(self) -> None:
+        self._generation += 1
+        self._loaded = self._result = self.acts = None
+        self._set_empty(NO_IMAGE)
+        self.header.setText("")
+
+    @Slot(int, int)
+    def show_pixel(self, x: int, y: int) -> None:
+        """Split the logit of the class predicted at photo pixel (x, y) into the parts' shares."""
+        if self.acts is None:
+            return
+        acts, model = self.acts, self._loaded.model
+        height, width = acts.geometry.image_size
+        if not (0 <= x < width and 0 <= y < height):
+            return
+        self.contrib_tab.map_view.set_marker(x, y)
+        self._run(lambda ctx: attribute_pixel(self._model(ctx, model), acts.capture, acts.geometry, x, y),
+                  self.contrib_tab.show_attribution, "splitting the pixel's logit")
+
+    # --- model work, off the GUI thread ------------------------------------------------------
+    @Slot(tuple, str)
+    def apply_ablation(self, parts_off: tuple, mode: str) -> None:
+        if self.acts is None:
+            return
+        acts, model = self.acts, self._loaded.model
+        baseline = self.contrib_tab.maps.logits if self.contrib_tab.maps is not None else None
+        self.ablation_tab.set_busy(True)
+        self._run(lambda ctx: run_ablation(self._model(ctx, model), acts.capture, acts.geometry,
+                                           parts_off, mode, baseline),
+                  self.ablation_tab.set_result, "ablation", self.ablation_tab.set_failed)
+
+    def _ensure_contributions(self) -> None:
+        if (self.acts is None or self.contrib_tab.maps is not None or self._contrib_pending
+                or self.tabs.currentWidget() is not self.contrib_tab):
+            return
+        self._contrib_pending = True
+        acts, model = self.acts, self._loaded.model
+        self.contrib_tab.set_status("Computing the contribution maps\u2026")
+
+        def failed(message: str) -> None:
+            self._contrib_pending = False
+            self.contrib_tab.set_status(f"Could not compute the contribution maps: {message}")
+
+        self._run(lambda ctx: contribution_maps(self._model(ctx, model), acts.capture),
+                  self.contrib_tab.set_maps, "contribution maps", failed)
+
+    @staticmethod
+    def _model(context: Any, model: Any) -> Any:
+        """The worker's copy when it is the model that made the capture, else that model."""
+        loaded = getattr(context, "loaded", None)
+        return loaded.model if loaded is not None and loaded.model is model else model
+
+    def _run(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None], what: str,
+             on_error: Callable[[str], None] | None = None) -> None:
+        generation = self._generation
+
+        def done(value: Any) -> None:
+            if generation == self._generation:
+                on_done(value)
+
+        def failed(message: str) -> None:
+            if generation != self._generation:
+                return
+            self._say(f"The inspector's {what} failed: {message}")
+            if on_error is not None:
+                on_error(message)
+
+        self._submit(fn, done, failed)
+
+    # --- export --------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> Path | None:
+        """Save the current tab's map as PNG, colour-mapped as shown. None if nothing is shown."""
+        tab = self.tabs.currentWidget()
+        view = {self.maps_tab: self.maps_tab.map_view, self.contrib_tab: self.contrib_tab.map_view,
+                self.ablation_tab: self.ablation_tab.map_view}[tab]
+        values = view.values
+        if self.acts is None or values is None:
+            self._say("There is no map to save yet.")
+            return None
+        if values.ndim == 3 and values.dtype == np.uint8:
+            values = values[..., :3].astype(np.float32) / 255.0
+        return self._save(lambda: save_map_png(path, values, view.levels(), view.lookup_table()), path)
+
+    def export_npz(self, path: str | Path) -> Path | None:
+        if self.acts is None:
+            self._say("There are no activations to save.")
+            return None
+        acts = self.acts
+        return self._save(lambda: save_activations_npz(path, acts.capture, acts.geometry), path)
+
+    def _save(self, write: Callable[[], Path], path: str | Path) -> Path | None:
+        try:
+            saved = write()
+        except (OSError, ValueError) as exc:
+            self._say(f"Could not save {path}: {exc}")
+            return None
+        self._say(f"Saved {saved}")
+        return saved
+
+    def _ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save map as PNG", "ppm_map.png", "PNG image (*.png)")
+        if path:
+            self.export_png(path if path.lower().endswith(".png") else path + ".png")
+
+    def _ask_npz(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save activations", "ppm_activations.npz",
+                                              "NumPy archive (*.npz)")
+        if path:
+            self.export_npz(path if path.lower().endswith(".npz") else path + ".npz")
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _set_empty(self, text: str) -> None:
+        self.acts = None
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)
+        self.maps_tab.set_activations(None, None)
+        self.contrib_tab.set_context(None, None, [])
+        self.ablation_tab.set_context(None, None, [], np.zeros((1, 3), np.uint8))
+        for button in (self.export_png_button, self.export_npz_button):
+            button.setEnabled(False)
+        self.status.setText("")
+
+    def _picked(self, x: int, y: int) -> None:
+        self.pixelPicked.emit(x, y)
+        self.show_pixel(x, y)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.message.emit(text)

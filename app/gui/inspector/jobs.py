@@ -1,0 +1,142 @@
+"""How the inspector runs work off the GUI thread, without knowing who runs it.
+
+The dock takes ``submit(fn, on_done, on_error)``: ``fn`` receives a Segmenter-like
+object (it has ``.loaded``) and runs wherever the submitter decides; ``on_done(value)``
+or ``on_error(message)`` is then called on the GUI thread. Three submitters:
+``worker_submitter`` (the viewer's InferenceWorker: jobs run in the thread that owns
+the model), ``ThreadPoolSubmitter`` (a QThreadPool; the standalone screenshot script
+and the dock's own numpy reductions) and ``synchronous_submit`` (tests).
+"""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+Job = Callable[[Any], Any]
+OnDone = Callable[[Any], None]
+OnError = Callable[[str], None]
+Submit = Callable[[Job, OnDone, OnError], None]
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def synchronous_submit(context: Any = None) -> Submit:
+    """Run jobs at once on the calling thread (tests, and tiny models)."""
+    def submit(fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        try:
+            value = fn(context)
+        except Exception as exc:  # noqa: BLE001 - reported to the dock, never raised into Qt
+            on_error(_describe(exc))
+            return
+        on_done(value)
+    return submit
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; queued signals bring results back to it."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class ThreadPoolSubmitter(QObject):
+    """Run jobs on a QThreadPool (one thread by default, so model jobs never overlap)."""
+
+    def __init__(self, context: Any = None, max_threads: int = 1, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[OnDone, OnError]] = {}
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._finish)
+        self._relay.failed.connect(self._fail)
+
+    def __call__(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        job_id = next(self._ids)
+        self._pending[job_id] = (on_done, on_error)
+        relay, context = self._relay, self._context
+
+        class _Run(QRunnable):
+            def run(self) -> None:  # noqa: D102 - runs on a pool thread
+                try:
+                    value = fn(context)
+                except Exception as exc:  # noqa: BLE001
+                    traceback.print_exc()
+                    relay.failed.emit(job_id, _describe(exc))
+                    return
+                relay.finished.emit(job_id, value)
+
+        self._pool.start(_Run())
+
+    def wait(self, msecs: int = 5000) -> bool:
+        return self._pool.waitForDone(msecs)
+
+    @Slot(int, object)
+    def _finish(self, job_id: int, value: Any) -> None:
+        callbacks = self._pending.pop(job_id, None)
+        if callbacks:
+            callbacks[0](value)
+
+    @Slot(int, str)
+    def _fail(self, job_id: int, message: str) -> None:
+        callbacks = self._pending.pop(job_id, None)
+        if callbacks:
+            callbacks[1](message)
+
+
+class _WorkerBridge(QObject):
+    def __init__(self, worker: QObject) -> None:
+        super().__init__()  # on the GUI thread (the worker itself lives on its own thread)
+        self.worker = worker
+        self.pending: dict[int, tuple[OnDone, OnError]] = {}
+        # An answer can beat the registration when the worker emits directly (same thread).
+        self.early: dict[int, tuple[bool, Any]] = {}
+        worker.jobFinished.connect(self._finish)
+        worker.jobFailed.connect(self._fail)
+
+    def submit(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        job_id = self.worker.submit_job(fn)
+        if job_id in self.early:
+            ok, value = self.early.pop(job_id)
+            (on_done if ok else on_error)(value)
+        else:
+            self.pending[job_id] = (on_done, on_error)
+
+    @Slot(int, object)
+    def _finish(self, job_id: int, value: Any) -> None:
+        self._answer(job_id, True, value)
+
+    @Slot(int, str)
+    def _fail(self, job_id: int, message: str) -> None:
+        self._answer(job_id, False, message)
+
+    def _answer(self, job_id: int, ok: bool, value: Any) -> None:
+        callbacks = self.pending.pop(job_id, None)
+        if callbacks is not None:
+            callbacks[0 if ok else 1](value)
+        elif job_id not in self._others:
+            self.early[job_id] = (ok, value)
+
+    @property
+    def _others(self) -> set[int]:
+        return set()
+
+
+def worker_submitter(worker: QObject) -> Submit:
+    """A submit hook backed by the viewer's InferenceWorker (submit_job / jobFinished / jobFailed).
+
+    Call it on the GUI thread; the bridge's slots then run there too (queued connections).
+    """
+    bridge = _WorkerBridge(worker)
+
+    def submit(fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        bridge.submit(fn, on_done, on_error)  # the closure keeps the bridge alive
+    return submit

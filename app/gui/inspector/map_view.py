@@ -1,0 +1,154 @@
+"""A map over the photo: ViewBox + photo ImageItem + map ImageItem + histogram/levels.
+
+Everything is drawn in photo coordinates (pixel (x, y) covers [x, x+1) x [y, y+1)),
+so a bin x bin grid, a feature map and the photo line up; the map's rect comes from
+``CaptureGeometry.feature_rect``. Clicks are reported in photo pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from app.gui.inspector._pg import pg
+
+SEQUENTIAL = "viridis"
+DIVERGING = "CET-D1A"  # blue - white - red, for signed contributions
+PHOTO_MAX_SIDE = 1600  # the photo under a map is shown downsampled beyond this
+
+
+def colormap(name: str) -> pg.ColorMap:
+    try:
+        return pg.colormap.get(name)
+    except Exception:  # noqa: BLE001 - a pyqtgraph without that map: fall back to viridis
+        return pg.colormap.get(SEQUENTIAL)
+
+
+class MapView(QWidget):
+    """One map with the photo beneath it, a clicked-pixel marker and (optionally) a histogram."""
+
+    clicked = Signal(int, int)  # photo pixel
+
+    def __init__(self, histogram: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("#202124")
+        self.view: pg.ViewBox = self.graphics.addViewBox(lockAspect=True, invertY=True)
+        self.photo = pg.ImageItem()
+        self.image = pg.ImageItem()
+        self.image.setZValue(1)
+        self.marker = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2),
+                                         brush=None)
+        self.marker.setZValue(3)
+        for item in (self.photo, self.image, self.marker):
+            self.view.addItem(item)
+        self.histogram = pg.HistogramLUTWidget(image=self.image) if histogram else None
+        if self.histogram is not None:
+            self.histogram.setMinimumWidth(110)
+            self.histogram.setMaximumWidth(130)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.graphics, 1)
+        if self.histogram is not None:
+            layout.addWidget(self.histogram)
+        self.graphics.scene().sigMouseClicked.connect(self._on_click)
+        self._image_size: tuple[int, int] | None = None
+        self._values: np.ndarray | None = None
+        self.set_colormap(SEQUENTIAL)
+
+    # --- content ----------------------------------------------------------------------
+    def set_photo(self, photo: np.ndarray | None) -> None:
+        """The photo in photo coordinates (downsampled for display when it is large)."""
+        if photo is None:
+            self.photo.clear()
+            self._image_size = None
+            return
+        height, width = photo.shape[:2]
+        step = max(1, int(np.ceil(max(height, width) / PHOTO_MAX_SIDE)))
+        self.photo.setImage(np.ascontiguousarray(photo[::step, ::step]), autoLevels=False, levels=(0, 255))
+        self.photo.setRect(QRectF(0, 0, width, height))
+        first = self._image_size != (height, width)
+        self._image_size = (height, width)
+        if first:
+            self.view.setRange(QRectF(0, 0, width, height), padding=0.02)
+
+    def show_photo(self, visible: bool) -> None:
+        self.photo.setVisible(visible)
+
+    def set_map(self, values: np.ndarray | None, rect: tuple[float, float, float, float],
+                levels: tuple[float, float] | None = None) -> None:
+        """A scalar (H, W) map through the colormap, or an (H, W, 3|4) image shown as is."""
+        self._values = values
+        if values is None:
+            self.image.clear()
+            return
+        if values.ndim == 3:
+            self.image.setImage(values, autoLevels=False, levels=(0, 1) if values.dtype.kind == "f"
+                                else (0, 255))
+        else:
+            if levels is None:
+                levels = robust_levels(values)
+            self.image.setImage(values, autoLevels=False, levels=levels)
+            if self.histogram is not None:
+                self.histogram.setLevels(*levels)
+        self.image.setRect(QRectF(*rect))
+
+    def set_colormap(self, name: str) -> None:
+        cmap = colormap(name)
+        self._cmap = cmap
+        if self.histogram is not None:
+            self.histogram.gradient.setColorMap(cmap)
+        else:
+            self.image.setColorMap(cmap)
+
+    def set_opacity(self, opacity: float) -> None:
+        self.image.setOpacity(float(opacity))
+
+    def set_marker(self, x: float | None, y: float | None) -> None:
+        self.marker.setData([] if x is None else [x + 0.5], [] if y is None else [y + 0.5])
+
+    def clear(self) -> None:
+        self.set_map(None, (0, 0, 1, 1))
+        self.set_photo(None)
+        self.set_marker(None, None)
+
+    # --- what is shown, for export and the main view --------------------------------
+    def levels(self) -> tuple[float, float]:
+        lo, hi = self.image.getLevels() if self.image.getLevels() is not None else (0.0, 1.0)
+        return float(np.min(lo)), float(np.max(hi))
+
+    def lookup_table(self) -> np.ndarray:
+        """(256, 3|4) uint8 of the colormap currently shown."""
+        if self.histogram is not None:
+            return self.histogram.gradient.colorMap().getLookupTable(nPts=256, alpha=False)
+        return self._cmap.getLookupTable(nPts=256, alpha=False)
+
+    @property
+    def values(self) -> np.ndarray | None:
+        return self._values
+
+    # --- interaction ------------------------------------------------------------------
+    def _on_click(self, event) -> None:  # noqa: ANN001 - a pyqtgraph mouse event
+        if event.button() != Qt.MouseButton.LeftButton or self._image_size is None:
+            return
+        point: QPointF = self.view.mapSceneToView(event.scenePos())
+        x, y = int(np.floor(point.x())), int(np.floor(point.y()))
+        height, width = self._image_size
+        if 0 <= x < width and 0 <= y < height:
+            self.clicked.emit(x, y)
+
+
+def robust_levels(values: np.ndarray, symmetric: bool = False) -> tuple[float, float]:
+    """Levels from the 0.5th-99.5th percentiles; symmetric around 0 for signed maps."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return (0.0, 1.0)
+    if symmetric:
+        bound = float(np.percentile(np.abs(finite), 99.5)) or 1.0
+        return (-bound, bound)
+    lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
+    if hi <= lo:
+        hi = lo + 1.0 if lo == 0 else lo + abs(lo) * 0.01
+    return (lo, hi)

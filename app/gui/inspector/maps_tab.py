@@ -1,0 +1,241 @@
+"""The "Maps" tab: a branch's pooled grid or upsampled map, one channel or a reduction.
+
+A channel is a slice of the stored float16 array, drawn at once; reductions across
+channels (and the channel ranking for the gallery) are computed once per image on
+the ``background`` runner, then cached by ``PPMActivations``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from app.engine.ppm_analysis import PPMActivations
+from app.engine.ppm_export import colorize
+from app.gui.inspector.gallery import ChannelGallery
+from app.gui.inspector.jobs import Submit
+from app.gui.inspector.map_view import MapView
+
+REDUCTION_LABELS = {"channel": "One channel", "mean": "Mean of channels", "max": "Max of channels",
+                    "l2": "L2 norm of channels", "pca": "PCA of channels \u2192 RGB"}
+GALLERY_SIZE = 16
+
+
+@dataclass
+class MapOverlay:
+    """What the main view may draw over the photo: RGBA at the map's resolution, stretched to ``rect``."""
+
+    rgba: np.ndarray  # (h, w, 4) uint8, alpha = the chosen opacity
+    rect: tuple[float, float, float, float]  # x, y, width, height in photo pixels
+
+
+class MapsTab(QWidget):
+    overlayChanged = Signal(object)  # MapOverlay, or None when not sent to the main view
+    message = Signal(str)
+
+    def __init__(self, background: Submit, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._background = background
+        self.acts: PPMActivations | None = None
+        self.last_redraw_ms = 0.0
+        self._pending: tuple | None = None
+        self._sent = False  # whether the main view currently holds our overlay
+
+        self.source = QComboBox()
+        self.view_mode = QComboBox()
+        self.view_mode.addItem("Pooled grid (bin \u00d7 bin)", "pooled")
+        self.view_mode.addItem("Upsampled map (head input)", "upsampled")
+        self.view_mode.setCurrentIndex(1)
+        self.reduction = QComboBox()
+        for key, label in REDUCTION_LABELS.items():
+            self.reduction.addItem(label, key)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.spin = QSpinBox()
+        self.spin.setKeyboardTracking(False)
+        self.photo_box = QCheckBox("Photo under the map")
+        self.photo_box.setChecked(True)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(75)
+        self.opacity.setToolTip("Opacity of the map over the photo")
+        self.send_box = QCheckBox("Show on the main view")
+        self.send_box.setToolTip("Send this map, with its opacity, to the main image view as an overlay")
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.map_view = MapView(histogram=True)
+        self.gallery = ChannelGallery()
+
+        channel_row = QHBoxLayout()
+        channel_row.addWidget(self.slider, 1)
+        channel_row.addWidget(self.spin)
+        overlay_row = QHBoxLayout()
+        overlay_row.addWidget(self.photo_box)
+        overlay_row.addWidget(QLabel("Opacity"))
+        overlay_row.addWidget(self.opacity, 1)
+        overlay_row.addWidget(self.send_box)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Branch", self.source)
+        form.addRow("View", self.view_mode)
+        form.addRow("Show", self.reduction)
+        form.addRow("Channel", channel_row)
+        form.addRow("Overlay", overlay_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.map_view, 1)
+        layout.addWidget(self.info)
+        layout.addWidget(QLabel("Most active channels"))
+        layout.addWidget(self.gallery)
+
+        self.source.currentIndexChanged.connect(self._source_changed)
+        self.view_mode.currentIndexChanged.connect(lambda _: self.redraw())
+        self.reduction.currentIndexChanged.connect(self._reduction_changed)
+        self.slider.valueChanged.connect(self.spin.setValue)
+        self.spin.valueChanged.connect(self.slider.setValue)
+        self.spin.valueChanged.connect(lambda _: self.redraw())
+        self.photo_box.toggled.connect(self.map_view.show_photo)
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        self.send_box.toggled.connect(lambda _: self._emit_overlay())
+        self.gallery.channelChosen.connect(self.choose_channel)
+        self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self._emit_overlay())
+        self.map_view.set_opacity(self.opacity.value() / 100)
+        self.set_activations(None, None)
+
+    # --- content -----------------------------------------------------------------------
+    def set_activations(self, acts: PPMActivations | None, photo: np.ndarray | None) -> None:
+        self.acts = acts
+        self._pending = None
+        self.map_view.set_photo(photo)
+        self.source.blockSignals(True)
+        self.source.clear()
+        if acts is not None:
+            for i, name in enumerate(acts.names):
+                self.source.addItem(f"{name}  ({acts.channel_count(i)} channels)", i)
+        self.source.blockSignals(False)
+        for w in (self.source, self.view_mode, self.reduction, self.slider, self.spin, self.gallery):
+            w.setEnabled(acts is not None)
+        if acts is None:
+            self.map_view.set_map(None, (0, 0, 1, 1))
+            self.gallery.clear()
+            self.info.setText("")
+            self._emit_overlay()
+            return
+        self._source_changed()
+
+    def selection(self) -> tuple[int, str, str, int]:
+        """(source, view, reduction, channel) as shown."""
+        return (int(self.source.currentData() or 0), str(self.view_mode.currentData()),
+                str(self.reduction.currentData()), int(self.spin.value()))
+
+    def choose_channel(self, channel: int) -> None:
+        """Show one channel of the current branch (the gallery's click)."""
+        self.reduction.setCurrentIndex(self.reduction.findData("channel"))
+        self.spin.setValue(channel)
+        self.redraw()
+
+    # --- drawing -----------------------------------------------------------------------
+    def redraw(self) -> None:
+        if self.acts is None or self.source.count() == 0:
+            return
+        source, view, kind, channel = self.selection()
+        acts = self.acts
+        if not acts.is_ready(source, view, kind):
+            key = (id(acts), source, view, kind)
+            if self._pending != key:
+                self._pending = key
+                self.info.setText(f"Computing {REDUCTION_LABELS[kind].lower()}\u2026")
+                self._background(lambda _ctx: acts.reduce(source, view, kind),
+                                 lambda _v, k=key: self._computed(k), self._failed)
+            return
+        start = time.perf_counter()
+        values = acts.reduce(source, view, kind, channel)
+        self.map_view.set_colormap("viridis")
+        self.map_view.set_map(values, acts.geometry.feature_rect())
+        self.last_redraw_ms = (time.perf_counter() - start) * 1000.0
+        self._describe(source, view, kind, channel, values)
+        self._emit_overlay()
+
+    def _computed(self, key: tuple) -> None:
+        if self._pending == key:
+            self._pending = None
+            if self.acts is not None and (id(self.acts), *self.selection()[:3]) == key:
+                self.redraw()
+
+    def _failed(self, message: str) -> None:
+        self._pending = None
+        self.info.setText(f"Could not compute this map: {message}")
+        self.message.emit(message)
+
+    def _describe(self, source: int, view: str, kind: str, channel: int, values: np.ndarray) -> None:
+        acts = self.acts
+        grid = f"{values.shape[1]}\u00d7{values.shape[0]}"
+        what = f"channel {channel}" if kind == "channel" else REDUCTION_LABELS[kind].lower()
+        text = f"<b>{acts.names[source]}</b>, {what}, {grid} cells"
+        if kind == "pca":
+            var = acts.pca_variance(source, view)
+            text += (f"; explained variance R {var[0]:.0%}, G {var[1]:.0%}, B {var[2]:.0%}"
+                     if var.sum() > 0 else "; no variance across positions (uniform grey)")
+        else:
+            text += f"; values {float(values.min()):.3g} to {float(values.max()):.3g}"
+        text += f"; drawn in {self.last_redraw_ms:.1f} ms"
+        self.info.setText(text)
+
+    def _source_changed(self, *_: object) -> None:
+        if self.acts is None or self.source.count() == 0:
+            return
+        source = int(self.source.currentData())
+        self.view_mode.setEnabled(source != 0)
+        top = self.acts.channel_count(source) - 1
+        for w in (self.slider, self.spin):
+            w.blockSignals(True)
+            w.setRange(0, top)
+            w.blockSignals(False)
+        self.slider.setValue(min(self.spin.value(), top))
+        self._fill_gallery(source)
+        self.redraw()
+
+    def _reduction_changed(self, *_: object) -> None:
+        is_channel = self.reduction.currentData() == "channel"
+        self.slider.setEnabled(is_channel and self.acts is not None)
+        self.spin.setEnabled(is_channel and self.acts is not None)
+        self.redraw()
+
+    def _fill_gallery(self, source: int) -> None:
+        acts = self.acts
+
+        def ranked(_ctx: object) -> list[tuple[int, float, np.ndarray]]:
+            return [(i, s, acts.channel(source, "upsampled", i))
+                    for i, s in acts.top_channels(source, GALLERY_SIZE)]
+
+        def show(channels: list, expected=(id(acts), source)) -> None:
+            if self.acts is not None and (id(self.acts), int(self.source.currentData())) == expected:
+                self.gallery.set_channels(channels)
+
+        self.gallery.clear()
+        self._background(ranked, show, self._failed)
+
+    # --- overlay for the main view -------------------------------------------------------
+    def _opacity_changed(self, value: int) -> None:
+        self.map_view.set_opacity(value / 100)
+        self._emit_overlay()
+
+    def current_overlay(self) -> MapOverlay | None:
+        values = self.map_view.values
+        if self.acts is None or values is None:
+            return None
+        rgb = colorize(values, self.map_view.levels(), self.map_view.lookup_table())
+        alpha = np.full(rgb.shape[:2] + (1,), round(self.opacity.value() * 2.55), dtype=np.uint8)
+        return MapOverlay(np.concatenate([rgb, alpha], axis=2), self.acts.geometry.feature_rect())
+
+    def _emit_overlay(self) -> None:
+        if self.send_box.isChecked():
+            self.overlayChanged.emit(self.current_overlay())
+        elif self._sent:
+            self.overlayChanged.emit(None)
+        self._sent = self.send_box.isChecked()

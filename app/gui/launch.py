@@ -1,0 +1,112 @@
+"""Starting the desktop app: ``python main.py [IMAGE_OR_FOLDER] [--weights PATH] [--device NAME]``.
+
+The window is shown before torch is imported: torch and the model load in the
+worker thread, so the window appears in well under two seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py", add_help=False,
+        description="PSPNet Studio: open an image or a folder and see its segmentation.")
+    parser.add_argument("target", nargs="?", metavar="IMAGE_OR_FOLDER",
+                        help="an image or a folder of images (default: the first sample scene)")
+    parser.add_argument("--weights", metavar="PATH",
+                        help="checkpoint to load (default: the last one used, else the shipped model)")
+    parser.add_argument("--device", metavar="NAME", help="auto, cpu, cuda, cuda:N or mps (default: last used)")
+    parser.add_argument("--protocol", choices=("fast", "official"), help="test-time protocol")
+    parser.add_argument("--screenshot", metavar="PNG", help="save the window after the first result and quit")
+    parser.add_argument("--gui-help", action="help", help="show this help and exit")
+    return parser
+
+
+def choose_weights(explicit: str | None, remembered: str) -> Path | None:
+    """--weights, else the weights used last time (if still there), else the shipped model."""
+    from app.paths import DEFAULT_WEIGHTS
+
+    if explicit:
+        return Path(explicit)
+    if remembered and Path(remembered).is_file():
+        return Path(remembered)
+    return DEFAULT_WEIGHTS if DEFAULT_WEIGHTS.is_file() else None
+
+
+def first_sample() -> Path | None:
+    from app.gui.files import list_images
+    from app.paths import SAMPLES_DIR
+
+    images = list_images(SAMPLES_DIR) if SAMPLES_DIR.is_dir() else []
+    return images[0] if images else None
+
+
+def launch(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.target and not Path(args.target).exists():
+        print(f"main.py: {args.target} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+
+    # PySide6 before pyqtgraph: pyqtgraph binds to the first Qt it finds imported.
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from app.gui.settings import APPLICATION, ORGANIZATION, AppSettings
+
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    from app.gui.main_window import MainWindow
+
+    settings = AppSettings()
+    if args.protocol:
+        settings.set_protocol(args.protocol)
+    window = MainWindow(settings, device=args.device)
+    window.show()
+    weights = choose_weights(args.weights, settings.weights())
+    target = args.target or first_sample()
+    QTimer.singleShot(0, lambda: window.start(weights, target))
+    if args.screenshot:
+        _screenshot_when_ready(window, Path(args.screenshot))
+    code = app.exec()
+    if window.worker.thread_handle.isRunning():
+        # A forward that ignored cancellation: leave without waiting (Qt would abort).
+        sys.stdout.flush()
+        os._exit(code)
+    return code
+
+
+def _screenshot_when_ready(window, path: Path, timeout_ms: int = 180_000) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    done = []
+
+    def grab_and_quit() -> None:
+        if done:
+            return
+        done.append(True)
+        window.grab().save(str(path))
+        print(f"screenshot saved to {path}")
+        window.close()
+        QApplication.quit()
+
+    def soon() -> None:
+        QTimer.singleShot(400, grab_and_quit)  # let the view repaint first
+
+    window.viewer.resultShown.connect(lambda _item: soon())
+    window.viewer.modelMissing.connect(lambda _text: QTimer.singleShot(1500, grab_and_quit))
+    window.viewer.message.connect(lambda level, _text: level == "error" and soon())
+    QTimer.singleShot(timeout_ms, grab_and_quit)

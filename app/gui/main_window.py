@@ -1,0 +1,237 @@
+"""The main window: composes the view, docks, menus and the worker; little logic of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
+
+from app.gui import dialogs
+from app.gui.actions import WindowActions
+from app.gui.docks import FolderDock, LegendDock
+from app.gui.export import export_current
+from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
+from app.gui.image_view import SegmentationView
+from app.gui.message_bar import MessageBar
+from app.gui.settings import AppSettings
+from app.gui.status_readout import StatusReadout
+from app.gui.viewer import Viewer
+from app.gui.worker import InferenceWorker
+from app.gui.worker_types import ModelInfo
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None, device: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.setWindowTitle("PSPNet Studio")
+        self.setAcceptDrops(True)
+        self.resize(1400, 880)
+        self.view = SegmentationView()
+        self.messages = MessageBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+        self.legend = LegendDock(self)
+        self.folder = FolderDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.legend)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folder)
+        self.readout = StatusReadout(self.statusBar())
+        self.device = device or self.settings.device()
+        self.worker = InferenceWorker(self.device, self.settings.precision())
+        self.viewer = Viewer(self.worker, self.view, self.legend, self.folder, self.readout, self)
+        self.viewer.protocol = self.settings.protocol()
+        self.actions_ = WindowActions(self)
+        self.addToolBar(self.actions_.toolbar)
+        for dock in (self.folder, self.legend):
+            self.actions_.docks_menu.addAction(dock.toggleViewAction())
+        self._connect()
+        self._restore()
+
+    # --- set-up ----------------------------------------------------------------------
+    def _connect(self) -> None:
+        a = self.actions_
+        a.opacity_slider.valueChanged.connect(self._on_opacity)
+        self.viewer.message.connect(lambda level, text: self.messages.show_message(text, level))
+        self.viewer.modelMissing.connect(self._on_model_missing)
+        self.viewer.modelChanged.connect(self._on_model_ready)
+        self.viewer.currentChanged.connect(self._on_current_changed)
+        # Worker signals go to bound methods of GUI-thread objects only: a lambda has no
+        # thread affinity, so Qt would call it in the worker thread.
+        self.worker.modelLoading.connect(self._on_model_loading)
+        self.worker.devicesAvailable.connect(self._on_devices)
+
+    def _restore(self) -> None:
+        s = self.settings
+        if (geometry := s.geometry()) is not None:
+            self.restoreGeometry(geometry)
+        if (state := s.window_state()) is not None:
+            self.restoreState(state)
+        self.actions_.opacity_slider.setValue(s.opacity())
+        self._on_opacity(s.opacity())
+        mode = s.overlay_mode() if s.overlay_mode() in self.actions_.mode_actions else "fill"
+        self.set_overlay_mode(mode)
+        self.actions_.protocol_actions[self.viewer.protocol].setChecked(True)
+        self.actions_.precision_actions[s.precision()].setChecked(True)
+        self.actions_.set_devices(["auto", "cpu"], self.device)
+        self.statusBar().showMessage("Starting the inference engine...")
+
+    def start(self, weights: str | Path | None, target: str | Path | None) -> None:
+        """Start the worker (torch loads there), then the model and the first image."""
+        self.worker.start()
+        if weights:
+            self.worker.load_weights(weights)
+        else:
+            self._on_model_missing("No weights are set and the default model "
+                                   "(weights/pspnet_scenes.safetensors) is not installed.")
+        if target:
+            self.viewer.open_path(Path(target))
+
+    # --- file -------------------------------------------------------------------------
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Image", self._start_dir(), IMAGES_FILTER)
+        if path:
+            self.open_path(Path(path))
+
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open Folder", self._start_dir())
+        if path:
+            self.open_path(Path(path))
+
+    def open_weights_dialog(self) -> None:
+        start = str(Path(self.settings.weights()).parent) if self.settings.weights() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open Weights", start, WEIGHTS_FILTER)
+        if path:
+            self.load_weights(Path(path))
+
+    def _start_dir(self) -> str:
+        return str(self.viewer.folder_path or "")
+
+    def open_path(self, path: Path) -> None:
+        if path.is_file() and is_weights(path):
+            self.load_weights(path)
+        elif self.viewer.open_path(path):
+            self.settings.add_recent("folders" if path.is_dir() else "files", path)
+
+    def load_weights(self, path: Path) -> None:
+        self.settings.add_recent("weights", path)
+        self.worker.load_weights(path)
+
+    def fill_recent_menu(self) -> None:
+        menu = self.actions_.recent_menu
+        menu.clear()
+        for kind, title in (("files", "Images"), ("folders", "Folders"), ("weights", "Weights")):
+            paths = self.settings.recent(kind)
+            if paths:
+                menu.addSection(title)
+                for path in paths:
+                    menu.addAction(Path(path).name or path, lambda p=path: self.open_path(Path(p))).setToolTip(path)
+        if menu.isEmpty():
+            menu.addAction("(nothing yet)").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear Recent", self.settings.clear_recent)
+
+    def export_current(self, kind: str) -> None:
+        export_current(self, kind)
+
+    # --- view -------------------------------------------------------------------------
+    def set_overlay_mode(self, mode: str) -> None:
+        self.view.set_overlay_mode(mode)
+        self.actions_.mode_actions[mode].setChecked(True)
+        self.settings.set_overlay_mode(mode)
+        if mode != "hidden":
+            self._mode_before_hidden = mode
+
+    def toggle_overlay(self) -> None:
+        hidden = self.view.overlay_mode() == "hidden"
+        self.set_overlay_mode(getattr(self, "_mode_before_hidden", "fill") if hidden else "hidden")
+
+    def step_opacity(self, delta: int) -> None:
+        slider = self.actions_.opacity_slider
+        slider.setValue(max(0, min(100, slider.value() + delta)))
+
+    def _on_opacity(self, value: int) -> None:
+        self.view.set_opacity(value)
+        self.actions_.opacity_label.setText(f"  Opacity {value:3d} %")
+        self.settings.set_opacity(value)
+
+    def set_side_by_side(self, on: bool) -> None:
+        self.view.set_side_by_side(bool(on))
+
+    def set_confidence_map(self, on: bool) -> None:
+        self.view.set_confidence_map(bool(on))
+
+    # --- model -----------------------------------------------------------------------
+    def set_device(self, name: str) -> None:
+        self.device = name
+        self.settings.set_device(name)
+        self.worker.configure(device=name)
+
+    def set_precision(self, name: str) -> None:
+        self.settings.set_precision(name)
+        self.worker.configure(precision=name)
+
+    def set_protocol(self, name: str) -> None:
+        self.settings.set_protocol(name)
+        self.viewer.set_protocol(name)
+
+    def show_model_card(self) -> None:
+        if self.viewer.model is None:
+            self.messages.show_message("No model is loaded yet.", "info")
+            return
+        dialogs.ModelCardDialog(self.viewer.model, self).show()
+
+    def _on_model_ready(self, info: ModelInfo) -> None:
+        if info.source:
+            self.settings.set_weights(info.source)
+        if self.messages.level == "error":
+            self.messages.dismiss()
+        self.statusBar().showMessage(f"Model: {info.meta.display_name}, {info.meta.classes.describe()}, "
+                                     f"on {info.device}", 8000)
+        self._on_current_changed(self.viewer.current)
+
+    def _on_model_loading(self, path: str) -> None:
+        self.statusBar().showMessage(f"Loading weights {Path(path).name}...")
+
+    def _on_devices(self, names: list[str]) -> None:
+        self.actions_.set_devices(names, self.device)
+
+    def _on_model_missing(self, text: str) -> None:
+        self.statusBar().showMessage("No model loaded: File > Open Weights")
+        self.messages.show_message(text, "error", "Open Weights...", self.open_weights_dialog)
+
+    def _on_current_changed(self, path: Path | None) -> None:
+        model = self.viewer.model.meta.display_name if self.viewer.model else "no model"
+        self.setWindowTitle(f"{path.name} - PSPNet Studio ({model})" if path else f"PSPNet Studio ({model})")
+
+    # --- help ------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        dialogs.show_shortcuts(self, self.actions())
+
+    def show_about(self) -> None:
+        dialogs.show_about(self)
+
+    # --- drag and drop, closing ----------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        for path in sorted(paths, key=lambda p: not (p.is_file() and is_weights(p))):  # weights first
+            self.open_path(path)
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.folder.thumbnails.shutdown(500)
+        self.worker.shutdown(2000)
+        event.accept()

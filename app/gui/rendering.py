@@ -1,0 +1,80 @@
+"""Turning labels into what the view draws: lookup tables and contours (numpy only).
+
+The mask layer draws the label array itself through a lookup table with fixed
+levels, so showing/hiding/highlighting a class only rebuilds a (C+1, 4) table,
+never the image. Index C is the "nothing here" entry (fully transparent), used
+by the contour layer for pixels off a boundary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HIGHLIGHT_DIM_ALPHA = 40  # other classes stay faintly visible while one is highlighted
+
+
+def overlay_lut(palette: np.ndarray, visible: np.ndarray | None = None,
+                highlight: int | None = None) -> np.ndarray:
+    """(C+1, 4) uint8 RGBA table for class indices 0..C-1 plus a transparent index C."""
+    count = int(palette.shape[0])
+    lut = np.zeros((count + 1, 4), dtype=np.uint8)
+    lut[:count, :3] = palette[:, :3]
+    lut[:count, 3] = 255
+    if visible is not None:
+        lut[:count, 3] = np.where(np.asarray(visible, dtype=bool)[:count], lut[:count, 3], 0)
+    if highlight is not None and 0 <= highlight < count:
+        dim = lut[:count, 3] > 0
+        lut[:count, 3] = np.where(dim, HIGHLIGHT_DIM_ALPHA, 0)
+        lut[highlight, 3] = 255
+    return lut
+
+
+def mask_levels(num_classes: int) -> tuple[int, int]:
+    """Levels that make the image item index the lookup table by class id exactly."""
+    return 0, num_classes + 1
+
+
+def boundary_mask(labels: np.ndarray, thickness: int = 1) -> np.ndarray:
+    """True on pixels whose class differs from a 4-neighbour, grown to ``thickness``."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    horizontal = labels[:, 1:] != labels[:, :-1]
+    vertical = labels[1:, :] != labels[:-1, :]
+    edge[:, 1:] |= horizontal
+    edge[:, :-1] |= horizontal
+    edge[1:, :] |= vertical
+    edge[:-1, :] |= vertical
+    for _ in range(max(0, thickness - 1)):
+        grown = edge.copy()
+        grown[1:, :] |= edge[:-1, :]
+        grown[:-1, :] |= edge[1:, :]
+        grown[:, 1:] |= edge[:, :-1]
+        grown[:, :-1] |= edge[:, 1:]
+        edge = grown
+    return edge
+
+
+def contour_labels(labels: np.ndarray, num_classes: int, thickness: int = 1) -> np.ndarray:
+    """The label map with every non-boundary pixel set to the transparent index."""
+    dtype = np.uint8 if num_classes < 255 else np.uint16
+    out = labels.astype(dtype, copy=True)
+    out[~boundary_mask(labels, thickness)] = num_classes
+    return out
+
+
+def contour_thickness(height: int, width: int) -> int:
+    """About 1 screen pixel when a large photo is fitted to a window of ~1000 pixels."""
+    return max(1, round(max(height, width) / 900))
+
+
+def colorize(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 colour image of a label map; unknown indices are black."""
+    table = np.zeros((max(int(labels.max(initial=0)) + 1, palette.shape[0]), 3), dtype=np.uint8)
+    table[:palette.shape[0]] = palette[:, :3]
+    return table[labels]
+
+
+def blend(image: np.ndarray, labels: np.ndarray, palette: np.ndarray, opacity: float) -> np.ndarray:
+    """The photo with the colour mask over it, as the view shows it in fill mode."""
+    color = colorize(labels, palette).astype(np.float32)
+    out = image.astype(np.float32) * (1.0 - opacity) + color * opacity
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,103 @@
+"""What the app remembers between runs (QSettings), behind names that say what they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "PSPNetStudio"
+APPLICATION = "PSPNet Studio"
+MAX_RECENT = 10
+
+
+def _as_list(value: object) -> list[str]:
+    # QSettings returns a str for one-element lists in INI files, None when unset.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]  # type: ignore[union-attr]
+
+
+class AppSettings:
+    """Typed access to the persistent settings; every read has a sane default."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self._s = settings or QSettings(ORGANIZATION, APPLICATION)
+
+    # --- window ------------------------------------------------------------------
+    def geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self._s.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._s.setValue("window/geometry", geometry)
+        self._s.setValue("window/state", state)
+
+    # --- view --------------------------------------------------------------------
+    def opacity(self) -> int:
+        try:
+            return max(0, min(100, int(self._s.value("view/opacity", 55))))
+        except (TypeError, ValueError):
+            return 55
+
+    def set_opacity(self, percent: int) -> None:
+        self._s.setValue("view/opacity", int(percent))
+
+    def overlay_mode(self) -> str:
+        return str(self._s.value("view/overlay_mode", "fill"))
+
+    def set_overlay_mode(self, mode: str) -> None:
+        self._s.setValue("view/overlay_mode", mode)
+
+    # --- model -------------------------------------------------------------------
+    def weights(self) -> str:
+        return str(self._s.value("model/weights", "") or "")
+
+    def set_weights(self, path: str) -> None:
+        self._s.setValue("model/weights", path)
+
+    def device(self) -> str:
+        return str(self._s.value("model/device", "auto") or "auto")
+
+    def set_device(self, name: str) -> None:
+        self._s.setValue("model/device", name)
+
+    def protocol(self) -> str:
+        value = str(self._s.value("model/protocol", "fast"))
+        return value if value in ("fast", "official") else "fast"
+
+    def set_protocol(self, name: str) -> None:
+        self._s.setValue("model/protocol", name)
+
+    def precision(self) -> str:
+        value = str(self._s.value("model/precision", "fp32"))
+        return value if value in ("fp32", "fp16", "bf16") else "fp32"
+
+    def set_precision(self, name: str) -> None:
+        self._s.setValue("model/precision", name)
+
+    # --- recent ------------------------------------------------------------------
+    def recent(self, kind: str) -> list[str]:
+        """Recent 'files', 'folders' or 'weights', newest first."""
+        return _as_list(self._s.value(f"recent/{kind}"))
+
+    def add_recent(self, kind: str, path: str | Path) -> list[str]:
+        path = str(Path(path).resolve())
+        items = [p for p in self.recent(kind) if p != path]
+        items.insert(0, path)
+        del items[MAX_RECENT:]
+        self._s.setValue(f"recent/{kind}", items)
+        return items
+
+    def clear_recent(self) -> None:
+        for kind in ("files", "folders", "weights"):
+            self._s.remove(f"recent/{kind}")
+
+    def sync(self) -> None:
+        self._s.sync()

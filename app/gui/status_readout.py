@@ -1,0 +1,56 @@
+"""Status bar widgets: pixel read-out, device, last inference time, activity."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+
+class StatusReadout:
+    """Permanent widgets on the right of the status bar, updated by the viewer."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        self.cursor = QLabel()
+        self.cursor.setMinimumWidth(300)
+        self.zoom = QLabel()
+        self.device = QLabel("device: -")
+        self.timing = QLabel()
+        self.busy = QProgressBar()
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.setRange(0, 0)  # indeterminate until the engine reports windows
+        self.busy.hide()
+        for widget in (self.cursor, self.zoom, self.busy, self.timing, self.device):
+            bar.addPermanentWidget(widget)
+
+    def set_cursor(self, x: int, y: int, name: str | None, confidence: float | None) -> None:
+        if x < 0:
+            self.cursor.setText("")
+            return
+        text = f"x {x}  y {y}"
+        if name is not None:
+            text += f"   {name}"
+            if confidence is not None:
+                text += f"  {100.0 * confidence:.1f} %"
+        self.cursor.setText(text)
+
+    def set_zoom(self, scale: float) -> None:
+        self.zoom.setText(f"{100.0 * scale:.0f} %" if scale > 0 else "")
+
+    def set_device(self, device: str, precision: str = "") -> None:
+        self.device.setText(f"device: {device}" + (f" ({precision})" if precision else ""))
+
+    def set_timing(self, seconds: float | None, protocol: str = "") -> None:
+        if seconds is None:
+            self.timing.setText("")
+        else:
+            self.timing.setText(f"{protocol} {seconds * 1000:.0f} ms" if seconds < 10 else
+                                f"{protocol} {seconds:.1f} s")
+
+    def set_busy(self, busy: bool, done: int = 0, total: int = 0) -> None:
+        self.busy.setVisible(busy)
+        if busy and total > 1:
+            self.busy.setRange(0, total)
+            self.busy.setValue(done)
+        elif busy:
+            self.busy.setRange(0, 0)

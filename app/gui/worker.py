@@ -1,0 +1,278 @@
+"""The one long-lived thread that owns the model: loading, segmenting, generic jobs.
+
+The GUI calls the public methods below from its own thread; they only touch
+lock-protected queues and emit a queued wake-up signal, so they return at once.
+The worker drains the queues in its thread: model operations and jobs in FIFO
+order, then the *latest* segmentation request (older pending ones are dropped,
+so flicking through a folder only runs the image the user stopped on).
+
+Cancelling sets a ``threading.Event`` directly from the GUI thread (a queued
+signal would wait behind the running work). Besides the engine's own checks
+between windows, forward pre-hooks on the network's blocks raise ``Cancelled``
+so even a single whole-image pass stops within one block.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+
+from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task
+from app.gui.worker_errors import describe_failure, install_cancel_hooks, is_cancellation
+
+
+NO_MODEL_MESSAGE = "No model is loaded. Open a weights file (File > Open Weights) to segment images."
+
+
+class InferenceWorker(QObject):
+    modelLoading = Signal(str)          # what is being loaded (a path or a name)
+    modelReady = Signal(object)         # ModelInfo
+    modelFailed = Signal(str)           # a user-facing message
+    devicesAvailable = Signal(list)     # e.g. ["auto", "cpu", "cuda"]
+    imageLoaded = Signal(int, object)   # request id, ImageLoaded
+    requestStarted = Signal(int)
+    progress = Signal(int, int, int)    # request id, windows done, windows total
+    resultReady = Signal(int, object)   # request id, SegmentOutcome
+    requestFailed = Signal(int, str)    # request id, user-facing message
+    requestDropped = Signal(int)        # superseded before it ran, or cancelled
+    jobFinished = Signal(int, object)
+    jobFailed = Signal(int, str)
+    _wake = Signal()
+
+    def __init__(self, device: str = "auto", precision: str = "fp32") -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._tasks: deque[Task] = deque()
+        self._pending: SegmentRequest | None = None
+        self._running: SegmentRequest | None = None
+        self._shutdown = threading.Event()
+        self._active_cancel: threading.Event | None = None  # read by the cancel hooks
+        self._device = device
+        self._precision = precision
+        self._loaded: Any = None       # LoadedModel, worker thread only
+        self._segmenter: Any = None    # Segmenter, worker thread only
+        self._hooks: list[Any] = []
+        self._token = 0
+        self._source = ""
+        self._thread = QThread()
+        self._thread.setObjectName("inference-worker")
+        self.moveToThread(self._thread)
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    # --- GUI-thread API -------------------------------------------------------------
+    @property
+    def thread_handle(self) -> QThread:
+        return self._thread
+
+    def start(self) -> None:
+        """Start the thread and import torch there (the window is already up)."""
+        self._thread.start()
+        self._enqueue(Task("warmup"))
+
+    def next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def load_weights(self, path: str | Path) -> int:
+        return self._enqueue(Task("load", path=str(path)))
+
+    def set_model(self, loaded: Any, source: str = "") -> int:
+        """Use a LoadedModel built elsewhere (tests, the training tab)."""
+        return self._enqueue(Task("set_model", loaded=loaded, path=source))
+
+    def configure(self, device: str | None = None, precision: str | None = None) -> int:
+        return self._enqueue(Task("configure", device=device, precision=precision))
+
+    def submit_job(self, fn: Callable[[Any], Any]) -> int:
+        """Run ``fn(segmenter)`` in the worker; the answer comes as jobFinished/jobFailed."""
+        return self._enqueue(Task("job", fn=fn))
+
+    def submit_segment(self, path: str | Path | None = None, image: np.ndarray | None = None,
+                       protocol: str = "fast", capture: bool = False) -> int:
+        """Segment an image file (read in the worker) or an array; latest request wins."""
+        if path is None and image is None:
+            raise ValueError("submit_segment needs a path or an image")
+        request = SegmentRequest(self.next_id(), Path(path) if path is not None else None,
+                                 image, protocol, capture)
+        with self._lock:
+            dropped, self._pending = self._pending, request
+            running = self._running
+        if running is not None:
+            running.cancel.set()  # the user moved on: stop the running pass early
+        if dropped is not None:
+            self.requestDropped.emit(dropped.request_id)
+        self._wake.emit()
+        return request.request_id
+
+    def cancel_segment(self) -> None:
+        with self._lock:
+            dropped, self._pending = self._pending, None
+            running = self._running
+        if running is not None:
+            running.cancel.set()
+        if dropped is not None:
+            self.requestDropped.emit(dropped.request_id)
+
+    def is_busy(self) -> bool:
+        with self._lock:
+            return self._running is not None or self._pending is not None or bool(self._tasks)
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Cancel everything and stop the thread; True when it stopped in time."""
+        self._shutdown.set()
+        with self._lock:
+            self._tasks.clear()
+            self._pending = None
+            running = self._running
+        if running is not None:
+            running.cancel.set()
+        if not self._thread.isRunning():
+            return True
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
+
+    def _enqueue(self, task: Task) -> int:
+        task.task_id = self.next_id()
+        with self._lock:
+            self._tasks.append(task)
+        self._wake.emit()
+        return task.task_id
+
+    # --- worker thread ---------------------------------------------------------------
+    @Slot()
+    def _drain(self) -> None:
+        while not self._shutdown.is_set():
+            with self._lock:
+                task = self._tasks.popleft() if self._tasks else None
+                request = None
+                if task is None and self._pending is not None:
+                    request, self._pending = self._pending, None
+                    self._running = request
+            if task is not None:
+                self._run_task(task)
+            elif request is not None:
+                try:
+                    self._run_segment(request)
+                finally:
+                    with self._lock:
+                        self._running = None
+            else:
+                return
+
+    def _run_task(self, task: Task) -> None:
+        if task.kind == "warmup":
+            self._warm_up()
+        elif task.kind in ("load", "set_model"):
+            self._take_model(task)
+        elif task.kind == "configure":
+            self._device = task.device or self._device
+            self._precision = task.precision or self._precision
+            if self._loaded is not None:
+                self._activate(self._loaded, self._source, 0.0)
+        elif task.kind == "job":
+            self._run_job(task)
+
+    def _warm_up(self) -> None:
+        from app.engine.device import available_devices  # torch loads here, off the GUI thread
+
+        self.devicesAvailable.emit(["auto", *available_devices()])
+
+    def _take_model(self, task: Task) -> None:
+        started = time.perf_counter()
+        if task.kind == "load":
+            self.modelLoading.emit(task.path)
+            try:
+                from app.checkpoints import load_checkpoint
+
+                loaded = load_checkpoint(task.path)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+                self.modelFailed.emit(describe_failure(exc, f"Could not load weights {task.path}"))
+                return
+        else:
+            loaded = task.loaded
+        self._activate(loaded, task.path, time.perf_counter() - started)
+
+    def _activate(self, loaded: Any, source: str, load_seconds: float) -> None:
+        try:
+            from app.engine.segmenter import Segmenter
+            from app.model import count_parameters
+
+            segmenter = Segmenter(loaded, device=self._device, precision=self._precision)
+        except Exception as exc:  # noqa: BLE001
+            self.modelFailed.emit(describe_failure(exc, f"Could not prepare the model on {self._device}"))
+            return
+        for handle in self._hooks:
+            handle.remove()
+        self._loaded, self._segmenter, self._source = loaded, segmenter, source
+        self._hooks = install_cancel_hooks(segmenter, lambda: self._active_cancel)
+        self._token += 1
+        self.modelReady.emit(ModelInfo(self._token, loaded.meta, str(segmenter.device), self._precision,
+                                       source, load_seconds, count_parameters(loaded.model)))
+
+    def _run_segment(self, request: SegmentRequest) -> None:
+        rid = request.request_id
+        image = request.image
+        if image is None:
+            try:
+                from app.engine.imageio import read_image
+
+                image = read_image(request.path)
+            except Exception as exc:  # noqa: BLE001
+                self.requestFailed.emit(rid, describe_failure(exc, f"Could not read {request.path}"))
+                return
+            self.imageLoaded.emit(rid, ImageLoaded(rid, request.path, image))
+        if self._segmenter is None:
+            self.requestFailed.emit(rid, NO_MODEL_MESSAGE)
+            return
+        if request.cancel.is_set():
+            self.requestDropped.emit(rid)
+            return
+        self.requestStarted.emit(rid)
+        settings = self._loaded.meta.protocol(request.protocol)
+        self._active_cancel = request.cancel
+        try:
+            import torch
+
+            with torch.inference_mode():
+                result = self._segmenter.segment(
+                    image, settings, capture=request.capture, cancel=request.cancel,
+                    progress=lambda done, total: self.progress.emit(rid, done, total))
+        except Exception as exc:  # noqa: BLE001
+            if is_cancellation(exc) or request.cancel.is_set():
+                self.requestDropped.emit(rid)
+            else:
+                self.requestFailed.emit(rid, describe_failure(exc, f"Segmenting {request.name} failed",
+                                                              image_shape=image.shape))
+            return
+        finally:
+            self._active_cancel = None
+        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token))
+
+    def _run_job(self, task: Task) -> None:
+        if self._segmenter is None:
+            self.jobFailed.emit(task.task_id, NO_MODEL_MESSAGE)
+            return
+        self._active_cancel = self._shutdown
+        try:
+            import torch
+
+            with torch.inference_mode():
+                value = task.fn(self._segmenter)  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001
+            if not self._shutdown.is_set():
+                traceback.print_exc(file=sys.stderr)
+                self.jobFailed.emit(task.task_id, describe_failure(exc, "The job failed"))
+            return
+        finally:
+            self._active_cancel = None
+        self.jobFinished.emit(task.task_id, value)

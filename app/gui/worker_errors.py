@@ -1,0 +1,85 @@
+"""Turning worker failures into messages, and making a forward pass interruptible.
+
+Runs in the worker thread only (it imports torch lazily).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any, Callable
+import threading
+
+OOM_ADVICE = ("Try the fast protocol, a smaller image, fp16 precision, or the CPU "
+              "(Model > Device).")
+
+
+def is_cancellation(exc: BaseException) -> bool:
+    return type(exc).__name__ == "Cancelled"
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    name = type(exc).__name__
+    return name == "OutOfMemoryError" or (isinstance(exc, RuntimeError) and "out of memory" in str(exc))
+
+
+def describe_failure(exc: BaseException, context: str, image_shape: tuple[int, ...] | None = None) -> str:
+    """One user-facing paragraph; the traceback goes to stderr only for unexpected errors."""
+    if _is_out_of_memory(exc):
+        size = f" ({image_shape[1]}x{image_shape[0]} pixels)" if image_shape else ""
+        where = "the GPU" if type(exc).__name__ == "OutOfMemoryError" else "memory"
+        return f"{context}: out of {where}{size}. {OOM_ADVICE}"
+    # The project's own errors (CheckpointError, ImageReadError) are ValueErrors whose
+    # text is already written for users: show it as it is.
+    if isinstance(exc, (ValueError, FileNotFoundError, PermissionError, IsADirectoryError)):
+        message = str(exc).strip() or type(exc).__name__
+        return message if _names_context(message, context) else f"{context}: {message}"
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    return f"{context}: {type(exc).__name__}: {exc}"
+
+
+def _names_context(message: str, context: str) -> bool:
+    # Messages from the engine already name the file; avoid saying it twice.
+    tail = context.rsplit(" ", 1)[-1]
+    return len(tail) > 3 and tail in message
+
+
+def _model_of(segmenter: Any) -> Any:
+    for owner in (segmenter, getattr(segmenter, "loaded", None)):
+        model = getattr(owner, "model", None)
+        if model is not None and hasattr(model, "register_forward_pre_hook"):
+            return model
+    return None
+
+
+def install_cancel_hooks(segmenter: Any, current_event: Callable[[], threading.Event | None]) -> list[Any]:
+    """Forward pre-hooks on every backbone block, the PPM and the head.
+
+    Each raises the engine's ``Cancelled`` when the current request's event is set,
+    so closing the window or moving on stops a pass within one block. Returns
+    the hook handles (``.remove()`` them when the model is replaced).
+    """
+    from app.engine.result import Cancelled
+
+    model = _model_of(segmenter)
+    if model is None:
+        return []
+
+    def check(_module: Any, _inputs: Any) -> None:
+        event = current_event()
+        if event is not None and event.is_set():
+            raise Cancelled("cancelled")
+
+    targets = []
+    backbone = getattr(model, "backbone", None)
+    if backbone is not None:
+        for child in backbone.children():
+            blocks = list(child.children())
+            if type(child).__name__ == "Sequential" and blocks:
+                targets.extend(blocks)
+            else:
+                targets.append(child)
+    targets += [m for m in (getattr(model, "ppm", None), getattr(model, "head", None)) if m is not None]
+    return [m.register_forward_pre_hook(check) for m in targets]

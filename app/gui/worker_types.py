@@ -1,0 +1,77 @@
+"""Plain data passed between the GUI thread and the inference worker.
+
+Nothing here imports torch: the GUI thread builds requests before torch has
+finished loading. Arrays inside these objects are handed over, never shared:
+the sender does not touch them again after emitting.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+if TYPE_CHECKING:  # imported for annotations only; they pull in torch
+    from app.checkpoints.meta import LoadedModel, ModelMeta
+    from app.engine.result import SegmentationResult
+
+
+@dataclass
+class SegmentRequest:
+    request_id: int
+    path: Path | None
+    image: np.ndarray | None  # given by the caller, or read from ``path`` in the worker
+    protocol: str = "fast"
+    capture: bool = False
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path is not None else "image"
+
+
+@dataclass
+class ImageLoaded:
+    """The photo of a request, sent as soon as it is decoded (before inference)."""
+
+    request_id: int
+    path: Path | None
+    image: np.ndarray
+
+
+@dataclass
+class SegmentOutcome:
+    request_id: int
+    path: Path | None
+    image: np.ndarray
+    result: "SegmentationResult"
+    model_token: int  # which loaded model/device/precision produced it (cache key part)
+
+
+@dataclass
+class ModelInfo:
+    """What the GUI needs to know about the model the worker now holds."""
+
+    token: int
+    meta: "ModelMeta"
+    device: str
+    precision: str
+    source: str  # the weights file, or "" for a model given in memory
+    load_seconds: float = 0.0
+    parameters: int = 0
+
+
+@dataclass
+class Task:
+    """A unit of work for the worker's FIFO: model operations and generic jobs."""
+
+    kind: str  # "warmup" | "load" | "set_model" | "configure" | "job"
+    task_id: int = 0
+    path: str = ""
+    loaded: "LoadedModel | None" = None
+    device: str | None = None
+    precision: str | None = None
+    fn: Callable[[Any], Any] | None = None
