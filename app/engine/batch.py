@@ -99,6 +99,8 @@ def plan_jobs(inputs: Iterable[str | Path], out_dir: str | Path, recursive: bool
     """
     out_dir = Path(out_dir)
     sources, problems = collect_sources(inputs, recursive)
+    # outputs of an earlier run inside an input folder are not inputs
+    sources = [(src, rel) for src, rel in sources if not _is_inside(src, out_dir)]
     unique: dict[Path, Path] = {}
     for src, rel in sources:  # the same file named twice is one job
         unique.setdefault(src.resolve(), rel)
@@ -118,6 +120,14 @@ def plan_jobs(inputs: Iterable[str | Path], out_dir: str | Path, recursive: bool
         taken.add(str(candidate).casefold())
         jobs.append(Job(src, out_dir / candidate))
     return jobs, problems
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
 
 
 # --- one image -----------------------------------------------------------------------

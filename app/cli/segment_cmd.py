@@ -1,0 +1,190 @@
+"""``main.py segment INPUT ... --out DIR``: label images and folders headlessly.
+
+Exit codes: 0 every image succeeded (or was already done), 1 some failed (all
+others are still written; the failures are listed), 2 usage errors (missing
+input, unwritable output folder, bad weights, unknown device).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import TextIO
+
+from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+
+ENGINES = ("local",)  # the Ray engine (issue 8) adds "ray" here
+
+
+class UsageError(Exception):
+    """A problem with the command line or its inputs; exit code 2."""
+
+
+# --- options shared with `evaluate` ---------------------------------------------------
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights", metavar="PATH",
+                        help="checkpoint to use (default: the shipped model)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"),
+                        help="autocast precision on a GPU (ignored on the CPU)")
+
+
+def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("protocol (defaults: the model's recommended settings)")
+    group.add_argument("--protocol", default="fast", choices=("fast", "official"),
+                       help="fast: one whole-image pass; official: the PSPNet paper's sliding windows")
+    group.add_argument("--base-size", type=int, metavar="N", help="size of the resized side")
+    group.add_argument("--resize-side", choices=("long", "short"), help="which side gets the base size")
+    group.add_argument("--crop-size", type=int, metavar="N", help="window size of the official protocol")
+    group.add_argument("--scales", type=float, nargs="+", metavar="S", help="official protocol scales")
+    group.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                       help="average with the mirrored image (default: on for official, off for fast)")
+
+
+def load_model(args: argparse.Namespace):
+    """The LoadedModel of --weights (or the default model); UsageError on any problem."""
+    from app.checkpoints import CheckpointError, load_checkpoint  # noqa: PLC0415 - torch only when needed
+    from app.paths import DEFAULT_WEIGHTS  # noqa: PLC0415
+
+    path = Path(args.weights) if args.weights else DEFAULT_WEIGHTS
+    if not args.weights and not path.exists():
+        raise UsageError(f"no --weights given and the default model {path} is not installed; "
+                         "pass --weights PATH (a .pth or .safetensors checkpoint)")
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def protocol_settings(args: argparse.Namespace, meta):
+    """The model's recommended settings of --protocol with the options given applied."""
+    flip = args.flip if args.flip is not None else args.protocol == "official"
+    try:
+        return meta.protocol(args.protocol).with_overrides(
+            name=args.protocol, base_size=args.base_size, resize_side=args.resize_side,
+            crop_size=args.crop_size, scales=args.scales, flip=flip)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"bad protocol options: {exc}") from None
+
+
+def make_segmenter(args: argparse.Namespace, loaded):
+    from app.engine.device import DeviceError  # noqa: PLC0415
+    from app.engine.segmenter import Segmenter  # noqa: PLC0415
+
+    try:
+        return Segmenter(loaded, args.device, args.precision)
+    except DeviceError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# --- progress on stderr -----------------------------------------------------------------
+
+class Progress:
+    """A bar with count, rate and ETA on a terminal; one plain line per file otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, unit: str = "img") -> None:
+        self.total, self.unit = total, unit
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = time.perf_counter()
+        self.done = 0
+
+    def update(self, done: int, label: str = "", status: str = "") -> None:
+        self.done = done
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        if self.tty:
+            width = 30
+            filled = int(width * done / max(self.total, 1))
+            bar = "#" * filled + "." * (width - filled)
+            self.stream.write(f"\r[{bar}] {done}/{self.total}  {rate:.2f} {self.unit}/s  "
+                              f"ETA {_clock(eta)} ")
+            if done >= self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"[{done}/{self.total}] {label}: {status} ({rate:.2f} {self.unit}/s, "
+                              f"ETA {_clock(eta)})\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# --- the command --------------------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_model_arguments(parser)
+    add_protocol_arguments(parser)
+    parser.add_argument("--formats", default="label,color,overlay,json",
+                        help="comma-separated outputs: label (NAME.png), color (NAME_color.png), "
+                        "overlay (NAME_overlay.jpg), json (NAME.json)")
+    parser.add_argument("--recursive", action="store_true", help="include sub-folders, mirrored under --out")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
+
+
+def check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{uuid.uuid4().hex[:8]}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {folder}: {exc.strerror or exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.engine.batch import plan_jobs, run_batch  # noqa: PLC0415
+    from app.engine.writers import parse_formats  # noqa: PLC0415
+
+    try:
+        formats = parse_formats(args.formats)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out_dir = Path(args.out)
+    jobs, problems = plan_jobs(args.inputs, out_dir, recursive=args.recursive)
+    if problems:
+        raise UsageError("; ".join(problems))
+    if not jobs:
+        raise UsageError(f"no images found in {', '.join(args.inputs)} (looked for common image "
+                         f"extensions{'' if args.recursive else '; sub-folders need --recursive'})")
+    loaded = load_model(args)
+    settings = protocol_settings(args, loaded.meta)
+    segmenter = make_segmenter(args, loaded)
+    check_writable(out_dir)  # last: a usage error above leaves no folder behind
+    print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on {segmenter.device}, "
+          f"protocol {settings.name} -> {out_dir}", file=sys.stderr)
+    progress = Progress(len(jobs))
+    report = run_batch(jobs, segmenter, out_dir, formats, settings, overwrite=args.overwrite,
+                       on_file=lambda rec: progress.update(progress.done + 1, rec.input,
+                                                           rec.status + (f": {rec.error}" if rec.error else "")))
+    counts = {s: report.count(s) for s in ("ok", "skipped", "failed", "cancelled")}
+    print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
+          f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
+                                                     if counts["cancelled"] else ""), file=sys.stderr)
+    notes = sorted({n for r in report.records for n in r.notes})
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if report.failures:
+        print("failed:", file=sys.stderr)
+        for rec in report.failures:
+            print(f"  {rec.error if rec.input in rec.error else rec.input + ': ' + rec.error}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return EXIT_OK
