@@ -9,7 +9,6 @@ the CPU, and ``result.notes`` says so.
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
 import time
 from typing import Callable
@@ -22,7 +21,7 @@ from app.engine.device import resolve_device
 from app.engine.fast import run_fast
 from app.engine.official import run_official
 from app.engine.result import Cancelled, SegmentationResult
-from app.model import PPMCapture, PSPNet
+from app.model import PPMCapture, PSPNet, build_pspnet
 
 PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
@@ -110,7 +109,11 @@ class Segmenter:
         if device == self.device:
             return self.model
         if self._cpu_copy is None:  # out-of-memory fallback: a CPU twin, made once
-            self._cpu_copy = copy.deepcopy(self.model).to("cpu", memory_format=torch.contiguous_format)
+            # built fresh and filled tensor by tensor: deep-copying the GPU model would
+            # need more GPU memory at the very moment there is none
+            twin = build_pspnet(self.model.cfg)
+            twin.load_state_dict({k: v.detach().to("cpu") for k, v in self.model.state_dict().items()})
+            self._cpu_copy = twin.eval()
         return self._cpu_copy
 
     def _autocast(self, device: torch.device) -> contextlib.AbstractContextManager:
