@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 MODE_TITLES = {"fill": "&Fill", "contour": "&Contour", "both": "Fill &and Contour", "hidden": "&Hidden"}
+MODE_SHORT = {"fill": "Fill", "contour": "Contour", "both": "Both", "hidden": "Hidden"}
 PRECISION_TITLES = {"fp32": "fp32 (exact)", "fp16": "fp16 (GPU)", "bf16": "bf16 (GPU)"}
 PROTOCOL_TITLES = {"fast": "&Fast (one whole-image pass)",
                    "official": "&Official (sliding window, flip)"}
@@ -61,6 +62,9 @@ class WindowActions:
                                         icon=sp.SP_DirOpenIcon, tip="Open a folder of images (Ctrl+Shift+O)")
         self.open_weights = self._action("Open &Weights...", w.open_weights_dialog, "Ctrl+Shift+W",
                                          icon=sp.SP_DriveHDIcon, tip="Load a PSPNet checkpoint")
+        self.open_image.setIconText("Image")
+        self.open_folder.setIconText("Folder")
+        self.open_weights.setIconText("Weights")
         menu.addActions([self.open_image, self.open_folder, self.open_weights])
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(w.fill_recent_menu)
@@ -83,6 +87,8 @@ class WindowActions:
         for mode in OVERLAY_MODES:
             action = self._action(MODE_TITLES[mode], lambda _c=False, m=mode: w.set_overlay_mode(m),
                                   checkable=True)
+            action.setIconText(MODE_SHORT[mode])
+            action.setToolTip(f"Overlay: {MODE_TITLES[mode].replace('&', '')}")
             group.addAction(action)
             overlay.addAction(action)
             self.mode_actions[mode] = action
@@ -96,12 +102,16 @@ class WindowActions:
                                          tip="Photo and segmentation next to each other (S)")
         self.confidence = self._action("&Confidence Map", w.set_confidence_map, "C", checkable=True,
                                        tip="Colour by the model's confidence (C)")
+        self.side_by_side.setIconText("Side by Side")
+        self.confidence.setIconText("Confidence")
         menu.addActions([self.side_by_side, self.confidence])
         menu.addSeparator()
         self.fit = self._action("&Fit to Window", view.fit, "0", tip="Fit the image (0)")
         self.actual = self._action("&Actual Size (100%)", view.actual_size, "1", tip="One image pixel per screen pixel (1)")
         self.zoom_in = self._action("Zoom &In", lambda: view.zoom(1.25), ["+", "=", QKeySequence.StandardKey.ZoomIn])
         self.zoom_out = self._action("Zoom &Out", lambda: view.zoom(0.8), ["-", QKeySequence.StandardKey.ZoomOut])
+        self.fit.setIconText("Fit")
+        self.actual.setIconText("100%")
         menu.addActions([self.fit, self.actual, self.zoom_in, self.zoom_out])
         menu.addSeparator()
         self.previous = self._action("&Previous Image", lambda: w.viewer.navigate(-1), "Left",
@@ -160,6 +170,8 @@ class WindowActions:
         bar.addActions([self.open_image, self.open_folder, self.open_weights])
         bar.addSeparator()
         bar.addActions([self.previous, self.next])
+        for action in (self.previous, self.next):
+            bar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         bar.addSeparator()
         bar.addActions([self.fit, self.actual])
         bar.addSeparator()

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.actions_.toolbar)
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
+        self.resizeDocks([self.folder, self.legend], [250, 270], Qt.Orientation.Horizontal)
         self._connect()
         self._restore()
 
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.actions_.precision_actions[s.precision()].setChecked(True)
         self.actions_.set_devices(["auto", "cpu"], self.device)
         self.statusBar().showMessage("Starting the inference engine...")
+        self.view.setFocus()
 
     def start(self, weights: str | Path | None, target: str | Path | None) -> None:
         """Start the worker (torch loads there), then the model and the first image."""
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
             self.messages.dismiss()
         self.statusBar().showMessage(f"Model: {info.meta.display_name}, {info.meta.classes.describe()}, "
                                      f"on {info.device}", 8000)
+        self.view.setFocus()
         self._on_current_changed(self.viewer.current)
 
     def _on_model_loading(self, path: str) -> None:

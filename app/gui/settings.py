@@ -24,7 +24,9 @@ class AppSettings:
     """Typed access to the persistent settings; every read has a sane default."""
 
     def __init__(self, settings: QSettings | None = None) -> None:
-        self._s = settings or QSettings(ORGANIZATION, APPLICATION)
+        # INI everywhere: readable, and tests can point it at a temporary folder (setPath).
+        self._s = settings or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                                        ORGANIZATION, APPLICATION)
 
     # --- window ------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:

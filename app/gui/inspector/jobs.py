@@ -45,6 +45,22 @@ class _Relay(QObject):
     failed = Signal(int, str)
 
 
+class _Runnable(QRunnable):
+    def __init__(self, job_id: int, fn: Job, context: Any, relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.job_id, self.fn, self.context, self.relay = job_id, fn, context, relay
+
+    def run(self) -> None:  # on a pool thread
+        try:
+            value = self.fn(self.context)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, never raised into Qt
+            traceback.print_exc()
+            self.relay.failed.emit(self.job_id, _describe(exc))
+            return
+        self.relay.finished.emit(self.job_id, value)
+
+
 class ThreadPoolSubmitter(QObject):
     """Run jobs on a QThreadPool (one thread by default, so model jobs never overlap)."""
 
@@ -55,6 +71,7 @@ class ThreadPoolSubmitter(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[OnDone, OnError]] = {}
+        self._running: dict[int, QRunnable] = {}
         self._relay = _Relay(self)
         self._relay.finished.connect(self._finish)
         self._relay.failed.connect(self._fail)
@@ -62,31 +79,23 @@ class ThreadPoolSubmitter(QObject):
     def __call__(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
         job_id = next(self._ids)
         self._pending[job_id] = (on_done, on_error)
-        relay, context = self._relay, self._context
-
-        class _Run(QRunnable):
-            def run(self) -> None:  # noqa: D102 - runs on a pool thread
-                try:
-                    value = fn(context)
-                except Exception as exc:  # noqa: BLE001
-                    traceback.print_exc()
-                    relay.failed.emit(job_id, _describe(exc))
-                    return
-                relay.finished.emit(job_id, value)
-
-        self._pool.start(_Run())
+        runnable = _Runnable(job_id, fn, self._context, self._relay)
+        self._running[job_id] = runnable  # Python must keep it alive while the pool runs it
+        self._pool.start(runnable)
 
     def wait(self, msecs: int = 5000) -> bool:
         return self._pool.waitForDone(msecs)
 
     @Slot(int, object)
     def _finish(self, job_id: int, value: Any) -> None:
+        self._running.pop(job_id, None)
         callbacks = self._pending.pop(job_id, None)
         if callbacks:
             callbacks[0](value)
 
     @Slot(int, str)
     def _fail(self, job_id: int, message: str) -> None:
+        self._running.pop(job_id, None)
         callbacks = self._pending.pop(job_id, None)
         if callbacks:
             callbacks[1](message)
@@ -99,11 +108,16 @@ class _WorkerBridge(QObject):
         self.pending: dict[int, tuple[OnDone, OnError]] = {}
         # An answer can beat the registration when the worker emits directly (same thread).
         self.early: dict[int, tuple[bool, Any]] = {}
+        self.submitting = False
         worker.jobFinished.connect(self._finish)
         worker.jobFailed.connect(self._fail)
 
     def submit(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
-        job_id = self.worker.submit_job(fn)
+        self.submitting = True
+        try:
+            job_id = self.worker.submit_job(fn)
+        finally:
+            self.submitting = False
         if job_id in self.early:
             ok, value = self.early.pop(job_id)
             (on_done if ok else on_error)(value)
@@ -122,12 +136,9 @@ class _WorkerBridge(QObject):
         callbacks = self.pending.pop(job_id, None)
         if callbacks is not None:
             callbacks[0 if ok else 1](value)
-        elif job_id not in self._others:
+        elif self.submitting:  # answered inside submit_job: keep it until the id is known
             self.early[job_id] = (ok, value)
-
-    @property
-    def _others(self) -> set[int]:
-        return set()
+        # otherwise it is another client's job (the worker's signals are shared): not ours
 
 
 def worker_submitter(worker: QObject) -> Submit:
