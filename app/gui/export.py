@@ -1,70 +1,59 @@
 """File > Export Current: the label map, colour mask or overlay of the image on screen.
 
-Files are written like the ``segment`` command writes them (NAME.png palette
-label map, NAME_color.png, NAME_overlay.jpg), through a temporary file in the
-same folder and ``os.replace``, so a user's file is never half-written.
+The pictures come from the engine's writers (app.engine.writers), so an export
+is byte-for-byte what the ``segment`` command writes for the same result, and
+files are written through a temporary file and a rename, never half-written.
+The writers pull in torch, so they are imported only when exporting (by then
+the worker has loaded torch anyway).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from PIL import Image
 from PySide6.QtWidgets import QFileDialog
-
-from app.gui.rendering import blend, colorize
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
-SUFFIXES = {"label": ("", ".png", "PNG label map (*.png)"),
-            "color": ("_color", ".png", "PNG image (*.png)"),
-            "overlay": ("_overlay", ".jpg", "JPEG image (*.jpg *.jpeg)")}
-OVERLAY_OPACITY = 0.5  # what `segment` writes, independent of the on-screen slider
-
-
-def label_image(labels: np.ndarray, palette: np.ndarray) -> Image.Image:
-    """A palette PNG (class index = pixel value) when classes fit in 8 bits, else 16-bit grey."""
-    if labels.dtype == np.uint8 and palette.shape[0] <= 256:
-        image = Image.fromarray(labels, mode="P")
-        flat = np.zeros((256, 3), dtype=np.uint8)
-        flat[:palette.shape[0]] = palette[:, :3]
-        image.putpalette(flat.reshape(-1).tolist())
-        return image
-    return Image.fromarray(labels.astype(np.uint16))
-
-
-def render(kind: str, image: np.ndarray, labels: np.ndarray, palette: np.ndarray) -> Image.Image:
-    if kind == "label":
-        return label_image(labels, palette)
-    if kind == "color":
-        return Image.fromarray(colorize(labels, palette))
-    if kind == "overlay":
-        return Image.fromarray(blend(image, labels, palette, OVERLAY_OPACITY))
-    raise ValueError(f"unknown export kind {kind!r}")
-
-
-def save_atomically(picture: Image.Image, target: Path) -> None:
-    fmt = "JPEG" if target.suffix.lower() in (".jpg", ".jpeg") else "PNG"
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            picture.save(handle, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+KINDS = ("label", "color", "overlay")
+FILTERS = {"label": "PNG label map (*.png)", "color": "PNG image (*.png)", "overlay": "JPEG image (*.jpg *.jpeg)"}
 
 
 def default_target(source: Path | None, kind: str) -> Path:
-    suffix, ext, _ = SUFFIXES[kind]
-    if source is None:
-        return Path.cwd() / f"segmentation{suffix}{ext}"
-    return source.with_name(f"{source.stem}{suffix}{ext}")
+    """NAME.png / NAME_color.png / NAME_overlay.jpg beside the photo, as ``segment`` names them."""
+    from app.engine.writers import SUFFIXES
+
+    stem = source.with_suffix("") if source is not None else Path.cwd() / "segmentation"
+    target = stem.with_name(stem.name + SUFFIXES[kind])
+    if source is not None and target == source:  # never offer to overwrite the photo itself
+        target = stem.with_name(stem.name + "_labels" + SUFFIXES[kind])
+    return target
+
+
+def write_export(kind: str, target: Path, image: Any, result: Any, classes: Any) -> Path:
+    from PIL import Image
+
+    from app.engine import writers
+
+    if kind == "label":
+        picture, fmt, options = writers.label_image(result.labels, classes), "PNG", {}
+    elif kind == "color":
+        picture, fmt, options = Image.fromarray(writers.color_image(result.labels, classes)), "PNG", {}
+    elif kind == "overlay":
+        picture = Image.fromarray(writers.overlay_image(image, result.labels, classes))
+        fmt, options = "JPEG", {"quality": 90}
+    else:
+        raise ValueError(f"unknown export kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+    def save(handle: io.BufferedWriter) -> None:
+        picture.save(handle, format=fmt, **options)
+
+    # The save dialog has already asked before replacing an existing file.
+    writers.atomic_write(target, save, overwrite=True)
+    return target
 
 
 def export_current(window: "MainWindow", kind: str, target: Path | None = None) -> Path | None:
@@ -74,16 +63,13 @@ def export_current(window: "MainWindow", kind: str, target: Path | None = None) 
         window.messages.show_message("Nothing to export yet: open an image and wait for its result.", "info")
         return None
     if target is None:
-        suggested = default_target(viewer.shown_path, kind)
-        if suggested == viewer.shown_path:  # never offer to overwrite the photo itself
-            suggested = suggested.with_name(f"{suggested.stem}_labels{suggested.suffix}")
-        name, _ = QFileDialog.getSaveFileName(window, "Export", str(suggested), SUFFIXES[kind][2])
+        name, _ = QFileDialog.getSaveFileName(window, "Export", str(default_target(viewer.shown_path, kind)),
+                                              FILTERS[kind])
         if not name:
             return None
         target = Path(name)
-    palette = viewer.model.meta.classes.palette
     try:
-        save_atomically(render(kind, viewer.shown.image, viewer.shown.result.labels, palette), target)
+        write_export(kind, target, viewer.shown.image, viewer.shown.result, viewer.model.meta.classes)
     except OSError as exc:
         window.messages.show_message(f"Could not write {target}: {exc.strerror or exc}", "error")
         return None

@@ -64,17 +64,3 @@ def contour_labels(labels: np.ndarray, num_classes: int, thickness: int = 1) -> 
 def contour_thickness(height: int, width: int) -> int:
     """About 1 screen pixel when a large photo is fitted to a window of ~1000 pixels."""
     return max(1, round(max(height, width) / 900))
-
-
-def colorize(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 colour image of a label map; unknown indices are black."""
-    table = np.zeros((max(int(labels.max(initial=0)) + 1, palette.shape[0]), 3), dtype=np.uint8)
-    table[:palette.shape[0]] = palette[:, :3]
-    return table[labels]
-
-
-def blend(image: np.ndarray, labels: np.ndarray, palette: np.ndarray, opacity: float) -> np.ndarray:
-    """The photo with the colour mask over it, as the view shows it in fill mode."""
-    color = colorize(labels, palette).astype(np.float32)
-    out = image.astype(np.float32) * (1.0 - opacity) + color * opacity
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)

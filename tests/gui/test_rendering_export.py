@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from app.gui.rendering import blend, boundary_mask, contour_labels, overlay_lut
+from app.gui.rendering import boundary_mask, contour_labels, overlay_lut
 from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 
@@ -28,14 +28,6 @@ def test_contours_follow_class_boundaries():
     assert boundary_mask(labels, thickness=2)[:, 1:5].all()
 
 
-def test_blend_at_zero_and_full_opacity():
-    image = np.full((2, 2, 3), 100, np.uint8)
-    labels = np.zeros((2, 2), np.uint8)
-    palette = np.array([[200, 0, 50]], np.uint8)
-    np.testing.assert_array_equal(blend(image, labels, palette, 0.0), image)
-    assert (blend(image, labels, palette, 1.0) == palette[0]).all()
-
-
 def test_export_writes_label_colour_and_overlay(qtbot, window, image_folder, tmp_path):
     from app.gui.export import export_current
 
@@ -54,6 +46,27 @@ def test_export_writes_label_colour_and_overlay(qtbot, window, image_folder, tmp
     overlay = Image.open(export_current(window, "overlay", out / "scene0_overlay.jpg"))
     assert overlay.size == (128, 96) and overlay.format == "JPEG"
     assert sorted(p.name for p in out.iterdir()) == ["scene0.png", "scene0_color.png", "scene0_overlay.jpg"]
+
+
+def test_export_matches_the_segment_command_writers(qtbot, window, image_folder, tmp_path):
+    """The same result written by the engine's write_outputs gives identical files."""
+    from app.engine.writers import output_paths, write_outputs
+    from app.gui.export import default_target, export_current
+
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
+        window.viewer.open_path(image_folder / "scene1.png")
+    shown = blocker.args[0]
+    engine_dir, gui_dir = tmp_path / "engine", tmp_path / "gui"
+    paths = output_paths(engine_dir / "scene1", ["label", "color", "overlay"])
+    write_outputs(paths, shown.image, shown.result, window.viewer.model.meta.classes, "scene1.png", {})
+    gui_dir.mkdir()
+    for kind, engine_file in paths.items():
+        assert default_target(tmp_path / "scene1.jpg", kind).name == engine_file.name
+        target = gui_dir / engine_file.name
+        assert export_current(window, kind, target) == target
+        assert target.read_bytes() == engine_file.read_bytes(), kind
+    # Next to a PNG photo the label map must not take the photo's own name.
+    assert default_target(image_folder / "scene1.png", "label").name == "scene1_labels.png"
 
 
 def test_settings_survive_a_restart(qtbot, window, image_folder):
