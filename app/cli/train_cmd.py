@@ -1,0 +1,92 @@
+"""``main.py train``: train a PSPNet on generated scenes or on a folder of images + labels."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from app.paths import DEFAULT_WEIGHTS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'320x240' -> (320, 240); '256' -> (256, 256)."""
+    try:
+        parts = [int(v) for v in text.lower().split("x")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; expected WxH or N") from None
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or min(parts) < 32:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WxH (or N) with sides of at least 32")
+    return parts[0], parts[1]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from app.training.recipe import Recipe  # noqa: PLC0415
+
+    d = Recipe()
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--synthetic", type=int, metavar="N", help=f"train on N generated scenes (default {d.synthetic})")
+    src.add_argument("--data", metavar="DIR", help="train on DIR/images + DIR/labels (255 = ignore)")
+    parser.add_argument("--backbone", choices=["resnet18", "resnet34", "resnet50", "resnet101"], default=d.backbone)
+    parser.add_argument("--base-width", type=int, default=d.base_width,
+                        help="layer1 width; 64 = the published widths (default %(default)s)")
+    parser.add_argument("--epochs", type=int, default=d.epochs)
+    parser.add_argument("--batch-size", type=int, default=d.batch_size)
+    parser.add_argument("--lr", type=float, default=d.lr)
+    parser.add_argument("--optimizer", choices=["adamw", "sgd"], default=d.optimizer)
+    parser.add_argument("--crop", type=parse_size, default=d.size, metavar="WxH",
+                        help="training input size; generated scenes are made at this size, folder "
+                             "images are resized to it (default %(default)s)")
+    parser.add_argument("--context-dropout", type=float, default=d.context_dropout,
+                        help="probability per image of zeroing the PPM's pooled branches in training")
+    parser.add_argument("--val-count", type=int, default=d.val_count, help="generated validation scenes")
+    parser.add_argument("--test-count", type=int, default=d.test_count,
+                        help="held-out generated scenes measured into the model card")
+    parser.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, mps")
+    parser.add_argument("--threads", type=int, default=d.threads, help="CPU threads for torch (0 = default)")
+    parser.add_argument("--workers", type=int, default=d.workers, help="processes generating scenes")
+    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS,
+                        help="output weights (.safetensors; the .json card goes beside it)")
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="resumable per-epoch checkpoint (default runs/<out stem>/last.pt)")
+    parser.add_argument("--resume", type=Path, default=None, metavar="CKPT",
+                        help="continue a run from its checkpoint (its recipe is used)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.checkpoints import CheckpointError  # noqa: PLC0415
+    from app.paths import ROOT  # noqa: PLC0415
+    from app.training.checkpoint import ResumeError  # noqa: PLC0415
+    from app.training.data import DataError  # noqa: PLC0415
+    from app.training.recipe import Recipe  # noqa: PLC0415
+    from app.training.train import train  # noqa: PLC0415
+
+    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0 or not 0 <= args.context_dropout < 1:
+        print("train: --epochs and --batch-size must be positive, --lr > 0, "
+              "--context-dropout in [0, 1)", file=sys.stderr)
+        return EXIT_USAGE
+    recipe = Recipe(synthetic=None if args.data else (args.synthetic or Recipe().synthetic),
+                    data=args.data, val_count=args.val_count, test_count=0 if args.data else args.test_count,
+                    size=args.crop, backbone=args.backbone, base_width=args.base_width,
+                    epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+                    context_dropout=args.context_dropout, seed=args.seed, device=args.device,
+                    threads=args.threads, workers=args.workers)
+    checkpoint = args.checkpoint or ROOT / "runs" / args.out.stem / "last.pt"
+    command = "python main.py train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
+        if len(sys.argv) > 1 and sys.argv[1] == "train" else "main.py train (called from Python)"
+    try:
+        train(recipe, args.out, checkpoint, command, resume=args.resume,
+              log=lambda msg: print(msg, flush=True))
+    except (DataError, ResumeError, CheckpointError, FloatingPointError) as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ValueError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK

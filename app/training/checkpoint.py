@@ -1,0 +1,42 @@
+"""Resumable training checkpoints (a plain dict of tensors and numbers, so that
+``torch.load(weights_only=True)`` reads it)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+class ResumeError(ValueError):
+    """A checkpoint that cannot be resumed, with a message naming the file."""
+
+
+def save_training_state(path: Path, state: dict[str, Any]) -> None:
+    """Atomic write: a temp file in the same folder, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_training_state(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ResumeError(f"{path}: no such training checkpoint")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file
+        raise ResumeError(f"{path}: not a training checkpoint of this tool ({exc})") from None
+    needed = {"model", "optimizer", "epoch", "iteration", "recipe", "architecture", "history"}
+    if not isinstance(state, dict) or not needed <= set(state):
+        raise ResumeError(f"{path}: not a training checkpoint of this tool (expected the keys "
+                          f"{sorted(needed)})")
+    return state

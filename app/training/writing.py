@@ -1,0 +1,81 @@
+"""Writing generated scenes to disk: images/, labels/ (palette PNGs of class indices)
+and classes.json; every file is written to a temp name first, then moved into place."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+from PIL import Image
+
+from app.training.scenes import generate_scene, scene_classes
+
+
+class SceneWriteError(OSError):
+    """A file that is in the way (exists and --overwrite was not given)."""
+
+
+def scene_name(seed: int) -> str:
+    return f"scene_{seed:08d}"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _atomic_save(path: Path, save: Callable[[Path], None]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        save(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def label_png(labels: np.ndarray) -> Image.Image:
+    """A mode-P PNG whose pixel values are the class indices and whose palette shows them."""
+    img = Image.fromarray(labels.astype(np.uint8), mode="P")
+    palette = np.zeros((256, 3), np.uint8)
+    pal = scene_classes().palette
+    palette[: len(pal)] = pal
+    img.putpalette(palette.reshape(-1).tolist())
+    return img
+
+
+def write_scenes(out: Path, seeds: Iterable[int], size: tuple[int, int], image_format: str = "png",
+                 overwrite: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
+    """Generate and write the scenes of ``seeds``; returns how many were written."""
+    seeds = list(seeds)
+    images_dir, labels_dir = out / "images", out / "labels"
+    images_dir.mkdir(parents=True, exist_ok=True)
+    labels_dir.mkdir(parents=True, exist_ok=True)
+    ext = ".jpg" if image_format == "jpg" else ".png"
+    if not overwrite:
+        for seed in seeds:
+            for path in (images_dir / f"{scene_name(seed)}{ext}", labels_dir / f"{scene_name(seed)}.png"):
+                if path.exists():
+                    raise SceneWriteError(f"{path} already exists; use --overwrite to replace "
+                                          "it or choose another --out or --seed")
+    classes_text = json.dumps(scene_classes().to_dict(), indent=2) + "\n"
+    _atomic_save(out / "classes.json", lambda p: p.write_text(classes_text, encoding="utf-8"))
+    for i, seed in enumerate(seeds):
+        scene = generate_scene(seed, size)
+        name = scene_name(seed)
+        pic = Image.fromarray(scene.image)
+        if ext == ".jpg":
+            _atomic_save(images_dir / f"{name}.jpg", lambda p: pic.save(p, "JPEG", quality=92))
+        else:
+            _atomic_save(images_dir / f"{name}.png", lambda p: pic.save(p, "PNG", optimize=False))
+        _atomic_save(labels_dir / f"{name}.png", lambda p: label_png(scene.labels).save(p, "PNG"))
+        if progress:
+            progress(i + 1, len(seeds))
+    return len(seeds)
