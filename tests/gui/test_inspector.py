@@ -42,7 +42,7 @@ def _shield_bool_refcounts():
     if _emit_leaks_true():
         import ctypes
 
-        for singleton in (True, False):
+        for singleton in (True, False, None):
             ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
     yield
 

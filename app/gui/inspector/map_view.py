@@ -18,11 +18,18 @@ DIVERGING = "CET-D1A"  # blue - white - red, for signed contributions
 PHOTO_MAX_SIDE = 1600  # the photo under a map is shown downsampled beyond this
 
 
-def colormap(name: str) -> pg.ColorMap:
+def colormap(name: str, stops: int = 16) -> pg.ColorMap:
+    """A named colormap resampled to a few stops.
+
+    pyqtgraph's maps carry 256 stops, and the histogram's gradient editor paints one
+    tick per stop on every repaint (about 20 ms per frame here); 16 stops look the same.
+    """
     try:
-        return pg.colormap.get(name)
+        full = pg.colormap.get(name)
     except Exception:  # noqa: BLE001 - a pyqtgraph without that map: fall back to viridis
-        return pg.colormap.get(SEQUENTIAL)
+        full = pg.colormap.get(SEQUENTIAL)
+    pos = np.linspace(0.0, 1.0, stops)
+    return pg.ColorMap(pos, full.map(pos, mode="byte"))
 
 
 class MapView(QWidget):
@@ -45,6 +52,7 @@ class MapView(QWidget):
             self.view.addItem(item)
         self.histogram = pg.HistogramLUTWidget(image=self.image) if histogram else None
         if self.histogram is not None:
+            self.histogram.gradient.showTicks(False)
             self.histogram.setMinimumWidth(110)
             self.histogram.setMaximumWidth(130)
         layout = QHBoxLayout(self)
@@ -84,6 +92,8 @@ class MapView(QWidget):
         if values is None:
             self.image.clear()
             return
+        if self.histogram is not None:
+            self.histogram.setVisible(values.ndim == 2)  # levels mean nothing for an RGB image
         if values.ndim == 3:
             self.image.setImage(values, autoLevels=False, levels=(0, 1) if values.dtype.kind == "f"
                                 else (0, 255))

@@ -155,7 +155,6 @@ class MapsTab(QWidget):
             return
         start = time.perf_counter()
         values = acts.reduce(source, view, kind, channel)
-        self.map_view.set_colormap("viridis")
         self.map_view.set_map(values, acts.geometry.feature_rect())
         self.last_redraw_ms = (time.perf_counter() - start) * 1000.0
         self._describe(source, view, kind, channel, values)
@@ -175,7 +174,7 @@ class MapsTab(QWidget):
     def _describe(self, source: int, view: str, kind: str, channel: int, values: np.ndarray) -> None:
         acts = self.acts
         grid = f"{values.shape[1]}\u00d7{values.shape[0]}"
-        what = f"channel {channel}" if kind == "channel" else REDUCTION_LABELS[kind].lower()
+        what = f"channel {channel}" if kind == "channel" else REDUCTION_LABELS[kind].replace("PCA", "pca").lower().replace("pca", "PCA")
         text = f"<b>{acts.names[source]}</b>, {what}, {grid} cells"
         if kind == "pca":
             var = acts.pca_variance(source, view)
