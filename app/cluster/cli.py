@@ -1,0 +1,103 @@
+"""``main.py segment ... --engine ray``: the segment command on a Ray cluster.
+
+Parses and checks everything the local command does (same messages, same exit
+codes: 0 all ok, 1 some failed, 2 usage), then hands the jobs to ``RayEngine``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cluster import INSTALL_HINT, ray_available
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Ray engine (--engine ray; needs the cluster extra)")
+    group.add_argument("--ray-address", metavar="ADDR",
+                       help="Ray cluster to use, e.g. 10.0.0.1:6379 or auto (default: start a local Ray "
+                       "instance on this machine)")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="worker processes, each loading the model once (default: one per GPU share, "
+                       "or one CPU worker per node)")
+    group.add_argument("--gpus-per-worker", type=float, metavar="F",
+                       help="GPUs per worker; a fraction shares a GPU, 0 runs CPU workers "
+                       "(default: 1 when the cluster has GPUs, else 0)")
+    group.add_argument("--batch-size", type=int, default=2, metavar="N",
+                       help="images handed to a worker at a time (default: 2)")
+
+
+def run_segment(args: argparse.Namespace) -> int:
+    if not ray_available():
+        print(f"error: {INSTALL_HINT}", file=sys.stderr)
+        return EXIT_USAGE
+    from app.cli.segment_cmd import UsageError  # noqa: PLC0415
+
+    try:
+        return _run(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.cli.segment_cmd import (  # noqa: PLC0415 - the local command's own checks and progress
+        Progress, UsageError, check_writable, load_model, protocol_settings)
+    from app.cluster.pool import RayEngineError  # noqa: PLC0415 - imports Ray
+    from app.cluster.ray_engine import RayEngine, RayOptions  # noqa: PLC0415
+    from app.engine.batch import plan_jobs  # noqa: PLC0415
+    from app.engine.writers import parse_formats  # noqa: PLC0415
+    from app.paths import DEFAULT_WEIGHTS  # noqa: PLC0415
+
+    try:
+        formats = parse_formats(args.formats)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out_dir = Path(args.out)
+    jobs, problems = plan_jobs(args.inputs, out_dir, recursive=args.recursive)
+    if problems:
+        raise UsageError("; ".join(problems))
+    if not jobs:
+        raise UsageError(f"no images found in {', '.join(args.inputs)} (looked for common image "
+                         f"extensions{'' if args.recursive else '; sub-folders need --recursive'})")
+    loaded = load_model(args)  # on the driver: bad weights are a usage error before any cluster work
+    settings = protocol_settings(args, loaded.meta)
+    check_writable(out_dir)
+    options = RayOptions(address=args.ray_address, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
+                         batch_size=args.batch_size, device=args.device, precision=args.precision)
+    weights = args.weights or str(DEFAULT_WEIGHTS)
+    progress = Progress(len(jobs))
+    try:
+        with RayEngine(weights, options) as engine:
+            print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on "
+                  f"{engine.plan.describe()}, protocol {settings.name} -> {out_dir}", file=sys.stderr)
+            report = engine.run(jobs, out_dir, loaded, formats, settings, overwrite=args.overwrite,
+                                on_file=lambda rec: progress.update(
+                                    progress.done + 1, rec.input, rec.status + (f": {rec.error}" if rec.error
+                                                                                else "")))
+            worker_problems = list(engine.pool.problems)
+    except RayEngineError as exc:
+        raise UsageError(str(exc)) from None
+    except ConnectionError as exc:  # ray.init on an address with no cluster behind it
+        raise UsageError(f"cannot connect to the Ray cluster at {args.ray_address}: {exc}") from None
+    return _print_report(report, worker_problems)
+
+
+def _print_report(report, worker_problems: list[str]) -> int:  # noqa: ANN001 - engine BatchReport
+    counts = {s: report.count(s) for s in ("ok", "skipped", "failed", "cancelled")}
+    print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
+          f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
+                                                     if counts["cancelled"] else ""), file=sys.stderr)
+    for problem in worker_problems:
+        print(f"note: {problem}", file=sys.stderr)
+    for note in sorted({n for r in report.records for n in r.notes}):
+        print(f"note: {note}", file=sys.stderr)
+    if report.failures:
+        print("failed:", file=sys.stderr)
+        for rec in report.failures:
+            print(f"  {rec.error if rec.input in rec.error else rec.input + ': ' + rec.error}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return EXIT_OK

@@ -1,0 +1,252 @@
+"""The driver of a Ray run: the engine's jobs spread over a pool of worker actors.
+
+Same inputs and outputs as the local ``run_batch``: jobs come from the engine's
+``plan_jobs``; finished ones are skipped (resume); each worker runs the engine's
+``process_one``; records come back in job order and the run files (labelmap.txt,
+summary.json, summary.csv) are written by the engine's writers, with the same
+content apart from timings.
+
+A lost worker (killed process, lost node) loses nothing: the images it held are
+handed to another worker (a replacement is started), up to ``max_attempts`` per
+image, after which the image is a per-file failure with the reason. Outputs are
+written atomically, so a worker killed mid-write leaves no partial file; its
+temporary files are removed before the image is retried.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import ray
+
+from app.checkpoints.meta import LoadedModel, ProtocolSettings
+from app.cluster.pool import RayEngineError, Slot, WorkerPool, error_text, plan_workers
+from app.cluster.recovery import recovered_record, remove_temporaries
+from app.engine.batch import BatchReport, FileRecord, Job, model_description, outputs_done
+from app.engine.segmenter import Segmenter
+from app.engine.writers import OUTPUT_FORMATS, output_paths, write_run_files
+
+# errors meaning "the worker (or its node) went away", not "this image is bad"
+WORKER_LOST = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+               ray.exceptions.ObjectLostError, ray.exceptions.LocalRayletDiedError)
+
+
+@dataclass
+class RayOptions:
+    address: str | None = None  # None: start a local Ray instance (unless one is running in this process)
+    workers: int | None = None  # None: one per GPU share, or one CPU worker per node
+    gpus_per_worker: float | None = None  # None: 1 when the cluster has GPUs, else 0
+    batch_size: int = 2  # images handed to a worker at a time
+    device: str = "auto"
+    precision: str = "fp32"
+    max_attempts: int = 3  # per image, counting the tries lost with their worker
+    max_replacements: int | None = None  # workers started to replace lost ones (None: 2 x workers + 2)
+    start_timeout: float = 600.0  # seconds to wait for the first worker
+    worker_env: dict[str, str] = field(default_factory=dict)
+
+
+def connect(address: str | None) -> bool:
+    """Connect to ``address`` or start a local instance; True when this call started Ray
+    (and the caller shuts it down)."""
+    if ray.is_initialized():
+        return False
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+    return True
+
+
+class RayEngine:
+    """A pool of workers on one model, reusable for several runs; close() when done."""
+
+    def __init__(self, weights: str | Path, options: RayOptions | None = None) -> None:
+        self.options = options or RayOptions()
+        if self.options.batch_size < 1:
+            raise RayEngineError(f"--batch-size must be at least 1 (got {self.options.batch_size})")
+        self._started_ray = connect(self.options.address)
+        try:
+            self.plan = plan_workers(self.options.device, self.options.workers, self.options.gpus_per_worker)
+            self.pool = WorkerPool(str(weights), self.plan, self.options.precision, self.options.worker_env,
+                                   self.options.max_replacements)
+        except BaseException:
+            self.close()
+            raise
+
+    def warm_up(self, timeout: float | None = None) -> None:
+        """Start every worker now and wait until they have loaded the model (runs
+        otherwise start on the first worker ready and let the others join)."""
+        self.pool.start([])
+        self.pool.wait_started(self.options.start_timeout if timeout is None else timeout)
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            pool.shutdown()
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+        self._started_ray = False
+
+    def run(self, jobs: list[Job], out_dir: str | Path, loaded: LoadedModel,
+            formats: Iterable[str] = OUTPUT_FORMATS, settings: ProtocolSettings | None = None,
+            overwrite: bool = False, cancel: threading.Event | None = None,
+            on_file: Callable[[FileRecord], None] | None = None) -> BatchReport:
+        """Like the engine's ``run_batch``; ``loaded`` (the driver's copy of the model the
+        workers load from the same weights) only names the model in the run files."""
+        return _Run(self, jobs, Path(out_dir), loaded, tuple(formats), settings, overwrite, cancel, on_file).go()
+
+
+class _Run:
+    """The scheduling loop of one run."""
+
+    def __init__(self, engine: RayEngine, jobs: list[Job], out_dir: Path, loaded: LoadedModel,
+                 formats: tuple[str, ...], settings: ProtocolSettings | None, overwrite: bool,
+                 cancel: threading.Event | None, on_file: Callable[[FileRecord], None] | None) -> None:
+        self.engine, self.pool, self.options = engine, engine.pool, engine.options
+        self.jobs, self.out_dir, self.loaded = jobs, out_dir, loaded
+        self.formats, self.settings, self.overwrite = formats, settings, overwrite
+        self.cancel, self.on_file = cancel, on_file
+        self.records: list[FileRecord | None] = [None] * len(jobs)
+        self.attempts = [0] * len(jobs)
+        self.lost_reasons: dict[int, str] = {}
+        self.todo: deque[int] = deque()
+        self.in_flight: dict[Any, tuple[Slot, int]] = {}
+
+    def go(self) -> BatchReport:
+        started = time.perf_counter()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for i, job in enumerate(self.jobs):
+            if self.overwrite or not outputs_done(job, self.formats):
+                self.todo.append(i)
+            else:
+                self._finish(i, FileRecord(str(job.source), "skipped",
+                                           outputs=self._relative(output_paths(job.stem, self.formats))))
+        cancelled = False
+        if self.todo:
+            probe = self.out_dir / f".ray-probe-{os.getpid()}-{time.time_ns()}"
+            probe.write_bytes(b"")
+            try:
+                self.pool.start([str(probe), str(self.jobs[self.todo[0]].source)])
+                cancelled = self._loop()
+            except KeyboardInterrupt:
+                self._abandon_in_flight()
+                raise
+            finally:
+                probe.unlink(missing_ok=True)
+                if cancelled:
+                    self._abandon_in_flight()
+        for i, job in enumerate(self.jobs):
+            if self.records[i] is None:
+                self.records[i] = FileRecord(str(job.source), "cancelled")
+        report = BatchReport(self.out_dir, [r for r in self.records if r is not None],
+                             time.perf_counter() - started, cancelled)
+        segmenter = Segmenter(self.loaded, "cpu")  # names the model exactly as the workers' files do
+        write_run_files(self.out_dir, self.loaded.meta.classes,
+                        {"model": model_description(segmenter), "formats": list(self.formats),
+                         **report.to_dict()})
+        return report
+
+    def _loop(self) -> bool:
+        """Dispatch and collect until every image has a record; True if cancelled."""
+        waiting_since = time.monotonic()
+        while self.todo or self.in_flight:
+            if self.cancel is not None and self.cancel.is_set():
+                return True
+            self._dispatch()
+            starting = self.pool.starting_refs()
+            if not self.in_flight and not starting:
+                self._fail_rest()
+                break
+            if not self.pool.ready() and time.monotonic() - waiting_since > self.options.start_timeout:
+                raise RayEngineError(f"no Ray worker started within {self.options.start_timeout:.0f} s "
+                                     f"({self.engine.plan.describe()} requested; does the cluster have them?)")
+            ready, _ = ray.wait(list(self.in_flight) + list(starting), num_returns=1, timeout=0.5)
+            for ref in ready:
+                if ref in starting:
+                    if self.pool.mark_ready(starting[ref]):
+                        waiting_since = time.monotonic()
+                else:
+                    self._collect(ref)
+        return False
+
+    def _dispatch(self) -> None:
+        for slot in self.pool.ready():
+            while self.todo and slot.in_flight < self.options.batch_size:
+                index = self.todo.popleft()
+                self.attempts[index] += 1
+                ref = slot.actor.process.remote(self.jobs[index], str(self.out_dir), self.formats,
+                                                self.settings, self.overwrite)
+                slot.in_flight += 1
+                self.in_flight[ref] = (slot, index)
+
+    def _collect(self, ref: Any) -> None:
+        slot, index = self.in_flight.pop(ref)
+        slot.in_flight -= 1
+        try:
+            record: FileRecord = ray.get(ref)
+        except WORKER_LOST as exc:
+            self._lost(slot, index, exc)
+            return
+        except ray.exceptions.RayError as exc:  # an error escaped process_one: report it for this file
+            record = FileRecord(str(self.jobs[index].source), "failed", error=error_text(exc))
+        slot.done += 1
+        if self.attempts[index] > 1:
+            if record.status == "skipped":  # the lost try finished writing but not reporting
+                record = recovered_record(self.jobs[index], self.out_dir, self.formats)
+            record.notes.append(f"retried after its worker was lost ({self.attempts[index]} tries)")
+        self._finish(index, record)
+
+    def _lost(self, slot: Slot, index: int, exc: BaseException) -> None:
+        reason = error_text(exc)
+        self.pool.lose(slot, reason)
+        job = self.jobs[index]
+        if not isinstance(exc, ray.exceptions.ActorUnavailableError):  # the worker is gone: nothing writes
+            remove_temporaries(job, self.formats)
+        self.lost_reasons[index] = reason
+        if self.attempts[index] < self.options.max_attempts:
+            self.todo.appendleft(index)
+        else:
+            self._finish(index, FileRecord(str(job.source), "failed", error=(
+                f"{job.source}: its Ray worker was lost {self.attempts[index]} times "
+                f"(the last time: {reason})")))
+
+    def _fail_rest(self) -> None:
+        """No worker left and none starting: the images not done are failures."""
+        why = "; ".join(self.pool.problems[-3:]) or "no worker"
+        if not any(r is not None and r.status != "skipped" for r in self.records):
+            raise RayEngineError(f"no Ray worker could run: {why}")
+        while self.todo:
+            index = self.todo.popleft()
+            self._finish(index, FileRecord(str(self.jobs[index].source), "failed",
+                                           error=f"{self.jobs[index].source}: no Ray worker left ({why})"))
+
+    def _abandon_in_flight(self) -> None:
+        """Cancelled or interrupted: stop the workers now; their images stay undone
+        (no partial files: writes are atomic and temporaries are removed)."""
+        self.pool.shutdown()
+        if self.in_flight:  # the kills are asynchronous: let them land before tidying up
+            ray.wait(list(self.in_flight), num_returns=len(self.in_flight), timeout=10)
+        for _, index in self.in_flight.values():
+            remove_temporaries(self.jobs[index], self.formats)
+        self.in_flight.clear()
+
+    def _finish(self, index: int, record: FileRecord) -> None:
+        self.records[index] = record
+        if self.on_file is not None:
+            self.on_file(record)
+
+    def _relative(self, paths: dict[str, Path]) -> list[str]:
+        return [str(p.relative_to(self.out_dir)) if p.is_relative_to(self.out_dir) else str(p)
+                for p in paths.values()]

@@ -1,0 +1,41 @@
+"""Tidying up after a worker lost mid-image, so that nothing it left is mistaken
+for a finished output and no temporary file of it stays behind."""
+
+from __future__ import annotations
+
+import glob
+import json
+from pathlib import Path
+
+from app.engine.batch import FileRecord, Job
+from app.engine.writers import output_paths
+
+
+def remove_temporaries(job: Job, formats: tuple[str, ...]) -> list[Path]:
+    """Delete the temporary files (``.NAME.xxxxxxxx.tmp``, the engine's atomic-write
+    names) a dead worker left for this job's outputs; returns what was removed.
+    Call it only when no one is writing this job any more."""
+    removed = []
+    for path in output_paths(job.stem, formats).values():
+        for temp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            temp.unlink(missing_ok=True)
+            removed.append(temp)
+    return removed
+
+
+def recovered_record(job: Job, out_dir: Path, formats: tuple[str, ...]) -> FileRecord:
+    """The record of an image whose lost worker wrote every output but died before
+    reporting: 'ok' (the files are this run's), with the classes and time read back
+    from ``NAME.json`` when that format was written."""
+    paths = output_paths(job.stem, formats)
+    outputs = [str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in paths.values()]
+    record = FileRecord(str(job.source), "ok", outputs=outputs,
+                        notes=["written by a worker that was lost before it reported"])
+    if "json" in paths:
+        try:
+            data = json.loads(paths["json"].read_text(encoding="utf-8"))
+            record.classes = [c["name"] for c in data["classes"]]
+            record.seconds = float(data["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return record
