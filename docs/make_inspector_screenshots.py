@@ -12,7 +12,6 @@ those of an untrained network, and the captions say so).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import sys
 import time
 from pathlib import Path
@@ -23,21 +22,8 @@ sys.path.insert(0, str(ROOT))
 import PySide6.QtCore  # noqa: E402,F401  (before pyqtgraph)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PySide6.QtCore import QObject, Qt, Signal  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
-
-
-def shield_bool_refcounts() -> None:
-    """PySide6 6.12.0 drops a reference to True on every Python Signal emit (see docs/inspector.md)."""
-    class Probe(QObject):
-        ping = Signal()
-
-    probe, before = Probe(), sys.getrefcount(True)
-    for _ in range(10):
-        probe.ping.emit()
-    if sys.getrefcount(True) < before:
-        for singleton in (True, False, None):
-            ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
 
 
 def load_model():
@@ -76,7 +62,9 @@ def main() -> int:
     torch.set_num_threads(2)
 
     app = QApplication.instance() or QApplication(sys.argv)
-    shield_bool_refcounts()
+    from app.gui.pyside_fixes import protect_singletons_from_refcount_leak
+
+    protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
     from app.engine.segmenter import Segmenter
     from app.gui.inspector import PPMInspectorDock, synchronous_submit
     from app.gui.inspector.ablation_tab import label_rgba

@@ -21,32 +21,6 @@ from app.gui.inspector import (MapOverlay, PPMInspectorDock, ThreadPoolSubmitter
 from app.model import build_pspnet  # noqa: E402
 
 
-def _emit_leaks_true() -> bool:
-    """PySide6 6.12.0 drops one reference to ``True`` on every emit of a Python-declared Signal."""
-    import sys
-
-    class Probe(QObject):
-        ping = Signal()
-
-    probe = Probe()
-    before = sys.getrefcount(True)
-    for _ in range(10):
-        probe.ping.emit()
-    return sys.getrefcount(True) < before
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _shield_bool_refcounts():
-    """Pad True/False's reference counts when the binding leaks them, or the run aborts with
-    "bool_dealloc" after a few thousand signals (a PySide6 6.12.0 bug; see docs/inspector.md)."""
-    if _emit_leaks_true():
-        import ctypes
-
-        for singleton in (True, False, None):
-            ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    yield
-
-
 def _lively(model, seed=3):
     """Random BN statistics in every layer: a random-weight net then gives varied labels."""
     g = torch.Generator().manual_seed(seed)
@@ -308,3 +282,27 @@ def test_thread_pool_submitter_answers_on_the_gui_thread(qtbot):
     assert seen["value"] == "CTX"
     assert seen["job_thread"] != gui_thread and seen["done_thread"] == gui_thread
     assert submitter.wait(1000)
+
+
+def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
+    """The wiring the main window uses: model jobs run in the worker's thread."""
+    from app.gui.worker import InferenceWorker
+
+    worker = InferenceWorker("cpu")
+    with qtbot.waitSignal(worker.modelReady, timeout=60_000):
+        worker.start()
+        worker.set_model(segmenter.loaded)
+    try:
+        dock = PPMInspectorDock(submit=worker_submitter(worker), background=synchronous_submit())
+        qtbot.addWidget(dock)
+        dock.set_result(image, result, segmenter.loaded)
+        dock.apply_ablation((0,), "zero")
+        assert dock.ablation_tab.result is None  # not on the GUI thread: the answer comes later
+        qtbot.waitUntil(lambda: dock.ablation_tab.result is not None, timeout=60_000)
+        assert dock.ablation_tab.result.changed.any()
+        dock.show_pixel(20, 20)
+        qtbot.waitUntil(lambda: dock.contrib_tab.attribution is not None, timeout=60_000)
+        att = dock.contrib_tab.attribution
+        assert att.shares.sum() + att.bias == pytest.approx(att.logit, abs=1e-4)
+    finally:
+        assert worker.shutdown(2000)
