@@ -174,7 +174,8 @@ class MapsTab(QWidget):
     def _describe(self, source: int, view: str, kind: str, channel: int, values: np.ndarray) -> None:
         acts = self.acts
         grid = f"{values.shape[1]}\u00d7{values.shape[0]}"
-        what = f"channel {channel}" if kind == "channel" else REDUCTION_LABELS[kind].replace("PCA", "pca").lower().replace("pca", "PCA")
+        label = REDUCTION_LABELS[kind]
+        what = f"channel {channel}" if kind == "channel" else (label if kind == "pca" else label.lower())
         text = f"<b>{acts.names[source]}</b>, {what}, {grid} cells"
         if kind == "pca":
             var = acts.pca_variance(source, view)
