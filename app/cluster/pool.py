@@ -9,6 +9,7 @@ exactly which images were lost with it and can retry them itself.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,7 @@ class Slot:
     info: dict[str, Any] = field(default_factory=dict)
     in_flight: int = 0
     done: int = 0  # images this worker finished
+    isolated: bool = False  # holds a retried image alone (it may be what kills workers)
 
     def name(self) -> str:
         where = f" on {self.info['host']} (pid {self.info['pid']})" if self.info else ""
@@ -184,10 +186,15 @@ def _kill(actor: Any) -> None:
 
 
 def error_text(exc: BaseException) -> str:
-    """The first meaningful line of a Ray error (its cause for a failed task)."""
+    """One readable line for a Ray error: why the worker died, or the exception a
+    task or a worker's start-up raised (without Ray's traceback decoration)."""
+    text = str(exc)
+    if isinstance(exc, ray.exceptions.RayActorError) and "creation task" not in text:
+        why = re.search(r"The actor is dead because (.*?)(?:\s+Some common causes|$)", text, re.S)
+        return ("the actor is dead because " + " ".join(why.group(1).split()) if why
+                else text.strip().splitlines()[0] if text.strip() else type(exc).__name__)[:300]
     cause = getattr(exc, "cause", None)
-    if isinstance(cause, BaseException) and not isinstance(exc, ray.exceptions.RayActorError):
-        exc = cause
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip() and not ln.startswith("Traceback")]
-    text = next((ln for ln in lines if not ln.startswith(("File ", "ray::"))), lines[0] if lines else "")
-    return text or type(exc).__name__
+    if isinstance(cause, BaseException):
+        return f"{type(cause).__name__}: {cause}"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__  # the exception line closes a traceback

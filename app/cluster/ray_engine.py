@@ -182,9 +182,17 @@ class _Run:
         return False
 
     def _dispatch(self) -> None:
+        """Fill every ready worker up to ``batch_size`` images. An image retried after
+        a lost worker goes alone to an empty worker: if the image itself kills workers
+        (a decoder crash, memory), it takes no innocent neighbour down with it."""
         for slot in self.pool.ready():
-            while self.todo and slot.in_flight < self.options.batch_size:
-                index = self.todo.popleft()
+            while self.todo and slot.in_flight < self.options.batch_size and not slot.isolated:
+                index = self.todo[0]
+                if self.attempts[index] > 0:
+                    if slot.in_flight:
+                        break
+                    slot.isolated = True
+                self.todo.popleft()
                 self.attempts[index] += 1
                 ref = slot.actor.process.remote(self.jobs[index], str(self.out_dir), self.formats,
                                                 self.settings, self.overwrite)
@@ -194,6 +202,7 @@ class _Run:
     def _collect(self, ref: Any) -> None:
         slot, index = self.in_flight.pop(ref)
         slot.in_flight -= 1
+        slot.isolated = slot.isolated and slot.in_flight > 0
         try:
             record: FileRecord = ray.get(ref)
         except WORKER_LOST as exc:

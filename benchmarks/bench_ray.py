@@ -1,0 +1,179 @@
+"""Ray engine benchmark (run by hand, never in CI).
+
+    python benchmarks/bench_ray.py [--images 8] [--size 384x512] [--backbone resnet18]
+                                   [--base-size 256] [--workers 1 2] [--rounds 2]
+
+In one process, on the same folder and the same saved model (random weights,
+150 classes, fast protocol): the local engine (``run_batch``) and the Ray engine
+on a local Ray instance with 1, 2, ... CPU workers, interleaved over rounds (the
+best time of each is kept, so a busy neighbour on a shared machine hurts every
+configuration alike). Prints images/s and the ratio to the local engine, the
+worker start-up time (measured apart from the throughput), whether the label maps
+equal the local run's, and two numbers for reasoning about GPUs: the Ray overhead
+per image (a tiny model, where the network costs nothing) and the CPU work around
+the network per image (decode + the four output files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.checkpoints import load_checkpoint, save_native  # noqa: E402
+from app.checkpoints.meta import ModelMeta, ProtocolSettings  # noqa: E402
+from app.classes import dataset_classes, generic_classes  # noqa: E402
+from app.engine.batch import BatchReport, plan_jobs, run_batch, write_job  # noqa: E402
+from app.engine.imageio import read_image  # noqa: E402
+from app.engine.segmenter import Segmenter  # noqa: E402
+from app.model import PSPNetConfig, build_pspnet  # noqa: E402
+
+
+def save_model(folder: Path, cfg: PSPNetConfig, name: str) -> Path:
+    torch.manual_seed(0)
+    meta = ModelMeta("native", cfg, dataset_classes("ade20k") if cfg.num_classes == 150 else
+                     generic_classes(cfg.num_classes), name=name)
+    return save_native(folder / f"{name.split()[0]}.safetensors", build_pspnet(cfg), meta)
+
+
+def write_images(folder: Path, count: int, height: int, width: int) -> Path:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        cells = rng.integers(0, 256, (height // 16 + 1, width // 16 + 1, 3))
+        image = np.kron(cells, np.ones((16, 16, 1))).astype(np.uint8)[:height, :width]
+        Image.fromarray(image).save(folder / f"img{i:03d}.jpg", quality=90)
+    return folder
+
+
+def check(report: BatchReport, count: int) -> None:
+    ok = report.count("ok")
+    assert ok == count, f"only {ok} of {count} images ok: {report.failures[:1]}"
+
+
+def run_local(weights: Path, images: Path, out: Path, settings: ProtocolSettings) -> float:
+    """Seconds for the folder with the local engine (model loaded and warmed up first)."""
+    loaded = load_checkpoint(weights)
+    segmenter = Segmenter(loaded, "cpu")
+    segmenter.segment(np.zeros((64, 64, 3), np.uint8), settings)
+    jobs, _ = plan_jobs([images], out)
+    t0 = time.perf_counter()
+    check(run_batch(jobs, segmenter, out, settings=settings), len(jobs))
+    return time.perf_counter() - t0
+
+
+def run_ray(weights: Path, images: Path, out: Path, settings: ProtocolSettings, workers: int
+            ) -> tuple[float, float, list[int]]:
+    """(seconds for the folder, seconds to start the workers, images per worker)."""
+    from app.cluster.ray_engine import RayEngine, RayOptions  # noqa: PLC0415
+
+    loaded = load_checkpoint(weights)
+    t0 = time.perf_counter()
+    with RayEngine(weights, RayOptions(workers=workers, batch_size=2)) as engine:
+        engine.warm_up()
+        start = time.perf_counter() - t0
+        jobs, _ = plan_jobs([images], out)
+        engine.run(jobs[:workers], out, loaded, settings=settings)  # each worker runs the network once
+        for p in out.iterdir():
+            p.unlink()
+        before = [s.done for s in engine.pool.slots]
+        t0 = time.perf_counter()
+        check(engine.run(jobs, out, loaded, settings=settings), len(jobs))
+        seconds = time.perf_counter() - t0
+        return seconds, start, [s.done - b for s, b in zip(engine.pool.slots, before)]
+
+
+def same_labels(a: Path, b: Path) -> bool:
+    return all(np.array_equal(np.array(Image.open(p)), np.array(Image.open(b / p.name)))
+               for p in sorted(a.glob("img*[0-9].png")))
+
+
+def io_seconds(images: Path, weights: Path, settings: ProtocolSettings, out: Path) -> float:
+    """Per image, the CPU work around the network: decode plus the four output files."""
+    loaded = load_checkpoint(weights)
+    segmenter = Segmenter(loaded, "cpu")
+    jobs, _ = plan_jobs([images], out)
+    results = [(job, read_image(job.source)) for job in jobs[:4]]
+    results = [(job, image, segmenter.segment(image, settings)) for job, image in results]
+    t0 = time.perf_counter()
+    for job, image, result in results:
+        read_image(job.source)
+        write_job(job, out, image, result, segmenter, ("label", "color", "overlay", "json"), overwrite=True)
+    return (time.perf_counter() - t0) / len(results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=8)
+    parser.add_argument("--size", default="384x512", help="HxW of the test images")
+    parser.add_argument("--backbone", default="resnet18")
+    parser.add_argument("--base-size", type=int, default=256, help="long side the network sees (fast protocol)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved repetitions; the best of each is kept")
+    parser.add_argument("--overhead-images", type=int, default=24)
+    args = parser.parse_args()
+    height, width = (int(v) for v in args.size.split("x"))
+    import ray  # noqa: PLC0415 - the benchmark needs the extra
+
+    cpus = os.cpu_count() or 1
+    settings = ProtocolSettings("fast", base_size=args.base_size)
+    print(f"{args.images} images {height}x{width}, PSPNet {args.backbone} (150 classes, random weights), "
+          f"fast protocol at {args.base_size}, {cpus} CPU(s), torch {torch.__version__}, ray {ray.__version__}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        weights = save_model(tmp, PSPNetConfig(num_classes=150, backbone=args.backbone), f"{args.backbone} model")
+        tiny = save_model(tmp, PSPNetConfig(num_classes=5, backbone="resnet18", base_width=8, stem_widths=(8, 8, 16),
+                                             ppm_channels=8, head_channels=16), "tiny model")
+        images = write_images(tmp / "in", args.images, height, width)
+        small = write_images(tmp / "small", args.overhead_images, 48, 64)
+        t0 = time.perf_counter()
+        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+        print(f"Ray instance start: {time.perf_counter() - t0:.1f} s")
+        names = ["local"] + [f"ray{w}" for w in args.workers]
+        best = {n: float("inf") for n in names}
+        starts: dict[str, list[float]] = {n: [] for n in names[1:]}
+        splits: dict[str, list[int]] = {}
+        same = {}
+        try:
+            for round_ in range(args.rounds):  # interleaved: a busy neighbour slows all configurations alike
+                best["local"] = min(best["local"], run_local(weights, images, tmp / "local", settings))
+                for w in args.workers:
+                    out = tmp / f"ray{w}"
+                    seconds, start, split = run_ray(weights, images, out, settings, w)
+                    best[f"ray{w}"] = min(best[f"ray{w}"], seconds)
+                    starts[f"ray{w}"].append(start)
+                    splits[f"ray{w}"] = split
+                    same[f"ray{w}"] = same_labels(out, tmp / "local")
+                print(f"round {round_ + 1}: " + ", ".join(f"{n} {best[n]:.1f} s" for n in names), flush=True)
+            overhead_local = run_local(tiny, small, tmp / "tiny_local", ProtocolSettings("fast", base_size=64))
+            overhead_ray = run_ray(tiny, small, tmp / "tiny_ray", ProtocolSettings("fast", base_size=64), 1)[0]
+        finally:
+            ray.shutdown()
+        io = io_seconds(images, weights, settings, tmp / "io")
+
+    base = args.images / best["local"]
+    print(f"\n{'engine':<28} {'img/s':>7} {'s/img':>7} {'vs local':>9} {'worker start s':>15}  labels  split")
+    print(f"{'local engine':<28} {base:7.3f} {1 / base:7.2f} {1:8.2f}x {'-':>15}")
+    for w in args.workers:
+        n = f"ray{w}"
+        rate = args.images / best[n]
+        print(f"{'Ray, ' + str(w) + ' CPU worker' + ('s' if w > 1 else ''):<28} {rate:7.3f} {1 / rate:7.2f} "
+              f"{rate / base:8.2f}x {min(starts[n]):15.1f}  {'same' if same[n] else 'DIFFER':6}  {splits[n]}")
+    n = args.overhead_images
+    print(f"\nRay overhead per image (tiny model, {n} images 48x64): local {overhead_local / n * 1000:.1f} ms, "
+          f"Ray 1 worker {overhead_ray / n * 1000:.1f} ms, difference {(overhead_ray - overhead_local) / n * 1000:.1f} ms")
+    print(f"CPU work around the network per {height}x{width} image (decode + 4 output files): {io * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
