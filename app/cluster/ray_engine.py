@@ -33,8 +33,11 @@ from app.engine.segmenter import Segmenter
 from app.engine.writers import OUTPUT_FORMATS, output_paths, write_run_files
 
 # errors meaning "the worker (or its node) went away", not "this image is bad"
-WORKER_LOST = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
-               ray.exceptions.ObjectLostError, ray.exceptions.LocalRayletDiedError)
+# (looked up by name: older Ray releases lack some of them)
+WORKER_LOST = tuple(getattr(ray.exceptions, name) for name in (
+    "RayActorError", "WorkerCrashedError", "NodeDiedError", "ObjectLostError", "LocalRayletDiedError")
+    if hasattr(ray.exceptions, name))
+MAYBE_ALIVE = getattr(ray.exceptions, "ActorUnavailableError", ())  # unreachable for now, may still write
 
 
 @dataclass
@@ -52,10 +55,11 @@ class RayOptions:
 
 
 def connect(address: str | None) -> bool:
-    """Connect to ``address`` or start a local instance; True when this call started Ray
-    (and the caller shuts it down)."""
+    """Connect to ``address`` (or ``$RAY_ADDRESS``) or start a local instance; True when
+    this call started or joined Ray (and the caller shuts the connection down)."""
     if ray.is_initialized():
         return False
+    address = address or os.environ.get("RAY_ADDRESS")  # Ray's own convention for "use that cluster"
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
@@ -221,7 +225,7 @@ class _Run:
         reason = error_text(exc)
         self.pool.lose(slot, reason)
         job = self.jobs[index]
-        if not isinstance(exc, ray.exceptions.ActorUnavailableError):  # the worker is gone: nothing writes
+        if not (MAYBE_ALIVE and isinstance(exc, MAYBE_ALIVE)):  # the worker is gone: nothing writes
             remove_temporaries(job, self.formats)
         self.lost_reasons[index] = reason
         if self.attempts[index] < self.options.max_attempts:
