@@ -45,8 +45,11 @@ def first_sample() -> Path | None:
     from app.gui.files import list_images
     from app.paths import SAMPLES_DIR
 
-    images = list_images(SAMPLES_DIR) if SAMPLES_DIR.is_dir() else []
-    return images[0] if images else None
+    for folder in (SAMPLES_DIR, SAMPLES_DIR / "images"):
+        images = list_images(folder) if folder.is_dir() else []
+        if images:
+            return images[0]
+    return None
 
 
 def launch(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +63,9 @@ def launch(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.gui.pyside_fixes import protect_singletons_from_refcount_leak
+
+    protect_singletons_from_refcount_leak()  # PySide6 6.12.0 + Python 3.11 would abort otherwise
     import pyqtgraph as pg
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)

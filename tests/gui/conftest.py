@@ -15,6 +15,10 @@ from PySide6.QtCore import QSettings  # noqa: E402 - PySide6 before pyqtgraph
 
 import pyqtgraph as pg  # noqa: E402
 
+from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+
+protect_singletons_from_refcount_leak()
+
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 RESULT_TIMEOUT_MS = 60_000  # generous: the CI machine is shared; results usually take < 2 s
