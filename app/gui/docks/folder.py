@@ -47,6 +47,7 @@ class FolderDock(QDockWidget):
         self.tree.setHeaderLabels(["Image", "Status"])
         self.tree.setRootIsDecorated(False)
         self.tree.setIconSize(THUMB_SIZE)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # file names differ at the end
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
         header.setStretchLastSection(False)

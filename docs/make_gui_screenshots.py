@@ -1,0 +1,100 @@
+"""Screenshots of the viewer for docs/ (run by hand, offscreen, no display needed).
+
+    python docs/make_gui_screenshots.py [--weights PATH] [--out docs/screenshots]
+
+Opens the sample scenes with the given (or default) model, then grabs: the
+overlay with the cursor read-out, side by side with contours and a highlighted
+class, and the confidence map.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QPointF  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+
+protect_singletons_from_refcount_leak()
+import pyqtgraph as pg  # noqa: E402
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+
+def wait_for(condition, timeout_s: float = 300) -> None:  # noqa: ANN001
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("no result in time")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def settle(ms: int = 400) -> None:
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def main() -> int:
+    from app.gui.launch import first_sample
+    from app.gui.main_window import MainWindow
+    from app.paths import DEFAULT_WEIGHTS
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--image", default=None)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("PSPNet Studio screenshots")
+    win = MainWindow()
+    win.resize(1440, 900)
+    win.show()
+    shown: list[object] = []
+    win.viewer.resultShown.connect(shown.append)
+    win.start(args.weights, args.image or first_sample())
+    wait_for(lambda: bool(shown))
+    settle(1500)  # thumbnails
+    item = shown[-1]
+    labels = item.result.labels  # type: ignore[attr-defined]
+    h, w = labels.shape
+    x, y = int(w * 0.62), int(h * 0.78)
+    view = win.view
+    view.graphics.scene().sigMouseMoved.emit(view.main_pane.view.mapViewToScene(QPointF(x + 0.5, y + 0.5)))
+    settle()
+    win.grab().save(str(out / "viewer-overlay.png"))
+
+    win.set_overlay_mode("both")
+    win.actions_.side_by_side.setChecked(True)
+    win.set_side_by_side(True)
+    win.legend.set_highlight(int(labels[y, x]))
+    settle()
+    win.grab().save(str(out / "viewer-side-by-side.png"))
+
+    win.legend.set_highlight(-1)
+    win.set_side_by_side(False)
+    win.actions_.side_by_side.setChecked(False)
+    win.set_overlay_mode("contour")
+    win.actions_.confidence.setChecked(True)
+    win.set_confidence_map(True)
+    win.actions_.opacity_slider.setValue(80)
+    settle()
+    win.grab().save(str(out / "viewer-confidence.png"))
+    win.close()
+    print("saved", *sorted(p.name for p in out.glob("viewer-*.png")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
