@@ -14,6 +14,7 @@ from app.gui.docks import FolderDock, LegendDock
 from app.gui.export import export_current
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
+from app.gui.inspector_link import InspectorLink
 from app.gui.message_bar import MessageBar
 from app.gui.settings import AppSettings
 from app.gui.status_readout import StatusReadout
@@ -49,8 +50,11 @@ class MainWindow(QMainWindow):
         self.viewer.protocol = self.settings.protocol()
         self.actions_ = WindowActions(self)
         self.addToolBar(self.actions_.toolbar)
+        self.inspector = InspectorLink(self)
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
+        self.actions_.menus["view"].addAction(self.inspector.action)
+        self.actions_.toolbar.addAction(self.inspector.action)
         self.resizeDocks([self.folder, self.legend], [250, 270], Qt.Orientation.Horizontal)
         self._connect()
         self._restore()

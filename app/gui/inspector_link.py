@@ -1,0 +1,132 @@
+"""Hosting the pyramid pooling inspector in the main window.
+
+The dock itself (app/gui/inspector) knows nothing of the window; this link feeds it:
+the viewer segments with ``capture=True`` while the dock is visible, every result
+shown goes to ``dock.set_result``, clicks in the main view go to ``show_pixel``, and
+the dock's map overlay is drawn over the photo as one more ImageItem.
+
+The dock needs the ``LoadedModel`` that made the capture. The worker owns it, so the
+link asks for it with a job after each model change (jobs run before pending
+segmentations, so it arrives before that model's first result).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QRectF, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+
+from app.gui.inspector import MapOverlay, PPMInspectorDock, worker_submitter
+from app.gui.result_cache import CachedView
+from app.gui.worker_types import ModelInfo
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+SHORTCUT = "Ctrl+Shift+I"  # Ctrl+I is Model > Model Card
+OVERLAY_Z = 10  # above the photo, fill, confidence and contour layers
+
+
+class InspectorLink(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.viewer = window.viewer
+        self._submit = worker_submitter(window.worker)
+        self.dock = PPMInspectorDock(submit=self._submit, parent=window)
+        self.dock.setWindowTitle("Pyramid Pooling Inspector")
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()  # until asked for (restoreState may show it again)
+        self.action: QAction = self.dock.toggleViewAction()
+        self.action.setText("Pyramid Pooling &Inspector")
+        self.action.setShortcut(QKeySequence(SHORTCUT))
+        self.action.setIconText("Inspector")
+        self.action.setToolTip(f"Look inside the pyramid pooling module ({SHORTCUT})")
+        window.addAction(self.action)
+        self.overlay = pg.ImageItem()
+        self.overlay.setZValue(OVERLAY_Z)
+        self.overlay.setVisible(False)
+        window.view.main_pane.view.addItem(self.overlay)
+        self.loaded: Any = None        # LoadedModel of the model token below
+        self.loaded_token = -1
+        self._latest: CachedView | None = None  # last result shown, for when the dock opens
+
+        self.dock.visibilityChanged.connect(self._on_visibility)
+        self.dock.overlayChanged.connect(self._on_overlay)
+        self.dock.message.connect(self._on_message)
+        self.viewer.resultShown.connect(self._on_result_shown)
+        self.viewer.modelChanged.connect(self._on_model_changed)
+        window.view.pixelClicked.connect(self._on_pixel_clicked)
+
+    def is_open(self) -> bool:
+        return self.dock.isVisible()  # False too while another dock's tab covers it
+
+    # --- the model --------------------------------------------------------------------
+    @Slot(object)
+    def _on_model_changed(self, info: ModelInfo) -> None:
+        token = info.token
+        self.loaded, self.loaded_token = None, -1
+        self._submit(lambda segmenter: segmenter.loaded,
+                     lambda loaded: self._on_loaded(token, loaded), self._on_message)
+
+    def _on_loaded(self, token: int, loaded: Any) -> None:
+        current = self.viewer.model
+        if current is None or current.token != token:
+            return  # another model was loaded meanwhile; its own job is on the way
+        self.loaded, self.loaded_token = loaded, token
+        if self._latest is not None and self.is_open():
+            self._feed(self._latest)
+
+    # --- results and clicks -------------------------------------------------------------
+    @Slot(object)
+    def _on_result_shown(self, item: CachedView) -> None:
+        self._latest = item
+        if self.is_open():
+            self._feed(item)
+
+    def _feed(self, item: CachedView) -> None:
+        model = self.viewer.model
+        if self.loaded is None or model is None or model.token != self.loaded_token:
+            return  # _on_loaded feeds it when the model arrives
+        self.dock.set_result(item.image, item.result, self.loaded)
+
+    @Slot(int, int)
+    def _on_pixel_clicked(self, x: int, y: int) -> None:
+        if self.is_open():
+            self.dock.show_pixel(x, y)
+
+    @Slot(bool)
+    def _on_visibility(self, _visible: bool) -> None:
+        open_ = self.is_open()
+        was = self.viewer.capture
+        self.viewer.capture = open_
+        self.overlay.setVisible(open_ and self.overlay.image is not None)
+        if not open_ or was:
+            return
+        latest = self._latest
+        if latest is not None and latest.image is (self.viewer.shown.image if self.viewer.shown else None) \
+                and getattr(latest.result, "activations", None) is not None:
+            self._feed(latest)
+        elif self.viewer.current is not None:
+            self.viewer.rerun()  # the result on screen has no activations: segment it again
+        elif latest is not None:
+            self._feed(latest)  # an in-memory image: the dock explains what is missing
+        else:
+            self.dock.clear()
+
+    # --- overlay --------------------------------------------------------------------------
+    @Slot(object)
+    def _on_overlay(self, overlay: MapOverlay | None) -> None:
+        if overlay is None:
+            self.overlay.clear()
+            self.overlay.setVisible(False)
+            return
+        self.overlay.setImage(overlay.rgba, autoLevels=False, levels=(0, 255))
+        self.overlay.setRect(QRectF(*overlay.rect))
+        self.overlay.setVisible(self.is_open())
+
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 6000)
