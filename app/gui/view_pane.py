@@ -36,6 +36,10 @@ class ImagePane:
         self.confidence.setVisible(False)
         self._num_classes = 0
         self._conf_lut = confidence_lut()
+        self._labels: np.ndarray | None = None
+        self._confidence_map: np.ndarray | None = None
+        self._lut: np.ndarray | None = None
+        self._built: set[str] = set()
 
     def set_photo(self, image: np.ndarray | None) -> None:
         if image is None:
@@ -45,31 +49,50 @@ class ImagePane:
 
     def set_result(self, labels: np.ndarray | None, confidence: np.ndarray | None,
                    lut: np.ndarray | None) -> None:
+        """Draw the fill now; contours and confidence only when first shown (GUI-thread time)."""
+        self._labels, self._confidence_map, self._lut = labels, confidence, lut
+        self._built = set()
+        for item in (self.fill, self.contour, self.confidence):
+            item.clear()
+            item.setVisible(False)
         if not self.overlays or labels is None or lut is None:
-            for item in (self.fill, self.contour, self.confidence):
-                item.clear()
-                item.setVisible(False)
             self._num_classes = 0
             return
         self._num_classes = lut.shape[0] - 1
+
+    def _ensure(self, layer: str) -> None:
+        if layer in self._built or self._labels is None:
+            return
+        self._built.add(layer)
         levels = mask_levels(self._num_classes)
-        self.fill.setImage(labels, autoLevels=False, levels=levels, lut=lut)
-        edges = contour_labels(labels, self._num_classes, contour_thickness(*labels.shape))
-        self.contour.setImage(edges, autoLevels=False, levels=levels, lut=lut)
-        if confidence is not None:
-            self.confidence.setImage(confidence, autoLevels=False, levels=(0.0, 1.0), lut=self._conf_lut)
+        if layer == "fill":
+            self.fill.setImage(self._labels, autoLevels=False, levels=levels, lut=self._lut)
+        elif layer == "contour":
+            edges = contour_labels(self._labels, self._num_classes, contour_thickness(*self._labels.shape))
+            self.contour.setImage(edges, autoLevels=False, levels=levels, lut=self._lut)
+        elif layer == "confidence" and self._confidence_map is not None:
+            self.confidence.setImage(self._confidence_map, autoLevels=False, levels=(0.0, 1.0),
+                                     lut=self._conf_lut)
 
     def set_lut(self, lut: np.ndarray) -> None:
-        if self._num_classes:
+        self._lut = lut
+        if "fill" in self._built:
             self.fill.setLookupTable(lut)
+        if "contour" in self._built:
             self.contour.setLookupTable(lut)
 
     def apply_style(self, mode: str, opacity: float, show_confidence: bool) -> None:
         """mode: 'fill' | 'contour' | 'both' | 'hidden'; opacity 0..1."""
         has = self.overlays and self._num_classes > 0
-        self.fill.setVisible(has and mode in ("fill", "both") and not show_confidence)
-        self.confidence.setVisible(has and show_confidence and mode != "hidden")
-        self.contour.setVisible(has and mode in ("contour", "both"))
+        wanted = {"fill": has and mode in ("fill", "both") and not show_confidence,
+                  "confidence": has and show_confidence and mode != "hidden",
+                  "contour": has and mode in ("contour", "both")}
+        for layer, on in wanted.items():
+            if on:
+                self._ensure(layer)
+        self.fill.setVisible(wanted["fill"])
+        self.confidence.setVisible(wanted["confidence"])
+        self.contour.setVisible(wanted["contour"])
         self.fill.setOpacity(opacity)
         self.confidence.setOpacity(opacity)
         # Contours alone follow the slider; drawn over a fill they stay solid to stay visible.
