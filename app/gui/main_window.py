@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 
 from app.gui import dialogs
 from app.gui.actions import WindowActions
+from app.gui.batch import BatchLink
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.export import export_current
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
@@ -51,8 +52,10 @@ class MainWindow(QMainWindow):
         self.actions_ = WindowActions(self)
         self.addToolBar(self.actions_.toolbar)
         self.inspector = InspectorLink(self)
+        self.batch = BatchLink(self)
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
+        self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
         self.actions_.menus["view"].addAction(self.inspector.action)
         self.actions_.toolbar.addAction(self.inspector.action)
         self.resizeDocks([self.folder, self.legend], [250, 270], Qt.Orientation.Horizontal)
@@ -237,8 +240,12 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.batch.confirm_close():  # asks first when a batch is running
+            event.ignore()
+            return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.folder.thumbnails.shutdown(500)
         self.worker.shutdown(2000)
+        self.batch.finish_for_close()
         event.accept()

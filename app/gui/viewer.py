@@ -8,7 +8,7 @@ is waiting for (stale ones go to the cache, never to the screen).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -37,6 +37,8 @@ class Viewer(QObject):
         self.model: ModelInfo | None = None
         self.protocol = "fast"
         self.capture = False  # the PPM inspector turns this on
+        # Results that need no model (a batch run's saved label maps); not used while capturing.
+        self.saved_results: Callable[[Path], CachedView | None] | None = None
         self.folder_path: Path | None = None
         self.paths: list[Path] = []
         self.current: Path | None = None
@@ -107,6 +109,10 @@ class Viewer(QObject):
         self.folder.select(path)
         self.currentChanged.emit(path)
         cached = self.cache.get(self._key(path))
+        if cached is None and self.saved_results is not None and not self.capture:
+            cached = self.saved_results(path)
+            if cached is not None:
+                self.cache.put(self._key(path), cached)
         if cached is not None:
             self.worker.cancel_segment()
             self.current_id = 0
@@ -248,7 +254,8 @@ class Viewer(QObject):
         label = int(result.labels[y, x])
         names = self.model.meta.classes.names
         name = names[label] if label < len(names) else f"class {label}"
-        return name, float(result.confidence[y, x])
+        confidence = float(result.confidence[y, x])
+        return name, (confidence if confidence == confidence else None)  # NaN: not known (saved labels)
 
     def _on_cursor(self, x: int, y: int) -> None:
         name, confidence = self.readout_at(x, y)

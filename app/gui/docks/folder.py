@@ -20,10 +20,11 @@ class ItemStatus(str, Enum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    SKIPPED = "skipped"  # a batch run found its label files already written
 
 
 STATUS_COLORS = {ItemStatus.PENDING: "#9aa0a6", ItemStatus.RUNNING: "#f9ab00",
-                 ItemStatus.DONE: "#34a853", ItemStatus.FAILED: "#ea4335"}
+                 ItemStatus.DONE: "#34a853", ItemStatus.FAILED: "#ea4335", ItemStatus.SKIPPED: "#4285f4"}
 
 
 class FolderDock(QDockWidget):

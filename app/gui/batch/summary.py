@@ -1,0 +1,46 @@
+"""The end of a run: done, skipped, failed, time, the failures, and "Open output folder"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from app.engine.batch import BatchReport
+from app.gui.batch.failures import FailuresView
+from app.gui.batch.options import format_duration
+
+
+def summary_text(report: BatchReport) -> str:
+    done, skipped, failed = report.count("ok"), report.count("skipped"), report.count("failed")
+    left = report.count("cancelled")
+    parts = [f"<b>{done}</b> labelled", f"<b>{skipped}</b> skipped (already labelled)", f"<b>{failed}</b> failed"]
+    if left:
+        parts.append(f"<b>{left}</b> not started (cancelled; run again to resume)")
+    rate = f", {done / report.seconds:.2f} images/s" if done and report.seconds > 0 else ""
+    return (", ".join(parts) + f".<br>Time: {format_duration(report.seconds)}{rate}."
+            f"<br>Output folder: {report.out_dir}")
+
+
+class BatchSummaryDialog(QDialog):
+    def __init__(self, report: BatchReport, note: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.report = report
+        self.setWindowTitle("Batch cancelled" if report.cancelled else "Batch finished")
+        self.setMinimumWidth(520)
+        self.text = QLabel(summary_text(report) + (f"<br><i>{note}</i>" if note else ""))
+        self.text.setWordWrap(True)
+        self.failures = FailuresView()
+        self.failures.set_records(report.failures)
+        self.failures.setVisible(bool(report.failures))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.open_button = buttons.addButton("Open Output Folder", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.clicked.connect(self.open_output_folder)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(self.failures, 1)
+        layout.addWidget(buttons)
+
+    def open_output_folder(self) -> bool:
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out_dir)))

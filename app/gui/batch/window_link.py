@@ -1,0 +1,214 @@
+"""The batch run in the main window: menu entry, folder-dock button, dialog, live statuses,
+saved labels for finished images, the summary, and closing mid-run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from app.engine.batch import FileRecord, Job, plan_jobs
+from app.engine.writers import output_paths
+from app.gui.batch.controller import BatchRun
+from app.gui.batch.dialog import BatchDialog
+from app.gui.batch.options import BatchOptions, default_output_dir
+from app.gui.batch.progress_dock import BatchDock
+from app.gui.batch.saved_labels import saved_view
+from app.gui.batch.summary import BatchSummaryDialog
+from app.gui.docks import ItemStatus
+from app.gui.result_cache import CachedView
+from app.gui.worker_types import ModelInfo
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+STATUS_OF_RECORD = {"ok": ItemStatus.DONE, "skipped": ItemStatus.SKIPPED, "failed": ItemStatus.FAILED,
+                    "cancelled": ItemStatus.PENDING}
+SHORTCUT = "Ctrl+Shift+L"
+
+
+class BatchLink(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window, self.viewer, self.folder = window, window.viewer, window.folder
+        self.action = QAction("&Label Folder\u2026", window)
+        self.action.setShortcut(QKeySequence(SHORTCUT))
+        self.action.setToolTip(f"Label every image of a folder and save the label files ({SHORTCUT})")
+        self.action.triggered.connect(self.open_dialog)
+        window.addAction(self.action)
+        window.actions_.menus["file"].insertAction(window.actions_.quit, self.action)
+        window.actions_.menus["file"].insertSeparator(window.actions_.quit)
+        self.button = QPushButton("Label Folder\u2026")
+        self.button.setToolTip(self.action.toolTip())
+        self.button.clicked.connect(self.open_dialog)
+        self.folder.actions_row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
+        self.dock = BatchDock(window)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.dock.cancelRequested.connect(self.cancel)
+        self.run: BatchRun | None = None
+        self.summary: BatchSummaryDialog | None = None
+        self.last_options: BatchOptions | None = None
+        self._finished_jobs: dict[str, Job] = {}  # images with saved labels of the last run
+        self._run_meta: Any = None                # the model meta those labels belong to
+        self._statuses: dict[str, ItemStatus] = {}
+        self.viewer.saved_results = self.saved_result
+        self.viewer.modelChanged.connect(self._on_model_changed)
+
+    def is_running(self) -> bool:
+        return self.run is not None and self.run.is_running()
+
+    # --- starting ---------------------------------------------------------------------------
+    def default_options(self) -> BatchOptions:
+        if self.last_options is not None:
+            return self.last_options
+        folder = self.viewer.folder_path or Path()
+        return BatchOptions(folder, default_output_dir(folder) if self.viewer.folder_path else Path(),
+                            protocol=self.viewer.protocol, device=self.window.device)
+
+    def open_dialog(self) -> None:
+        if self.is_running():
+            self.dock.show()
+            self.dock.raise_()
+            self.window.statusBar().showMessage("A batch is already running (see the Batch panel).", 5000)
+            return
+        devices = [a.text() for a in self.window.actions_.device_group.actions()] or ["auto", "cpu"]
+        dialog = BatchDialog(self.default_options(), devices, self.window)
+        if dialog.exec() == BatchDialog.DialogCode.Accepted:
+            self.start(dialog.options())
+
+    def start(self, options: BatchOptions) -> bool:
+        """Start a run; False (with a message) when it cannot start or the user declines."""
+        if self.is_running():
+            return False
+        model = self.viewer.model
+        if model is None:
+            self._say("Load a model first (File > Open Weights): the batch uses the window's model.")
+            return False
+        problems = options.problems()
+        jobs, _ = plan_jobs([options.input_dir], options.output_dir, options.recursive) if not problems else ([], [])
+        if problems or not jobs:
+            self._say(" ".join(problems) or f"{options.input_dir} holds no images to label.")
+            return False
+        if options.overwrite and not self._confirm_overwrite(jobs, options):
+            return False
+        self.last_options = options
+        if options.device != self.window.device:
+            self.window.set_device(options.device)  # queued before the run's jobs: they use it
+        self._show_folder(options.input_dir, [job.source for job in jobs])
+        self._finished_jobs, self._run_meta, self._statuses = {}, model.meta, {}
+        for job in jobs:
+            self._set_status(job.source, ItemStatus.PENDING, "waiting for the batch")
+        run = self.run = BatchRun(self.window.worker, options, jobs, self)
+        run.expected_meta = model.meta
+        run.fileStarted.connect(self._on_file_started)
+        run.fileFinished.connect(self._on_file_finished)
+        run.failedToStart.connect(self._say)
+        run.finished.connect(self._on_finished)
+        self.dock.attach(run)
+        self.dock.show()
+        self.action.setEnabled(False)
+        self.button.setEnabled(False)
+        run.start()
+        return True
+
+    def _confirm_overwrite(self, jobs: list[Job], options: BatchOptions) -> bool:
+        existing = sum(any(p.exists() for p in output_paths(job.stem, options.formats).values()) for job in jobs)
+        if not existing:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Overwrite label files?",
+            f"{existing} of {len(jobs)} images already have output files in {options.output_dir}.\n\n"
+            "Overwrite them? (Choose No to go back; \"Skip\" resumes instead.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_folder(self, folder: Path, sources: list[Path]) -> None:
+        """The folder dock lists the run's images (sub-folders included) so their status shows."""
+        folder = Path(folder).resolve()
+        if self.viewer.folder_path != folder or list(self.viewer.paths) != sources:
+            self.viewer.folder_path, self.viewer.paths = folder, sources
+            self.folder.set_folder(folder, sources)
+
+    # --- during the run ---------------------------------------------------------------------
+    @Slot()
+    def cancel(self) -> None:
+        if self.run is not None:
+            self.run.cancel()
+
+    def _on_file_started(self, path: Path) -> None:
+        self._set_status(path, ItemStatus.RUNNING, "batch: segmenting")
+
+    def _on_file_finished(self, index: int, record: FileRecord) -> None:
+        job = self.run.jobs[index] if self.run is not None else None
+        detail = {"ok": f"labelled in {record.seconds:.2f} s", "skipped": "already labelled (skipped)",
+                  "failed": record.error}.get(record.status, record.status)
+        self._set_status(Path(record.input), STATUS_OF_RECORD.get(record.status, ItemStatus.PENDING), detail)
+        if job is not None and record.status in ("ok", "skipped"):
+            self._finished_jobs[str(job.source)] = job
+
+    def _set_status(self, path: Path, status: ItemStatus, detail: str) -> None:
+        self._statuses[str(path)] = status
+        self.folder.set_status(path, status, detail)
+
+    def _on_finished(self, report: Any) -> None:
+        for record in report.records:
+            if record.status == "cancelled":
+                self._set_status(Path(record.input), ItemStatus.PENDING, "not labelled (run cancelled)")
+        self.action.setEnabled(True)
+        self.button.setEnabled(True)
+        if self.window.isVisible() and self.run is not None and self.run.classes is not None:
+            self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window)
+            self.summary.show()
+
+    @Slot(object)
+    def _on_model_changed(self, info: ModelInfo) -> None:
+        if info.meta is not self._run_meta:
+            self._finished_jobs = {}  # saved labels belong to the model that wrote them
+            if self.is_running():
+                self.run.cancel()
+                self._say("The model changed, so the batch stopped after the image in progress. "
+                          "Run it again to resume with the new model.")
+        for path, status in self._statuses.items():  # the viewer has just reset the folder's statuses
+            self.folder.set_status(Path(path), status)
+
+    # --- finished images from their saved label files ------------------------------------------
+    def saved_result(self, path: Path) -> CachedView | None:
+        """The viewer's source of results that need no model: this run's saved label maps."""
+        job = self._finished_jobs.get(str(path))
+        model = self.viewer.model
+        if job is None or model is None or model.meta is not self._run_meta or self.run is None:
+            return None
+        label = output_paths(job.stem, ["label"])["label"]
+        settings = self.run.settings or model.meta.protocol(self.run.options.protocol)
+        try:
+            return saved_view(job.source, label, len(model.meta.classes), settings)
+        except (OSError, ValueError):
+            return None  # e.g. label files not written or removed: the model runs instead
+
+    # --- closing -----------------------------------------------------------------------------
+    def confirm_close(self) -> bool:
+        """Ask before closing mid-run; on yes the run is cancelled (the window then stops the worker)."""
+        if not self.is_running():
+            return True
+        answer = QMessageBox.question(
+            self.window, "Stop the batch?",
+            "A batch is still labelling images. Stop it and quit?\n\n"
+            "Finished images keep their files; running the batch again resumes.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.run.cancel()
+        return True
+
+    def finish_for_close(self) -> None:
+        """After the worker stopped: record the run's summary files."""
+        if self.is_running():
+            self.run.finish_now()
+
+    def _say(self, text: str) -> None:
+        self.window.messages.show_message(text, "warning")
