@@ -74,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         with RayEngine(weights, options) as engine:
             print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on "
                   f"{engine.plan.describe()}, protocol {settings.name} -> {out_dir}", file=sys.stderr)
-            report = engine.run(jobs, out_dir, loaded, formats, settings, overwrite=args.overwrite,
+            report = engine.run(jobs, out_dir, loaded.meta, formats, settings, overwrite=args.overwrite,
                                 on_file=lambda rec: progress.update(
                                     progress.done + 1, rec.input, rec.status + (f": {rec.error}" if rec.error
                                                                                 else "")))

@@ -21,15 +21,15 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 import ray
 
-from app.checkpoints.meta import LoadedModel, ProtocolSettings
+from app.checkpoints.meta import ModelMeta, ProtocolSettings
 from app.cluster.pool import RayEngineError, Slot, WorkerPool, error_text, plan_workers
 from app.cluster.recovery import recovered_record, remove_temporaries
 from app.engine.batch import BatchReport, FileRecord, Job, model_description, outputs_done
-from app.engine.segmenter import Segmenter
 from app.engine.writers import OUTPUT_FORMATS, output_paths, write_run_files
 
 # errors meaning "the worker (or its node) went away", not "this image is bad"
@@ -63,8 +63,16 @@ def connect(address: str | None) -> bool:
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
-        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+        start_local_ray(os.cpu_count() or 1)
     return True
+
+
+def start_local_ray(num_cpus: int) -> None:
+    """A Ray instance on this machine. Its workers run at this process's priority: by
+    default Ray lowers theirs by 15 nice levels (to protect its own daemons on
+    cluster nodes), which on a workstation doing anything else starves them."""
+    os.environ.setdefault("RAY_worker_niceness", "0")
+    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
 
 
 class RayEngine:
@@ -103,28 +111,27 @@ class RayEngine:
             ray.shutdown()
         self._started_ray = False
 
-    def run(self, jobs: list[Job], out_dir: str | Path, loaded: LoadedModel,
+    def run(self, jobs: list[Job], out_dir: str | Path, meta: ModelMeta,
             formats: Iterable[str] = OUTPUT_FORMATS, settings: ProtocolSettings | None = None,
             overwrite: bool = False, cancel: threading.Event | None = None,
             on_file: Callable[[FileRecord], None] | None = None) -> BatchReport:
-        """Like the engine's ``run_batch``; ``loaded`` (the driver's copy of the model the
-        workers load from the same weights) only names the model in the run files."""
-        return _Run(self, jobs, Path(out_dir), loaded, tuple(formats), settings, overwrite, cancel, on_file).go()
+        """Like the engine's ``run_batch``; ``meta`` (of the weights the workers load) names
+        the model and its classes in the run files."""
+        return _Run(self, jobs, Path(out_dir), meta, tuple(formats), settings, overwrite, cancel, on_file).go()
 
 
 class _Run:
     """The scheduling loop of one run."""
 
-    def __init__(self, engine: RayEngine, jobs: list[Job], out_dir: Path, loaded: LoadedModel,
+    def __init__(self, engine: RayEngine, jobs: list[Job], out_dir: Path, meta: ModelMeta,
                  formats: tuple[str, ...], settings: ProtocolSettings | None, overwrite: bool,
                  cancel: threading.Event | None, on_file: Callable[[FileRecord], None] | None) -> None:
         self.engine, self.pool, self.options = engine, engine.pool, engine.options
-        self.jobs, self.out_dir, self.loaded = jobs, out_dir, loaded
+        self.jobs, self.out_dir, self.meta = jobs, out_dir, meta
         self.formats, self.settings, self.overwrite = formats, settings, overwrite
         self.cancel, self.on_file = cancel, on_file
         self.records: list[FileRecord | None] = [None] * len(jobs)
         self.attempts = [0] * len(jobs)
-        self.lost_reasons: dict[int, str] = {}
         self.todo: deque[int] = deque()
         self.in_flight: dict[Any, tuple[Slot, int]] = {}
 
@@ -156,31 +163,34 @@ class _Run:
                 self.records[i] = FileRecord(str(job.source), "cancelled")
         report = BatchReport(self.out_dir, [r for r in self.records if r is not None],
                              time.perf_counter() - started, cancelled)
-        segmenter = Segmenter(self.loaded, "cpu")  # names the model exactly as the workers' files do
-        write_run_files(self.out_dir, self.loaded.meta.classes,
-                        {"model": model_description(segmenter), "formats": list(self.formats),
+        # the engine's own description (it only reads segmenter.loaded.meta), as in the workers' files
+        described = model_description(SimpleNamespace(loaded=SimpleNamespace(meta=self.meta)))  # type: ignore[arg-type]
+        write_run_files(self.out_dir, self.meta.classes,
+                        {"model": described, "formats": list(self.formats),
                          **report.to_dict()})
         return report
 
     def _loop(self) -> bool:
         """Dispatch and collect until every image has a record; True if cancelled."""
-        waiting_since = time.monotonic()
+        last_worker_seen = time.monotonic()
         while self.todo or self.in_flight:
             if self.cancel is not None and self.cancel.is_set():
                 return True
             self._dispatch()
             starting = self.pool.starting_refs()
-            if not self.in_flight and not starting:
-                self._fail_rest()
+            if self.pool.ready():
+                last_worker_seen = time.monotonic()
+            elif time.monotonic() - last_worker_seen > self.options.start_timeout:
+                self._fail_rest(f"no Ray worker started within {self.options.start_timeout:.0f} s "
+                                f"({self.engine.plan.describe()} requested; does the cluster have them?)")
                 break
-            if not self.pool.ready() and time.monotonic() - waiting_since > self.options.start_timeout:
-                raise RayEngineError(f"no Ray worker started within {self.options.start_timeout:.0f} s "
-                                     f"({self.engine.plan.describe()} requested; does the cluster have them?)")
+            if not self.in_flight and not starting:
+                self._fail_rest("; ".join(self.pool.problems[-3:]) or "no worker")
+                break
             ready, _ = ray.wait(list(self.in_flight) + list(starting), num_returns=1, timeout=0.5)
             for ref in ready:
                 if ref in starting:
-                    if self.pool.mark_ready(starting[ref]):
-                        waiting_since = time.monotonic()
+                    self.pool.mark_ready(starting[ref])
                 else:
                     self._collect(ref)
         return False
@@ -227,7 +237,6 @@ class _Run:
         job = self.jobs[index]
         if not (MAYBE_ALIVE and isinstance(exc, MAYBE_ALIVE)):  # the worker is gone: nothing writes
             remove_temporaries(job, self.formats)
-        self.lost_reasons[index] = reason
         if self.attempts[index] < self.options.max_attempts:
             self.todo.appendleft(index)
         else:
@@ -235,9 +244,9 @@ class _Run:
                 f"{job.source}: its Ray worker was lost {self.attempts[index]} times "
                 f"(the last time: {reason})")))
 
-    def _fail_rest(self) -> None:
-        """No worker left and none starting: the images not done are failures."""
-        why = "; ".join(self.pool.problems[-3:]) or "no worker"
+    def _fail_rest(self, why: str) -> None:
+        """No worker to go on with: a usage-level error if none ever ran an image, else
+        the images not done are failures with the reason."""
         if not any(r is not None and r.status != "skipped" for r in self.records):
             raise RayEngineError(f"no Ray worker could run: {why}")
         while self.todo:

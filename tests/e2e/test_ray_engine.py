@@ -32,7 +32,9 @@ WORKER_THREADS = 1
 @pytest.fixture(scope="module")
 def ray_instance():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    from app.cluster.ray_engine import start_local_ray
+
+    start_local_ray(2)  # ray.init(num_cpus=2, ...) with workers at the priority of the tests
     yield ray
     ray.shutdown()
 
@@ -105,7 +107,7 @@ def engine(ray_instance, weights, crash_marker):
 
 def run(engine, images: Path, weights: Path, out: Path, **kw):
     jobs, _ = plan_jobs([images], out)
-    return engine.run(jobs, out, load_checkpoint(weights), **kw)
+    return engine.run(jobs, out, load_checkpoint(weights).meta, **kw)
 
 
 def without_timing(value):
@@ -168,6 +170,26 @@ def test_a_worker_killed_mid_run_loses_nothing(engine, images, weights, referenc
     assert "b5.jpg" in retried  # b5 and whatever else that worker held
     assert_same_outputs(tmp_path / "out", reference, retried)
     assert len(engine.pool.alive()) == 2  # a replacement was started
+
+
+def test_an_image_that_kills_every_worker_is_a_failure_with_the_reason(engine, images, weights, reference,
+                                                                      crash_marker, tmp_path):
+    folder = crash_marker.parent
+    crash_marker.unlink()
+    folder.rmdir()
+    folder.write_text("a file where the marker's folder was: the marker cannot be written")
+    try:  # now every worker that gets b5.jpg dies, every time
+        report = run(engine, images, weights, tmp_path / "out")
+    finally:
+        folder.unlink()
+        folder.mkdir()
+        crash_marker.write_text("disarmed\n")
+    failed = {Path(r.input).name: r.error for r in report.failures}
+    assert list(failed) == ["b5.jpg"] and report.count("ok") == 9
+    assert "its Ray worker was lost 3 times" in failed["b5.jpg"] and "worker process has died" in failed["b5.jpg"]
+    assert not list((tmp_path / "out").glob("b5*")) and not list((tmp_path / "out").glob(".*"))
+    for name in ("b4.png", "b6.png"):  # neighbours are right (a retried image goes alone to a worker)
+        assert (tmp_path / "out" / name).read_bytes() == (reference / name).read_bytes()
 
 
 def test_resume_after_an_interrupted_run(engine, images, weights, reference, tmp_path):
