@@ -16,7 +16,7 @@ from typing import TextIO
 
 from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 
-ENGINES = ("local",)  # the Ray engine (issue 8) adds "ray" here
+ENGINES = ("local", "ray")  # ray: app/cluster (the optional cluster extra), docs/cluster.md
 
 
 class UsageError(Exception):
@@ -130,6 +130,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recursive", action="store_true", help="include sub-folders, mirrored under --out")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
+    from app.cluster import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray
+
+    add_cluster_arguments(parser)
 
 
 def check_writable(folder: Path) -> None:
@@ -143,6 +146,10 @@ def check_writable(folder: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        from app.cluster import run_segment  # noqa: PLC0415
+
+        return run_segment(args)
     try:
         return _run(args)
     except UsageError as exc:
