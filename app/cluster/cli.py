@@ -81,8 +81,6 @@ def _run(args: argparse.Namespace) -> int:
             worker_problems = list(engine.pool.problems)
     except RayEngineError as exc:
         raise UsageError(str(exc)) from None
-    except ConnectionError as exc:  # ray.init on an address with no cluster behind it
-        raise UsageError(f"cannot connect to the Ray cluster at {args.ray_address}: {exc}") from None
     return _print_report(report, worker_problems)
 
 

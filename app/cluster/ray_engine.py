@@ -61,7 +61,10 @@ def connect(address: str | None) -> bool:
         return False
     address = address or os.environ.get("RAY_ADDRESS")  # Ray's own convention for "use that cluster"
     if address:
-        ray.init(address=address, log_to_driver=False)
+        try:  # Ray retries an address with nothing behind it for a few minutes before it gives up
+            ray.init(address=address, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise RayEngineError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
     else:
         start_local_ray(os.cpu_count() or 1)
     return True
