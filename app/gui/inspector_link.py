@@ -52,6 +52,7 @@ class InspectorLink(QObject):
         self.loaded: Any = None        # LoadedModel of the model token below
         self.loaded_token = -1
         self._latest: CachedView | None = None  # last result shown, for when the dock opens
+        self._sized = False
 
         self.dock.visibilityChanged.connect(self._on_visibility)
         self.dock.overlayChanged.connect(self._on_overlay)
@@ -105,6 +106,7 @@ class InspectorLink(QObject):
         self.overlay.setVisible(open_ and self.overlay.image is not None)
         if not open_ or was:
             return
+        self._give_room()
         latest = self._latest
         if latest is not None and latest.image is (self.viewer.shown.image if self.viewer.shown else None) \
                 and getattr(latest.result, "activations", None) is not None:
@@ -115,6 +117,18 @@ class InspectorLink(QObject):
             self._feed(latest)  # an in-memory image: the dock explains what is missing
         else:
             self.dock.clear()
+
+    def _give_room(self) -> None:
+        """The first time it opens in a session, a cramped dock gets most of the right column."""
+        if self._sized:
+            return
+        self._sized = True
+        window = self.window
+        column = self.dock.height() + (window.legend.height() if window.legend.isVisible() else 0)
+        if self.dock.height() < 0.65 * column and not self.dock.isFloating():
+            window.resizeDocks([window.legend, self.dock], [220, 640], Qt.Orientation.Vertical)
+        if self.dock.width() < 480 and not self.dock.isFloating():
+            window.resizeDocks([self.dock], [560], Qt.Orientation.Horizontal)
 
     # --- overlay --------------------------------------------------------------------------
     @Slot(object)

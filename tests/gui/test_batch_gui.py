@@ -78,6 +78,7 @@ def test_good_and_bad_files(qtbot, window, tmp_path):
     lines = window.batch.dock.failures.lines()  # selectable, copyable text
     assert len(lines) == 2 and any("zz_broken.jpg" in line for line in lines)
     assert all(": " in line and len(line.split(": ", 1)[1]) > 5 for line in lines)  # with a reason
+    assert all(line.count(line.split(": ", 1)[0]) == 1 for line in lines)  # the path once
     window.batch.dock.failures.copy_all()
     from PySide6.QtGui import QGuiApplication
     assert "zz_broken.jpg" in QGuiApplication.clipboard().text()

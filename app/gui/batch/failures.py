@@ -9,7 +9,11 @@ from app.engine.batch import FileRecord
 
 
 def failure_line(record: FileRecord) -> str:
-    return f"{record.input}: {record.error or 'failed'}"
+    """``path: reason``; engine messages that already start with the path are not doubled."""
+    reason = record.error or "failed"
+    if reason.startswith(f"{record.input}: "):
+        reason = reason[len(record.input) + 2:]
+    return f"{record.input}: {reason}"
 
 
 class FailuresView(QWidget):
@@ -18,7 +22,7 @@ class FailuresView(QWidget):
         self.title = QLabel()
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)  # read-only still selects and copies
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # copies as one line each
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setPlaceholderText("No failures.")
         self.copy_button = QPushButton("Copy All")

@@ -27,7 +27,7 @@ class BatchSummaryDialog(QDialog):
         super().__init__(parent)
         self.report = report
         self.setWindowTitle("Batch cancelled" if report.cancelled else "Batch finished")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         self.text = QLabel(summary_text(report) + (f"<br><i>{note}</i>" if note else ""))
         self.text.setWordWrap(True)
         self.failures = FailuresView()

@@ -110,7 +110,9 @@ class BatchLink(QObject):
         run.failedToStart.connect(self._say)
         run.finished.connect(self._on_finished)
         self.dock.attach(run)
-        self.dock.show()
+        if self.dock.isHidden():
+            self.dock.show()
+            self.window.resizeDocks([self.dock], [220], Qt.Orientation.Vertical)
         self.action.setEnabled(False)
         self.button.setEnabled(False)
         run.start()

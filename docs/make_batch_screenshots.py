@@ -1,0 +1,126 @@
+"""Screenshots of "Label Folder" and of the window with the inspector docked (run by hand, offscreen).
+
+    python docs/make_batch_screenshots.py [--weights PATH] [--out docs/screenshots]
+
+Copies the sample scenes (plus one broken file) into a temporary folder, opens the
+dialog, runs the batch through the window, and grabs: the dialog, the window mid-run
+(folder statuses, batch dock, a finished image shown from its saved labels), the
+summary, and the main window with the pyramid pooling inspector docked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+
+protect_singletons_from_refcount_leak()
+import pyqtgraph as pg  # noqa: E402
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+
+def wait_for(condition, timeout_s: float = 600) -> None:  # noqa: ANN001
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("timed out")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def settle(ms: int = 500) -> None:
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def sample_folder(root: Path, copies: int) -> Path:
+    from app.gui.launch import first_sample
+
+    samples = sorted(first_sample().parent.glob("*.jpg"))
+    folder = root / "street_photos"
+    folder.mkdir()
+    for i in range(copies):
+        for sample in samples:
+            shutil.copy(sample, folder / f"{sample.stem}_{i}.jpg")
+    (folder / "scan_0042.jpg").write_bytes(b"not really a JPEG")
+    return folder
+
+
+def main() -> int:
+    from app.gui.batch import BatchDialog, BatchOptions
+    from app.gui.main_window import MainWindow
+    from app.paths import DEFAULT_WEIGHTS
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--copies", type=int, default=3)
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("PSPNet Studio screenshots")
+    work = Path(tempfile.mkdtemp(prefix="batch_shots_"))
+    folder = sample_folder(work, args.copies)
+
+    window = MainWindow()
+    window.resize(1500, 940)
+    window.inspector.dock.hide()  # the saved window state may have it open; it comes last
+    window.show()
+    window.start(args.weights, None)
+    wait_for(lambda: window.viewer.model is not None)
+    options = BatchOptions(folder, work / "street_photos_labels", protocol="fast", device=window.device)
+    dialog = BatchDialog(options, ["auto", "cpu"], window)
+    dialog.show()
+    settle()
+    dialog.grab().save(str(out / "batch_dialog.png"))
+    dialog.close()
+
+    window.batch.start(dialog.options())
+    run = window.batch.run
+    wait_for(lambda: run.meter.done >= 4)
+    first = next(job.source for job, record in zip(run.jobs, run.records) if record and record.status == "ok")
+    window.folder.tree.setCurrentItem(window.folder._items[str(first)])  # a finished image: saved labels
+    wait_for(lambda: run.meter.done >= 6)
+    settle()
+    window.grab().save(str(out / "batch_progress.png"))
+    wait_for(lambda: not run.is_running())
+    settle()
+    window.batch.summary.grab().save(str(out / "batch_summary.png"))
+    window.batch.summary.close()
+    window.batch.dock.hide()
+
+    window.inspector.action.trigger()
+    window.viewer.show(sorted(folder.glob("*.jpg"))[1])
+    wait_for(lambda: window.inspector.dock.acts is not None)
+    dock = window.inspector.dock
+    dock.maps_tab.send_box.setChecked(False)
+    dock.tabs.setCurrentWidget(dock.contrib_tab)
+    wait_for(lambda: dock.contrib_tab.maps is not None)
+    h, w = window.viewer.shown.image.shape[:2]
+    window.view.pixelClicked.emit(w // 2, h // 4)
+    wait_for(lambda: dock.contrib_tab.attribution is not None)
+    window.legend.set_highlight(-1)  # the click also highlighted its class in the legend
+    settle(800)
+    window.grab().save(str(out / "main_inspector.png"))
+    window.close()
+    print(f"screenshots in {out}; batch files in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
