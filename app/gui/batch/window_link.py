@@ -132,7 +132,7 @@ class BatchLink(QObject):
     def _show_folder(self, folder: Path, sources: list[Path]) -> None:
         """The folder dock lists the run's images (sub-folders included) so their status shows."""
         folder = Path(folder).resolve()
-        if self.viewer.folder_path != folder or list(self.viewer.paths) != sources:
+        if self.viewer.folder_path != folder or set(self.viewer.paths) != set(sources):
             self.viewer.folder_path, self.viewer.paths = folder, sources
             self.folder.set_folder(folder, sources)
 
