@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.classes import ClassInfo
-from app.model import PSPNet, PSPNetConfig
+from app.model.config import PSPNetConfig
+
+if TYPE_CHECKING:
+    from app.model.pspnet import PSPNet
 
 FORMATS = {
     "semseg": "hszhao/semseg (official PSPNet code)",

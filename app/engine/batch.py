@@ -14,15 +14,17 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.imageio import ImageReadError, is_image_file, read_image
 from app.engine.result import Cancelled, SegmentationResult
-from app.engine.segmenter import Segmenter
 from app.engine.writers import OUTPUT_FORMATS, output_paths, write_outputs, write_run_files
+
+if TYPE_CHECKING:  # the GUI imports this module before torch is loaded
+    from app.engine.segmenter import Segmenter
 
 STATUSES = ("ok", "skipped", "failed", "cancelled")
 

@@ -10,12 +10,14 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from app.engine.ppm_geometry import CaptureGeometry
-from app.model import PPMCapture
+if TYPE_CHECKING:  # the inspector's colormaps are imported before torch is loaded
+    from app.engine.ppm_geometry import CaptureGeometry
+    from app.model.ppm import PPMCapture
 
 # Matplotlib's viridis sampled at 0, 0.1, ..., 1 (perceptually uniform, colour-blind safe).
 _VIRIDIS_ANCHORS = np.array([

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.checkpoints.meta import ProtocolSettings
-from app.model import PPMCapture
+
+if TYPE_CHECKING:
+    from app.model.ppm import PPMCapture
 
 
 class Cancelled(Exception):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.engine.ppm_ablation import AblationResult
 from app.gui.inspector.map_view import MapView
+
+if TYPE_CHECKING:
+    from app.engine.ppm_ablation import AblationResult
 
 SHOW_MODES = {"ablated": "Segmentation with the parts off", "changed": "Pixels whose class changed",
               "baseline": "Segmentation with every part on"}

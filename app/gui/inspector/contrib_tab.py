@@ -7,14 +7,18 @@ class predicted at that cell; the bar chart splits a clicked pixel's logit into
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.engine.ppm_analysis import PPMActivations
-from app.engine.ppm_contrib import ContributionMaps, PixelAttribution
 from app.gui.inspector._pg import pg
 from app.gui.inspector.map_view import DIVERGING, MapView, robust_levels
+
+if TYPE_CHECKING:
+    from app.engine.ppm_analysis import PPMActivations
+    from app.engine.ppm_contrib import ContributionMaps, PixelAttribution
 
 POSITIVE = (214, 96, 77)
 NEGATIVE = (67, 147, 195)

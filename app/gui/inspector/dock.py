@@ -10,21 +10,20 @@ left are dropped (a generation counter).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from app.engine.ppm_ablation import run_ablation
-from app.engine.ppm_analysis import PPMActivations, capture_geometry
-from app.engine.ppm_contrib import attribute_pixel, contribution_maps
-from app.engine.ppm_export import save_activations_npz, save_map_png
 from app.gui.inspector.ablation_tab import AblationTab
 from app.gui.inspector.contrib_tab import ContributionTab
 from app.gui.inspector.jobs import Submit, ThreadPoolSubmitter
 from app.gui.inspector.maps_tab import MapsTab
+
+if TYPE_CHECKING:  # the window must appear before torch has loaded
+    from app.engine.ppm_analysis import PPMActivations
 
 NOT_CAPTURED = ("Activations were not captured for this image.\n\nThe inspector needs the pyramid "
                 "pooling module's activations from the same forward pass; segment the image again "
@@ -110,6 +109,8 @@ class PPMInspectorDock(QDockWidget):
             self.header.setText(f"<b>{name}</b>" if name else "")
             return
         model = loaded.model
+        from app.engine.ppm_analysis import PPMActivations, capture_geometry  # torch: after start-up
+
         geometry = capture_geometry(capture, result.size, result.input_size, model.cfg.align_corners)
         self.acts = PPMActivations(capture, geometry)
         classes = loaded.meta.classes
@@ -144,6 +145,8 @@ class PPMInspectorDock(QDockWidget):
         if not (0 <= x < width and 0 <= y < height):
             return
         self.contrib_tab.map_view.set_marker(x, y)
+        from app.engine.ppm_contrib import attribute_pixel
+
         self._run(lambda ctx: attribute_pixel(self._model(ctx, model), acts.capture, acts.geometry, x, y),
                   self.contrib_tab.show_attribution, "splitting the pixel's logit")
 
@@ -155,6 +158,8 @@ class PPMInspectorDock(QDockWidget):
         acts, model = self.acts, self._loaded.model
         baseline = self.contrib_tab.maps.logits if self.contrib_tab.maps is not None else None
         self.ablation_tab.set_busy(True)
+        from app.engine.ppm_ablation import run_ablation
+
         self._run(lambda ctx: run_ablation(self._model(ctx, model), acts.capture, acts.geometry,
                                            parts_off, mode, baseline),
                   self.ablation_tab.set_result, "ablation", self.ablation_tab.set_failed)
@@ -170,6 +175,8 @@ class PPMInspectorDock(QDockWidget):
         def failed(message: str) -> None:
             self._contrib_pending = False
             self.contrib_tab.set_status(f"Could not compute the contribution maps: {message}")
+
+        from app.engine.ppm_contrib import contribution_maps
 
         self._run(lambda ctx: contribution_maps(self._model(ctx, model), acts.capture),
                   self.contrib_tab.set_maps, "contribution maps", failed)
@@ -209,6 +216,8 @@ class PPMInspectorDock(QDockWidget):
             return None
         if values.ndim == 3 and values.dtype == np.uint8:
             values = values[..., :3].astype(np.float32) / 255.0
+        from app.engine.ppm_export import save_map_png
+
         return self._save(lambda: save_map_png(path, values, view.levels(), view.lookup_table()), path)
 
     def export_npz(self, path: str | Path) -> Path | None:
@@ -216,6 +225,8 @@ class PPMInspectorDock(QDockWidget):
             self._say("There are no activations to save.")
             return None
         acts = self.acts
+        from app.engine.ppm_export import save_activations_npz
+
         return self._save(lambda: save_activations_npz(path, acts.capture, acts.geometry), path)
 
     def _save(self, write: Callable[[], Path], path: str | Path) -> Path | None:

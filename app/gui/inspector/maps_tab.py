@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from app.engine.ppm_analysis import PPMActivations
 from app.engine.ppm_export import colorize
 from app.gui.inspector.gallery import ChannelGallery
 from app.gui.inspector.jobs import Submit
 from app.gui.inspector.map_view import MapView
+
+if TYPE_CHECKING:
+    from app.engine.ppm_analysis import PPMActivations
 
 REDUCTION_LABELS = {"channel": "One channel", "mean": "Mean of channels", "max": "Max of channels",
                     "l2": "L2 norm of channels", "pca": "PCA of channels \u2192 RGB"}
