@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 
@@ -157,8 +157,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _run(args: argparse.Namespace) -> int:
-    from app.engine.batch import plan_jobs, run_batch  # noqa: PLC0415
+def plan_run(args: argparse.Namespace) -> tuple[list, tuple[str, ...], Path]:
+    """Jobs, formats and output folder of a ``segment`` run; usage problems raise UsageError.
+
+    Shared by the local and the Ray engine so both plan the same output names.
+    """
+    from app.engine.batch import plan_jobs  # noqa: PLC0415
     from app.engine.writers import parse_formats  # noqa: PLC0415
 
     try:
@@ -172,6 +176,35 @@ def _run(args: argparse.Namespace) -> int:
     if not jobs:
         raise UsageError(f"no images found in {', '.join(args.inputs)} (looked for common image "
                          f"extensions{'' if args.recursive else '; sub-folders need --recursive'})")
+    return jobs, formats, out_dir
+
+
+def file_reporter(progress: "Progress") -> Callable[[Any], None]:
+    """An ``on_file`` callback that advances the progress display by one finished image."""
+    return lambda rec: progress.update(progress.done + 1, rec.input,
+                                       rec.status + (f": {rec.error}" if rec.error else ""))
+
+
+def print_report(report: Any, extra_notes: Iterable[str] = ()) -> int:
+    """The closing lines on stderr (counts, notes, failures with reasons) and the exit code."""
+    counts = {s: report.count(s) for s in ("ok", "skipped", "failed", "cancelled")}
+    print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
+          f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
+                                                     if counts["cancelled"] else ""), file=sys.stderr)
+    for note in [*extra_notes, *sorted({n for r in report.records for n in r.notes})]:
+        print(f"note: {note}", file=sys.stderr)
+    if report.failures:
+        print("failed:", file=sys.stderr)
+        for rec in report.failures:
+            print(f"  {rec.error if rec.input in rec.error else rec.input + ': ' + rec.error}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.engine.batch import run_batch  # noqa: PLC0415
+
+    jobs, formats, out_dir = plan_run(args)
     loaded = load_model(args)
     settings = protocol_settings(args, loaded.meta)
     segmenter = make_segmenter(args, loaded)
@@ -180,18 +213,5 @@ def _run(args: argparse.Namespace) -> int:
           f"protocol {settings.name} -> {out_dir}", file=sys.stderr)
     progress = Progress(len(jobs))
     report = run_batch(jobs, segmenter, out_dir, formats, settings, overwrite=args.overwrite,
-                       on_file=lambda rec: progress.update(progress.done + 1, rec.input,
-                                                           rec.status + (f": {rec.error}" if rec.error else "")))
-    counts = {s: report.count(s) for s in ("ok", "skipped", "failed", "cancelled")}
-    print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
-          f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
-                                                     if counts["cancelled"] else ""), file=sys.stderr)
-    notes = sorted({n for r in report.records for n in r.notes})
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    if report.failures:
-        print("failed:", file=sys.stderr)
-        for rec in report.failures:
-            print(f"  {rec.error if rec.input in rec.error else rec.input + ': ' + rec.error}", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    return EXIT_OK
+                       on_file=file_reporter(progress))
+    return print_report(report)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from app.cli import EXIT_USAGE
 from app.cluster import INSTALL_HINT, ray_available
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,24 +45,13 @@ def run_segment(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from app.cli.segment_cmd import (  # noqa: PLC0415 - the local command's own checks and progress
-        Progress, UsageError, check_writable, load_model, protocol_settings)
+        Progress, UsageError, check_writable, file_reporter, load_model, plan_run, print_report,
+        protocol_settings)
     from app.cluster.pool import RayEngineError  # noqa: PLC0415 - imports Ray
     from app.cluster.ray_engine import RayEngine, RayOptions  # noqa: PLC0415
-    from app.engine.batch import plan_jobs  # noqa: PLC0415
-    from app.engine.writers import parse_formats  # noqa: PLC0415
     from app.paths import DEFAULT_WEIGHTS  # noqa: PLC0415
 
-    try:
-        formats = parse_formats(args.formats)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    out_dir = Path(args.out)
-    jobs, problems = plan_jobs(args.inputs, out_dir, recursive=args.recursive)
-    if problems:
-        raise UsageError("; ".join(problems))
-    if not jobs:
-        raise UsageError(f"no images found in {', '.join(args.inputs)} (looked for common image "
-                         f"extensions{'' if args.recursive else '; sub-folders need --recursive'})")
+    jobs, formats, out_dir = plan_run(args)
     loaded = load_model(args)  # on the driver: bad weights are a usage error before any cluster work
     settings = protocol_settings(args, loaded.meta)
     check_writable(out_dir)
@@ -75,27 +64,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on "
                   f"{engine.plan.describe()}, protocol {settings.name} -> {out_dir}", file=sys.stderr)
             report = engine.run(jobs, out_dir, loaded.meta, formats, settings, overwrite=args.overwrite,
-                                on_file=lambda rec: progress.update(
-                                    progress.done + 1, rec.input, rec.status + (f": {rec.error}" if rec.error
-                                                                                else "")))
+                                on_file=file_reporter(progress))
             worker_problems = list(engine.pool.problems)
     except RayEngineError as exc:
         raise UsageError(str(exc)) from None
-    return _print_report(report, worker_problems)
-
-
-def _print_report(report, worker_problems: list[str]) -> int:  # noqa: ANN001 - engine BatchReport
-    counts = {s: report.count(s) for s in ("ok", "skipped", "failed", "cancelled")}
-    print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
-          f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
-                                                     if counts["cancelled"] else ""), file=sys.stderr)
-    for problem in worker_problems:
-        print(f"note: {problem}", file=sys.stderr)
-    for note in sorted({n for r in report.records for n in r.notes}):
-        print(f"note: {note}", file=sys.stderr)
-    if report.failures:
-        print("failed:", file=sys.stderr)
-        for rec in report.failures:
-            print(f"  {rec.error if rec.input in rec.error else rec.input + ': ' + rec.error}", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    return EXIT_OK
+    return print_report(report, worker_problems)
