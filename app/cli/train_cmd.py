@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backbone", choices=["resnet18", "resnet34", "resnet50", "resnet101"], default=d.backbone)
     parser.add_argument("--base-width", type=int, default=d.base_width,
                         help="layer1 width; 64 = the published widths (default %(default)s)")
-    parser.add_argument("--epochs", type=int, default=d.epochs)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"epochs (default {d.epochs}); with --resume, a larger value extends the run")
     parser.add_argument("--batch-size", type=int, default=d.batch_size)
     parser.add_argument("--lr", type=float, default=d.lr)
     parser.add_argument("--optimizer", choices=["adamw", "sgd"], default=d.optimizer)
@@ -60,13 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.training.recipe import Recipe  # noqa: PLC0415
     from app.checkpoints import CheckpointError  # noqa: PLC0415
     from app.paths import ROOT  # noqa: PLC0415
     from app.training.checkpoint import ResumeError  # noqa: PLC0415
     from app.training.data import DataError  # noqa: PLC0415
-    from app.training.recipe import Recipe  # noqa: PLC0415
     from app.training.train import train  # noqa: PLC0415
 
+    extend_to = args.epochs if args.resume else None
+    args.epochs = args.epochs if args.epochs is not None else Recipe().epochs
     if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0 or not 0 <= args.context_dropout < 1:
         print("train: --epochs and --batch-size must be positive, --lr > 0, "
               "--context-dropout in [0, 1)", file=sys.stderr)
@@ -82,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "main.py train (called from Python)"
     try:
         train(recipe, args.out, checkpoint, command, resume=args.resume,
-              log=lambda msg: print(msg, flush=True))
+              log=lambda msg: print(msg, flush=True), extend_to=extend_to)
     except (DataError, ResumeError, CheckpointError, FloatingPointError) as exc:
         print(f"train: {exc}", file=sys.stderr)
         return EXIT_FAILED

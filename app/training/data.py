@@ -23,6 +23,7 @@ VAL_SEED_BASE = 5_000_000
 HELDOUT_SEED_BASE = 10_000_000
 SAMPLES_SEED_BASE = 20_000_000
 MAX_SCENES = 50_000
+MAX_SEED = 49  # keeps every training and validation range below the next one
 
 
 class DataError(ValueError):
@@ -41,13 +42,23 @@ class ArrayDataset:
         return len(self.images)
 
 
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"--seed must be between 0 and {MAX_SEED} for generated scenes, so that "
+                         "training, validation and held-out seed ranges never overlap")
+
+
 def train_seeds(seed: int, count: int) -> list[int]:
+    _check_seed(seed)
     if not 0 <= count <= MAX_SCENES:
         raise ValueError(f"--synthetic must be between 1 and {MAX_SCENES} scenes")
     return [seed * SEED_STRIDE + i for i in range(count)]
 
 
 def val_seeds(seed: int, count: int) -> list[int]:
+    _check_seed(seed)
+    if not 0 <= count <= SEED_STRIDE:
+        raise ValueError(f"--val-count must be between 1 and {SEED_STRIDE}")
     return [VAL_SEED_BASE + seed * SEED_STRIDE + i for i in range(count)]
 
 

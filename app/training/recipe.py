@@ -8,11 +8,11 @@ from typing import Any
 
 @dataclass
 class Recipe:
-    synthetic: int | None = 1500       # generated training scenes (when no --data)
+    synthetic: int | None = 1200       # generated training scenes (when no --data)
     data: str | None = None            # a user's folder with images/ and labels/
     val_count: int = 100               # generated validation scenes / folder split size
     test_count: int = 300              # held-out generated scenes measured into the card
-    size: tuple[int, int] = (256, 192)  # (width, height) of training inputs
+    size: tuple[int, int] = (448, 160)  # (width, height) of training inputs
     backbone: str = "resnet18"
     base_width: int = 16
     epochs: int = 10
@@ -41,6 +41,17 @@ class Recipe:
         if "size" in kw:
             kw["size"] = tuple(int(v) for v in kw["size"])
         return cls(**kw)
+
+
+def recipe_command(recipe: Recipe, out: str) -> str:
+    """The ``main.py train`` line that runs this recipe from scratch."""
+    src = f"--data {recipe.data}" if recipe.data else f"--synthetic {recipe.synthetic}"
+    return (f"python main.py train {src} --crop {recipe.size[0]}x{recipe.size[1]} "
+            f"--backbone {recipe.backbone} --base-width {recipe.base_width} --epochs {recipe.epochs} "
+            f"--batch-size {recipe.batch_size} --lr {recipe.lr} --optimizer {recipe.optimizer} "
+            f"--context-dropout {recipe.context_dropout} --val-count {recipe.val_count} "
+            f"--test-count {recipe.test_count} --seed {recipe.seed} --threads {recipe.threads} "
+            f"--out {out}")
 
 
 def poly_lr(base: float, iteration: int, total: int, power: float, warmup: int) -> float:

@@ -21,7 +21,7 @@ from app.training.card import build_meta
 from app.training.checkpoint import load_training_state, save_training_state
 from app.training.evaluation import evaluate_arrays, per_class, to_input
 from app.training.network import compact_config, forward_train, loss_fn, new_model
-from app.training.recipe import Recipe, poly_lr
+from app.training.recipe import Recipe, poly_lr, recipe_command
 from app.training.scenes import scene_classes
 
 Log = Callable[[str], None]
@@ -85,13 +85,24 @@ def _fmt_time(seconds: float) -> str:
 
 
 def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Path | None = None,
-          log: Log = print) -> Path:
-    """Run (or continue) a training and write ``out`` (+ its card); returns the weights path."""
+          log: Log = print, extend_to: int | None = None) -> Path:
+    """Run (or continue) a training and write ``out`` (+ its card); returns the weights path.
+
+    A resumed run keeps its stored recipe; ``extend_to`` raises its epoch count, which
+    stretches the poly schedule over the new total from the stored iteration on.
+    """
     state = load_training_state(resume) if resume else None
+    commands = [command]
     if state is not None:
         stored = Recipe.from_dict(state["recipe"])
         stored.device, stored.threads, stored.workers = recipe.device, recipe.threads, recipe.workers
         recipe = stored
+        # checkpoints written before commands were recorded: the equivalent first command
+        first = state.get("commands") or [recipe_command(stored, str(out))]
+        commands = [*first, command]
+        if extend_to is not None and extend_to > recipe.epochs:
+            log(f"extending the run from {recipe.epochs} to {extend_to} epochs")
+            recipe.epochs = extend_to
         log(f"resuming {resume} after epoch {state['epoch']} of {recipe.epochs}")
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
@@ -154,12 +165,12 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
         save_training_state(checkpoint, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1,
             "iteration": iteration, "recipe": recipe.to_dict(), "architecture": cfg.to_dict(),
-            "history": history, "elapsed": time.perf_counter() - t_run})
+            "history": history, "elapsed": time.perf_counter() - t_run, "commands": commands})
         log(f"checkpoint: {checkpoint}")
     wall = time.perf_counter() - t_run
     model = model.to(memory_format=torch.contiguous_format).eval()
     metrics = final_metrics(model, classes, norm, device, val_set, test_set, log)
-    meta = build_meta(cfg, classes, norm, recipe, command, history, metrics, wall, device)
+    meta = build_meta(cfg, classes, norm, recipe, " && ".join(commands), history, metrics, wall, device)
     path = save_native(out, model.cpu(), meta)
     log(f"wrote {path} and its card {path.with_suffix('.json')}")
     return path

@@ -24,8 +24,8 @@ def test_same_seed_gives_identical_bytes_and_different_seeds_differ():
 
 def test_shapes_and_dtypes():
     s = generate_scene(3, SIZE)
-    assert s.image.shape == (96, 128, 3) and s.image.dtype == np.uint8
-    assert s.labels.shape == (96, 128) and s.labels.dtype == np.uint8
+    assert s.image.shape == (72, 96, 3) and s.image.dtype == np.uint8
+    assert s.labels.shape == (72, 96) and s.labels.dtype == np.uint8
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +118,15 @@ def test_generate_rejects_bad_arguments(tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path), "--count", "0"]) == 2
     with pytest.raises(SystemExit):
         main(["generate", "--out", str(tmp_path), "--size", "10x10"])
+
+
+def test_landmarks_stand_at_one_end_only():
+    """Mountains/buildings (the deciding cue) occupy at most a third of a wide scene, at
+    its left or right end, so the other end of the surface is far from them."""
+    for seed in range(12):
+        s = generate_scene(seed, (224, 80))
+        cue = C.LANDMARK_CLASS[s.kind]
+        cols = np.flatnonzero((s.labels == cue).any(0))
+        if len(cols) == 0:
+            continue  # hidden behind trees
+        assert cols.max() < 0.34 * 224 or cols.min() > 0.66 * 224

@@ -14,8 +14,16 @@ from app.training.recipe import Recipe, poly_lr
 from app.training.train import train
 
 TINY = dict(synthetic=16, val_count=4, test_count=4, size=(64, 48), backbone="resnet18",
-            base_width=4, batch_size=4, lr=0.01, warmup_iters=2, workers=1, threads=0,
+            base_width=4, batch_size=4, lr=0.01, warmup_iters=2, workers=1, threads=1,
             device="cpu", context_dropout=0.1)
+
+
+@pytest.fixture(autouse=True)
+def restore_threads():
+    """train() sets torch's (process-wide) thread count; put it back for other tests."""
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
 
 
 def test_poly_schedule_warms_up_then_decays_to_zero():
@@ -25,10 +33,13 @@ def test_poly_schedule_warms_up_then_decays_to_zero():
 
 
 def test_seed_ranges_never_overlap_the_held_out_scenes():
-    train_s = D.train_seeds(99, D.MAX_SCENES)
-    val_s = D.val_seeds(49, 1000)
+    train_s = D.train_seeds(D.MAX_SEED, D.MAX_SCENES)
+    val_s = D.val_seeds(D.MAX_SEED, D.SEED_STRIDE)
     assert max(train_s) < D.VAL_SEED_BASE <= min(val_s)
     assert max(val_s) < D.HELDOUT_SEED_BASE
+    assert not set(D.train_seeds(1, 10)) & set(D.train_seeds(0, D.MAX_SCENES))
+    with pytest.raises(ValueError, match="--seed"):
+        D.train_seeds(D.MAX_SEED + 1, 10)
 
 
 def test_tiny_training_learns_writes_a_loadable_model_and_resumes(tmp_path):

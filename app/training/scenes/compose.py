@@ -21,7 +21,7 @@ from app.training.scenes.shapes import below_line_mask, blob_boxes, ellipses_mas
 from app.training.scenes.textures import (apply_lighting, fractal_noise, jitter_color, streaks,
                                           textured, vertical_gradient)
 
-DEFAULT_SIZE = (256, 192)  # (width, height) of training scenes
+DEFAULT_SIZE = (448, 160)  # (width, height) of training scenes: a wide view
 
 SKY_MOODS = [  # (zenith, horizon)
     ((0.20, 0.40, 0.80), (0.65, 0.80, 0.95)),
@@ -50,18 +50,24 @@ def generate_scene(seed: int, size: tuple[int, int] = DEFAULT_SIZE) -> Scene:
     canvas = Canvas(height, width)
     shape = canvas.shape
     h, w = shape
+    unit = min(w, 1.34 * h)  # reference width for object sizes, whatever the aspect ratio
 
     shore = h * rng.uniform(0.40, 0.55)           # where the landmarks stand
     surface_top = shore + h * rng.uniform(0.04, 0.10)
 
-    sky = _draw_sky(canvas, rng, shore)
+    sky = _draw_sky(canvas, rng, shore, unit)
     reflection = sky[np.clip((2 * surface_top - np.arange(h)).astype(int), 0, h - 1)]
 
+    # The landmarks stand at one end of a wide view only, so the far end of the surface is
+    # further from them than the backbone's receptive field reaches; the pooled branches
+    # still see them.
     landmark_height = h * rng.uniform(0.14, 0.32)
+    span = w * rng.uniform(0.2, 0.32)
+    x0 = 0.0 if rng.random() < 0.5 else w - span
     if kind == C.HARBOUR:
-        _draw_mountains(canvas, rng, shore, landmark_height, sky)
+        _draw_mountains(canvas, rng, shore, landmark_height, sky, x0, span)
     else:
-        draw_buildings(canvas, rng, shore + 1, landmark_height, sky)
+        draw_buildings(canvas, rng, shore + 1, landmark_height, sky, x0, x0 + span, unit)
 
     grass = jitter_color(rng, (0.35, 0.55, 0.2), 0.07)
     strip = below_line_mask(shape, np.full(w, shore, np.float32), surface_top)
@@ -85,17 +91,17 @@ def generate_scene(seed: int, size: tuple[int, int] = DEFAULT_SIZE) -> Scene:
     bottoms = np.sort(surface_top + depth * rng.uniform(0.25, 0.98, size=int(rng.integers(1, 5))))
     for bottom in bottoms:
         t = (bottom - surface_top) / depth
-        vw = w * rng.uniform(0.13, 0.2) * (0.7 + 0.7 * t)
+        vw = unit * rng.uniform(0.13, 0.2) * (0.7 + 0.7 * t)
         draw_vehicle(canvas, rng, rng.uniform(0.1, 0.9) * w, bottom, vw, C.VEHICLE_CLASS[kind], surface)
 
     if rng.random() < 0.4:
-        _draw_bank(canvas, rng, grass)
+        _draw_bank(canvas, rng, grass, unit)
 
     image = apply_lighting(rng, canvas.image)
     return Scene((image * 255 + 0.5).astype(np.uint8), canvas.labels, kind, seed)
 
 
-def _draw_sky(canvas: Canvas, rng: np.random.Generator, shore: float) -> np.ndarray:
+def _draw_sky(canvas: Canvas, rng: np.random.Generator, shore: float, unit: float) -> np.ndarray:
     """Gradient, sun, clouds; returns the sky layer (used again for reflections)."""
     shape = canvas.shape
     h, w = shape
@@ -109,7 +115,7 @@ def _draw_sky(canvas: Canvas, rng: np.random.Generator, shore: float) -> np.ndar
         sun = ellipses_mask(shape, [(rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.75) * shore, r, r)])
         canvas.paint(sun, jitter_color(rng, (1.0, 0.92, 0.6), 0.04), C.SUN)
     for _ in range(int(rng.integers(0, 5))):
-        rx, ry = w * rng.uniform(0.08, 0.2), h * rng.uniform(0.04, 0.09)
+        rx, ry = unit * rng.uniform(0.08, 0.2), h * rng.uniform(0.04, 0.09)
         cloud = ellipses_mask(shape, blob_boxes(rng, rng.uniform(0, w), rng.uniform(0.1, 0.8) * shore,
                                                 rx, ry, int(rng.integers(3, 7))))
         white = jitter_color(rng, (0.93, 0.93, 0.95), 0.05) * rng.uniform(0.75, 1.05)
@@ -120,14 +126,14 @@ def _draw_sky(canvas: Canvas, rng: np.random.Generator, shore: float) -> np.ndar
 
 
 def _draw_mountains(canvas: Canvas, rng: np.random.Generator, shore: float, height: float,
-                    sky: np.ndarray) -> None:
+                    sky: np.ndarray, x_start: float, width: float) -> None:
     h, w = canvas.shape
     for layer in range(int(rng.integers(1, 3))):
-        line = ridge_line(rng, w, shore + 1, height * (1.0 - 0.35 * layer))
-        span = rng.uniform(0.55, 1.0) * w
-        x0 = rng.uniform(0, w - span)
-        line[: int(x0)] = h
-        line[int(x0 + span):] = h
+        span = rng.uniform(0.7, 1.0) * width
+        x0 = x_start + rng.uniform(0, width - span)
+        line = np.full(w, float(h), np.float32)
+        a, b = int(x0), min(w, int(x0 + span))
+        line[a:b] = ridge_line(rng, b - a, shore + 1, height * (1.0 - 0.35 * layer))
         mask = below_line_mask(canvas.shape, line, shore + 1)
         rock = jitter_color(rng, [(0.45, 0.42, 0.4), (0.4, 0.33, 0.25), (0.35, 0.4, 0.5),
                                   (0.25, 0.35, 0.25)][rng.integers(4)], 0.05)
@@ -155,11 +161,11 @@ def _surface_field(rng: np.random.Generator, shape: tuple[int, int], top: float,
     return np.clip(field, 0, 1).astype(np.float32)
 
 
-def _draw_bank(canvas: Canvas, rng: np.random.Generator, grass: np.ndarray) -> None:
+def _draw_bank(canvas: Canvas, rng: np.random.Generator, grass: np.ndarray, unit: float) -> None:
     """A grassy bank in a near corner, with a tree or a person on it."""
     h, w = canvas.shape
     left = rng.random() < 0.5
-    bw, bh = w * rng.uniform(0.2, 0.4), h * rng.uniform(0.1, 0.22)
+    bw, bh = unit * rng.uniform(0.2, 0.4), h * rng.uniform(0.1, 0.22)
     edge = 0 if left else w
     inner = bw if left else w - bw
     pts = [(edge, h - bh), (edge + (inner - edge) * 0.6, h - bh * rng.uniform(0.8, 1.1)), (inner, h), (edge, h)]

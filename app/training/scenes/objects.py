@@ -69,13 +69,13 @@ def draw_vehicle(canvas: Canvas, rng: np.random.Generator, cx: float, bottom: fl
 
 
 def draw_buildings(canvas: Canvas, rng: np.random.Generator, base: float, max_height: float,
-                   sky: np.ndarray) -> None:
-    """A row of facades with window grids, covering most of the width."""
+                   sky: np.ndarray, x_start: float, x_end: float, unit: float) -> None:
+    """A row of facades with window grids between x_start and x_end (``unit``: the
+    scene's reference width, so facades keep their proportions in wide scenes)."""
     h, w = canvas.shape
-    x = rng.uniform(-0.1, 0.15) * w
-    end = w * rng.uniform(0.75, 1.1)
-    while x < end:
-        bw = w * rng.uniform(0.08, 0.22)
+    x = x_start
+    while x < x_end:
+        bw = min(unit * rng.uniform(0.08, 0.22), x_end - x + unit * 0.04)
         bh = max_height * rng.uniform(0.45, 1.0)
         top = base - bh
         facade = jitter_color(rng, [(0.6, 0.3, 0.25), (0.8, 0.75, 0.65), (0.55, 0.55, 0.58),
