@@ -8,8 +8,6 @@ normalisation, the protocols, the training recipe and the metrics.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +21,7 @@ from app.checkpoints.meta import LoadedModel, ModelMeta
 from app.checkpoints.protocols import semseg_protocols
 from app.checkpoints.safe_load import check_is_file
 from app.classes import classes_for_count
+from app.fileio import publish, temp_path_beside
 from app.model import PSPNet, PSPNetConfig
 
 SUFFIX = ".safetensors"
@@ -37,10 +36,8 @@ def weights_path_for(path: str | Path) -> Path:
 
 
 def _write_temporary(target: Path, write: Callable[[Path], None]) -> Path:
-    """Write to a temp file in the target's folder (os.replace moves it into place later)."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    """Write to a temp file in the target's folder (``publish`` moves it into place later)."""
+    tmp = temp_path_beside(target)
     try:
         write(tmp)
         return tmp
@@ -75,8 +72,8 @@ def save_native(path: str | Path, model: PSPNet, meta: ModelMeta) -> Path:
     except BaseException:
         tmp_weights.unlink(missing_ok=True)
         raise
-    os.replace(tmp_weights, weights)
-    os.replace(tmp_card, card_path_for(weights))
+    publish(tmp_weights, weights)
+    publish(tmp_card, card_path_for(weights))
     return weights
 
 

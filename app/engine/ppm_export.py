@@ -7,13 +7,13 @@ place, so an existing file is either replaced whole or left untouched.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+from app.fileio import atomic_write_bytes
 
 if TYPE_CHECKING:  # the inspector's colormaps are imported before torch is loaded
     from app.engine.ppm_geometry import CaptureGeometry
@@ -44,22 +44,6 @@ def colorize(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray | 
     return lut[index.astype(np.intp)]
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def save_map_png(path: str | Path, values: np.ndarray, levels: tuple[float, float] = (0.0, 1.0),
                  lut: np.ndarray | None = None, min_long_side: int = 512) -> Path:
     """Save a map colour-mapped as PNG, enlarged by a whole factor with crisp cells."""
@@ -69,7 +53,7 @@ def save_map_png(path: str | Path, values: np.ndarray, levels: tuple[float, floa
         rgb = np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, format="PNG")
-    return _atomic_write(Path(path), buffer.getvalue())
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def save_activations_npz(path: str | Path, capture: PPMCapture, geometry: CaptureGeometry) -> Path:
@@ -90,4 +74,4 @@ def save_activations_npz(path: str | Path, capture: PPMCapture, geometry: Captur
         arrays[f"upsampled_{i}"] = upsampled[0].detach().cpu().numpy()
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
-    return _atomic_write(Path(path), buffer.getvalue())
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -13,8 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -23,6 +21,7 @@ from PIL import Image
 
 from app.classes import ClassInfo
 from app.engine.result import SegmentationResult
+from app.fileio import atomic_path
 
 OUTPUT_FORMATS: tuple[str, ...] = ("label", "color", "overlay", "json")
 SUFFIXES = {"label": ".png", "color": "_color.png", "overlay": "_overlay.jpg", "json": ".json"}
@@ -50,16 +49,8 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None], overwri
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; not overwriting it (use overwrite)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path, overwrite) as temp, open(temp, "wb") as handle:
+        write(handle)
 
 
 def write_bytes(path: Path, data: bytes, overwrite: bool = False) -> None:
