@@ -54,6 +54,10 @@ class ContributionTab(QWidget):
         self.readout = QLabel("Click the image (here or in the main view) to split a pixel's logit.")
         self.readout.setWordWrap(True)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A wrapped label under a stretching plot gets one line's height and spills over the
+        # plot's axis; reserve the three lines a pixel's split takes.
+        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Share of"))
