@@ -101,3 +101,22 @@ def test_folder_data_is_checked_with_clear_messages(tmp_path):
         D.folder_dataset(tmp_path, (8, 8), num_classes=12)
     with pytest.raises(D.DataError, match="folder not found"):
         D.folder_pairs(tmp_path / "nothing")
+
+
+def test_train_command_on_a_folder_of_generated_scenes(tmp_path, capsys):
+    """`generate` output is valid `train --data` input; bad arguments exit 2 with a message."""
+    from app.checkpoints import load_checkpoint
+    from app.cli import main
+
+    data = tmp_path / "data"
+    assert main(["generate", "--out", str(data), "--count", "10", "--seed", "3", "--size", "64x48"]) == 0
+    out = tmp_path / "folder.safetensors"
+    assert main(["train", "--data", str(data), "--crop", "64x48", "--base-width", "4", "--epochs", "1",
+                 "--batch-size", "4", "--threads", "1", "--out", str(out),
+                 "--checkpoint", str(tmp_path / "f.pt")]) == 0
+    loaded = load_checkpoint(out)
+    assert loaded.meta.classes.names[0] == "sky"  # read from the folder's classes.json
+    assert main(["train", "--epochs", "0", "--out", str(out)]) == 2
+    assert "--epochs" in capsys.readouterr().err
+    assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(out), "--threads", "1"]) == 1
+    assert "folder not found" in capsys.readouterr().err
