@@ -79,6 +79,16 @@ def _optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer {recipe.optimizer!r}; expected sgd or adamw")
 
 
+def _display_path(path: Path) -> str:
+    """A path as a command line in the repository root would spell it."""
+    from app.paths import ROOT  # noqa: PLC0415
+
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _fmt_time(seconds: float) -> str:
     seconds = int(max(0, seconds))
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
@@ -98,7 +108,7 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
         stored.device, stored.threads, stored.workers = recipe.device, recipe.threads, recipe.workers
         recipe = stored
         # checkpoints written before commands were recorded: the equivalent first command
-        first = state.get("commands") or [recipe_command(stored, str(out))]
+        first = state.get("commands") or [recipe_command(stored, _display_path(out))]
         commands = [*first, command]
         if extend_to is not None and extend_to > recipe.epochs:
             log(f"extending the run from {recipe.epochs} to {extend_to} epochs")
