@@ -128,3 +128,18 @@ def test_device_names():
     else:
         with pytest.raises(DeviceError, match="CUDA device"):
             resolve_device(f"cuda:{torch.cuda.device_count()}")
+
+
+def test_same_size_resize_is_exactly_the_rows_under_both_corner_rules():
+    import torch
+
+    from app.engine.resize import resize_rows
+
+    src = torch.randn(4, 9, 7)
+    for align in (False, True):
+        full = torch.nn.functional.interpolate(src[None], size=(9, 7), mode="bilinear",
+                                               align_corners=align)[0]
+        assert torch.equal(resize_rows(src, 9, 7, 0, 9, align), src)
+        assert torch.equal(full, src)
+        # a band given with its offset
+        assert torch.equal(resize_rows(src[:, 3:6], 9, 7, 3, 6, align, in_h=9, row_offset=3), src[:, 3:6])
