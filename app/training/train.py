@@ -19,7 +19,7 @@ from app.engine.device import resolve_device
 from app.training import data as D
 from app.training.card import build_meta
 from app.training.checkpoint import load_training_state, save_training_state
-from app.training.evaluation import evaluate_arrays, per_class, to_input
+from app.training.evaluation import cpu_ms_per_image, evaluate_arrays, per_class, to_input
 from app.training.network import compact_config, forward_train, loss_fn, new_model
 from app.training.recipe import Recipe, poly_lr, recipe_command
 from app.training.scenes import scene_classes
@@ -190,8 +190,6 @@ def final_metrics(model: torch.nn.Module, classes: ClassInfo, norm: Normalizatio
                   device: torch.device, val_set: D.ArrayDataset, test_set: D.ArrayDataset | None,
                   log: Log) -> dict:
     """Validation and held-out numbers, with and without the pooled branches."""
-    from app.training.evaluation import cpu_ms_per_image  # noqa: PLC0415
-
     names = classes.names
     val = evaluate_arrays(model, val_set, norm, device)
     out: dict = {"protocol": "fast (whole image at the scene size)",

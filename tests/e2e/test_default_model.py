@@ -14,7 +14,7 @@ from app.training.scenes import CLASS_NAMES, CONTEXT_CLASSES
 MAX_BYTES = 25 * 1024 * 1024
 # Regression floors for the shipped model (its measured numbers are in its card and in
 # docs/training.md; the target of 0.90 held-out mIoU is not reached yet).
-CARD_TEST_MIOU_FLOOR = 0.86
+CARD_TEST_MIOU_FLOOR = 0.87
 SAMPLES_MIOU_FLOOR = 0.80
 
 
