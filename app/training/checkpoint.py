@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from app.fileio import atomic_path
 
 
 class ResumeError(ValueError):
@@ -16,16 +16,10 @@ class ResumeError(ValueError):
 
 
 def save_training_state(path: Path, state: dict[str, Any]) -> None:
-    """Atomic write: a temp file in the same folder, then os.replace."""
+    """Atomic write: a temp file in the same folder, then a rename (app.fileio)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp:
+        torch.save(state, temp)
 
 
 def load_training_state(path: Path) -> dict[str, Any]:

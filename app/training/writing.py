@@ -4,14 +4,13 @@ and classes.json; every file is written to a temp name first, then moved into pl
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 from PIL import Image
 
+from app.fileio import atomic_path
 from app.training.scenes import generate_scene, scene_classes
 
 
@@ -23,22 +22,9 @@ def scene_name(seed: int) -> str:
     return f"scene_{seed:08d}"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _atomic_save(path: Path, save: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        save(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp:
+        save(temp)
 
 
 def label_png(labels: np.ndarray) -> Image.Image:
