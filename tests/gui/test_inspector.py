@@ -19,25 +19,13 @@ from app.engine.segmenter import Segmenter  # noqa: E402
 from app.gui.inspector import (MapOverlay, PPMInspectorDock, ThreadPoolSubmitter,  # noqa: E402
                                synchronous_submit, worker_submitter)
 from app.model import build_pspnet  # noqa: E402
-
-
-def _lively(model, seed=3):
-    """Random BN statistics in every layer: a random-weight net then gives varied labels."""
-    g = torch.Generator().manual_seed(seed)
-    for bn in model.modules():
-        if isinstance(bn, torch.nn.BatchNorm2d):
-            n = bn.num_features
-            bn.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-            bn.running_var.copy_(torch.rand(n, generator=g) * 0.1 + 0.05)
-            bn.weight.data.copy_(torch.randn(n, generator=g))
-            bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
-    return model
+from tests.helpers import lively  # noqa: E402
 
 
 @pytest.fixture
 def segmenter(tiny_config):
     torch.manual_seed(0)
-    model = _lively(build_pspnet(tiny_config))
+    model = lively(build_pspnet(tiny_config))
     loaded = LoadedModel(model, ModelMeta("native", tiny_config, generic_classes(tiny_config.num_classes)))
     return Segmenter(loaded, device="cpu")
 

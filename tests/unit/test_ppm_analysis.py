@@ -17,6 +17,7 @@ from app.engine.ppm_contrib import attribute_pixel, contribution_maps, head_part
 from app.engine.ppm_export import save_activations_npz, save_map_png, viridis_lut
 from app.engine.ppm_geometry import CaptureGeometry, labels_at_photo_size
 from app.model import build_pspnet
+from tests.helpers import lively
 
 
 def _capture(model, input_size=(64, 80), seed=1):
@@ -41,19 +42,6 @@ def _perturb_bn(model, seed=3):
         bn.running_var.copy_(torch.rand(n, generator=g) + 0.5)
         bn.weight.data.copy_(torch.randn(n, generator=g))
         bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
-    return model
-
-
-def lively(model, seed=3):
-    """Random BN statistics in every layer: a random-weight net then gives varied labels."""
-    g = torch.Generator().manual_seed(seed)
-    for bn in model.modules():
-        if isinstance(bn, torch.nn.BatchNorm2d):
-            n = bn.num_features
-            bn.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-            bn.running_var.copy_(torch.rand(n, generator=g) * 0.1 + 0.05)
-            bn.weight.data.copy_(torch.randn(n, generator=g))
-            bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
     return model
 
 
