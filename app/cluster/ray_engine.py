@@ -160,7 +160,7 @@ class _Run:
             finally:
                 probe.unlink(missing_ok=True)
                 if cancelled:
-                    self._abandon_in_flight()
+                    self._finish_in_flight()
         for i, job in enumerate(self.jobs):
             if self.records[i] is None:
                 self.records[i] = FileRecord(str(job.source), "cancelled")
@@ -256,6 +256,21 @@ class _Run:
             index = self.todo.popleft()
             self._finish(index, FileRecord(str(self.jobs[index].source), "failed",
                                            error=f"{self.jobs[index].source}: no Ray worker left ({why})"))
+
+    def _finish_in_flight(self, timeout: float = 60.0) -> None:
+        """Cancelled: dispatch nothing more and let the images already on workers finish.
+
+        Killing the workers instead raced with their writes: a process still dying could
+        create an atomic-write temporary after the driver had removed them, leaving it
+        in the user's folder. Finished images are recorded as done; only workers that
+        do not finish within ``timeout`` are killed."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            ready, _ = ray.wait(list(self.in_flight), num_returns=1, timeout=0.5)
+            for ref in ready:
+                self._collect(ref)
+        if self.in_flight:
+            self._abandon_in_flight()
 
     def _abandon_in_flight(self) -> None:
         """Cancelled or interrupted: stop the workers now; their images stay undone
