@@ -24,6 +24,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+class UsageError(Exception):
+    """A problem with the command line or its inputs: the message is printed, exit code 2."""
+
+
 def build_parser(name: str) -> argparse.ArgumentParser:
     module_name, help_text = SUBCOMMANDS[name]
     module = importlib.import_module(module_name)
@@ -39,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(argv[0]).parse_args(argv[1:])
         try:
             return int(args._run(args))
+        except UsageError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130

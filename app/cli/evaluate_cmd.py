@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
-from app.cli.segment_cmd import (Progress, UsageError, add_model_arguments, add_protocol_arguments,
-                                 load_model, make_segmenter, protocol_settings)
+from app.cli import EXIT_OK, EXIT_SOME_FAILED, UsageError
+from app.cli.segment_cmd import (Progress, add_model_arguments, add_protocol_arguments, load_model,
+                                 make_segmenter, protocol_settings)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,14 +71,6 @@ def read_label(path: Path, reduce_zero_label: bool) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def _run(args: argparse.Namespace) -> int:
     from app.engine.imageio import read_image  # noqa: PLC0415
     from app.engine.metrics import IoUAccumulator  # noqa: PLC0415
 
@@ -136,8 +128,7 @@ def _run(args: argparse.Namespace) -> int:
             from app.engine.writers import write_bytes  # noqa: PLC0415
             write_bytes(Path(args.report), json.dumps(report, indent=2).encode("utf-8"), overwrite=True)
         except OSError as exc:
-            print(f"error: cannot write the report {args.report}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"cannot write the report {args.report}: {exc}") from None
     if failures:
         print(f"{len(failures)} image(s) not evaluated:", file=sys.stderr)
         for f in failures:

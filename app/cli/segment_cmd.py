@@ -14,13 +14,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from app.cli import EXIT_OK, EXIT_SOME_FAILED, UsageError
 
 ENGINES = ("local", "ray")  # ray: app/cluster (the optional cluster extra), docs/cluster.md
-
-
-class UsageError(Exception):
-    """A problem with the command line or its inputs; exit code 2."""
 
 
 # --- options shared with `evaluate` ---------------------------------------------------
@@ -150,11 +146,7 @@ def run(args: argparse.Namespace) -> int:
         from app.cluster import run_segment  # noqa: PLC0415
 
         return run_segment(args)
-    try:
-        return _run(args)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return _run(args)
 
 
 def plan_run(args: argparse.Namespace) -> tuple[list, tuple[str, ...], Path]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import EXIT_USAGE
+from app.cli import EXIT_USAGE, UsageError
 from app.cluster import INSTALL_HINT, ray_available
 
 
@@ -34,19 +34,12 @@ def run_segment(args: argparse.Namespace) -> int:
     if not ray_available():
         print(f"error: {INSTALL_HINT}", file=sys.stderr)
         return EXIT_USAGE
-    from app.cli.segment_cmd import UsageError  # noqa: PLC0415
-
-    try:
-        return _run(args)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
     from app.cli.segment_cmd import (  # noqa: PLC0415 - the local command's own checks and progress
-        Progress, UsageError, check_writable, file_reporter, load_model, plan_run, print_report,
-        protocol_settings)
+        Progress, check_writable, file_reporter, load_model, plan_run, print_report, protocol_settings)
     from app.cluster.pool import RayEngineError  # noqa: PLC0415 - imports Ray
     from app.cluster.ray_engine import RayEngine, RayOptions  # noqa: PLC0415
     from app.paths import DEFAULT_WEIGHTS  # noqa: PLC0415
