@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 
@@ -16,3 +18,16 @@ def lively(model: torch.nn.Module, seed: int = 3) -> torch.nn.Module:
             bn.weight.data.copy_(torch.randn(n, generator=g))
             bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
     return model
+
+
+def save_tiny_weights(folder: Path) -> Path:
+    """A small, varied random PSPNet saved in the project's format, with small protocols."""
+    from app.checkpoints import save_native
+    from app.checkpoints.meta import ProtocolSettings
+    from tests.unit.test_engine_official import varied_loaded
+
+    loaded = varied_loaded()
+    loaded.meta.protocols = {"fast": ProtocolSettings("fast", base_size=64),
+                             "official": ProtocolSettings("official", base_size=64, crop_size=33, flip=True)}
+    loaded.meta.name = "tiny test model"
+    return save_native(folder / "tiny.safetensors", loaded.model, loaded.meta)

@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.checkpoints import save_native
-from app.checkpoints.meta import ProtocolSettings
 from app.cli import main
-from tests.unit.test_engine_official import block_image, varied_loaded
+from tests.unit.test_engine_official import block_image
+from tests.helpers import save_tiny_weights
 from tests.unit.test_imageio import write_odd_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory) -> Path:
-    loaded = varied_loaded()
-    loaded.meta.protocols = {"fast": ProtocolSettings("fast", base_size=64),
-                             "official": ProtocolSettings("official", base_size=64, crop_size=33, flip=True)}
-    loaded.meta.name = "tiny test model"
-    return save_native(tmp_path_factory.mktemp("weights") / "tiny.safetensors", loaded.model, loaded.meta)
+    return save_tiny_weights(tmp_path_factory.mktemp("weights"))
 
 
 def files(folder: Path) -> dict[str, bytes]:
