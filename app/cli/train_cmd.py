@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crop", type=parse_size, default=d.size, metavar="WxH",
                         help="training input size; generated scenes are made at this size, folder "
                              "images are resized to it (default %(default)s)")
+    parser.add_argument("--input-scale", type=float, default=d.input_scale, metavar="S",
+                        help="the network sees the images resized by S (the card's protocols "
+                             "then resize photos to S x the crop's long side; default %(default)s)")
+    parser.add_argument("--low-res-epochs", type=int, default=d.low_res_epochs, metavar="N",
+                        help="train the first N epochs at scale 1 (cheaper), the rest at "
+                             "--input-scale (progressive resizing; default %(default)s)")
     parser.add_argument("--context-dropout", type=float, default=d.context_dropout,
                         help="probability per image of zeroing the PPM's pooled branches in training")
     parser.add_argument("--val-count", type=int, default=d.val_count, help="generated validation scenes")
@@ -74,9 +80,14 @@ def run(args: argparse.Namespace) -> int:
         print("train: --epochs and --batch-size must be positive, --lr > 0, "
               "--context-dropout in [0, 1)", file=sys.stderr)
         return EXIT_USAGE
+    if not 0.25 <= args.input_scale <= 4 or not 0 <= args.low_res_epochs < args.epochs:
+        print("train: --input-scale must be between 0.25 and 4, and --low-res-epochs "
+              "between 0 and --epochs - 1", file=sys.stderr)
+        return EXIT_USAGE
     recipe = Recipe(synthetic=None if args.data else (args.synthetic or Recipe().synthetic),
                     data=args.data, val_count=args.val_count, test_count=0 if args.data else args.test_count,
-                    size=args.crop, backbone=args.backbone, base_width=args.base_width,
+                    size=args.crop, input_scale=args.input_scale,
+                    low_res_epochs=args.low_res_epochs, backbone=args.backbone, base_width=args.base_width,
                     epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
                     context_dropout=args.context_dropout, seed=args.seed, device=args.device,
                     threads=args.threads, workers=args.workers)

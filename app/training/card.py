@@ -12,7 +12,7 @@ from app.checkpoints.meta import ModelMeta, Normalization, ProtocolSettings
 from app.classes import ClassInfo
 from app.model import PSPNetConfig
 from app.training import data as D
-from app.training.recipe import Recipe
+from app.training.recipe import Recipe, protocol_long_side
 from app.training.scenes import CONTEXT_CLASSES
 
 
@@ -29,7 +29,7 @@ def machine_description(device: torch.device) -> str:
 
 
 def protocols_for(recipe: Recipe) -> dict[str, ProtocolSettings]:
-    long_side = max(recipe.size)
+    long_side = protocol_long_side(recipe)
     return {"fast": ProtocolSettings(name="fast", base_size=long_side, resize_side="long"),
             "official": ProtocolSettings(name="official", base_size=long_side, resize_side="long",
                                          crop_size=long_side, scales=(1.0,), flip=True)}

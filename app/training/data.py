@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 from app.engine.imageio import IMAGE_EXTENSIONS, ImageReadError, read_image
@@ -32,14 +33,39 @@ class DataError(ValueError):
 
 @dataclass
 class ArrayDataset:
-    """Images (N, H, W, 3) uint8 and labels (N, H, W) uint8, all the same size."""
+    """Images (N, H, W, 3) uint8 and labels (N, H, W) uint8, all the same size.
+
+    ``inputs`` are the images resized to the size the network sees (``with_inputs``);
+    None means the images themselves. Labels always stay at the images' size: the
+    network's output is upsampled to them, as the engine does.
+    """
 
     images: np.ndarray
     labels: np.ndarray
     description: str
+    inputs: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def network_inputs(self, scaled: bool = True) -> np.ndarray:
+        return self.inputs if scaled and self.inputs is not None else self.images
+
+
+def with_inputs(data: ArrayDataset, size: tuple[int, int]) -> ArrayDataset:
+    """``data`` with its images resized to (height, width) exactly as the engine's 'fast'
+    protocol resizes a photo (bilinear, half-pixel centres, rounded to uint8), so
+    training, the card's numbers and ``evaluate`` see the same pixels."""
+    from app.engine.resize import resize_image  # noqa: PLC0415
+
+    if size == data.images.shape[1:3]:
+        return ArrayDataset(data.images, data.labels, data.description)
+    out = np.empty((len(data), size[0], size[1], 3), np.uint8)
+    for i, image in enumerate(data.images):
+        planes = resize_image(image, size[0], size[1], round_to_uint8=True)
+        out[i] = planes.permute(1, 2, 0).to(torch.uint8).numpy()
+    return ArrayDataset(data.images, data.labels,
+                        f"{data.description}, seen by the network at {size[1]}x{size[0]}", out)
 
 
 def _check_seed(seed: int) -> None:

@@ -27,13 +27,14 @@ def to_input(images: np.ndarray, norm: Normalization, device: torch.device) -> t
 def evaluate_arrays(model: PSPNet, data: ArrayDataset, norm: Normalization, device: torch.device,
                     pooled_off: bool = False, batch_size: int = 8,
                     progress: Callable[[int, int], None] | None = None) -> IoUAccumulator:
-    """Whole-image predictions at the scenes' own size (the card's 'fast' protocol)."""
+    """Whole-image predictions of the network inputs (the card's 'fast' protocol), labels
+    compared at the scenes' own size."""
     acc = IoUAccumulator(model.num_classes)
     was_training = model.training
     model.eval()
     for start in range(0, len(data), batch_size):
-        x = to_input(data.images[start:start + batch_size], norm, device)
-        pred = predict(model, x, pooled_off=pooled_off).cpu().numpy()
+        x = to_input(data.network_inputs()[start:start + batch_size], norm, device)
+        pred = predict(model, x, pooled_off=pooled_off, out_size=data.labels.shape[1:3]).cpu().numpy()
         for p, t in zip(pred, data.labels[start:start + batch_size]):
             acc.add(p, t)
         if progress:

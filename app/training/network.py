@@ -36,12 +36,14 @@ def new_model(cfg: PSPNetConfig, seed: int) -> PSPNet:
     return build_pspnet(cfg)
 
 
-def forward_train(model: PSPNet, x: torch.Tensor, context_dropout: float = 0.0
+def forward_train(model: PSPNet, x: torch.Tensor, context_dropout: float = 0.0,
+                  out_size: tuple[int, int] | None = None
                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Main and aux logits at input size; with probability ``context_dropout`` per image
-    the pooled branches enter the head as zeros (the ablation the card reports), so the
-    head also learns what it can do from local features alone."""
-    size = (x.shape[2], x.shape[3])
+    """Main and aux logits at ``out_size`` (default: the input's size); with probability
+    ``context_dropout`` per image the pooled branches enter the head as zeros (the
+    ablation the card reports), so the head also learns what it can do from local
+    features alone."""
+    size = out_size or (x.shape[2], x.shape[3])
     c3, c4 = model.backbone(x)
     _, cap = model.ppm(c4, capture=True)
     branches = cap.upsampled
@@ -54,9 +56,11 @@ def forward_train(model: PSPNet, x: torch.Tensor, context_dropout: float = 0.0
 
 
 @torch.no_grad()
-def predict(model: PSPNet, x: torch.Tensor, pooled_off: bool = False) -> torch.Tensor:
+def predict(model: PSPNet, x: torch.Tensor, pooled_off: bool = False,
+            out_size: tuple[int, int] | None = None) -> torch.Tensor:
     """Label maps (B, H, W) for a normalised batch; ``pooled_off`` zeroes every pooled
-    branch before the head (the features themselves are untouched)."""
+    branch before the head (the features themselves are untouched). With ``out_size``
+    the logits go to the input's size and then to ``out_size``, the engine's two steps."""
     if not pooled_off:
         logits = model(x)
     else:
@@ -64,6 +68,8 @@ def predict(model: PSPNet, x: torch.Tensor, pooled_off: bool = False) -> torch.T
         _, cap = model.ppm(c4, capture=True)
         parts = [c4, *[torch.zeros_like(u) for u in cap.upsampled]]
         logits = model.upsample_logits(model.head_from_parts(parts), (x.shape[2], x.shape[3]))
+    if out_size is not None and tuple(out_size) != tuple(logits.shape[2:]):
+        logits = model.upsample_logits(logits, out_size)
     return logits.argmax(1)
 
 

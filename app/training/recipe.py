@@ -12,7 +12,9 @@ class Recipe:
     data: str | None = None            # a user's folder with images/ and labels/
     val_count: int = 100               # generated validation scenes / folder split size
     test_count: int = 300              # held-out generated scenes measured into the card
-    size: tuple[int, int] = (448, 160)  # (width, height) of training inputs
+    size: tuple[int, int] = (448, 160)  # (width, height) of training scenes / resized folder images
+    input_scale: float = 1.0           # the network sees the images resized by this factor
+    low_res_epochs: int = 0            # first epochs at scale 1.0 (progressive resizing)
     backbone: str = "resnet18"
     base_width: int = 16
     epochs: int = 10
@@ -51,7 +53,22 @@ def recipe_command(recipe: Recipe, out: str) -> str:
             f"--batch-size {recipe.batch_size} --lr {recipe.lr} --optimizer {recipe.optimizer} "
             f"--context-dropout {recipe.context_dropout} --val-count {recipe.val_count} "
             f"--test-count {recipe.test_count} --seed {recipe.seed} --threads {recipe.threads} "
-            f"--out {out}")
+            + (f"--input-scale {recipe.input_scale} " if recipe.input_scale != 1.0 else "")
+            + (f"--low-res-epochs {recipe.low_res_epochs} " if recipe.low_res_epochs else "")
+            + f"--out {out}")
+
+
+def network_size(recipe: Recipe) -> tuple[int, int]:
+    """(height, width) the network sees: the scene size scaled by ``input_scale``, by the
+    same long-side rule the card's 'fast' protocol gives the engine."""
+    from app.engine.resize import semseg_long_side_size  # noqa: PLC0415
+
+    width, height = recipe.size
+    return semseg_long_side_size(height, width, protocol_long_side(recipe))
+
+
+def protocol_long_side(recipe: Recipe) -> int:
+    return int(round(max(recipe.size) * recipe.input_scale))
 
 
 def poly_lr(base: float, iteration: int, total: int, power: float, warmup: int) -> float:

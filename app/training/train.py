@@ -21,7 +21,7 @@ from app.training.card import build_meta
 from app.training.checkpoint import load_training_state, save_training_state
 from app.training.evaluation import cpu_ms_per_image, evaluate_arrays, per_class, to_input
 from app.training.network import compact_config, forward_train, loss_fn, new_model
-from app.training.recipe import Recipe, poly_lr, recipe_command
+from app.training.recipe import Recipe, network_size, poly_lr, recipe_command
 from app.training.scenes import scene_classes
 
 Log = Callable[[str], None]
@@ -55,15 +55,18 @@ def load_data(recipe: Recipe, classes: ClassInfo, log: Log
         full = D.folder_dataset(Path(recipe.data), recipe.size, len(classes))
         train, val = D.split_dataset(full, 0.1, recipe.seed)
         test = None
+    size = network_size(recipe)
+    train, val = D.with_inputs(train, size), D.with_inputs(val, size)
+    test = D.with_inputs(test, size) if test is not None else None
     log(f"data: {train.description}; validation: {val.description}"
         + (f"; test: {test.description}" if test else "") + f" ({time.perf_counter() - t:.0f} s)")
     return train, val, test
 
 
 def _batch(data: D.ArrayDataset, idx: np.ndarray, rng: np.random.Generator, norm: Normalization,
-           device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """A training batch with random horizontal flips."""
-    images, labels = data.images[idx].copy(), data.labels[idx].copy()
+           device: torch.device, scaled: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """A training batch with random horizontal flips (a flip commutes with the resize)."""
+    images, labels = data.network_inputs(scaled)[idx].copy(), data.labels[idx].copy()
     flip = rng.random(len(idx)) < 0.5
     images[flip] = images[flip][:, :, ::-1]
     labels[flip] = labels[flip][:, :, ::-1]
@@ -142,14 +145,19 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
         rng = np.random.default_rng([recipe.seed, epoch])
         torch.manual_seed(recipe.seed * 1000 + epoch)
         order = rng.permutation(len(train_set))
+        # progressive resizing: the first epochs learn at the scenes' own, cheaper size
+        scaled = epoch >= recipe.low_res_epochs
+        if epoch == recipe.low_res_epochs and epoch > 0:
+            log(f"epoch {epoch + 1}: from now on at the network input size "
+                f"{train_set.network_inputs().shape[2]}x{train_set.network_inputs().shape[1]}")
         running, t_epoch, t_log = 0.0, time.perf_counter(), time.perf_counter()
         for i in range(per_epoch):
             lr = poly_lr(recipe.lr, iteration, total, recipe.poly_power, recipe.warmup_iters)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             x, y = _batch(train_set, order[i * recipe.batch_size:(i + 1) * recipe.batch_size], rng,
-                          norm, device)
-            main, aux = forward_train(model, x, recipe.context_dropout)
+                          norm, device, scaled)
+            main, aux = forward_train(model, x, recipe.context_dropout, out_size=tuple(y.shape[1:]))
             loss = loss_fn(main, aux, y, recipe.aux_weight, classes.ignore_index)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

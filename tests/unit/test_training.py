@@ -118,5 +118,49 @@ def test_train_command_on_a_folder_of_generated_scenes(tmp_path, capsys):
     assert loaded.meta.classes.names[0] == "sky"  # read from the folder's classes.json
     assert main(["train", "--epochs", "0", "--out", str(out)]) == 2
     assert "--epochs" in capsys.readouterr().err
+    assert main(["train", "--epochs", "2", "--low-res-epochs", "2", "--out", str(out)]) == 2
+    assert "--low-res-epochs" in capsys.readouterr().err
+    assert main(["train", "--input-scale", "9", "--out", str(out)]) == 2
+    assert "--input-scale" in capsys.readouterr().err
     assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(out), "--threads", "1"]) == 1
     assert "folder not found" in capsys.readouterr().err
+
+
+def test_input_scale_trains_progressively_and_the_card_matches_the_engine(tmp_path):
+    """--input-scale 1.5 --low-res-epochs 1: epoch 1 at the scenes' size, epoch 2 at 1.5x; the
+    card's protocols resize to 1.5x, and its held-out numbers are what the engine gives."""
+    from app.checkpoints import load_checkpoint
+    from app.engine.metrics import IoUAccumulator
+    from app.engine.segmenter import Segmenter
+    from app.training.scenes import generate_scene
+
+    logs: list[str] = []
+    recipe = Recipe(epochs=2, input_scale=1.5, low_res_epochs=1, **TINY)
+    path = train(recipe, tmp_path / "s.safetensors", tmp_path / "s.pt", "t", log=logs.append)
+    assert any("from now on at the network input size 96x72" in line for line in logs)
+    assert not any("network input size" in line and line.startswith("epoch 1:") for line in logs)
+
+    loaded = load_checkpoint(path)
+    assert loaded.meta.protocols["fast"].base_size == 96
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["training"]["recipe"]["input_scale"] == 1.5
+
+    seg = Segmenter(loaded, device="cpu")
+    acc = IoUAccumulator(loaded.meta.num_classes)
+    for i in range(TINY["test_count"]):
+        scene = generate_scene(D.HELDOUT_SEED_BASE + i, TINY["size"])
+        result = seg.segment(scene.image)
+        assert result.input_size == (72, 96)
+        acc.add(result.labels, scene.labels)
+    assert acc.summary()["mIoU"] == pytest.approx(card["metrics"]["test"]["mIoU"], abs=1e-6)
+
+
+def test_scaled_inputs_are_the_engines_resized_pixels():
+    from app.engine.resize import resize_image
+
+    scene = D.generated_dataset([7], (64, 48))
+    scaled = D.with_inputs(scene, (72, 96))
+    assert scaled.inputs.shape == (1, 72, 96, 3) and scaled.labels.shape == (1, 48, 64)
+    expected = resize_image(scene.images[0], 72, 96, round_to_uint8=True).permute(1, 2, 0)
+    assert np.array_equal(scaled.inputs[0], expected.numpy().astype(np.uint8))
+    assert D.with_inputs(scene, (48, 64)).inputs is None  # scale 1: the images themselves
