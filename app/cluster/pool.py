@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,6 +177,42 @@ class WorkerPool:
             if slot.state != "dead":
                 slot.state = "dead"
                 _kill(slot.actor)
+
+    def wait_gone(self, timeout: float = 10.0) -> bool:
+        """Wait until the processes of the workers on this machine have exited.
+
+        Ray reports an actor dead when it is told to kill it, which can be before its
+        process has stopped; a process still alive could then create a file after the
+        driver has tidied up. Workers on other nodes cannot be watched from here.
+        True if every local worker process is gone."""
+        here = socket.gethostname()
+        pids = {int(s.info["pid"]) for s in self.slots if s.info.get("host") == here and "pid" in s.info}
+        pids.discard(os.getpid())
+        deadline = time.monotonic() + timeout
+        while pids and time.monotonic() < deadline:
+            pids = {pid for pid in pids if _process_exists(pid)}
+            if pids:
+                time.sleep(0.05)
+        return not pids
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process now holds that pid
+        return True
+    return _is_running(pid)
+
+
+def _is_running(pid: int) -> bool:
+    """A zombie (exited, not yet reaped by its parent) writes nothing any more."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): kill(pid, 0) succeeded, so it exists
 
 
 def _kill(actor: Any) -> None:

@@ -278,6 +278,7 @@ class _Run:
         self.pool.shutdown()
         if self.in_flight:  # the kills are asynchronous: let them land before tidying up
             ray.wait(list(self.in_flight), num_returns=len(self.in_flight), timeout=10)
+            self.pool.wait_gone(timeout=10)
         for _, index in self.in_flight.values():
             remove_temporaries(self.jobs[index], self.formats)
         self.in_flight.clear()
