@@ -57,6 +57,11 @@ class ProtocolSettings:
     most ``max_long``). ``official``: semseg's sliding-window evaluation with crops
     of ``crop_size``, long side = round(scale x base_size) for each scale, flip
     averaging when ``flip`` is set.
+
+    ``style`` 'csail' makes ``fast`` follow CSAIL's test code instead of mmseg's: sizes
+    truncated, then rounded up to a multiple of 8; PIL's bilinear resize of the uint8
+    image (which antialiases when shrinking); logits upsampled straight to the
+    original size.
     """
 
     name: str = "fast"
@@ -66,12 +71,15 @@ class ProtocolSettings:
     crop_size: int = 473
     scales: tuple[float, ...] = (1.0,)
     flip: bool = False
+    style: str = "standard"
 
     def __post_init__(self) -> None:
         if self.name not in ("fast", "official"):
             raise ValueError(f"unknown protocol {self.name!r}; expected 'fast' or 'official'")
         if self.resize_side not in ("long", "short"):
             raise ValueError("resize_side must be 'long' or 'short'")
+        if self.style not in ("standard", "csail"):
+            raise ValueError(f"unknown protocol style {self.style!r}; expected 'standard' or 'csail'")
         if self.base_size < 8 or self.crop_size < 8:
             raise ValueError("base size and crop size must be at least 8 pixels")
         if not self.scales or min(self.scales) <= 0:

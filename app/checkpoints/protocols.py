@@ -42,8 +42,9 @@ def mmseg_protocols(num_classes: int) -> dict[str, ProtocolSettings]:
 
 
 def csail_protocols(num_classes: int) -> dict[str, ProtocolSettings]:
-    """CSAIL's single-size test: short side 450, long side at most 1000."""
+    """CSAIL's single-size test: short side 450, long side at most 1000, in CSAIL's own
+    pipeline (sizes up to a multiple of 8, PIL resize, logits straight to full size)."""
     off = official(num_classes)
     fast = ProtocolSettings("fast", base_size=450, resize_side="short", max_long=1000,
-                            crop_size=off.crop_size, flip=False)
+                            crop_size=off.crop_size, flip=False, style="csail")
     return {"fast": fast, "official": off}

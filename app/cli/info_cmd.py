@@ -22,7 +22,9 @@ def describe_protocol(p: ProtocolSettings) -> str:
     if p.max_long:
         side += f" (long side at most {p.max_long})"
     if p.name == "fast":
-        return f"whole image, {side}"
+        pipeline = (", CSAIL's pipeline (sides rounded up to a multiple of 8, PIL resize, "
+                    "logits straight to full size)" if p.style == "csail" else "")
+        return f"whole image, {side}{pipeline}"
     scales = ", ".join(f"{s:g}" for s in p.scales)
     return (f"sliding {p.crop_size}x{p.crop_size} windows, {side}, scales {scales}, "
             f"flip {'on' if p.flip else 'off'}")

@@ -7,6 +7,8 @@ and passed once through the network without padding (the PSPNet head takes any
 size). The 1/8-resolution logits are upsampled bilinearly (the model's
 align_corners) first to the resized size, then to the original size, and the
 argmax taken there; confidence is the softmax maximum of those logits.
+CSAIL models (protocol style 'csail') follow CSAIL's own test code instead: see
+``csail_size`` and ``ProtocolSettings``.
 
 Both upsamplings run in horizontal strips of the *original* image, so peak
 memory for the labels is ``resize.STRIP_BYTES`` (64 MB) plus the outputs
@@ -20,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from PIL import Image
 
 from app.checkpoints.meta import Normalization, ProtocolSettings
 from app.engine.resize import (STRIP_BYTES, mmseg_keep_ratio_size, normalize, resize_image, resize_rows,
@@ -29,8 +32,20 @@ from app.model import PPMCapture
 ForwardWithCapture = Callable[[torch.Tensor, bool], tuple[torch.Tensor, "PPMCapture | None"]]
 
 
+CSAIL_SIZE_MULTIPLE = 8  # CSAIL's padding_constant: input sides rounded up to it
+
+
+def csail_size(height: int, width: int, short_side: int, max_long: int) -> tuple[int, int]:
+    """CSAIL's TestDataset rule: truncated scaled sizes, then up to a multiple of 8."""
+    scale = min(short_side / float(min(height, width)), max_long / float(max(height, width)))
+    up = CSAIL_SIZE_MULTIPLE
+    return tuple(max(up, ((int(side * scale) - 1) // up + 1) * up) for side in (height, width))  # type: ignore[return-value]
+
+
 def fast_input_size(height: int, width: int, settings: ProtocolSettings) -> tuple[int, int]:
     """The size the network sees under the fast protocol."""
+    if settings.style == "csail":
+        return csail_size(height, width, settings.base_size, settings.max_long or 4 * settings.base_size)
     if settings.resize_side == "long":
         return semseg_long_side_size(height, width, settings.base_size)
     max_long = settings.max_long or 4 * settings.base_size
@@ -50,7 +65,11 @@ def fast_input(image: np.ndarray, settings: ProtocolSettings, normalization: Nor
     """The normalised (1, 3, h, w) network input of the fast protocol."""
     height, width = image.shape[:2]
     size = fast_input_size(height, width, settings)
-    planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device)
+    if settings.style == "csail":
+        resized = np.array(Image.fromarray(image).resize((size[1], size[0]), Image.BILINEAR))
+        planes = torch.from_numpy(resized).to(device).permute(2, 0, 1).float()
+    else:
+        planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device)
     return normalize(planes, normalization.mean, normalization.std)[None]
 
 
@@ -87,8 +106,9 @@ def run_fast(forward: ForwardWithCapture, image: np.ndarray, settings: ProtocolS
     height, width = image.shape[:2]
     x = fast_input(image, settings, normalization, device)
     logits, cap = forward(x, capture)
-    labels, confidence = labels_from_logits(logits[0].float(), (x.shape[2], x.shape[3]),
-                                            (height, width), align_corners, label_dtype)
+    # mmseg goes through the input's size on the way up; CSAIL goes straight to full size
+    via = (x.shape[2], x.shape[3]) if settings.style != "csail" else (logits.shape[2], logits.shape[3])
+    labels, confidence = labels_from_logits(logits[0].float(), via, (height, width), align_corners, label_dtype)
     if cap is not None:
         cap = cap.to("cpu", torch.float16)
     return FastOutput(labels, confidence, cap, (int(x.shape[2]), int(x.shape[3])))

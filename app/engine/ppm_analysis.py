@@ -33,13 +33,16 @@ def part_names(bins: Sequence[int]) -> list[str]:
 
 def capture_geometry(capture: PPMCapture, image_size: tuple[int, int],
                      input_size: tuple[int, int] | None, align_corners: bool,
-                     content_box: tuple[int, int, int, int] | None = None) -> CaptureGeometry:
-    """The geometry of a capture; without a recorded input size, assume the output stride 8."""
+                     content_box: tuple[int, int, int, int] | None = None,
+                     via_input: bool = True) -> CaptureGeometry:
+    """The geometry of a capture; without a recorded input size, assume the output stride 8.
+    ``via_input`` False: the logits went straight to the photo's size (CSAIL's pipeline)."""
     feature = (int(capture.features.shape[2]), int(capture.features.shape[3]))
     if input_size is None:
         input_size = ((feature[0] - 1) * 8 + 1, (feature[1] - 1) * 8 + 1) if align_corners else (
             feature[0] * 8, feature[1] * 8)
-    return CaptureGeometry(tuple(image_size), tuple(input_size), feature, align_corners, content_box)
+    return CaptureGeometry(tuple(image_size), tuple(input_size), feature, align_corners, content_box,
+                           via_input)
 
 
 class PPMActivations:

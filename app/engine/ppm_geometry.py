@@ -31,7 +31,9 @@ class CaptureGeometry:
     """Sizes of one capture: photo (H, W), network input, feature map, and the image's box.
 
     ``content_box`` is (top, left, height, width) of the photo inside the network
-    input; None means the photo fills the input (no padding).
+    input; None means the photo fills the input (no padding). ``via_input`` False:
+    the logits are upsampled straight to the photo's size (CSAIL), not through the
+    input's size first (mmseg, and the engine's fast protocol otherwise).
     """
 
     image_size: tuple[int, int]
@@ -39,6 +41,7 @@ class CaptureGeometry:
     feature_size: tuple[int, int]
     align_corners: bool
     content_box: tuple[int, int, int, int] | None = None
+    via_input: bool = True
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -46,6 +49,8 @@ class CaptureGeometry:
 
     def _axis_matrix(self, axis: int) -> torch.Tensor:
         n_img, n_in, n_feat = self.image_size[axis], self.input_size[axis], self.feature_size[axis]
+        if not self.via_input:
+            return interpolation_matrix(n_feat, n_img, self.align_corners)
         start, length = self.box[axis], self.box[axis + 2]
         to_input = interpolation_matrix(n_feat, n_in, self.align_corners)          # (n_in, n_feat)
         to_image = interpolation_matrix(length, n_img, self.align_corners)         # (n_img, length)
@@ -73,6 +78,8 @@ class CaptureGeometry:
         """Photo coordinate (pixel centres at integers) of feature coordinate f on an axis."""
         n_in, n_feat = self.input_size[axis], self.feature_size[axis]
         start, length = self.box[axis], self.box[axis + 2]
+        if not self.via_input:  # the same rules with the feature map mapped onto the photo directly
+            n_in, start, length = self.image_size[axis], 0, self.image_size[axis]
         if self.align_corners:
             u = f * (n_in - 1) / (n_feat - 1) if n_feat > 1 else 0.0
         else:

@@ -25,7 +25,8 @@ class SegmentationResult:
     ``confidence``: (H, W) float32 max softmax probability; ``class_counts``: (C,)
     pixels per class. ``activations`` holds the PPM capture (batch of one, on the
     CPU, reduced precision) when it was asked for; ``input_size`` is the (H, W)
-    the network saw for that capture.
+    the network saw for that capture, and ``capture_via_input`` says whether its
+    logits were upsampled through that size (False: straight to the photo's, CSAIL).
     """
 
     labels: np.ndarray
@@ -37,6 +38,7 @@ class SegmentationResult:
     activations: PPMCapture | None = None
     input_size: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)  # e.g. "fell back to CPU after out-of-memory"
+    capture_via_input: bool = True
 
     @property
     def size(self) -> tuple[int, int]:

@@ -102,7 +102,8 @@ class Segmenter:
         return SegmentationResult(labels=labels, confidence=confidence, class_counts=counts.astype(np.int64),
                                   protocol=settings, device=str(device),
                                   seconds=time.perf_counter() - started, activations=cap,
-                                  input_size=input_size, notes=notes)
+                                  input_size=input_size, notes=notes,
+                                  capture_via_input=_capture_settings(self.loaded, settings).style != "csail")
 
     # --- internals ------------------------------------------------------------------
 
@@ -158,13 +159,21 @@ class Segmenter:
                                                   window_batch, cancel, progress)
                 cap, input_size = None, None
                 if capture:  # the capture is always of a whole-image (fast) pass at this base size
-                    whole = meta.protocol("fast").with_overrides(base_size=settings.base_size)
+                    whole = _capture_settings(self.loaded, settings)
                     fast = run_fast(forward_capture, image, whole, meta.normalization,
                                     model.cfg.align_corners, self.label_dtype, device, True)
                     cap, input_size = fast.capture, fast.input_size
                 return labels, confidence, cap, input_size
         finally:
             model.train(was_training)
+
+
+def _capture_settings(loaded: LoadedModel, settings: ProtocolSettings) -> ProtocolSettings:
+    """The whole-image pass a capture comes from: the fast protocol itself, or for the
+    official one, the model's fast protocol at the official base size."""
+    if settings.name == "fast":
+        return settings
+    return loaded.meta.protocol("fast").with_overrides(base_size=settings.base_size)
 
 
 def _check_image(image: np.ndarray) -> None:

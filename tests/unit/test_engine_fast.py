@@ -143,3 +143,62 @@ def test_same_size_resize_is_exactly_the_rows_under_both_corner_rules():
         assert torch.equal(full, src)
         # a band given with its offset
         assert torch.equal(resize_rows(src[:, 3:6], 9, 7, 3, 6, align, in_h=9, row_offset=3), src[:, 3:6])
+
+
+def test_csail_size_rule_truncates_then_rounds_up_to_a_multiple_of_8():
+    from app.engine.fast import csail_size
+
+    def csail(h, w, short, max_long):  # CSAIL's TestDataset, written out
+        scale = min(short / float(min(h, w)), max_long / float(max(h, w)))
+        th, tw = int(h * scale), int(w * scale)
+        return ((th - 1) // 8 + 1) * 8, ((tw - 1) // 8 + 1) * 8
+
+    for h, w in [(375, 500), (333, 500), (480, 640), (100, 1000), (1024, 683), (449, 451)]:
+        assert csail_size(h, w, 450, 1000) == csail(h, w, 450, 1000), (h, w)
+    assert csail_size(375, 500, 450, 1000) == (456, 600)
+    style = ProtocolSettings(base_size=450, resize_side="short", max_long=1000, style="csail")
+    assert fast_input_size(375, 500, style) == (456, 600)
+    with pytest.raises(ValueError, match="style"):
+        ProtocolSettings(style="caffe")
+
+
+@pytest.mark.parametrize("shrink", [True, False])
+def test_csail_style_follows_csails_test_pipeline(shrink):
+    """PIL's bilinear resize of the uint8 image (antialiased when shrinking), logits
+    upsampled straight to the photo's size: what CSAIL's test code computes."""
+    from PIL import Image
+
+    from app.engine.fast import csail_size
+
+    loaded = varied_loaded(align_corners=False)
+    image = block_image(75, 110, seed=12)
+    settings = ProtocolSettings(base_size=40 if shrink else 96, resize_side="short", max_long=200,
+                                style="csail")
+    result = Segmenter(loaded, "cpu").segment(image, settings, capture=True)
+    nh, nw = csail_size(75, 110, settings.base_size, 200)
+    assert result.input_size == (nh, nw) and nh % 8 == 0 and nw % 8 == 0
+    assert result.capture_via_input is False
+    pil = np.asarray(Image.fromarray(image).resize((nw, nh), Image.BILINEAR))
+    x = torch.from_numpy(pil).permute(2, 0, 1)[None].float()
+    x = (x - torch.tensor(MEAN).float()[:, None, None]) / torch.tensor(STD).float()[:, None, None]
+    with torch.no_grad():
+        low = loaded.model(x, upsample=False)
+    up = F.interpolate(low, (75, 110), mode="bilinear", align_corners=False)[0]
+    probs = torch.softmax(up, 0).numpy()
+    top2 = np.sort(probs, axis=0)[-2:]
+    decided = top2[1] - top2[0] > 1e-5
+    assert decided.mean() > 0.97 and len(result.present_classes()) >= 2
+    assert np.array_equal(result.labels[decided], probs.argmax(0)[decided])
+    # ... and not what the standard (mmseg-style) pipeline gives at the same input size
+    if shrink:
+        plain = resize_image(image, nh, nw, round_to_uint8=True).permute(1, 2, 0).numpy()
+        assert np.abs(plain - pil.astype(np.float32)).max() >= 2
+
+
+def test_csail_checkpoints_get_the_csail_pipeline():
+    from app.checkpoints.protocols import csail_protocols
+
+    fast = csail_protocols(150)["fast"]
+    assert (fast.style, fast.base_size, fast.max_long) == ("csail", 450, 1000)
+    assert ProtocolSettings.from_dict(fast.to_dict()) == fast
+    assert csail_protocols(150)["official"].style == "standard"

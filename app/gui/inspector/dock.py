@@ -111,7 +111,8 @@ class PPMInspectorDock(QDockWidget):
         model = loaded.model
         from app.engine.ppm_analysis import PPMActivations, capture_geometry  # torch: after start-up
 
-        geometry = capture_geometry(capture, result.size, result.input_size, model.cfg.align_corners)
+        geometry = capture_geometry(capture, result.size, result.input_size, model.cfg.align_corners,
+                                    via_input=getattr(result, "capture_via_input", True))
         self.acts = PPMActivations(capture, geometry)
         classes = loaded.meta.classes
         names = list(classes.names)
