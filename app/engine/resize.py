@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 import torch
 
+from app.engine.cv_resize import resize_rows_uint8, rows_needed_uint8
+
 # Budget for one strip's float32 temporaries (bytes); strips are sized to stay under it.
 STRIP_BYTES = 64 * 1024 * 1024
 # Temporaries per output element while resizing a strip: two gathered source rows,
@@ -94,10 +96,9 @@ def resize_image(image: np.ndarray, out_h: int, out_w: int, round_to_uint8: bool
     """An (H, W, 3) uint8 image resized bilinearly (no antialiasing) to (3, out_h, out_w) float32.
 
     Works in strips of output rows, so a 10000 x 8000 photo is never converted to
-    float as a whole. ``round_to_uint8`` emulates resizing the uint8 image itself
-    (what OpenCV does inside mmsegmentation's pipeline): the float result is
-    rounded to the nearest integer. OpenCV's uint8 path uses 11-bit fixed-point
-    weights, so a few pixels can still differ by one grey level from it.
+    float as a whole. ``round_to_uint8`` resizes the uint8 image itself as OpenCV
+    does inside mmsegmentation's pipeline, value for value (``cv_resize``); otherwise
+    the float image is resized (OpenCV on float data, semseg's evaluation).
     """
     height, width = image.shape[:2]
     with warnings.catch_warnings():  # read-only arrays are fine: this view is only read
@@ -107,12 +108,14 @@ def resize_image(image: np.ndarray, out_h: int, out_w: int, round_to_uint8: bool
     step = strip_rows(3, max(width, out_w), budget)
     for start in range(0, out_h, step):
         end = min(out_h, start + step)
-        lo, hi = rows_needed(height, out_h, start, end, False)
-        band = planes[:, lo:hi].to(device)
-        rows = resize_rows(band, out_h, out_w, start, end, False, in_h=height, row_offset=lo)
         if round_to_uint8:
-            rows = rows.round_().clamp_(0, 255)
-        out[:, start:end] = rows
+            lo, hi = rows_needed_uint8(height, out_h, start, end)
+            band = planes[:, lo:hi].to(device)
+            out[:, start:end] = resize_rows_uint8(band, out_h, out_w, start, end, in_h=height, row_offset=lo)
+        else:
+            lo, hi = rows_needed(height, out_h, start, end, False)
+            band = planes[:, lo:hi].to(device)
+            out[:, start:end] = resize_rows(band, out_h, out_w, start, end, False, in_h=height, row_offset=lo)
     return out
 
 
