@@ -30,11 +30,19 @@ def temp_path_beside(target: Path) -> Path:
 
 
 def publish(temp: Path, target: Path, overwrite: bool = True) -> None:
-    """Move a finished temporary file into place (fsynced first)."""
+    """Move a finished temporary file into place (fsynced first).
+
+    The file gets the mode of the file it replaces, or the usual one for a new file:
+    some writers (safetensors' ``save_file``) recreate the temporary with mode 0600."""
     if not overwrite and target.exists():
         raise FileExistsError(f"{target} exists; not overwriting it")
     with open(temp, "rb+") as handle:
         os.fsync(handle.fileno())
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    os.chmod(temp, mode)
     os.replace(temp, target)
 
 

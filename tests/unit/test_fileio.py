@@ -39,3 +39,36 @@ def test_no_overwrite_refuses_before_writing(tmp_path):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         atomic_write_bytes(tmp_path / "nope" / "x", b"")
+
+
+def test_a_writer_that_recreates_the_temporary_still_gives_the_usual_mode(tmp_path):
+    """safetensors' save_file replaces the file it is given by one of mode 0600."""
+
+    mask = os.umask(0o022)
+    try:
+        target = tmp_path / "weights.bin"
+        with atomic_path(target) as temp:
+            temp.unlink()
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, b"new")
+            os.close(fd)
+        assert (target.stat().st_mode & 0o777) == 0o644
+        target.chmod(0o640)  # replacing a file keeps that file's mode
+        with atomic_path(target) as temp:
+            temp.write_bytes(b"newer")
+        assert (target.stat().st_mode & 0o777) == 0o640 and target.read_bytes() == b"newer"
+    finally:
+        os.umask(mask)
+
+
+def test_saved_native_weights_are_readable_by_others(tmp_path):
+    from app.checkpoints import save_native
+    from tests.unit.test_engine_official import varied_loaded
+
+    mask = os.umask(0o022)
+    try:
+        loaded = varied_loaded()
+        path = save_native(tmp_path / "m.safetensors", loaded.model, loaded.meta)
+        assert (path.stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(mask)
