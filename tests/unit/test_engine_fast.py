@@ -181,7 +181,7 @@ def test_csail_style_follows_csails_test_pipeline(shrink):
     nh, nw = csail_size(75, 110, settings.base_size, 200)
     assert result.input_size == (nh, nw) and nh % 8 == 0 and nw % 8 == 0
     assert result.capture_via_input is False
-    pil = np.asarray(Image.fromarray(image).resize((nw, nh), Image.BILINEAR))
+    pil = np.array(Image.fromarray(image).resize((nw, nh), Image.BILINEAR))
     x = torch.from_numpy(pil).permute(2, 0, 1)[None].float()
     x = (x - torch.tensor(MEAN).float()[:, None, None]) / torch.tensor(STD).float()[:, None, None]
     with torch.no_grad():
