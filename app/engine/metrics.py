@@ -11,22 +11,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.engine.histogram import CHUNK
+
 EPS = 1e-10
 
 
 def intersection_and_union(pred: np.ndarray, target: np.ndarray, num_classes: int,
                            ignore_index: int = 255) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-class (intersection, union, target) pixel areas for one image."""
+    """Per-class (intersection, union, target) pixel areas for one image (counted in
+    chunks, so a huge image needs no full-size int64 copies)."""
     if pred.shape != target.shape:
         raise ValueError(f"prediction {pred.shape} and label {target.shape} differ in size")
-    pred = pred.reshape(-1).astype(np.int64)
-    target = target.reshape(-1).astype(np.int64)
-    keep = (target != ignore_index) & (target >= 0) & (target < num_classes)
-    pred, target = pred[keep], target[keep]
-    hits = pred[pred == target]
-    area_inter = np.bincount(hits, minlength=num_classes)[:num_classes]
-    area_pred = np.bincount(pred[(pred >= 0) & (pred < num_classes)], minlength=num_classes)[:num_classes]
-    area_target = np.bincount(target, minlength=num_classes)[:num_classes]
+    flat_pred, flat_target = pred.reshape(-1), target.reshape(-1)
+    area_inter = np.zeros(num_classes, np.int64)
+    area_pred = np.zeros(num_classes, np.int64)
+    area_target = np.zeros(num_classes, np.int64)
+    for start in range(0, flat_pred.size, CHUNK):
+        p = flat_pred[start:start + CHUNK].astype(np.int64)
+        t = flat_target[start:start + CHUNK].astype(np.int64)
+        keep = (t != ignore_index) & (t >= 0) & (t < num_classes)
+        p, t = p[keep], t[keep]
+        area_inter += np.bincount(p[p == t], minlength=num_classes)[:num_classes]
+        area_pred += np.bincount(p[(p >= 0) & (p < num_classes)], minlength=num_classes)[:num_classes]
+        area_target += np.bincount(t, minlength=num_classes)[:num_classes]
     return area_inter, area_pred + area_target - area_inter, area_target
 
 

@@ -16,6 +16,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
+from app.engine.histogram import class_counts
 from app.engine.ppm_contrib import model_parts
 from app.engine.ppm_geometry import CaptureGeometry, labels_at_photo_size
 from app.model import PPMCapture, PSPNet
@@ -44,8 +45,8 @@ class AblationResult:
 
     def class_pixels(self) -> tuple[np.ndarray, np.ndarray]:
         """(C,) pixel counts per class before and after."""
-        before = np.bincount(self.baseline.ravel(), minlength=self.num_classes)[:self.num_classes]
-        after = np.bincount(self.ablated.ravel(), minlength=self.num_classes)[:self.num_classes]
+        before = class_counts(self.baseline, self.num_classes)[:self.num_classes]
+        after = class_counts(self.ablated, self.num_classes)[:self.num_classes]
         return before.astype(np.int64), after.astype(np.int64)
 
     def area_changes(self) -> list[tuple[int, float, float]]:

@@ -19,6 +19,7 @@ import torch
 from app.checkpoints.meta import LoadedModel, ProtocolSettings
 from app.engine.device import resolve_device
 from app.engine.fast import run_fast
+from app.engine.histogram import class_counts
 from app.engine.official import run_official
 from app.engine.result import Cancelled, SegmentationResult
 from app.model import PPMCapture, PSPNet, build_pspnet
@@ -98,7 +99,7 @@ class Segmenter:
                     else:
                         device = torch.device("cpu")
                         notes.append(f"GPU out of memory on {self.device}: this image was segmented on the CPU")
-        counts = np.bincount(labels.reshape(-1), minlength=self.num_classes)[:self.num_classes]
+        counts = class_counts(labels, self.num_classes)[:self.num_classes]
         return SegmentationResult(labels=labels, confidence=confidence, class_counts=counts.astype(np.int64),
                                   protocol=settings, device=str(device),
                                   seconds=time.perf_counter() - started, activations=cap,

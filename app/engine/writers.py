@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from app.classes import ClassInfo
+from app.engine.histogram import class_counts
 from app.engine.result import SegmentationResult
 from app.fileio import atomic_path
 
@@ -88,8 +89,7 @@ def image_record(result: SegmentationResult, classes: ClassInfo, source: str, mo
                  outputs: dict[str, str]) -> dict[str, Any]:
     """What ``NAME.json`` holds: size, model, protocol, per-class fraction and confidence, timing."""
     counts = result.class_counts
-    conf_sum = np.bincount(result.labels.reshape(-1), weights=result.confidence.reshape(-1).astype(np.float64),
-                           minlength=len(counts))[: len(counts)]
+    conf_sum = class_counts(result.labels, len(counts), weights=result.confidence)[: len(counts)]
     total = max(int(counts.sum()), 1)
     present = [{"index": i, "name": classes.names[i] if i < len(classes) else f"class {i}",
                 "pixels": int(counts[i]), "fraction": round(float(counts[i]) / total, 6),

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from app.checkpoints.meta import ProtocolSettings
+from app.engine.histogram import class_counts
 from app.engine.imageio import read_image
 from app.engine.result import SegmentationResult
 from app.gui.result_cache import CachedView
@@ -37,7 +38,7 @@ def saved_view(source: Path, label_path: Path, num_classes: int, protocol: Proto
     if labels.shape != image.shape[:2]:
         raise ValueError(f"{label_path} is {labels.shape[1]}x{labels.shape[0]} but {source} is "
                          f"{image.shape[1]}x{image.shape[0]}")
-    counts = np.bincount(labels.reshape(-1), minlength=num_classes).astype(np.int64)
+    counts = class_counts(labels, num_classes)
     if counts.shape[0] > num_classes:
         raise ValueError(f"{label_path} holds class indices up to {counts.shape[0] - 1}, "
                          f"but the model has {num_classes} classes")
