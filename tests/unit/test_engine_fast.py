@@ -55,6 +55,17 @@ def test_labels_do_not_depend_on_the_strip_height():
     np.testing.assert_allclose(big[1], small[1], rtol=1e-6)  # reduction order may differ
 
 
+def assert_labels_are_the_argmax(result, logits: torch.Tensor) -> np.ndarray:
+    """The result's labels are the reference logits' argmax wherever the top two softmax
+    probabilities are not a near-tie (1e-5); returns the probabilities."""
+    probs = torch.softmax(logits, 0).numpy()
+    top2 = np.sort(probs, axis=0)[-2:]
+    decided = top2[1] - top2[0] > 1e-5
+    assert decided.mean() > 0.97 and len(result.present_classes()) >= 2
+    assert np.array_equal(result.labels[decided], probs.argmax(0)[decided])
+    return probs
+
+
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_fast_matches_mmseg_style_whole_inference(align_corners):
     loaded = varied_loaded(align_corners=align_corners)
@@ -73,11 +84,7 @@ def test_fast_matches_mmseg_style_whole_inference(align_corners):
         low = loaded.model(x, upsample=False)
     up = F.interpolate(low, (nh, nw), mode="bilinear", align_corners=align_corners)
     up = F.interpolate(up, (75, 110), mode="bilinear", align_corners=align_corners)[0]
-    probs = torch.softmax(up, 0).numpy()
-    top2 = np.sort(probs, axis=0)[-2:]
-    decided = top2[1] - top2[0] > 1e-5
-    assert decided.mean() > 0.97 and len(result.present_classes()) >= 2
-    assert np.array_equal(result.labels[decided], probs.argmax(0)[decided])
+    probs = assert_labels_are_the_argmax(result, up)
     np.testing.assert_allclose(result.confidence, probs.max(0), atol=1e-4)
     assert result.class_counts.sum() == 75 * 110
     assert result.class_counts.tolist() == np.bincount(result.labels.ravel(), minlength=5).tolist()
@@ -187,11 +194,7 @@ def test_csail_style_follows_csails_test_pipeline(shrink):
     with torch.no_grad():
         low = loaded.model(x, upsample=False)
     up = F.interpolate(low, (75, 110), mode="bilinear", align_corners=False)[0]
-    probs = torch.softmax(up, 0).numpy()
-    top2 = np.sort(probs, axis=0)[-2:]
-    decided = top2[1] - top2[0] > 1e-5
-    assert decided.mean() > 0.97 and len(result.present_classes()) >= 2
-    assert np.array_equal(result.labels[decided], probs.argmax(0)[decided])
+    assert_labels_are_the_argmax(result, up)
     # ... and not what the standard (mmseg-style) pipeline gives at the same input size
     if shrink:
         plain = resize_image(image, nh, nw, round_to_uint8=True).permute(1, 2, 0).numpy()
