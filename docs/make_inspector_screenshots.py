@@ -37,19 +37,12 @@ def load_model():
     from app.training.network import compact_config
     from app.training.scenes.classes import scene_classes
     from app.model import build_pspnet
+    from tests.helpers import lively
 
     classes = scene_classes()
     cfg = compact_config(len(classes), "resnet18", 16)
     torch.manual_seed(0)
-    model = build_pspnet(cfg)
-    g = torch.Generator().manual_seed(3)
-    for bn in model.modules():  # random BN statistics: an untrained net with varied outputs
-        if isinstance(bn, torch.nn.BatchNorm2d):
-            n = bn.num_features
-            bn.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-            bn.running_var.copy_(torch.rand(n, generator=g) * 0.1 + 0.05)
-            bn.weight.data.copy_(torch.randn(n, generator=g))
-            bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
+    model = lively(build_pspnet(cfg), seed=3)  # random BN statistics: varied outputs
     return LoadedModel(model, ModelMeta("native", cfg, classes, name="random-weight PSPNet (untrained)")), False
 
 
