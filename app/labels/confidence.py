@@ -1,0 +1,43 @@
+"""Mean confidence of each image from its ``NAME.json`` record (what ``segment`` writes),
+so a folder can be reviewed worst prediction first."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from app.labels.pairing import label_stems
+
+RECORD_LIMIT_BYTES = 4 * 1024 * 1024  # a record is a few kB; anything bigger is not one
+
+
+def read_mean_confidence(record: Path) -> float | None:
+    """The record's ``mean_confidence`` (0-1), or None when the file is missing or not a record."""
+    try:
+        if not record.is_file() or record.stat().st_size > RECORD_LIMIT_BYTES:
+            return None
+        value = json.loads(record.read_text(encoding="utf-8")).get("mean_confidence")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value) if 0.0 <= value <= 1.0 else None
+
+
+def mean_confidences(images: list[Path], label_dir: Path) -> dict[Path, float | None]:
+    """Each image's mean confidence from ``label_dir/NAME.json`` (None: no usable record)."""
+    stems = label_stems(images)
+    found: dict[Path, float | None] = {}
+    for image in images:
+        value = read_mean_confidence(label_dir / f"{stems[image]}.json")
+        if value is None and stems[image] != image.stem:
+            value = read_mean_confidence(label_dir / f"{image.stem}.json")
+        found[image] = value
+    return found
+
+
+def lowest_confidence_first(images: list[Path], confidences: dict[Path, float | None]) -> list[Path]:
+    """Images by mean confidence, lowest first; those without one keep their order at the end."""
+    known = sorted((p for p in images if confidences.get(p) is not None), key=lambda p: confidences[p])
+    return known + [p for p in images if confidences.get(p) is None]

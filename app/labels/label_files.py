@@ -1,0 +1,117 @@
+"""Reading class-index label PNGs and a run's class list (``labelmap.txt``), with clear errors.
+
+A label map is an 8-bit palette or grayscale PNG (16-bit grayscale past 256 classes)
+whose pixel values are class indices; 255 means ignore. A colour mask (RGB) is not a
+label map: its colours would have to be guessed back into classes, so it is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from app.classes import ClassInfo
+from app.engine.imageio import MAX_PIXELS
+
+IGNORE = 255
+LABELMAP_NAME = "labelmap.txt"
+INDEX_MODES = ("P", "L", "I;16", "I;16L", "I;16B", "I")
+
+
+class LabelFileError(ValueError):
+    """A label file or class list cannot be used; the message is meant for the user."""
+
+
+def read_label_png(path: Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """(H, W) class indices (uint8, or uint16 for 16-bit files) of a label PNG."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabelFileError(f"{path}: not a regular file")
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if width * height > max_pixels:
+                raise LabelFileError(f"{path}: {width} x {height} is more than the limit of "
+                                     f"{max_pixels / 1e6:.0f} MP")
+            if im.format != "PNG":
+                raise LabelFileError(f"{path}: a {im.format} file; label maps are PNG files")
+            if im.mode not in INDEX_MODES:
+                raise LabelFileError(f"{path}: a colour image (mode {im.mode}), not a class-index label map "
+                                     "(expected an 8-bit palette or grayscale PNG)")
+            labels = np.array(im)
+    except LabelFileError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise LabelFileError(f"{path}: could not read it as a PNG label map ({exc or type(exc).__name__})") from None
+    if labels.dtype == np.uint8:
+        return labels
+    if labels.size and (labels.min() < 0 or labels.max() > 65535):
+        raise LabelFileError(f"{path}: pixel values outside 0-65535")
+    return labels.astype(np.uint16)
+
+
+def parse_labelmap(text: str, source: str = LABELMAP_NAME) -> ClassInfo:
+    """CVAT "Segmentation mask" ``labelmap.txt``: ``name:R,G,B:parts:actions`` per class, in index order."""
+    names: list[str] = []
+    colors: list[tuple[int, int, int]] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split(":")
+        if len(fields) < 2:
+            raise LabelFileError(f"{source} line {number}: expected name:R,G,B::, got {raw!r}")
+        try:
+            rgb = tuple(int(v) for v in fields[1].split(","))
+        except ValueError:
+            raise LabelFileError(f"{source} line {number}: colour {fields[1]!r} is not R,G,B") from None
+        if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+            raise LabelFileError(f"{source} line {number}: colour {fields[1]!r} is not three values 0-255")
+        names.append(fields[0])
+        colors.append(rgb)  # type: ignore[arg-type]
+    if not names:
+        raise LabelFileError(f"{source}: no classes in it")
+    return ClassInfo(tuple(names), tuple(colors), dataset="custom", title=f"from {source}")
+
+
+def read_labelmap(folder: Path) -> ClassInfo | None:
+    """The class list of a label folder, or None when it has no ``labelmap.txt``."""
+    path = Path(folder) / LABELMAP_NAME
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelFileError(f"{path}: could not read it ({exc})") from None
+    return parse_labelmap(text, str(path))
+
+
+def check_label_map(labels: np.ndarray, image_size: tuple[int, int], num_classes: int,
+                    label_path: Path, ignore: int = IGNORE) -> np.ndarray:
+    """Pixels per class (length ``num_classes``), or LabelFileError naming the mismatch."""
+    from app.engine.histogram import class_counts
+
+    height, width = image_size
+    if labels.shape != (height, width):
+        raise LabelFileError(f"{label_path.name} is {labels.shape[1]}x{labels.shape[0]} but its image is "
+                             f"{width}x{height}; not shown (labels of another size are not stretched)")
+    counts = class_counts(labels, num_classes)
+    extra = counts[num_classes:].copy()
+    if ignore < len(extra) + num_classes and ignore >= num_classes:
+        extra[ignore - num_classes] = 0
+    if extra.any():
+        beyond = [num_classes + int(i) for i in np.flatnonzero(extra)]
+        shown = ", ".join(str(v) for v in beyond[:5]) + (", ..." if len(beyond) > 5 else "")
+        raise LabelFileError(f"{label_path.name} holds class values {shown} but the class list has "
+                             f"{num_classes} classes (0-{num_classes - 1}, {ignore} = ignore); not shown")
+    return counts[:num_classes]
+
+
+def read_checked_labels(label_path: Path, image_size: tuple[int, int],
+                        num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The label map of an image of ``image_size`` (H, W) and its pixels per class, checked
+    against the class list; LabelFileError when it cannot be used as it is."""
+    labels = read_label_png(label_path)
+    return labels, check_label_map(labels, image_size, num_classes, Path(label_path))
