@@ -4,29 +4,119 @@ Everything the app writes for a user (label maps, model weights, exported maps)
 goes through here: the data is written to a temporary file in the destination's
 folder, flushed to disk, and only then renamed over the destination, which is
 atomic on one file system.
+
+Temporary files are named ``.NAME.XXXXXXXX.tmp`` (eight random hex digits), with
+``NAME`` shortened where needed so that the temporary name fits the file system
+wherever ``NAME`` itself fits; ``temp_prefix`` gives the part before the random
+digits, so a batch can find and remove the temporaries its own killed runs left.
+
+The mode of a new file is what the kernel gives a file created with 0o666 under
+the process umask: the temporary is created that way, and that mode is kept for
+it. The umask is never changed (changing it to read it races between threads and
+can leave another thread's files world-writable); it is read once at import only
+as a fallback for temporaries this module did not create.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+TEMP_SUFFIX = ".tmp"
+RANDOM_DIGITS = 8  # hex digits between the prefix and the suffix
+DEFAULT_NAME_MAX = 255  # bytes per name on the usual file systems (ext4, xfs, btrfs, APFS, NTFS)
 
-def _umask() -> int:
-    mask = os.umask(0)
+
+def _read_umask_once() -> int:
+    """The umask at import (single-threaded then); only a fallback, see the module doc."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
+_UMASK_AT_IMPORT = _read_umask_once()
+_new_file_modes: dict[str, int] = {}  # temporary path -> the mode the kernel gave it at creation
+_modes_lock = threading.Lock()
+
+
+def name_max(folder: Path) -> int:
+    """Longest file name (in bytes) ``folder``'s file system allows, or the usual 255."""
+    probe = Path(folder)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return int(os.pathconf(probe, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_NAME_MAX
+
+
+def name_fits(name: str, folder: Path) -> bool:
+    return len(os.fsencode(name)) <= name_max(folder)
+
+
+def temp_prefix(target: Path) -> str:
+    """``.NAME.`` for ``target``, ``NAME`` cut (at a character boundary) so that the whole
+    temporary name ``.NAME.XXXXXXXX.tmp`` fits the folder's file system."""
+    room = name_max(target.parent) - len(TEMP_SUFFIX) - RANDOM_DIGITS - 2
+    encoded = os.fsencode(target.name)
+    if len(encoded) > room:
+        encoded = encoded[:max(room, 1)]
+        while encoded and not _decodes(encoded):
+            encoded = encoded[:-1]
+    return f".{os.fsdecode(encoded)}."
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def is_temp_name(name: str, prefix: str) -> bool:
+    """True for the temporary names ``temp_path_beside`` makes with ``prefix``."""
+    middle = name[len(prefix):-len(TEMP_SUFFIX)] if name.endswith(TEMP_SUFFIX) else ""
+    return (name.startswith(prefix) and len(middle) == RANDOM_DIGITS
+            and all(c in "0123456789abcdef" for c in middle))
+
+
 def temp_path_beside(target: Path) -> Path:
-    """A new empty file next to ``target`` with the usual file mode (mkstemp's is 0600)."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(name, 0o666 & ~_umask())
-    return Path(name)
+    """A new empty file next to ``target`` with the usual file mode (0o666 less the umask)."""
+    target = Path(target)
+    prefix = temp_prefix(target)
+    for _ in range(100):
+        temp = target.parent / f"{prefix}{secrets.token_hex(RANDOM_DIGITS // 2)}{TEMP_SUFFIX}"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        finally:
+            os.close(fd)
+        with _modes_lock:
+            _new_file_modes[str(temp)] = mode
+        return temp
+    raise FileExistsError(f"cannot find a free temporary name beside {target}")
+
+
+def _new_file_mode(temp: Path) -> int:
+    with _modes_lock:
+        mode = _new_file_modes.pop(str(temp), None)
+    return mode if mode is not None else 0o666 & ~_UMASK_AT_IMPORT
 
 
 def publish(temp: Path, target: Path, overwrite: bool = True) -> None:
@@ -34,6 +124,7 @@ def publish(temp: Path, target: Path, overwrite: bool = True) -> None:
 
     The file gets the mode of the file it replaces, or the usual one for a new file:
     some writers (safetensors' ``save_file``) recreate the temporary with mode 0600."""
+    usual = _new_file_mode(Path(temp))
     if not overwrite and target.exists():
         raise FileExistsError(f"{target} exists; not overwriting it")
     with open(temp, "rb+") as handle:
@@ -41,9 +132,15 @@ def publish(temp: Path, target: Path, overwrite: bool = True) -> None:
     try:
         mode = target.stat().st_mode & 0o7777
     except OSError:
-        mode = 0o666 & ~_umask()
+        mode = usual
     os.chmod(temp, mode)
     os.replace(temp, target)
+
+
+def discard(temp: Path) -> None:
+    """Remove an unfinished temporary (and forget its mode)."""
+    _new_file_mode(Path(temp))
+    Path(temp).unlink(missing_ok=True)
 
 
 @contextmanager
@@ -62,7 +159,7 @@ def atomic_path(target: str | Path, overwrite: bool = True) -> Iterator[Path]:
         yield temp
         publish(temp, target, overwrite)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        discard(temp)
         raise
 
 

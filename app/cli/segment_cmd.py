@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
 from app.cli import EXIT_OK, EXIT_SOME_FAILED, UsageError
+from app.cli.protocol_options import add_protocol_arguments, protocol_settings  # noqa: F401 - evaluate and the Ray engine take them from here
 
 ENGINES = ("local", "ray")  # ray: app/cluster (the optional cluster extra), docs/cluster.md
 
@@ -27,18 +28,6 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"),
                         help="autocast precision on a GPU (ignored on the CPU)")
-
-
-def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("protocol (defaults: the model's recommended settings)")
-    group.add_argument("--protocol", default="fast", choices=("fast", "official"),
-                       help="fast: one whole-image pass; official: the PSPNet paper's sliding windows")
-    group.add_argument("--base-size", type=int, metavar="N", help="size of the resized side")
-    group.add_argument("--resize-side", choices=("long", "short"), help="which side gets the base size")
-    group.add_argument("--crop-size", type=int, metavar="N", help="window size of the official protocol")
-    group.add_argument("--scales", type=float, nargs="+", metavar="S", help="official protocol scales")
-    group.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
-                       help="average with the mirrored image (default: on for official, off for fast)")
 
 
 def load_model(args: argparse.Namespace):
@@ -54,17 +43,6 @@ def load_model(args: argparse.Namespace):
         return load_checkpoint(path)
     except CheckpointError as exc:
         raise UsageError(str(exc)) from None
-
-
-def protocol_settings(args: argparse.Namespace, meta):
-    """The model's recommended settings of --protocol with the options given applied."""
-    flip = args.flip if args.flip is not None else args.protocol == "official"
-    try:
-        return meta.protocol(args.protocol).with_overrides(
-            name=args.protocol, base_size=args.base_size, resize_side=args.resize_side,
-            crop_size=args.crop_size, scales=args.scales, flip=flip)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"bad protocol options: {exc}") from None
 
 
 def make_segmenter(args: argparse.Namespace, loaded):
@@ -124,7 +102,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated outputs: label (NAME.png), color (NAME_color.png), "
                         "overlay (NAME_overlay.jpg), json (NAME.json)")
     parser.add_argument("--recursive", action="store_true", help="include sub-folders, mirrored under --out")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing outputs (not maps edited by hand, nor run files this app "
+                        "did not write)")
+    parser.add_argument("--replace-edited", action="store_true",
+                        help="also label again the images whose maps were edited by hand (NAME.json says "
+                        "\"edited\": true), replacing their files")
     parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
     from app.cluster import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray
 
@@ -178,23 +161,28 @@ def file_reporter(progress: "Progress") -> Callable[[Any], None]:
 
 
 def print_report(report: Any, extra_notes: Iterable[str] = ()) -> int:
-    """The closing lines on stderr (counts, notes, failures with reasons) and the exit code."""
+    """The closing lines on stderr (counts, notes, failures with reasons, run-level
+    problems such as run files that could not be written) and the exit code."""
     counts = {s: report.count(s) for s in ("ok", "skipped", "failed", "cancelled")}
     print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
           f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
                                                      if counts["cancelled"] else ""), file=sys.stderr)
-    for note in [*extra_notes, *sorted({n for r in report.records for n in r.notes})]:
+    notes = [*extra_notes, *getattr(report, "notes", ()), *sorted({n for r in report.records for n in r.notes})]
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if report.failures:
         print("failed:", file=sys.stderr)
         for rec in report.failures:
             print(f"  {rec.error if rec.input in rec.error else rec.input + ': ' + rec.error}", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    return EXIT_OK
+    problems = getattr(report, "problems", [])
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return EXIT_SOME_FAILED if report.failures or problems else EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:
     from app.engine.batch import run_batch  # noqa: PLC0415
+    from app.engine.ledger import LedgerError  # noqa: PLC0415
 
     jobs, formats, out_dir = plan_run(args)
     loaded = load_model(args)
@@ -204,6 +192,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on {segmenter.device}, "
           f"protocol {settings.name} -> {out_dir}", file=sys.stderr)
     progress = Progress(len(jobs))
-    report = run_batch(jobs, segmenter, out_dir, formats, settings, overwrite=args.overwrite,
-                       on_file=file_reporter(progress))
+    try:
+        report = run_batch(jobs, segmenter, out_dir, formats, settings, overwrite=args.overwrite,
+                           on_file=file_reporter(progress), replace_edited=args.replace_edited)
+    except LedgerError as exc:
+        raise UsageError(str(exc)) from None
     return print_report(report)

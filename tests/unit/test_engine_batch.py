@@ -105,7 +105,9 @@ def test_resume_and_no_overwrite(tmp_path, segmenter):
     (out / "p1.json").unlink()  # p1 half done
     (out / "p2.png").write_bytes(b"user edited")  # a user's file: must survive
     report = run_batch(jobs, segmenter, out, formats=("label", "json"))
-    assert [r.status for r in report.records] == ["skipped", "ok", "skipped"]  # p2: all outputs exist
+    # p2.png is not the file this app wrote: kept, and the image reported (not adopted as done)
+    assert [r.status for r in report.records] == ["skipped", "ok", "failed"]
+    assert "p2.png is in the way" in report.records[2].error and "--overwrite" in report.records[2].error
     after = snapshot(out)
     assert after[out.joinpath("p0.png").relative_to(out)] == before[out.joinpath("p0.png").relative_to(out)]
     assert (out / "p1.json").exists()

@@ -1,0 +1,337 @@
+"""The batch ledger: one policy for what a run may write, used by every batch loop.
+
+The local engine (``batch.run_batch``), the window's ``BatchRun`` and the Ray driver
+all go through a ``BatchLedger``: it takes the output folder's lock, removes the
+temporaries its own killed runs left, decides per image (run, skip as done, keep as
+edited, or fail because something else is in the way), keeps the records, logs
+the tracebacks of programming errors, records what was written in the folder's
+manifest, and writes the run files. The write policy:
+
+- an image's outputs are adopted (skipped, resume) only when the manifest shows
+  that this project wrote exactly those files for the same image (path, size,
+  time) with the same model and settings; anything else of an output's name (a
+  user's photo, a folder, a link, a map from a run with other settings) is kept
+  and the image fails with a message naming it, unless ``overwrite``;
+- an image whose ``NAME.json`` says ``"edited": true`` (changed by a person in the
+  label editor) is never replaced, even with ``overwrite``, unless ``replace_edited``;
+- run files (``summary.json``, ``summary.csv``, ``labelmap.txt``) are replaced only
+  when the manifest shows this project wrote them; never a user's file of that name.
+
+Writes that fail (full disk, a name too long, a folder in the way) are per-file
+failures or run-level ``problems`` of the report, never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback as traceback_module
+from pathlib import Path
+from typing import Any, Iterable
+
+from app.engine.ledger_lock import FolderInUse, FolderLock
+from app.engine.ledger_manifest import (Manifest, ManifestError, file_signature, identity_key,
+                                        model_description, run_identity, source_signature)
+from app.engine.ledger_names import LOCK_NAME, LOG_NAME, MANIFEST_NAME
+from app.engine.records import BatchReport, FileRecord, Job
+from app.engine.writers import OUTPUT_FORMATS, RUN_FILES, cvat_labelmap, output_paths, summary_csv, write_bytes
+from app.fileio import is_temp_name, temp_prefix
+
+EDITED_KEY = "edited"  # set to true in NAME.json by the label editor when a person changes a map
+MAX_RECORD_BYTES = 16 << 20  # a NAME.json bigger than this is not one this project wrote
+
+
+class LedgerError(RuntimeError):
+    """The run cannot start: the folder is in use, cannot be written, or holds a foreign manifest."""
+
+
+def is_edited(json_path: Path) -> bool:
+    """True when ``NAME.json`` is a record marked ``"edited": true``."""
+    signature = file_signature(json_path)
+    if signature is None or signature[0] > MAX_RECORD_BYTES:
+        return False
+    try:
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get(EDITED_KEY) is True
+
+
+def relative_names(paths: Iterable[Path], out_dir: Path) -> list[str]:
+    return [str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in paths]
+
+
+class BatchLedger:
+    """Open it (``start``) before writing anything, ``record`` each image, ``finish`` once."""
+
+    def __init__(self, jobs: list[Job], out_dir: str | Path, meta: Any, settings: Any = None,
+                 formats: Iterable[str] = OUTPUT_FORMATS, overwrite: bool = False,
+                 replace_edited: bool = False, identity: dict[str, Any] | None = None,
+                 overwrite_hint: str = "--overwrite", replace_edited_hint: str = "--replace-edited") -> None:
+        self.jobs, self.out_dir, self.meta, self.settings = jobs, Path(out_dir), meta, settings
+        self.formats = tuple(formats)
+        self.overwrite, self.replace_edited = overwrite, replace_edited
+        self.hints = (overwrite_hint, replace_edited_hint)
+        self.identity = identity if identity is not None else run_identity(meta, settings)
+        self.key = identity_key(self.identity)
+        self.model = model_description(meta)
+        self.records: list[FileRecord | None] = [None] * len(jobs)
+        self.todo: list[int] = []
+        self.job_overwrite: dict[int, bool] = {}
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+        self.log_path = self.out_dir / LOG_NAME
+        self.manifest = Manifest(self.out_dir / MANIFEST_NAME)
+        self._lock = FolderLock(self.out_dir, LOCK_NAME)
+        self._identity_recorded = False
+        self._manifest_failures = 0
+        self._decided: list[tuple[int, FileRecord]] = []
+        self.finished: BatchReport | None = None
+
+    @classmethod
+    def start(cls, *args: Any, **kwargs: Any) -> BatchLedger:
+        return cls(*args, **kwargs).open()
+
+    # --- opening: lock, manifest, tidy, decide -------------------------------------------
+    def open(self) -> BatchLedger:
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        except FolderInUse as exc:
+            raise LedgerError(str(exc)) from None
+        except OSError as exc:
+            raise LedgerError(f"cannot write to the output folder {self.out_dir}: {exc.strerror or exc}") from None
+        try:
+            self.manifest = Manifest.read(self.manifest.path)
+            removed = self._remove_own_temporaries()
+        except (ManifestError, OSError) as exc:
+            self.close()
+            raise LedgerError(str(exc)) from None
+        if self._lock.took_over:
+            self.notes.append(f"took over the lock of a run that had stopped ({self._lock.took_over})")
+        if removed:
+            self.notes.append(f"removed {removed} temporary file{'s' if removed != 1 else ''} "
+                              "an interrupted run had left")
+        for index, job in enumerate(self.jobs):
+            self._decide(index, job)
+        self._decided = [(i, r) for i, r in enumerate(self.records) if r is not None]
+        return self
+
+    def __enter__(self) -> BatchLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the folder (``finish`` does this too); safe to call twice."""
+        self._lock.release()
+
+    def _remove_own_temporaries(self) -> int:
+        """Temporaries (``.NAME.XXXXXXXX.tmp``) of this run's planned names: only a killed
+        run of this project leaves them, and the lock says no run is writing now."""
+        prefixes: dict[Path, set[str]] = {}
+        targets = [self.out_dir / n for n in (*RUN_FILES, MANIFEST_NAME)]
+        for job in self.jobs:
+            targets += output_paths(job.stem, OUTPUT_FORMATS).values()
+        for target in targets:
+            prefixes.setdefault(target.parent, set()).add(temp_prefix(target))
+        removed = 0
+        for folder, names in prefixes.items():
+            if not folder.is_dir():
+                continue
+            for entry in os.scandir(folder):
+                prefix = entry.name[:-12]
+                if prefix in names and is_temp_name(entry.name, prefix) and entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
+    def _decide(self, index: int, job: Job) -> None:
+        if job.problem:
+            self._preset(index, job, "failed", error=job.problem)
+            return
+        edited = is_edited(output_paths(job.stem, ("json",))["json"])
+        if edited and not self.replace_edited:
+            self._preset(index, job, "skipped", notes=[
+                f"kept: edited by hand (use {self.hints[1]} to label it again)"])
+            return
+        wanted = output_paths(job.stem, self.formats)
+        if self.overwrite or edited:
+            folders = [p for p in wanted.values() if p.is_dir() and not p.is_symlink()]
+            if folders:
+                self._preset(index, job, "failed", error=f"{folders[0]} is a folder; it was kept and the "
+                                                         "image not labelled. Choose a new output folder")
+                return
+            self.todo.append(index)
+            self.job_overwrite[index] = True
+            return
+        states = {fmt: self._state(job, fmt, path) for fmt, path in wanted.items()}
+        if all(s == "ours" for s in states.values()):
+            self._preset(index, job, "skipped")
+            return
+        foreign = [(wanted[fmt], why) for fmt, why in states.items() if why not in ("ours", "missing")]
+        if foreign:
+            path, why = foreign[0]
+            more = f" (and {len(foreign) - 1} more of its outputs)" if len(foreign) > 1 else ""
+            self._preset(index, job, "failed", error=(
+                f"{path}{more} is in the way: it {why}. It was kept and the image not labelled; "
+                f"use {self.hints[0]} to replace it, or choose a new output folder"))
+            return
+        self.todo.append(index)
+        self.job_overwrite[index] = False
+
+    def _state(self, job: Job, fmt: str, path: Path) -> str:
+        """'ours', 'missing', or why the file there is not this run's to adopt."""
+        signature = file_signature(path)
+        if signature is None:
+            if not os.path.lexists(path):
+                return "missing"
+            return "is a symbolic link" if path.is_symlink() else "is a folder" if path.is_dir() \
+                else "is not a regular file"
+        entry = self.manifest.images.get(self._image_key(job))
+        recorded = entry.get("files", {}).get(fmt) if isinstance(entry, dict) else None
+        if recorded is None or recorded[0] != path.name:
+            return "was not written by this app"
+        if list(recorded[1:]) != signature:
+            return "has changed since this app wrote it"
+        if entry.get("identity") != self.key:
+            return "was written with another model or other settings"
+        try:
+            current = source_signature(job.source)
+        except OSError:
+            return "belongs to an image that cannot be read now"
+        if entry.get("source") != current["source"]:
+            return f"was written for another image ({entry.get('source')})"
+        if [entry.get("source_size"), entry.get("source_mtime_ns")] != [current["source_size"],
+                                                                      current["source_mtime_ns"]]:
+            return "was written before the image changed"
+        return "ours"
+
+    def _image_key(self, job: Job) -> str:
+        return relative_names([job.stem], self.out_dir)[0].replace(os.sep, "/")
+
+    def _preset(self, index: int, job: Job, status: str, error: str = "", notes: list[str] | None = None) -> None:
+        outputs = relative_names(output_paths(job.stem, self.formats).values(), self.out_dir) \
+            if status == "skipped" else []
+        self.records[index] = FileRecord(str(job.source), status, error=error, outputs=outputs, notes=notes or [])
+
+    # --- during the run ------------------------------------------------------------------
+    def decided(self) -> list[tuple[int, FileRecord]]:
+        """The records settled when the ledger opened (skipped, kept, failed), in job order."""
+        return list(self._decided)
+
+    def overwrite_for(self, index: int) -> bool:
+        """Whether the image's existing outputs may be replaced (else only missing ones are written)."""
+        return self.job_overwrite.get(index, False)
+
+    def failed_record(self, index: int, exc: BaseException, seconds: float = 0.0) -> FileRecord:
+        return failure_record(self.jobs[index], exc, seconds)
+
+    def record(self, index: int, record: FileRecord) -> FileRecord:
+        """Keep an image's record: log its traceback, note its files in the manifest."""
+        if record.traceback:
+            record.error = self._log(record)
+        if record.status == "ok":
+            self._note_written(self.jobs[index])
+        self.records[index] = record
+        return record
+
+    def _log(self, record: FileRecord) -> str:
+        text = (f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {record.input}\n"
+                f"{record.traceback.rstrip()}\n")
+        record.traceback = ""
+        try:
+            with open(self.log_path, "a", encoding="utf-8") as log:
+                log.write(text)
+        except OSError as exc:
+            self.problems.append(f"could not write the error log {self.log_path}: {exc.strerror or exc}; "
+                                 f"the traceback was:\n{text}")
+            return f"{record.error} (an internal error; please report it)"
+        return f"{record.error} (an internal error; its traceback is in {self.log_path}, please report it)"
+
+    def _note_written(self, job: Job) -> None:
+        files = {}
+        for fmt, path in output_paths(job.stem, self.formats).items():
+            signature = file_signature(path)
+            if signature is not None:
+                files[fmt] = [path.name, *signature]
+        try:
+            if not self._identity_recorded:
+                self.manifest.append({"identity": self.key, **self.identity})
+                self._identity_recorded = True
+            self.manifest.append({"image": self._image_key(job), **source_signature(job.source),
+                                  "identity": self.key, "files": files})
+        except OSError as exc:
+            self._manifest_failures += 1
+            if self._manifest_failures == 1:
+                self.problems.append(f"could not record the written files in {self.manifest.path} "
+                                     f"({exc.strerror or exc}); a rerun will not resume them")
+
+    # --- the end -------------------------------------------------------------------------
+    def finish(self, seconds: float, cancelled: bool = False) -> BatchReport:
+        """The report (images never finished are 'cancelled'); writes the run files and
+        releases the folder. Problems writing them are in ``report.problems``."""
+        if self.finished is not None:
+            return self.finished
+        records = [r if r is not None else FileRecord(str(job.source), "cancelled")
+                   for r, job in zip(self.records, self.jobs)]
+        report = BatchReport(self.out_dir, records, seconds, cancelled, self.problems, self.notes)
+        try:
+            self._write_run_files(report)
+            self._compact()
+        finally:
+            self.close()
+        self.finished = report
+        return report
+
+    def _write_run_files(self, report: BatchReport) -> None:
+        summary = {"model": self.model, "formats": list(self.formats), **report.to_dict()}
+        contents = {"labelmap.txt": lambda: cvat_labelmap(self.meta.classes),
+                    "summary.json": lambda: json.dumps(summary, indent=2),
+                    "summary.csv": lambda: summary_csv(summary["files"])}
+        for name in RUN_FILES:
+            path = self.out_dir / name
+            signature = file_signature(path)
+            if os.path.lexists(path) and (signature is None or self.manifest.run_files.get(name) != signature):
+                what = "a folder" if path.is_dir() and not path.is_symlink() else "not written by this app"
+                self.problems.append(f"{path} is {what}: it was kept, and this run's {name} was not written; "
+                                     "choose a new output folder to get it")
+                continue
+            try:
+                write_bytes(path, contents[name]().encode("utf-8"), overwrite=True)
+                written = file_signature(path)
+                if written is not None:
+                    self.manifest.append({"run_file": name, "size": written[0], "mtime_ns": written[1]})
+            except OSError as exc:
+                self.problems.append(f"could not write {path}: {exc.strerror or exc}")
+
+    def _compact(self) -> None:
+        if not self.manifest.exists:
+            return
+        try:
+            self.manifest.compact()
+        except OSError as exc:
+            self.problems.append(f"could not tidy {self.manifest.path} ({exc.strerror or exc}); "
+                                 "the next run reads it as it is")
+
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, MemoryError)
+
+
+def failure_record(job: Job, exc: BaseException, seconds: float = 0.0) -> FileRecord:
+    """The 'failed' record of an image; a programming error keeps its traceback (the ledger
+    logs it). Bad files (``ImageReadError``) and failed writes have a plain message."""
+    from app.engine.imageio import ImageReadError  # noqa: PLC0415 - keeps this module light
+
+    if isinstance(exc, OSError):
+        detail = exc.strerror or str(exc) or type(exc).__name__
+        where = str(exc.filename) if exc.filename else ""
+        place = f" (writing {where})" if where and where != str(job.source) else ""
+        return FileRecord(str(job.source), "failed", round(seconds, 4), error=f"{job.source}: {detail}{place}")
+    if isinstance(exc, (ImageReadError, MemoryError)):
+        return FileRecord(str(job.source), "failed", round(seconds, 4), error=str(exc) or type(exc).__name__)
+    text = "".join(traceback_module.format_exception(type(exc), exc, exc.__traceback__))
+    return FileRecord(str(job.source), "failed", round(seconds, 4), error=f"{type(exc).__name__}: {exc}",
+                      traceback=text)
