@@ -1,25 +1,57 @@
-"""Reading user images into (H, W, 3) uint8 RGB arrays, or a clear per-file error.
+"""The one image reader: photos as (H, W, 3) uint8 RGB, label maps as class indices.
 
-Every odd file a folder can hold (truncated, empty, not an image, 16-bit, CMYK,
-palette, rotated by EXIF, a header claiming gigapixels) either becomes a correct
-RGB array or an ``ImageReadError`` naming the file and what went wrong.
+Every image the project reads (segment, evaluate's images and labels, train --data, the
+window, thumbnails, saved labels) comes through here, so three rules hold everywhere:
+
+- Decoding runs nothing. Only an allow-list of raster formats is tried
+  (``Image.open(fp, formats=ALLOWED_FORMATS)``); PIL's EPS plugin, which hands the file
+  to Ghostscript, is never reached, whatever the file is named.
+- Only regular files are read. The path is opened with ``O_NONBLOCK`` and the open
+  descriptor is checked, so a FIFO, a device or a socket (also one swapped in after a
+  folder was listed) is a per-file failure, never a hang.
+- Pixel limits are checked on the header, before any pixel is decoded, for label maps
+  as for photos.
+
+Every odd file (truncated, empty, not an image, 16-bit, CMYK, palette, EXIF-rotated,
+a header claiming gigapixels) becomes a correct array or an ``ImageReadError`` that names
+the file and what it really is.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import warnings
 from pathlib import Path
+from typing import BinaryIO, Callable, TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+from app.engine.file_kinds import (SNIFF_BYTES, content_description, format_name, readable_format,
+                                   special_file_kind)
+
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif",
+                                     ".ppm", ".pgm", ".pnm")
+
+# PIL format ids the reader opens. All are decoded by PIL's own C code or the libraries
+# it links (libjpeg, libpng, libtiff, libwebp); none calls an external program. "JPEG"
+# also opens MPO, the multi-picture JPEG many phones write (PIL's JPEG opener returns
+# it); PPM covers PBM/PGM/PPM/PNM.
+ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "TIFF", "BMP", "WEBP", "GIF", "PPM")
+READS = "PNG, JPEG, TIFF, BMP, WebP, GIF and PPM/PGM"
 
 # Decompression-bomb guard: checked on the header before any pixel is decoded.
 # 100 MP holds a 10000 x 10000 photo (300 MB as RGB) and stops files that would
 # need gigabytes; PIL's own limit (about 179 MP hard, warning at 89 MP) is
 # replaced by this one so the message is ours.
 MAX_PIXELS = 100_000_000
+
+# Modes of a label map: one class index per pixel.
+LABEL_MODES_8BIT = ("L", "P")
+LABEL_MODES_16BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+
+_T = TypeVar("_T")
 
 
 class ImageReadError(ValueError):
@@ -32,42 +64,138 @@ def is_image_file(path: str | Path) -> bool:
 
 def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode ``path`` (first frame), apply EXIF orientation, return RGB uint8."""
+    def decode(im: Image.Image) -> np.ndarray:
+        im.seek(0)  # GIF/TIFF: first frame
+        im.load()
+        oriented = ImageOps.exif_transpose(im)
+        return _to_rgb(oriented if oriented is not None else im)
+    return _decode(Path(path), max_pixels, decode)
+
+
+def read_thumbnail(path: str | Path, width: int, height: int, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """A small RGB uint8 copy that fits in ``width`` x ``height``, EXIF orientation applied.
+
+    JPEGs are decoded at a reduced scale (``draft``), so a folder of photos is cheap.
+    """
+    def decode(im: Image.Image) -> np.ndarray:
+        im.seek(0)
+        im.draft("RGB", (width * 2, height * 2))
+        im.load()
+        oriented = ImageOps.exif_transpose(im)
+        small = (oriented if oriented is not None else im).convert("RGB")
+        small.thumbnail((width, height))
+        return np.array(small, dtype=np.uint8)
+    return _decode(Path(path), max_pixels, decode)
+
+
+def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """(H, W) class indices of a label image: uint8 from an 8-bit palette or grayscale
+    image, uint16 from a 16-bit grayscale one. Colour images are refused (a colour
+    rendering is not a label map); no EXIF rotation is applied."""
     path = Path(path)
+
+    def decode(im: Image.Image) -> np.ndarray:
+        if im.mode in LABEL_MODES_8BIT:
+            return np.array(im, dtype=np.uint8)
+        if im.mode in LABEL_MODES_16BIT:
+            return np.array(im).astype(np.uint16)
+        if im.mode == "I":  # 16-bit PNGs in older Pillow, 32-bit TIFFs
+            values = np.array(im)
+            if values.size and (values.min() < 0 or values.max() > 65535):
+                raise ImageReadError(f"{path}: label values range from {values.min()} to {values.max()}; "
+                                     "class indices must lie in 0-65535")
+            return values.astype(np.uint16)
+        raise ImageReadError(
+            f"{path}: a label map holds one class index per pixel (8-bit palette or grayscale, "
+            f"or 16-bit grayscale), but this is a {im.mode} image. A colour rendering such as "
+            "NAME_color.png cannot be read as labels.")
+    return _decode(path, max_pixels, decode)
+
+
+def open_regular_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading, or an ``ImageReadError`` if it is not a regular file.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
+    the type is then checked on the open descriptor, so a file swapped for a FIFO or a
+    device between listing and reading is caught too.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                width, height = im.size
-                if width * height > max_pixels:
-                    raise ImageReadError(
-                        f"{path}: image is {width} x {height} ({width * height / 1e6:.0f} MP), more than "
-                        f"the limit of {max_pixels / 1e6:.0f} MP; refusing to decode it (possible "
-                        "decompression bomb). Downscale it first.")
-                im.seek(0)  # GIF/TIFF: first frame
-                im.load()
-                oriented = ImageOps.exif_transpose(im)
-                return _to_rgb(oriented if oriented is not None else im)
-    except ImageReadError:
-        raise
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ImageReadError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise ImageReadError(f"{path}: is a folder, expected an image file") from None
     except PermissionError:
         raise ImageReadError(f"{path}: permission denied") from None
-    except UnidentifiedImageError:
-        size = path.stat().st_size if path.exists() else 0
-        what = "empty file (0 bytes)" if size == 0 else "not an image file, or a format that is not supported"
-        raise ImageReadError(f"{path}: {what}; expected one of {', '.join(IMAGE_EXTENSIONS)}") from None
-    except Image.DecompressionBombError:
-        raise ImageReadError(f"{path}: the image header claims far more than the limit of "
-                             f"{max_pixels / 1e6:.0f} MP; refusing to decode it (possible "
-                             "decompression bomb)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        detail = str(exc) or type(exc).__name__
-        if "truncated" in detail.lower():
-            detail = "the file is truncated (incomplete download or copy?)"
-        raise ImageReadError(f"{path}: could not decode the image: {detail}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket, or a device without its driver
+            raise ImageReadError(f"{path}: is a socket or a device, not a regular file; only "
+                                 "regular files are read") from None
+        raise ImageReadError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
+    try:
+        kind = special_file_kind(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if kind is not None:
+        os.close(fd)
+        if kind == "a folder":
+            raise ImageReadError(f"{path}: is a folder, expected an image file")
+        raise ImageReadError(f"{path}: is {kind}, not a regular file; only regular files are read")
+    return os.fdopen(fd, "rb")
+
+
+def _decode(path: Path, max_pixels: int, decode: Callable[[Image.Image], _T]) -> _T:
+    """Open ``path`` with the allowed formats only, check its size, then ``decode`` it."""
+    with open_regular_file(path) as file:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(file, formats=ALLOWED_FORMATS) as im:
+                    width, height = im.size
+                    if width * height > max_pixels:
+                        raise ImageReadError(
+                            f"{path}: image is {width} x {height} ({width * height / 1e6:.0f} MP), more "
+                            f"than the limit of {max_pixels / 1e6:.0f} MP; refusing to decode it "
+                            "(possible decompression bomb). Downscale it first.")
+                    return decode(im)
+        except ImageReadError:
+            raise
+        except UnidentifiedImageError:
+            raise ImageReadError(_refusal(path, file)) from None
+        except Image.DecompressionBombError:
+            raise ImageReadError(f"{path}: the image header claims far more than the limit of "
+                                 f"{max_pixels / 1e6:.0f} MP; refusing to decode it (possible "
+                                 "decompression bomb)") from None
+        except MemoryError:
+            raise ImageReadError(f"{path}: not enough memory to decode this image") from None
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+            detail = str(exc) or type(exc).__name__
+            if "truncated" in detail.lower():
+                detail = "the file is truncated (incomplete download or copy?)"
+            raise ImageReadError(f"{path}: could not decode the image: {detail}") from None
+
+
+def _refusal(path: Path, file: BinaryIO) -> str:
+    """Why no allowed format would open the file, naming what it really is."""
+    try:
+        file.seek(0)
+        head = file.read(SNIFF_BYTES)
+    except OSError:
+        head = b""
+    if not head:
+        return f"{path}: empty file (0 bytes); expected an image ({READS})"
+    named = format_name(head)
+    if named:
+        suffix = f", although its name ends in {path.suffix}" if path.suffix else ""
+        return (f"{path}: the file is {named}{suffix}; {named} is not an image format this app "
+                f"reads (it reads {READS}). Convert it to PNG or JPEG first.")
+    damaged = readable_format(head)
+    if damaged:
+        return f"{path}: the file starts like a {damaged} image but its header is damaged"
+    return (f"{path}: not an image file (it holds {content_description(head)}); expected one of "
+            f"{READS}")
 
 
 def _to_rgb(im: Image.Image) -> np.ndarray:

@@ -16,19 +16,19 @@ THUMB_SIZE = QSize(72, 54)
 
 
 def load_thumbnail(path: Path, size: QSize = THUMB_SIZE) -> QImage:
-    """A small RGB QImage of the file, EXIF orientation applied; null on failure."""
-    from PIL import Image, ImageOps
+    """A small RGB QImage of the file, EXIF orientation applied; null on failure.
+
+    Read by the project's one image reader (allowed formats, regular files, pixel limit).
+    """
+    from app.engine.imageio import read_thumbnail
 
     try:
-        with Image.open(path) as img:
-            img.draft("RGB", (size.width() * 2, size.height() * 2))  # fast JPEG downscale
-            img = ImageOps.exif_transpose(img).convert("RGB")
-            img.thumbnail((size.width(), size.height()))
-            data = img.tobytes()
-            qimage = QImage(data, img.width, img.height, img.width * 3, QImage.Format.Format_RGB888)
-            return qimage.copy()  # own the pixels; ``data`` dies with this frame
-    except Exception:  # noqa: BLE001 - a broken file just has no thumbnail
+        rgb = read_thumbnail(path, size.width(), size.height())
+    except Exception:  # noqa: BLE001 - a refused or broken file just has no thumbnail
         return QImage()
+    height, width = rgb.shape[:2]
+    qimage = QImage(rgb.data, width, height, width * 3, QImage.Format.Format_RGB888)
+    return qimage.copy()  # own the pixels; ``rgb`` dies with this frame
 
 
 class _Job(QRunnable):

@@ -10,25 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.histogram import class_counts
-from app.engine.imageio import read_image
+from app.engine.imageio import read_image, read_label_map
 from app.engine.result import SegmentationResult
 from app.gui.result_cache import CachedView
 
 SAVED_DEVICE = "saved labels"
-
-
-def read_label_map(path: Path) -> np.ndarray:
-    """(H, W) class indices of a label PNG written by the engine's writers."""
-    with Image.open(path) as im:
-        if im.mode not in ("P", "L", "I;16", "I"):
-            raise ValueError(f"{path} is not a label map (mode {im.mode}; expected a palette or "
-                             "16-bit grayscale PNG written by a batch run)")
-        labels = np.array(im)
-    return labels.astype(np.uint16 if labels.dtype != np.uint8 else np.uint8, copy=False)
 
 
 def saved_view(source: Path, label_path: Path, num_classes: int, protocol: ProtocolSettings) -> CachedView:
