@@ -42,6 +42,7 @@ def _run(args: argparse.Namespace) -> int:
         Progress, check_writable, file_reporter, load_model, plan_run, print_report, protocol_settings)
     from app.cluster.pool import RayEngineError  # noqa: PLC0415 - imports Ray
     from app.cluster.ray_engine import RayEngine, RayOptions  # noqa: PLC0415
+    from app.engine.ledger import LedgerError  # noqa: PLC0415
     from app.paths import DEFAULT_WEIGHTS  # noqa: PLC0415
 
     jobs, formats, out_dir = plan_run(args)
@@ -57,8 +58,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on "
                   f"{engine.plan.describe()}, protocol {settings.name} -> {out_dir}", file=sys.stderr)
             report = engine.run(jobs, out_dir, loaded.meta, formats, settings, overwrite=args.overwrite,
-                                on_file=file_reporter(progress))
+                                on_file=file_reporter(progress), replace_edited=args.replace_edited)
             worker_problems = list(engine.pool.problems)
-    except RayEngineError as exc:
+    except (RayEngineError, LedgerError) as exc:
         raise UsageError(str(exc)) from None
     return print_report(report, worker_problems)

@@ -1,10 +1,10 @@
 """The driver of a Ray run: the engine's jobs spread over a pool of worker actors.
 
 Same inputs and outputs as the local ``run_batch``: jobs come from the engine's
-``plan_jobs``; finished ones are skipped (resume); each worker runs the engine's
-``process_one``; records come back in job order and the run files (labelmap.txt,
-summary.json, summary.csv) are written by the engine's writers, with the same
-content apart from timings.
+``plan_jobs``; the engine's ``BatchLedger`` locks the output folder, decides what
+is skipped (resume), kept or run, keeps the records and writes the run files
+(labelmap.txt, summary.json, summary.csv, with the same content apart from
+timings); each worker runs the engine's ``process_one``.
 
 A lost worker (killed process, lost node) loses nothing: the images it held are
 handed to another worker (a replacement is started), up to ``max_attempts`` per
@@ -21,7 +21,6 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 import ray
@@ -29,8 +28,9 @@ import ray
 from app.checkpoints.meta import ModelMeta, ProtocolSettings
 from app.cluster.pool import RayEngineError, Slot, WorkerPool, error_text, plan_workers
 from app.cluster.recovery import recovered_record, remove_temporaries
-from app.engine.batch import BatchReport, FileRecord, Job, model_description, outputs_done
-from app.engine.writers import OUTPUT_FORMATS, output_paths, write_run_files
+from app.engine.ledger import BatchLedger
+from app.engine.records import BatchReport, FileRecord, Job
+from app.engine.writers import OUTPUT_FORMATS
 
 # errors meaning "the worker (or its node) went away", not "this image is bad"
 # (looked up by name: older Ray releases lack some of them)
@@ -117,61 +117,57 @@ class RayEngine:
     def run(self, jobs: list[Job], out_dir: str | Path, meta: ModelMeta,
             formats: Iterable[str] = OUTPUT_FORMATS, settings: ProtocolSettings | None = None,
             overwrite: bool = False, cancel: threading.Event | None = None,
-            on_file: Callable[[FileRecord], None] | None = None) -> BatchReport:
+            on_file: Callable[[FileRecord], None] | None = None, replace_edited: bool = False) -> BatchReport:
         """Like the engine's ``run_batch``; ``meta`` (of the weights the workers load) names
-        the model and its classes in the run files."""
-        return _Run(self, jobs, Path(out_dir), meta, tuple(formats), settings, overwrite, cancel, on_file).go()
+        the model and its classes in the run files and the manifest. ``LedgerError`` when
+        the output folder is in use or cannot be written."""
+        settings = settings if settings is not None else meta.protocol("fast")
+        ledger = BatchLedger.start(jobs, out_dir, meta, settings, formats, overwrite, replace_edited)
+        return _Run(self, ledger, settings, cancel, on_file).go()
 
 
 class _Run:
     """The scheduling loop of one run."""
 
-    def __init__(self, engine: RayEngine, jobs: list[Job], out_dir: Path, meta: ModelMeta,
-                 formats: tuple[str, ...], settings: ProtocolSettings | None, overwrite: bool,
+    def __init__(self, engine: RayEngine, ledger: BatchLedger, settings: ProtocolSettings,
                  cancel: threading.Event | None, on_file: Callable[[FileRecord], None] | None) -> None:
         self.engine, self.pool, self.options = engine, engine.pool, engine.options
-        self.jobs, self.out_dir, self.meta = jobs, out_dir, meta
-        self.formats, self.settings, self.overwrite = formats, settings, overwrite
-        self.cancel, self.on_file = cancel, on_file
-        self.records: list[FileRecord | None] = [None] * len(jobs)
-        self.attempts = [0] * len(jobs)
+        self.ledger, self.jobs, self.out_dir, self.formats = ledger, ledger.jobs, ledger.out_dir, ledger.formats
+        self.settings, self.cancel, self.on_file = settings, cancel, on_file
+        self.records: list[FileRecord | None] = [None] * len(self.jobs)
+        self.attempts = [0] * len(self.jobs)
         self.todo: deque[int] = deque()
         self.in_flight: dict[Any, tuple[Slot, int]] = {}
 
     def go(self) -> BatchReport:
         started = time.perf_counter()
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        for i, job in enumerate(self.jobs):
-            if self.overwrite or not outputs_done(job, self.formats):
-                self.todo.append(i)
-            else:
-                self._finish(i, FileRecord(str(job.source), "skipped",
-                                           outputs=self._relative(output_paths(job.stem, self.formats))))
         cancelled = False
-        if self.todo:
-            probe = self.out_dir / f".ray-probe-{os.getpid()}-{time.time_ns()}"
-            probe.write_bytes(b"")
-            try:
-                self.pool.start([str(probe), str(self.jobs[self.todo[0]].source)])
-                cancelled = self._loop()
-            except KeyboardInterrupt:
-                self._abandon_in_flight()
-                raise
-            finally:
-                probe.unlink(missing_ok=True)
-                if cancelled:
-                    self._finish_in_flight()
-        for i, job in enumerate(self.jobs):
-            if self.records[i] is None:
-                self.records[i] = FileRecord(str(job.source), "cancelled")
-        report = BatchReport(self.out_dir, [r for r in self.records if r is not None],
-                             time.perf_counter() - started, cancelled)
-        # the engine's own description (it only reads segmenter.loaded.meta), as in the workers' files
-        described = model_description(SimpleNamespace(loaded=SimpleNamespace(meta=self.meta)))  # type: ignore[arg-type]
-        write_run_files(self.out_dir, self.meta.classes,
-                        {"model": described, "formats": list(self.formats),
-                         **report.to_dict()})
-        return report
+        try:
+            for index, record in self.ledger.decided():
+                self._finish(index, record)
+            self.todo.extend(self.ledger.todo)
+            if self.todo:
+                cancelled = self._run_todo()
+        except BaseException:
+            self.ledger.close()
+            raise
+        return self.ledger.finish(time.perf_counter() - started, cancelled)
+
+    def _run_todo(self) -> bool:
+        probe = self.out_dir / f".ray-probe-{os.getpid()}-{time.time_ns()}"
+        probe.write_bytes(b"")
+        cancelled = False
+        try:
+            self.pool.start([str(probe), str(self.jobs[self.todo[0]].source)])
+            cancelled = self._loop()
+        except KeyboardInterrupt:
+            self._abandon_in_flight()
+            raise
+        finally:
+            probe.unlink(missing_ok=True)
+            if cancelled:
+                self._finish_in_flight()
+        return cancelled
 
     def _loop(self) -> bool:
         """Dispatch and collect until every image has a record; True if cancelled."""
@@ -212,7 +208,7 @@ class _Run:
                 self.todo.popleft()
                 self.attempts[index] += 1
                 ref = slot.actor.process.remote(self.jobs[index], str(self.out_dir), self.formats,
-                                                self.settings, self.overwrite)
+                                                self.settings, self.ledger.overwrite_for(index))
                 slot.in_flight += 1
                 self.in_flight[ref] = (slot, index)
 
@@ -284,10 +280,8 @@ class _Run:
         self.in_flight.clear()
 
     def _finish(self, index: int, record: FileRecord) -> None:
+        if self.records[index] is None and index in self.ledger.job_overwrite:
+            record = self.ledger.record(index, record)  # decided ones are the ledger's already
         self.records[index] = record
         if self.on_file is not None:
             self.on_file(record)
-
-    def _relative(self, paths: dict[str, Path]) -> list[str]:
-        return [str(p.relative_to(self.out_dir)) if p.is_relative_to(self.out_dir) else str(p)
-                for p in paths.values()]

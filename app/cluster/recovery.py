@@ -3,12 +3,12 @@ for a finished output and no temporary file of it stays behind."""
 
 from __future__ import annotations
 
-import glob
 import json
 from pathlib import Path
 
-from app.engine.batch import FileRecord, Job
+from app.engine.records import FileRecord, Job
 from app.engine.writers import output_paths
+from app.fileio import is_temp_name, temp_prefix
 
 
 def remove_temporaries(job: Job, formats: tuple[str, ...]) -> list[Path]:
@@ -17,9 +17,13 @@ def remove_temporaries(job: Job, formats: tuple[str, ...]) -> list[Path]:
     Call it only when no one is writing this job any more."""
     removed = []
     for path in output_paths(job.stem, formats).values():
-        for temp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-            temp.unlink(missing_ok=True)
-            removed.append(temp)
+        prefix = temp_prefix(path)
+        if not path.parent.is_dir():
+            continue
+        for temp in path.parent.iterdir():
+            if is_temp_name(temp.name, prefix):
+                temp.unlink(missing_ok=True)
+                removed.append(temp)
     return removed
 
 

@@ -5,28 +5,35 @@ The worker owns the model, so every image goes through its job slot as the engin
 is submitted only when the previous one has finished, so a viewer request waiting in
 the worker runs in between: viewing stays responsive during a long run.
 
+What may be written is the engine's ``BatchLedger``'s decision, as for ``segment``:
+it takes the output folder's lock (a second run on the same folder says it is in
+use), skips images whose outputs this app wrote with the same model and settings
+(resume), keeps maps edited by hand and files of other origin, keeps the records
+and writes the run files. It opens once the worker has described its model (the
+weights are hashed there, off the GUI thread).
+
 Cancelling sets a ``threading.Event`` directly from the GUI thread; the engine checks
 it between windows and raises ``Cancelled`` before anything of that image is written.
-Images whose outputs all exist are skipped here, without the worker (resume).
 """
 
 from __future__ import annotations
 
+import html
 import threading
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.engine.batch import BatchReport, FileRecord, Job, outputs_done, process_one
+from app.engine.batch import BatchReport, FileRecord, Job, process_one
+from app.engine.ledger import BatchLedger, LedgerError
+from app.engine.ledger_manifest import model_description, run_identity
 from app.engine.result import Cancelled
-from app.engine.writers import output_paths, write_run_files
 from app.gui.batch.options import BatchOptions, RateMeter
 from app.gui.inspector.jobs import worker_submitter
 
-
-def _relative(paths: list[Path], out_dir: Path) -> list[str]:
-    return [str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in paths]
+OVERWRITE_HINT = '"Overwrite them" (under Already labelled)'
+REPLACE_EDITED_HINT = '"Also replace maps edited by hand" (under Already labelled)'
 
 
 def protocol_settings(meta: Any, name: str) -> Any:
@@ -34,21 +41,20 @@ def protocol_settings(meta: Any, name: str) -> Any:
     return meta.protocol(name).with_overrides(name=name, flip=(name == "official"))
 
 
-def _prepare(segmenter: Any, protocol: str) -> tuple[dict[str, Any], Any, Any]:
-    from app.engine.batch import model_description
-
+def _prepare(segmenter: Any, protocol: str) -> tuple[Any, Any, dict[str, Any]]:
+    """In the worker: the model's meta, the run's settings and their identity (hashes the weights)."""
     meta = segmenter.loaded.meta
-    return model_description(segmenter), meta.classes, protocol_settings(meta, protocol)
+    settings = protocol_settings(meta, protocol)
+    return meta, settings, run_identity(meta, settings)
 
 
-def _one_image(segmenter: Any, job: Job, options: BatchOptions, settings: Any,
+def _one_image(segmenter: Any, job: Job, options: BatchOptions, settings: Any, overwrite: bool,
                cancel: threading.Event, expected_meta: Any) -> FileRecord:
     if expected_meta is not None and segmenter.loaded.meta is not expected_meta:
         cancel.set()  # weights changed under the run: never mix two models' labels in one run
         return FileRecord(str(job.source), "cancelled")
     try:
-        return process_one(job, segmenter, options.output_dir, options.formats, settings,
-                           options.overwrite, cancel)
+        return process_one(job, segmenter, options.output_dir, options.formats, settings, overwrite, cancel)
     except Cancelled:
         return FileRecord(str(job.source), "cancelled")
 
@@ -74,22 +80,14 @@ class BatchRun(QObject):
         self.classes: Any = None
         self.expected_meta: Any = None  # the model the run is for; another one in the worker stops it
         self.settings: Any = None
+        self.ledger: BatchLedger | None = None
         self._todo: list[int] = []
         self._position = 0
         self._submit = worker_submitter(worker)
 
     # --- control (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
-        options = self.options
-        Path(options.output_dir).mkdir(parents=True, exist_ok=True)
-        for index, job in enumerate(self.jobs):
-            if not options.overwrite and outputs_done(job, options.formats):
-                paths = list(output_paths(job.stem, options.formats).values())
-                self._record(index, FileRecord(str(job.source), "skipped",
-                                               outputs=_relative(paths, Path(options.output_dir))), False)
-            else:
-                self._todo.append(index)
-        protocol = options.protocol
+        protocol = self.options.protocol
         self._submit(lambda segmenter: _prepare(segmenter, protocol), self._on_prepared, self._on_not_started)
 
     def cancel(self) -> None:
@@ -107,8 +105,22 @@ class BatchRun(QObject):
         return self.report  # type: ignore[return-value]
 
     # --- the loop --------------------------------------------------------------------------
-    def _on_prepared(self, prepared: tuple[dict[str, Any], Any, Any]) -> None:
-        self.model_description, self.classes, self.settings = prepared
+    def _on_prepared(self, prepared: tuple[Any, Any, dict[str, Any]]) -> None:
+        if self.report is not None:
+            return  # ended before the worker answered (window closing)
+        meta, settings, identity = prepared
+        options = self.options
+        try:
+            self.ledger = BatchLedger.start(self.jobs, options.output_dir, meta, settings, options.formats,
+                                            options.overwrite, options.replace_edited, identity,
+                                            OVERWRITE_HINT, REPLACE_EDITED_HINT)
+        except LedgerError as exc:
+            self._on_not_started(str(exc))
+            return
+        self.model_description, self.classes, self.settings = model_description(meta), meta.classes, settings
+        for index, record in self.ledger.decided():
+            self._record(index, record, False)
+        self._todo = list(self.ledger.todo)
         self._next()
 
     def _on_not_started(self, message: str) -> None:
@@ -126,11 +138,13 @@ class BatchRun(QObject):
         self._position += 1
         job, options, settings, cancel = self.jobs[index], self.options, self.settings, self.cancel_event
         expected = self.expected_meta
+        overwrite = self.ledger.overwrite_for(index) if self.ledger is not None else False
         self.current = job.source
         self.meter.begin_segment()
         self.fileStarted.emit(job.source)
         self.progressChanged.emit()
-        self._submit(lambda segmenter: _one_image(segmenter, job, options, settings, cancel, expected),
+        self._submit(lambda segmenter: _one_image(segmenter, job, options, settings, overwrite, cancel,
+                                                      expected),
                      lambda record: self._on_done(index, record),
                      lambda message: self._on_done(index, FileRecord(str(job.source), "failed", error=message)))
 
@@ -138,6 +152,8 @@ class BatchRun(QObject):
         if self.report is not None:
             return  # the run was ended meanwhile (window closing)
         if record.status != "cancelled":
+            if self.ledger is not None:
+                record = self.ledger.record(index, record)
             self._record(index, record, True)
         self.current = None
         self._next()
@@ -149,20 +165,13 @@ class BatchRun(QObject):
         self.progressChanged.emit()
 
     def _finish(self) -> None:
-        records = [r if r is not None else FileRecord(str(job.source), "cancelled")
-                   for r, job in zip(self.records, self.jobs)]
-        cancelled = any(r.status == "cancelled" for r in records)
-        self.report = BatchReport(Path(self.options.output_dir), records, self.meter.elapsed(), cancelled)
+        cancelled = any(r is None or r.status == "cancelled" for r in self.records)
+        if self.ledger is not None:  # the run files, the manifest tidied, the folder released
+            self.report = self.ledger.finish(self.meter.elapsed(), cancelled)
+            self.run_files_error = "<br>".join(html.escape(p) for p in self.report.problems)
+        else:  # never started: nothing was written
+            records = [r if r is not None else FileRecord(str(job.source), "cancelled")
+                       for r, job in zip(self.records, self.jobs)]
+            self.report = BatchReport(Path(self.options.output_dir), records, self.meter.elapsed(), cancelled)
         self.current = None
-        self._write_run_files(self.report)
         self.finished.emit(self.report)
-
-    def _write_run_files(self, report: BatchReport) -> None:
-        """labelmap.txt, summary.json, summary.csv, as ``segment`` writes them (small: GUI thread)."""
-        if self.classes is None:
-            return  # the model never answered: nothing ran
-        summary = {"model": self.model_description, "formats": list(self.options.formats), **report.to_dict()}
-        try:
-            write_run_files(report.out_dir, self.classes, summary)
-        except OSError as exc:
-            self.run_files_error = f"Could not write the run summary in {report.out_dir}: {exc}"

@@ -62,10 +62,15 @@ class BatchDialog(QDialog):
         group.addButton(self.skip_radio)
         group.addButton(self.overwrite_radio)
         (self.overwrite_radio if options.overwrite else self.skip_radio).setChecked(True)
+        self.replace_edited_box = QCheckBox("Also replace maps edited by hand")
+        self.replace_edited_box.setToolTip("Images whose NAME.json says \"edited\": true are kept unless "
+                                           "this is ticked; then they are labelled again")
+        self.replace_edited_box.setChecked(options.replace_edited)
         existing = QVBoxLayout()
         existing.setSpacing(2)
         existing.addWidget(self.skip_radio)
         existing.addWidget(self.overwrite_radio)
+        existing.addWidget(self.replace_edited_box)
         self.plan_label = QLabel()
         self.plan_label.setWordWrap(True)
         self.error_label = QLabel()
@@ -106,7 +111,7 @@ class BatchDialog(QDialog):
             recursive=self.recursive_box.isChecked(),
             formats=tuple(f for f, box in self.format_boxes.items() if box.isChecked()),
             protocol=str(self.protocol_combo.currentData()), device=str(self.device_combo.currentData()),
-            overwrite=self.overwrite_radio.isChecked())
+            overwrite=self.overwrite_radio.isChecked(), replace_edited=self.replace_edited_box.isChecked())
 
     def update_plan(self) -> None:
         """How many images the run would see and how many are labelled already (a quick look)."""

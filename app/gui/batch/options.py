@@ -17,7 +17,8 @@ class BatchOptions:
     formats: tuple[str, ...] = OUTPUT_FORMATS
     protocol: str = "fast"
     device: str = "auto"
-    overwrite: bool = False  # False: images whose outputs all exist are skipped (resume)
+    overwrite: bool = False  # False: images whose outputs this app wrote are skipped (resume)
+    replace_edited: bool = False  # True: maps edited by hand are labelled again (replaced) too
 
     def problems(self) -> list[str]:
         """What stops the run from starting, as sentences for the dialog."""
