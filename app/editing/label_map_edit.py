@@ -1,0 +1,176 @@
+"""An editable label map: tools applied as changed regions, undo/redo, class counts.
+
+The document owns its own copy of the map (the model's result stays as it was, so
+"Discard" is exact). Every change reports the bounding box it touched, so a view
+redraws only that, and the per-class pixel counts are updated from the changed
+pixels alone. A brush stroke (press, drags, release) is one undo step.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from app.editing import tools
+from app.editing.undo import Box, EditHistory, Swap, make_step, step_from_pixels
+
+IGNORE = 255  # the "no label" value of every label format the app reads and writes
+
+
+def union(a: Box | None, b: Box | None) -> Box | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+
+
+class LabelMapEdit:
+    """``labels`` is edited in place; ``counts[c]`` is the number of pixels of value c."""
+
+    def __init__(self, labels: np.ndarray, num_classes: int, history: EditHistory | None = None) -> None:
+        if labels.ndim != 2 or labels.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"a label map is a 2-D uint8 or uint16 array, not {labels.dtype} {labels.shape}")
+        self.labels = labels
+        self.num_classes = int(num_classes)
+        self.history = history or EditHistory()
+        self.counts = np.bincount(labels.reshape(-1), minlength=max(self.num_classes, IGNORE + 1)).astype(np.int64)
+        self.saved_state = self.history.state
+        self._stroke: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # rows, cols, old values
+
+    # --- state ---------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.labels.shape[0]), int(self.labels.shape[1])
+
+    @property
+    def dirty(self) -> bool:
+        """True when the map differs from its last saved (or opened) state."""
+        return self.history.state != self.saved_state or bool(self._stroke)
+
+    def mark_saved(self) -> None:
+        self.saved_state = self.history.state
+
+    def class_counts(self) -> np.ndarray:
+        """Pixels per model class (ignore and other values left out)."""
+        return self.counts[: self.num_classes].copy()
+
+    def check_value(self, value: int) -> int:
+        value = int(value)
+        if not (0 <= value < self.num_classes or value == IGNORE):
+            raise ValueError(f"class {value} is not one of the model's {self.num_classes} classes "
+                             f"or the ignore value {IGNORE}")
+        return value
+
+    # --- tools ---------------------------------------------------------------------------
+    def begin_stroke(self) -> None:
+        self.end_stroke()
+
+    def stroke_to(self, start: tuple[float, float], end: tuple[float, float], size: int, value: int) -> Box | None:
+        """Paint one segment of the current stroke (starts one if needed); returns the box changed.
+
+        Only the pixels a segment changed are remembered (position and old value), so
+        closing a long stroke costs what it changed, not its bounding box."""
+        value = self.check_value(value)
+        region = tools.brush_region(self.shape, start, end, size)
+        if region is None:
+            return None
+        y0, y1, x0, x1 = region.box
+        window = self.labels[y0:y1, x0:x1]
+        rows, cols = np.nonzero(region.mask & (window != value))
+        if rows.size == 0:
+            return None
+        old = window[rows, cols]
+        window[rows, cols] = value
+        self._count(old, -1)
+        self.counts[value] += rows.size
+        self._stroke.append((rows + y0, cols + x0, old))
+        return region.box
+
+    def end_stroke(self) -> Box | None:
+        """Close the stroke as one undo step; returns its box (None when it changed nothing)."""
+        if not self._stroke:
+            return None
+        rows, cols, old = (np.concatenate(parts) for parts in zip(*self._stroke))
+        self._stroke = []
+        step = step_from_pixels(self.labels, rows, cols, old)
+        if step is None:
+            return None
+        self.history.push(step)
+        return step.box
+
+    def paint(self, region: tools.Region | None, value: int) -> Box | None:
+        """Set every pixel of ``region`` to ``value`` as one undo step."""
+        self.end_stroke()
+        if region is None:
+            return None
+        value = self.check_value(value)
+        y0, y1, x0, x1 = region.box
+        before = self.labels[y0:y1, x0:x1].copy()
+        if not self._apply(region, value):
+            return None
+        step = make_step(region.box, before, self.labels[y0:y1, x0:x1])
+        if step is not None:
+            self.history.push(step)
+        return region.box
+
+    def fill(self, x: int, y: int, value: int) -> Box | None:
+        """Flood-fill the 4-connected region under (x, y) with ``value``."""
+        self.end_stroke()
+        if not (0 <= y < self.shape[0] and 0 <= x < self.shape[1]) or self.labels[y, x] == value:
+            return None
+        return self.paint(tools.flood_region(self.labels, x, y), value)
+
+    def fill_polygon(self, points: Sequence[tuple[float, float]], value: int) -> Box | None:
+        return self.paint(tools.polygon_region(self.shape, points), value)
+
+    def replace(self, old: int, new: int, region: tools.Region | None = None) -> Box | None:
+        """Class ``old`` becomes ``new`` inside ``region`` (the whole map when None)."""
+        self.end_stroke()
+        if old == new:
+            return None
+        area = region if region is not None else tools.whole_region(self.shape)
+        return self.paint(tools.class_within(self.labels, area, old), new)
+
+    # --- history -------------------------------------------------------------------------
+    def undo(self) -> Box | None:
+        self.end_stroke()
+        return self._recount(self.history.undo(self.labels))
+
+    def redo(self) -> Box | None:
+        self.end_stroke()
+        return self._recount(self.history.redo(self.labels))
+
+    def can_undo(self) -> bool:
+        return bool(self._stroke) or self.history.can_undo()
+
+    def can_redo(self) -> bool:
+        return not self._stroke and self.history.can_redo()
+
+    # --- internals -----------------------------------------------------------------------
+    def _apply(self, region: tools.Region, value: int) -> bool:
+        y0, y1, x0, x1 = region.box
+        window = self.labels[y0:y1, x0:x1]
+        old = window[region.mask]
+        changed = old != value
+        if not changed.any():
+            return False
+        self._count(old[changed], -1)
+        self.counts[value] += int(np.count_nonzero(changed))
+        window[region.mask] = value
+        return True
+
+    def _recount(self, swap: Swap | None) -> Box | None:
+        if swap is None:
+            return None
+        self._count(swap.removed.reshape(-1), -1)
+        self._count(swap.put.reshape(-1), +1)
+        return swap.box
+
+    def _count(self, values: np.ndarray, sign: int) -> None:
+        if values.size:
+            delta = np.bincount(values, minlength=self.counts.size)
+            if delta.size > self.counts.size:
+                self.counts = np.concatenate([self.counts, np.zeros(delta.size - self.counts.size, np.int64)])
+            self.counts[: delta.size] += sign * delta
