@@ -17,6 +17,7 @@ from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
 from app.gui.inspector_link import InspectorLink
 from app.gui.message_bar import MessageBar
+from app.gui.review import ReviewLink
 from app.gui.settings import AppSettings
 from app.gui.status_readout import StatusReadout
 from app.gui.viewer import Viewer
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.actions_.toolbar)
         self.inspector = InspectorLink(self)
         self.batch = BatchLink(self)
+        self.review = ReviewLink(self)  # after the batch: its saved results come first
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())

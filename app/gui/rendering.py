@@ -64,3 +64,36 @@ def contour_labels(labels: np.ndarray, num_classes: int, thickness: int = 1) -> 
 def contour_thickness(height: int, width: int) -> int:
     """About 1 screen pixel when a large photo is fitted to a window of ~1000 pixels."""
     return max(1, round(max(height, width) / 900))
+
+
+# --- the confidence threshold: uncertain pixels drawn hatched ------------------------------
+# With a threshold on, the table grows to (C+2, 4): index C is the hatch colour and index C+1
+# the transparent entry (so contour_labels' "nothing here" index, num_classes, stays transparent
+# when the pane is given C+1 as its class count).
+HATCH_RGBA = (255, 255, 255, 150)
+
+
+def hatched_lut(lut: np.ndarray) -> np.ndarray:
+    """``overlay_lut``'s (C+1, 4) table with a hatch entry inserted before the transparent one."""
+    return np.concatenate([lut[:-1], np.array([HATCH_RGBA], np.uint8), lut[-1:]], axis=0)
+
+
+def hatch_period(height: int, width: int) -> int:
+    """Stripe spacing in image pixels: about 9 screen pixels for a photo fitted to ~1000 pixels."""
+    return max(3, 3 * round(max(height, width) / 300))
+
+
+def hatched_labels(labels: np.ndarray, below: np.ndarray, num_classes: int,
+                   period: int | None = None) -> np.ndarray:
+    """The labels to draw: pixels under the threshold become diagonal stripes of index
+    ``num_classes`` (hatch) on index ``num_classes + 1`` (transparent); the rest unchanged."""
+    height, width = labels.shape
+    period = period or hatch_period(height, width)
+    dtype = np.uint8 if num_classes + 1 <= 255 else np.uint16
+    base = (np.arange(width + period) % period) < max(1, period // 3)
+    rows = np.stack([base[offset:offset + width] for offset in range(period)])  # (period, W)
+    stripes = rows[np.arange(height) % period]                                  # (H, W) bool
+    out = labels.astype(dtype, copy=True)
+    out[below] = num_classes + 1
+    out[below & stripes] = num_classes
+    return out

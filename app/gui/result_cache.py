@@ -15,6 +15,7 @@ DEFAULT_BUDGET_BYTES = 768 * 1024 * 1024
 class CachedView:
     image: np.ndarray
     result: Any  # SegmentationResult
+    classes: Any = None  # ClassInfo the labels mean when not the model's (label maps read from disk)
 
     @property
     def nbytes(self) -> int:

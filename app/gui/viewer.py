@@ -15,11 +15,12 @@ from PySide6.QtCore import QObject, Signal
 from app.gui.docks import FolderDock, ItemStatus, LegendDock
 from app.gui.files import is_image, list_images
 from app.gui.image_view import SegmentationView
-from app.gui.rendering import overlay_lut
+from app.gui.rendering import hatched_labels, hatched_lut, overlay_lut
 from app.gui.result_cache import CachedView, ResultCache
 from app.gui.status_readout import StatusReadout
 from app.gui.worker import NO_MODEL_MESSAGE, InferenceWorker
 from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome
+from app.labels.threshold import ConfidenceThreshold, below_threshold
 
 
 class Viewer(QObject):
@@ -46,6 +47,11 @@ class Viewer(QObject):
         self.shown: CachedView | None = None
         self.shown_path: Path | None = None  # the photo on screen (its result may be pending)
         self.stale_results = 0  # results that arrived after the user moved on (dropped)
+        # Uncertain pixels are drawn hatched while this is active (the review panel sets it).
+        self.threshold = ConfidenceThreshold()
+        self._hatched = False  # the drawn labels and table carry the hatch entries
+        self.uncertain_pixels = 0  # of the shown image, under the threshold
+        self._legend_names: tuple[str, ...] = ()
         self._request_paths: dict[int, Path | None] = {}
         worker.imageLoaded.connect(self._on_image_loaded)
         worker.requestStarted.connect(self._on_started)
@@ -95,12 +101,10 @@ class Viewer(QObject):
         self.folder.set_folder(folder, paths)
 
     def navigate(self, step: int) -> None:
-        if not self.paths:
-            return
-        index = self.paths.index(self.current) if self.current in self.paths else -1
-        target = max(0, min(len(self.paths) - 1, index + step))
-        if target != index:
-            self.show(self.paths[target])
+        """The previous/next image in the folder list's order (its sort and filter)."""
+        target = self.folder.neighbour(self.current, step)
+        if target is not None and target != self.current:
+            self.show(target)
 
     def show(self, path: Path) -> None:
         """Show ``path``: from the cache when it is there, else ask the worker."""
@@ -206,7 +210,7 @@ class Viewer(QObject):
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.model = info
         self.cache.clear()
-        self.legend.set_classes(info.meta.classes.names)
+        self._set_legend_classes(info.meta.classes.names)
         self.readout.set_device(info.device, info.precision)
         for path in self.paths:
             self.folder.set_status(path, ItemStatus.PENDING)
@@ -215,14 +219,46 @@ class Viewer(QObject):
             self.show(self.current)
 
     # --- drawing ------------------------------------------------------------------------
+    def classes(self) -> Any:
+        """The ClassInfo of what is on screen: labels read from disk carry their own."""
+        if self.shown is not None and self.shown.classes is not None:
+            return self.shown.classes
+        return self.model.meta.classes if self.model else None
+
     def _palette(self) -> Any:
         import numpy as np
 
-        return self.model.meta.classes.palette if self.model else np.zeros((0, 3), np.uint8)
+        classes = self.classes()
+        return classes.palette if classes is not None else np.zeros((0, 3), np.uint8)
+
+    def _set_legend_classes(self, names: tuple[str, ...]) -> None:
+        self._legend_names = tuple(names)
+        self.legend.set_classes(self._legend_names)
+
+    def _thresholded(self) -> Any:
+        """Pixels of the shown result under the threshold, or None when none are."""
+        if self.shown is None or not self.threshold.active():
+            return None
+        result, t = self.shown.result, self.threshold
+        below = below_threshold(result.labels, result.confidence, t.global_t, t.per_class)
+        return below if below.any() else None
 
     def _lut(self) -> Any:
         highlight = self.legend.highlight()
-        return overlay_lut(self._palette(), self.legend.visible(), highlight if highlight >= 0 else None)
+        lut = overlay_lut(self._palette(), self.legend.visible(), highlight if highlight >= 0 else None)
+        return hatched_lut(lut) if self._hatched else lut
+
+    def redraw(self) -> None:
+        """Draw the shown result again (the threshold changed); the photo and zoom stay."""
+        if self.shown is None:
+            return
+        labels = self.shown.result.labels
+        below = self._thresholded()
+        self._hatched = below is not None
+        self.uncertain_pixels = int(below.sum()) if below is not None else 0
+        if below is not None:
+            labels = hatched_labels(labels, below, len(self._palette()))
+        self.view.set_result(labels, self.shown.result.confidence, self._lut())
 
     def _display(self, item: CachedView, path: Path | None) -> None:
         same = path is not None and path == self.shown_path
@@ -231,7 +267,10 @@ class Viewer(QObject):
         self.shown = item
         self.shown_path = path
         result = item.result
-        self.view.set_result(result.labels, result.confidence, self._lut())
+        classes = self.classes()
+        if classes is not None and classes.names != self._legend_names:
+            self._set_legend_classes(classes.names)  # labels from disk with their own class list
+        self.redraw()
         self.legend.show_counts(result.class_counts, self._palette())
         self.readout.set_busy(False)
         self.readout.set_timing(result.seconds, result.protocol.name)
@@ -241,19 +280,20 @@ class Viewer(QObject):
         self.resultShown.emit(item)
 
     def _refresh_lut(self) -> None:
-        if self.shown is not None and self.model is not None:
+        if self.shown is not None and self.classes() is not None:
             self.view.set_lut(self._lut())
 
     # --- pointer -------------------------------------------------------------------------
     def readout_at(self, x: int, y: int) -> tuple[str | None, float | None]:
-        if self.shown is None or self.model is None or x < 0:
+        classes = self.classes()
+        if self.shown is None or classes is None or x < 0:
             return None, None
         result = self.shown.result
         if not (0 <= y < result.labels.shape[0] and 0 <= x < result.labels.shape[1]):
             return None, None
         label = int(result.labels[y, x])
-        names = self.model.meta.classes.names
-        name = names[label] if label < len(names) else f"class {label}"
+        names = classes.names
+        name = names[label] if label < len(names) else ("ignore" if label == 255 else f"class {label}")
         confidence = float(result.confidence[y, x])
         return name, (confidence if confidence == confidence else None)  # NaN: not known (saved labels)
 

@@ -10,46 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from app.classes import ClassInfo
-from app.engine.imageio import MAX_PIXELS
+from app.engine.imageio import ImageReadError, read_label_map
 
 IGNORE = 255
 LABELMAP_NAME = "labelmap.txt"
-INDEX_MODES = ("P", "L", "I;16", "I;16L", "I;16B", "I")
 
 
 class LabelFileError(ValueError):
     """A label file or class list cannot be used; the message is meant for the user."""
 
 
-def read_label_png(path: Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """(H, W) class indices (uint8, or uint16 for 16-bit files) of a label PNG."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabelFileError(f"{path}: not a regular file")
+def read_label_file(path: Path) -> np.ndarray:
+    """(H, W) class indices of a label file, through the project's one reader
+    (app.engine.imageio.read_label_map); LabelFileError with its message otherwise."""
     try:
-        with Image.open(path) as im:
-            width, height = im.size
-            if width * height > max_pixels:
-                raise LabelFileError(f"{path}: {width} x {height} is more than the limit of "
-                                     f"{max_pixels / 1e6:.0f} MP")
-            if im.format != "PNG":
-                raise LabelFileError(f"{path}: a {im.format} file; label maps are PNG files")
-            if im.mode not in INDEX_MODES:
-                raise LabelFileError(f"{path}: a colour image (mode {im.mode}), not a class-index label map "
-                                     "(expected an 8-bit palette or grayscale PNG)")
-            labels = np.array(im)
-    except LabelFileError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise LabelFileError(f"{path}: could not read it as a PNG label map ({exc or type(exc).__name__})") from None
-    if labels.dtype == np.uint8:
-        return labels
-    if labels.size and (labels.min() < 0 or labels.max() > 65535):
-        raise LabelFileError(f"{path}: pixel values outside 0-65535")
-    return labels.astype(np.uint16)
+        return read_label_map(path)
+    except ImageReadError as exc:
+        raise LabelFileError(str(exc)) from None
 
 
 def parse_labelmap(text: str, source: str = LABELMAP_NAME) -> ClassInfo:
@@ -113,5 +92,5 @@ def read_checked_labels(label_path: Path, image_size: tuple[int, int],
                         num_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """The label map of an image of ``image_size`` (H, W) and its pixels per class, checked
     against the class list; LabelFileError when it cannot be used as it is."""
-    labels = read_label_png(label_path)
+    labels = read_label_file(label_path)
     return labels, check_label_map(labels, image_size, num_classes, Path(label_path))

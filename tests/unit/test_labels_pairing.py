@@ -8,7 +8,7 @@ from PIL import Image
 
 from app.classes import ClassInfo, generic_classes
 from app.engine.writers import cvat_labelmap, label_image
-from app.labels.label_files import (LabelFileError, check_label_map, parse_labelmap, read_label_png,
+from app.labels.label_files import (LabelFileError, check_label_map, parse_labelmap, read_label_file,
                                     read_labelmap)
 from app.labels.pairing import candidate_label_dirs, compare_classes, match_files, pair_folder
 
@@ -84,16 +84,16 @@ def test_candidates_include_nested_and_inside_layouts(tmp_path):
 
 def test_palette_and_grayscale_read_as_indices_and_rgb_is_refused(tmp_path):
     values = np.array([[0, 3], [255, 1]])
-    assert read_label_png(_label(tmp_path / "p.png", values, "P")).tolist() == values.tolist()
-    assert read_label_png(_label(tmp_path / "g.png", values, "L")).tolist() == values.tolist()
+    assert read_label_file(_label(tmp_path / "p.png", values, "P")).tolist() == values.tolist()
+    assert read_label_file(_label(tmp_path / "g.png", values, "L")).tolist() == values.tolist()
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tmp_path / "rgb.png")
-    with pytest.raises(LabelFileError, match="colour image"):
-        read_label_png(tmp_path / "rgb.png")
+    with pytest.raises(LabelFileError, match="RGB image"):
+        read_label_file(tmp_path / "rgb.png")
     (tmp_path / "bad.png").write_bytes(b"not a png")
-    with pytest.raises(LabelFileError, match="could not read"):
-        read_label_png(tmp_path / "bad.png")
-    with pytest.raises(LabelFileError, match="not a regular file"):
-        read_label_png(tmp_path)
+    with pytest.raises(LabelFileError, match="bad.png"):
+        read_label_file(tmp_path / "bad.png")
+    with pytest.raises(LabelFileError, match="folder"):
+        read_label_file(tmp_path)
 
 
 def test_values_beyond_the_classes_and_size_mismatch_are_reported(tmp_path):

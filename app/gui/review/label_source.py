@@ -1,0 +1,91 @@
+"""Label maps found beside the open folder as the viewer's results, without the model.
+
+The viewer asks ``result(path)`` before running the model; an image with a usable label
+file is shown from it (class list: the label folder's ``labelmap.txt``, else the model's).
+A file that does not fit (another size, values beyond the classes, not a class-index
+image) is reported once and not shown; the model runs for it instead when one is loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from app.checkpoints.meta import ProtocolSettings
+from app.classes import ClassInfo
+from app.engine.imageio import ImageReadError, read_image
+from app.engine.result import SegmentationResult
+from app.gui.result_cache import CachedView
+from app.labels.label_files import LabelFileError, read_checked_labels
+from app.labels.pairing import LabelPairing, compare_classes
+
+LABELS_DEVICE = "labels from disk"
+
+
+def paired_view(image_path: Path, label_path: Path, classes: ClassInfo) -> CachedView:
+    """The photo and its label map as a cache entry; LabelFileError/ImageReadError if unusable."""
+    image = read_image(image_path)
+    labels, counts = read_checked_labels(label_path, image.shape[:2], len(classes))
+    confidence = np.full(labels.shape, np.nan, dtype=np.float32)  # not saved: unknown
+    result = SegmentationResult(labels, confidence, counts, ProtocolSettings(), LABELS_DEVICE, 0.0)
+    return CachedView(image, result, classes)
+
+
+class PairedLabels:
+    """The current folder's pairing and the results made from it."""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self.report = report
+        self.pairing: LabelPairing | None = None
+        self.enabled = True
+        self.model_classes: ClassInfo | None = None
+        self._reported: set[str] = set()
+
+    def set_pairing(self, pairing: LabelPairing | None) -> None:
+        self.pairing = pairing
+        self._reported = set()
+        if pairing is not None:
+            for problem in pairing.problems:
+                self._report_once(problem)
+            self._check_classes()
+
+    def set_model_classes(self, classes: ClassInfo | None) -> None:
+        self.model_classes = classes
+        self._check_classes()
+
+    def classes(self) -> ClassInfo | None:
+        if self.pairing is not None and self.pairing.classes is not None:
+            return self.pairing.classes
+        return self.model_classes
+
+    def has_labels(self, path: Path) -> bool:
+        return self.pairing is not None and self.pairing.label_for(path) is not None
+
+    def result(self, path: Path) -> CachedView | None:
+        if not self.enabled or self.pairing is None:
+            return None
+        label_path = self.pairing.label_for(Path(path))
+        if label_path is None:
+            return None
+        classes = self.classes()
+        if classes is None:
+            self._report_once(f"{self.pairing.label_dir} has no labelmap.txt and no model is loaded, so the "
+                              "class of each label value is not known: load the model the labels were made "
+                              "with (File > Open Weights), or put its labelmap.txt beside the labels.")
+            return None
+        try:
+            return paired_view(Path(path), label_path, classes)
+        except (LabelFileError, ImageReadError, OSError) as exc:
+            self._report_once(str(exc))
+            return None
+
+    def _check_classes(self) -> None:
+        if self.pairing is not None and (text := compare_classes(self.pairing.classes, self.model_classes)):
+            self._report_once(text)
+
+    def _report_once(self, text: str) -> None:
+        if text not in self._reported:
+            self._reported.add(text)
+            self.report(text)

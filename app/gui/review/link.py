@@ -1,0 +1,250 @@
+"""The review workflow in the main window: labels found beside the open folder, review marks
+(review.json in the label folder), the keys that move through a folder, and the threshold panel.
+
+Keys: A / Ctrl+Return accept and go to the next unreviewed image; N marks "needs work"
+(and stays, to fix it); U / Shift+U go to the next / previous unreviewed image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from app.gui.batch.options import default_output_dir
+from app.gui.batch.saved_labels import SAVED_DEVICE
+from app.gui.docks import ItemStatus
+from app.gui.result_cache import CachedView
+from app.gui.review.label_source import LABELS_DEVICE, PairedLabels
+from app.gui.review.threshold_dock import ThresholdDock
+from app.gui.worker_types import ModelInfo
+from app.labels.confidence import mean_confidences
+from app.labels.pairing import LabelPairing, pair_folder
+from app.labels.review import ReviewState, ReviewStore
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+ACCEPT_KEYS = ("A", "Ctrl+Return")
+NEEDS_WORK_KEY = "N"
+NEXT_UNREVIEWED_KEY, PREVIOUS_UNREVIEWED_KEY = "U", "Shift+U"
+
+
+class ReviewLink(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window, self.viewer, self.folder = window, window.viewer, window.folder
+        self.labels = PairedLabels(self._warn)
+        self.store: ReviewStore | None = None
+        self.image_dir: Path | None = None
+        self._store_error_shown = False
+        self._earlier_source = self.viewer.saved_results  # the batch run's finished images
+        self.viewer.saved_results = self.saved_result
+        self.threshold_dock = ThresholdDock(window)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.threshold_dock)
+        self.threshold_dock.hide()
+        self._build_actions()
+        self.folder.folderSet.connect(self._on_folder_set)
+        self.viewer.modelChanged.connect(self._on_model_changed)
+        self.viewer.resultShown.connect(self._on_result_shown)
+        self.threshold_dock.changed.connect(self._on_threshold_changed)
+
+    # --- menus and keys ------------------------------------------------------------------
+    def _action(self, text: str, slot, keys: tuple[str, ...] = (), tip: str = "") -> QAction:  # noqa: ANN001
+        action = QAction(text, self.window)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setToolTip(tip or text.replace("&", ""))
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        actions = self.window.actions_
+        self.open_labels = self._action("Open &Labels...", self.open_labels_dialog,
+                                        tip="Show the label maps of a folder for the open images")
+        actions.menus["file"].insertAction(actions.recent_menu.menuAction(), self.open_labels)
+        self.accept = self._action("&Accept and Next", self.accept_and_next, ACCEPT_KEYS,
+                                   "Mark the image accepted and go to the next unreviewed one (A)")
+        self.needs_work = self._action("Mark &Needs Work", self.mark_needs_work, (NEEDS_WORK_KEY,),
+                                       "Mark the image as needing work (N)")
+        self.unreviewed = self._action("Mark &Unreviewed", self.mark_unreviewed)
+        self.next_unreviewed = self._action("Ne&xt Unreviewed", lambda: self.go_to_unreviewed(1),
+                                            (NEXT_UNREVIEWED_KEY,))
+        self.previous_unreviewed = self._action("Pre&vious Unreviewed", lambda: self.go_to_unreviewed(-1),
+                                                (PREVIOUS_UNREVIEWED_KEY,))
+        self.sort_action = self._action("Sort by &Lowest Confidence", self.folder.sort_by_confidence,
+                                        tip="Review the worst predictions first (mean confidence from NAME.json)")
+        self.sort_action.setCheckable(True)
+        self.folder.sort.currentIndexChanged.connect(lambda i: self.sort_action.setChecked(i == 1))
+        self.show_labels = self._action("Show Labels from &Folder", self.set_show_labels,
+                                        tip="Off: run the model even where label maps were found")
+        self.show_labels.setCheckable(True)
+        self.show_labels.setChecked(True)
+        menu = self.menu = QMenu("&Review", self.window)
+        self.window.menuBar().insertMenu(actions.menus["help"].menuAction(), menu)
+        actions.menus["review"] = menu
+        menu.addActions([self.accept, self.needs_work, self.unreviewed])
+        menu.addSeparator()
+        menu.addActions([self.next_unreviewed, self.previous_unreviewed, self.sort_action])
+        menu.addSeparator()
+        menu.addActions([self.show_labels, self.open_labels, self.threshold_dock.toggleViewAction()])
+        actions.docks_menu.addAction(self.threshold_dock.toggleViewAction())
+
+    # --- labels beside the folder --------------------------------------------------------------
+    def saved_result(self, path: Path) -> CachedView | None:
+        """The viewer's results that need no model: the batch run's, then labels found on disk."""
+        earlier = self._earlier_source(path) if self._earlier_source is not None else None
+        return earlier if earlier is not None else self.labels.result(path)
+
+    def open_labels_dialog(self) -> None:
+        if self.image_dir is None:
+            self._warn("Open the folder of images first (File > Open Folder), then its labels.")
+            return
+        start = str(self.labels.pairing.label_dir if self.labels.pairing else self.image_dir.parent)
+        folder = QFileDialog.getExistingDirectory(self.window, "Open Labels", start)
+        if folder:
+            self.open_labels_folder(Path(folder))
+
+    def open_labels_folder(self, label_dir: Path) -> LabelPairing | None:
+        """Show ``label_dir``'s label maps for the open folder's images."""
+        if self.image_dir is None:
+            self._warn("Open the folder of images first (File > Open Folder), then its labels.")
+            return None
+        pairing = pair_folder(self.image_dir, self.folder.paths(), Path(label_dir).resolve())
+        self._use_pairing(pairing)
+        return pairing
+
+    def set_show_labels(self, on: bool) -> None:
+        self.labels.enabled = bool(on)
+        self.viewer.cache.clear()
+        self.viewer.rerun()
+
+    def label_stem(self, path: Path) -> Path | None:
+        """Where the label files of ``path`` live, without suffix (``labels/photo``): the found
+        label map, else the default output folder (for the editor's saving)."""
+        found = self.labels.pairing.label_for(path) if self.labels.pairing else None
+        if found is not None:
+            return found.with_suffix("")
+        return self.store.folder / Path(path).stem if self.store is not None else None
+
+    @Slot(object, list)
+    def _on_folder_set(self, folder: Path | None, paths: list[Path]) -> None:
+        self.image_dir = Path(folder) if folder is not None else None
+        self._use_pairing(pair_folder(self.image_dir, paths) if self.image_dir is not None else None)
+
+    def _use_pairing(self, pairing: LabelPairing | None) -> None:
+        self.labels.set_pairing(pairing)
+        paths = self.folder.paths()
+        if pairing is not None:
+            self.viewer.cache.clear()  # results made before the labels were found would hide them
+            self.window.statusBar().showMessage(f"Showing {pairing.describe()}", 8000)
+            self.folder.set_confidences(mean_confidences(paths, pairing.label_dir))
+            self._paint_label_statuses()
+            if self.viewer.current is not None:
+                self.viewer.rerun()
+        self._open_store(pairing.label_dir if pairing else
+                         default_output_dir(self.image_dir) if self.image_dir else None)
+
+    def _paint_label_statuses(self) -> None:
+        pairing = self.labels.pairing
+        if pairing is None:
+            return
+        for image, label in pairing.files.items():
+            if self.folder.status(image) in (ItemStatus.PENDING, None):
+                self.folder.set_status(image, ItemStatus.LABELS, f"labels: {label}")
+
+    # --- review marks ----------------------------------------------------------------------------
+    def _open_store(self, folder: Path | None) -> None:
+        self.store = ReviewStore(folder) if folder is not None else None
+        self._store_error_shown = False
+        self._report_store_error()
+        paths = self.folder.paths()
+        if self.store is not None:
+            self.folder.set_reviews({p: self.store.state(self._key(p)) for p in paths})
+
+    def _key(self, path: Path) -> str:
+        try:
+            return Path(path).resolve().relative_to(self.image_dir.resolve()).as_posix()
+        except (ValueError, AttributeError):
+            return Path(path).name
+
+    def state(self, path: Path) -> ReviewState:
+        return self.store.state(self._key(path)) if self.store is not None else ReviewState.UNREVIEWED
+
+    def set_state(self, path: Path | None, state: ReviewState) -> bool:
+        if path is None or self.store is None:
+            self._warn("Open a folder of images to review it.")
+            return False
+        try:
+            self.store.set_state(self._key(path), state)
+        except OSError as exc:
+            self._warn(f"Could not save the review mark in {self.store.path}: {exc}. It is kept until the "
+                       "folder is closed and written with the next mark.")
+        self._report_store_error()
+        self.folder.set_reviews({path: state})
+        return True
+
+    def accept_and_next(self) -> None:
+        path = self.viewer.current
+        if self.set_state(path, ReviewState.ACCEPTED):
+            self._go_to(self.folder.next_with_review(path, ReviewState.UNREVIEWED, 1), f"Accepted {path.name}.")
+
+    def mark_needs_work(self) -> None:
+        if self.set_state(self.viewer.current, ReviewState.NEEDS_WORK):
+            self.window.statusBar().showMessage(f"{self.viewer.current.name}: needs work", 4000)
+
+    def mark_unreviewed(self) -> None:
+        self.set_state(self.viewer.current, ReviewState.UNREVIEWED)
+
+    def go_to_unreviewed(self, step: int) -> None:
+        self._go_to(self.folder.next_with_review(self.viewer.current, ReviewState.UNREVIEWED, step), "")
+
+    def _go_to(self, target: Path | None, done: str) -> None:
+        left = self.folder.review_counts()[ReviewState.UNREVIEWED]
+        if target is None or target == self.viewer.current and self.folder.review(target) != ReviewState.UNREVIEWED:
+            self.window.statusBar().showMessage(f"{done} Every image of the folder is reviewed.".strip(), 8000)
+            return
+        if target != self.viewer.current:
+            self.viewer.show(target)
+        self.window.statusBar().showMessage(f"{done} {left} unreviewed left.".strip(), 4000)
+
+    def _report_store_error(self) -> None:
+        if self.store is not None and self.store.error and not self._store_error_shown:
+            self._store_error_shown = True
+            self._warn(self.store.error)
+
+    # --- model, threshold ---------------------------------------------------------------------
+    @Slot(object)
+    def _on_model_changed(self, info: ModelInfo) -> None:
+        self.labels.set_model_classes(info.meta.classes)
+        self.threshold_dock.set_classes(info.meta.classes.names)
+        self._paint_label_statuses()  # the viewer has just reset the statuses
+
+    def _on_threshold_changed(self) -> None:
+        self.viewer.threshold = self.threshold_dock.settings()
+        self.viewer.redraw()
+        self._describe_threshold()
+
+    @Slot(object)
+    def _on_result_shown(self, _item: CachedView) -> None:
+        self._describe_threshold()
+
+    def _describe_threshold(self) -> None:
+        shown, settings = self.viewer.shown, self.viewer.threshold
+        if not settings.active():
+            text = "Off: every pixel keeps its class."
+        elif shown is None:
+            text = ""
+        elif shown.result.device in (LABELS_DEVICE, SAVED_DEVICE):
+            text = "These labels were read from disk and carry no confidence: the threshold does not change them."
+        else:
+            total = max(shown.result.labels.size, 1)
+            text = (f"{100.0 * self.viewer.uncertain_pixels / total:.1f}% of this image is below the threshold "
+                    "(hatched); a saved map stores those pixels as ignore (255).")
+        self.threshold_dock.set_summary(text)
+
+    def _warn(self, text: str) -> None:
+        self.window.messages.show_message(text, "warning")
