@@ -1,0 +1,112 @@
+"""Where an export or import is written: a staging folder published in one step.
+
+Everything goes into a hidden folder beside the destination; only when every
+file is written is it renamed into place (a folder) or packed into the
+destination through an atomic write (a ``.zip``). A cancel, a crash or a failed
+file therefore never leaves half a dataset, and an existing destination is only
+replaced with ``overwrite``: it is moved aside, the new one renamed in, and the
+old one deleted last. Files inside the private staging folder are written
+directly: the folder as a whole is what is published atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import uuid
+import zipfile
+from pathlib import Path
+
+from PIL import Image
+
+from app.fileio import atomic_path
+from app.interchange.run_folder import ExportError
+
+
+def check_destination(dest: Path, overwrite: bool, source: Path | None = None) -> None:
+    """ExportError when ``dest`` may not be written (exists without overwrite, overlaps the source)."""
+    if source is not None:
+        src, out = source.resolve(), dest.resolve()
+        if out == src or src in out.parents or out in src.parents:
+            raise ExportError(f"the destination {dest} must not be inside the source folder {source} "
+                              "nor contain it")
+    if dest.exists() and not overwrite:
+        raise ExportError(f"{dest} exists; not replacing it (use --overwrite to replace it)")
+    if dest.exists() and dest.suffix.lower() != ".zip" and not dest.is_dir():
+        raise ExportError(f"{dest} exists and is a file, not a folder")
+    parent = dest.parent if str(dest.parent) else Path(".")
+    if not parent.is_dir():
+        raise ExportError(f"cannot write {dest}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ExportError(f"cannot write {dest}: the folder {parent} is not writable")
+
+
+class Staging:
+    """A private folder that becomes ``dest`` (or ``dest``, zipped) on ``commit``."""
+
+    def __init__(self, dest: str | Path, overwrite: bool = False, source: Path | None = None) -> None:
+        self.dest = Path(dest)
+        self.overwrite = overwrite
+        check_destination(self.dest, overwrite, source)
+        self.zipped = self.dest.suffix.lower() == ".zip"
+        self.folder = self.dest.parent / f".{self.dest.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.folder.mkdir()  # the usual mode (mkdtemp's would be 0700)
+
+    def path(self, relative: str) -> Path:
+        """A file's path inside the staging folder, its sub-folders created."""
+        target = self.folder / relative
+        if self.folder.resolve() not in target.resolve().parents:
+            raise ExportError(f"refusing to write {relative!r}: outside the destination")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        self.path(relative).write_bytes(data)
+
+    def write_text(self, relative: str, text: str) -> None:
+        self.write_bytes(relative, text.encode("utf-8"))
+
+    def copy_photo(self, relative_stem: str, source: Path | None, image, jpeg_only: bool = False
+                   ) -> str | None:
+        """The photo beside the labels as ``relative_stem`` + its extension; the file's own bytes
+        (already checked by the project's reader), re-encoded only where a JPEG is required.
+        Returns the relative path written, or None without a photo."""
+        if source is None or image is None:
+            return None
+        suffix = source.suffix.lower()
+        if jpeg_only and suffix not in (".jpg", ".jpeg"):
+            relative = relative_stem + ".jpg"
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, format="JPEG", quality=95)
+            self.write_bytes(relative, buffer.getvalue())
+            return relative
+        relative = relative_stem + suffix
+        shutil.copyfile(source, self.path(relative))
+        return relative
+
+    def commit(self) -> Path:
+        if self.zipped:
+            with atomic_path(self.dest, self.overwrite) as temp:
+                with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+                    for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+                        archive.write(path, path.relative_to(self.folder).as_posix())
+            self.discard()
+            return self.dest
+        for path in self.folder.rglob("*"):  # on disk before the rename makes them visible
+            if path.is_file():
+                with open(path, "rb") as handle:
+                    os.fsync(handle.fileno())
+        old = None
+        if self.dest.exists():
+            if not self.overwrite:
+                raise ExportError(f"{self.dest} appeared while exporting; not replacing it")
+            old = self.dest.with_name(f".{self.dest.name}.old-{uuid.uuid4().hex[:8]}")
+            os.replace(self.dest, old)
+        os.replace(self.folder, self.dest)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.dest
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

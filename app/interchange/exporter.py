@@ -1,0 +1,81 @@
+"""Exporting a run folder to an annotation tool's format: the loop the CLI and the window share.
+
+Every label map is read and checked (values are class indices or 255, the size
+matches its photo); a bad one is reported and left out, the others are still
+exported. Nothing appears at the destination until the whole dataset is
+written (destination.Staging); a cancel leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+from app.interchange import coco, cvat_mask, labelme, voc, yolo_seg
+from app.interchange.destination import Staging, check_destination
+from app.interchange.mapping import read_mapping, target_classes
+from app.interchange.run_folder import ExportError, ItemError, load_item, open_run_folder
+
+EXPORT_FORMATS: dict[str, ModuleType] = {
+    "cvat-mask": cvat_mask, "coco": coco, "labelme": labelme, "yolo-seg": yolo_seg, "voc": voc}
+FORMAT_TITLES = {"cvat-mask": "CVAT Segmentation mask 1.1", "coco": "COCO (RLE, one annotation per class)",
+                 "labelme": "labelme JSON (polygons)", "yolo-seg": "YOLO segmentation (ultralytics)",
+                 "voc": "Pascal VOC segmentation"}
+
+# on_item(done, total, name, error): error is "" for an exported item
+ItemCallback = Callable[[int, int, str, str], None]
+
+
+@dataclass
+class ExportReport:
+    dest: Path
+    format: str
+    exported: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # "path: reason"
+    notes: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def published(self) -> bool:
+        return bool(self.exported) and not self.cancelled
+
+
+def export_run(run_dir: str | Path, fmt: str, dest: str | Path, overwrite: bool = False,
+               mapping: str | Path | None = None, on_item: ItemCallback | None = None,
+               cancel: threading.Event | None = None) -> ExportReport:
+    """Export ``run_dir`` as ``fmt`` to ``dest``; ExportError for problems with the whole export."""
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
+    if fmt != "cvat-mask" and str(dest).lower().endswith(".zip"):
+        raise ExportError(f"{fmt} is written to a folder; only cvat-mask is zipped")
+    dest, run = Path(dest), open_run_folder(run_dir)
+    check_destination(dest, overwrite, run.root)
+    targets = read_mapping(mapping, run.classes) if mapping else target_classes(run.classes)
+    report = ExportReport(dest, fmt, notes=list(targets.notes))
+    staging = Staging(dest, overwrite, run.root)
+    try:
+        writer = EXPORT_FORMATS[fmt].Writer(staging, targets)
+        total = len(run.items)
+        for done, item in enumerate(run.items, 1):
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+            error = ""
+            try:
+                loaded = load_item(item, len(run.classes))
+                writer.add(loaded, targets.apply(loaded.labels))
+                report.exported.append(item.name)
+            except ItemError as exc:
+                error = str(exc)
+                report.failures.append(error)
+            if on_item is not None:
+                on_item(done, total, item.name, error)
+        if report.published:
+            report.notes += writer.finish()
+            staging.commit()
+    finally:
+        staging.discard()
+    return report

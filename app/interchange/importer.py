@@ -1,0 +1,88 @@
+"""Importing another tool's labels into a label folder: ``NAME.png`` class-index maps and
+``labelmap.txt``, the files ``segment`` writes, so the editor and ``evaluate`` read them.
+
+The tool's label names are matched to ``classes`` (e.g. the model's labelmap.txt)
+by name, case-insensitively; without them the tool's own label order is kept.
+Names that mean "unlabelled" (CVAT's ``background``, labelme's ``_background_``)
+become ignore (255) unless the classes have one of that name.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from app.classes import ClassInfo
+from app.engine.writers import cvat_labelmap, label_image
+from app.interchange import coco, cvat_mask, labelme, voc
+from app.interchange.dataset import SourceDataset, png_bytes
+from app.interchange.destination import Staging, check_destination
+from app.interchange.exporter import ExportReport, ItemCallback
+from app.interchange.run_folder import IGNORE, LABELMAP, ExportError, ItemError, check_values
+
+IMPORT_FORMATS: dict[str, ModuleType] = {"cvat-mask": cvat_mask, "coco": coco, "labelme": labelme, "voc": voc}
+
+
+def value_table(source: SourceDataset, classes: ClassInfo | None) -> tuple[np.ndarray, ClassInfo]:
+    """(65536,) source value -> class index, and the classes the label folder gets."""
+    table = np.full(65536, IGNORE, dtype=np.uint16)
+    if classes is None:
+        kept = [i for i, n in enumerate(source.names) if n not in source.unlabelled]
+        for new, old in enumerate(kept):
+            table[old] = new
+        return table, ClassInfo(tuple(source.names[i] for i in kept), tuple(source.colors[i] for i in kept))
+    index = {name.lower(): i for i, name in enumerate(classes.names)}
+    unknown = []
+    for value, name in enumerate(source.names):
+        if name.lower() in index:
+            table[value] = index[name.lower()]
+        elif name not in source.unlabelled and not name.startswith("class "):
+            unknown.append(name)
+    if unknown:
+        raise ExportError(f"label(s) {', '.join(map(repr, unknown))} are not among the classes "
+                          f"({', '.join(classes.names)})")
+    return table, classes
+
+
+def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInfo | None = None,
+                  overwrite: bool = False, on_item: ItemCallback | None = None,
+                  cancel: threading.Event | None = None) -> ExportReport:
+    if fmt not in IMPORT_FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose from {', '.join(IMPORT_FORMATS)}")
+    src, dest = Path(src), Path(dest)
+    if not src.exists():
+        raise ExportError(f"{src}: no such file or folder")
+    check_destination(dest, overwrite, src if src.is_dir() else None)
+    source = IMPORT_FORMATS[fmt].read_dataset(src)
+    if not source.items:
+        raise ExportError(f"{src}: no label maps found")
+    table, out_classes = value_table(source, classes)
+    report = ExportReport(dest, fmt)
+    staging = Staging(dest, overwrite, src if src.is_dir() else None)
+    try:
+        for done, (name, load) in enumerate(source.items, 1):
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+            error = ""
+            try:
+                raw = load()
+                check_values(raw, len(source.names), f"{src}: {name}")
+                labels = table[raw]
+                labels = labels.astype(np.uint8) if len(out_classes) <= 256 else labels
+                staging.write_bytes(f"{name}.png", png_bytes(label_image(labels, out_classes)))
+                report.exported.append(name)
+            except ItemError as exc:
+                error = str(exc)
+                report.failures.append(error)
+            if on_item is not None:
+                on_item(done, len(source.items), name, error)
+        if report.published:
+            staging.write_text(LABELMAP, cvat_labelmap(out_classes))
+            staging.commit()
+    finally:
+        staging.discard()
+    return report

@@ -1,0 +1,94 @@
+"""Pascal VOC segmentation: ``JPEGImages/``, ``SegmentationClass/`` palette PNGs, ``ImageSets``.
+
+Pixel values are the class ids (the model's, or the mapping's), 255 stays VOC's
+void/ignore; the palette holds the model's colours at their ids and VOC's void
+colour (224, 224, 192) at 255. ``labelmap.txt`` names every id in order (the
+position is the id), so datumaro's ``voc_segmentation`` importer, which maps
+colours back to labels, recovers the ids. Datumaro cannot read 255 with a
+custom label map (it only declares void for VOC's own 21 classes), so a map
+with ignore pixels imports there as "Undeclared color"; VOC training readers
+(torchvision, mmsegmentation) read the indices and treat 255 as ignore.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.classes import ClassInfo, dataset_classes
+from app.engine.imageio import ImageReadError, read_image, read_label_map
+from app.engine.writers import cvat_labelmap, label_image
+from app.interchange.cvat_mask import IMAGE_SET, SEGMENTATION, colors_to_indices
+from app.interchange.dataset import SourceDataset, png_bytes
+from app.interchange.destination import Staging
+from app.interchange.mapping import VOID_COLOR, TargetClasses, distinct_colors
+from app.interchange.run_folder import IGNORE, ExportError, ItemError, LoadedItem, read_labelmap
+
+
+class Writer:
+    def __init__(self, staging: Staging, targets: TargetClasses) -> None:
+        classes = targets.classes
+        if len(classes) > IGNORE:
+            raise ExportError(f"VOC palette PNGs hold at most {IGNORE} classes (255 is void); the "
+                              f"model has {len(classes)}")
+        self.staging, self.names = staging, []
+        colors, changed = distinct_colors(list(classes.colors), {VOID_COLOR})
+        self.notes = [f"colour of {classes.names[k]!r} changed to {colors[k]} (colours must be unique "
+                      f"and {VOID_COLOR} is void's)" for k in changed if targets.used[k]]
+        self.classes = classes
+        self.declared = ClassInfo(classes.names, tuple(colors))
+        palette = np.zeros((256, 3), dtype=np.uint8)
+        palette[: len(colors)] = colors
+        palette[IGNORE] = VOID_COLOR
+        self.palette = palette.reshape(-1).tolist()
+
+    def add(self, item: LoadedItem, labels: np.ndarray) -> None:
+        im = label_image(labels.astype(np.uint8), self.classes)
+        im.putpalette(self.palette)  # the classes' colours made unique, and void's at 255
+        self.staging.write_bytes(f"{SEGMENTATION}/{item.name}.png", png_bytes(im))
+        self.staging.copy_photo(f"JPEGImages/{item.name}", item.image_path, item.image, jpeg_only=True)
+        self.names.append(item.name)
+
+    def finish(self) -> list[str]:
+        self.staging.write_text("labelmap.txt", cvat_labelmap(self.declared))
+        self.staging.write_text(IMAGE_SET, "".join(f"{n}\n" for n in self.names))
+        return self.notes
+
+
+def read_mask(path: Path, colors: list[tuple[int, int, int]]) -> np.ndarray:
+    """Class ids of a VOC mask: palette indices as they are, an RGB mask through the colours."""
+    try:
+        return read_label_map(path)
+    except ImageReadError as exc:
+        refusal = str(exc)
+    try:
+        rgb = read_image(path)  # a colour mask (other tools write them)
+    except ImageReadError:
+        raise ItemError(refusal) from None
+    labels = colors_to_indices(rgb, [*colors, VOID_COLOR], path)
+    labels[labels == len(colors)] = IGNORE
+    return labels
+
+
+def read_dataset(src: Path) -> SourceDataset:
+    """A VOC folder; its ``labelmap.txt`` names the ids, else VOC's own 21 classes."""
+    masks_dir = src / SEGMENTATION
+    if not masks_dir.is_dir():
+        raise ExportError(f"{src}: no {SEGMENTATION}/ folder; not a VOC segmentation dataset")
+    classes = read_labelmap(src / "labelmap.txt") if (src / "labelmap.txt").is_file() \
+        else dataset_classes("voc2012")
+    sets = sorted((src / "ImageSets" / "Segmentation").glob("*.txt"))
+    names: list[str] = []
+    for listed in sets:
+        for line in listed.read_text(encoding="utf-8").splitlines():
+            if line.strip() and line.strip() not in names:
+                names.append(line.strip())
+    if not sets:
+        names = sorted(p.relative_to(masks_dir).with_suffix("").as_posix() for p in masks_dir.rglob("*.png"))
+    colors = list(classes.colors)
+
+    def loader(name: str):
+        return lambda: read_mask(masks_dir / f"{name}.png", colors)
+
+    return SourceDataset(list(classes.names), colors, [(n, loader(n)) for n in names])
