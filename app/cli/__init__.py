@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("app.cli.evaluate_cmd", "measure mIoU on a folder of images and labels"),
     "generate": ("app.cli.generate_cmd", "write generated training scenes with exact labels"),
     "train": ("app.cli.train_cmd", "train a PSPNet on generated scenes or a folder"),
+    "export": ("app.cli.export_cmd", "export a run folder to CVAT, COCO, labelme, YOLO-seg or VOC"),
+    "import": ("app.cli.import_cmd", "turn CVAT, COCO, labelme or VOC labels into class-index PNGs"),
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2

@@ -25,7 +25,7 @@ FORMAT_TITLES = {"cvat-mask": "CVAT Segmentation mask 1.1", "coco": "COCO (RLE, 
                  "labelme": "labelme JSON (polygons)", "yolo-seg": "YOLO segmentation (ultralytics)",
                  "voc": "Pascal VOC segmentation"}
 
-# on_item(done, total, name, error): error is "" for an exported item
+# on_item(done, total, name, error): first (0, total, "", ""), then once per item; error "" = exported
 ItemCallback = Callable[[int, int, str, str], None]
 
 
@@ -59,6 +59,8 @@ def export_run(run_dir: str | Path, fmt: str, dest: str | Path, overwrite: bool 
     try:
         writer = EXPORT_FORMATS[fmt].Writer(staging, targets)
         total = len(run.items)
+        if on_item is not None:
+            on_item(0, total, "", "")  # the count, before the first item
         for done, item in enumerate(run.items, 1):
             if cancel is not None and cancel.is_set():
                 report.cancelled = True

@@ -63,6 +63,8 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
     report = ExportReport(dest, fmt)
     staging = Staging(dest, overwrite, src if src.is_dir() else None)
     try:
+        if on_item is not None:
+            on_item(0, len(source.items), "", "")  # the count, before the first item
         for done, (name, load) in enumerate(source.items, 1):
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
