@@ -48,6 +48,15 @@ class Normalization:
         return cls(mean, std)  # type: ignore[arg-type]
 
 
+# Each protocol and the implementations' rules it can follow (ProtocolSettings.style).
+PROTOCOL_STYLES: dict[str, tuple[str, ...]] = {
+    "fast": ("standard", "csail"),
+    "official": ("standard",),
+    "ms": ("semseg", "mmseg", "csail"),
+    "slide": ("mmseg",),
+}
+
+
 @dataclass(frozen=True)
 class ProtocolSettings:
     """How an image becomes network input and how the outputs are combined.
@@ -62,6 +71,14 @@ class ProtocolSettings:
     truncated, then rounded up to a multiple of 8; PIL's bilinear resize of the uint8
     image (which antialiases when shrinking); logits upsampled straight to the
     original size.
+
+    ``ms`` is each implementation's own multi-scale test, chosen by ``style``:
+    'semseg' (the official windows at every scale, flip), 'mmseg' (its test-time
+    augmentation: whole-image passes at each ratio of the keep-ratio scale
+    (``max_long``, ``base_size``), with and without flip, softmax averaged) or
+    'csail' (whole-image passes at each short side in ``sizes``, long side at most
+    ``max_long``). ``slide`` is mmseg's slide inference: the keep-ratio resize, then
+    ``crop_size`` windows every ``stride`` pixels, logits averaged. See docs/protocols.md.
     """
 
     name: str = "fast"
@@ -72,29 +89,42 @@ class ProtocolSettings:
     scales: tuple[float, ...] = (1.0,)
     flip: bool = False
     style: str = "standard"
+    stride: int | None = None     # slide: window step (default: 2/3 of the crop, rounded up)
+    sizes: tuple[int, ...] = ()   # ms in CSAIL's style: the short sides (its imgSizes)
 
     def __post_init__(self) -> None:
-        if self.name not in ("fast", "official"):
-            raise ValueError(f"unknown protocol {self.name!r}; expected 'fast' or 'official'")
+        if self.name not in PROTOCOL_STYLES:
+            raise ValueError(f"unknown protocol {self.name!r}; expected one of {', '.join(PROTOCOL_STYLES)}")
         if self.resize_side not in ("long", "short"):
             raise ValueError("resize_side must be 'long' or 'short'")
-        if self.style not in ("standard", "csail"):
-            raise ValueError(f"unknown protocol style {self.style!r}; expected 'standard' or 'csail'")
+        styles = PROTOCOL_STYLES[self.name]
+        if self.style not in styles:
+            raise ValueError(f"unknown protocol style {self.style!r} for {self.name!r}; expected "
+                             + " or ".join(repr(s) for s in styles))
         if self.base_size < 8 or self.crop_size < 8:
             raise ValueError("base size and crop size must be at least 8 pixels")
         if not self.scales or min(self.scales) <= 0:
             raise ValueError("scales must be positive")
+        if self.stride is not None and not 1 <= self.stride <= self.crop_size:
+            raise ValueError("the stride must be between 1 and the crop size (larger leaves pixels unseen)")
+        if self.sizes and min(self.sizes) < 8:
+            raise ValueError("sizes must be at least 8 pixels")
+        if self.name == "ms" and self.style == "csail" and not self.sizes:
+            raise ValueError("CSAIL's multi-scale test needs its sizes")
 
     def with_overrides(self, **changes: Any) -> "ProtocolSettings":
         """A copy with the given fields replaced; ``None`` values are ignored."""
         changes = {k: v for k, v in changes.items() if v is not None}
         if "scales" in changes:
             changes["scales"] = tuple(float(s) for s in changes["scales"])
+        if "sizes" in changes:
+            changes["sizes"] = tuple(int(s) for s in changes["sizes"])
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["scales"] = list(self.scales)
+        data["sizes"] = list(self.sizes)
         return data
 
     @classmethod
@@ -102,6 +132,8 @@ class ProtocolSettings:
         kwargs = dict(data)
         if "scales" in kwargs:
             kwargs["scales"] = tuple(float(s) for s in kwargs["scales"])
+        if "sizes" in kwargs:
+            kwargs["sizes"] = tuple(int(s) for s in kwargs["sizes"])
         return cls(**kwargs)
 
 
@@ -128,7 +160,10 @@ class ModelMeta:
         """The recommended settings of a protocol for this model."""
         if name in self.protocols:
             return self.protocols[name]
-        return ProtocolSettings(name=name, flip=(name == "official"))
+        if name in ("fast", "official"):  # every model can run these two
+            return ProtocolSettings(name=name, flip=(name == "official"))
+        offered = ", ".join(self.protocols) or "fast, official"
+        raise ValueError(f"this model does not offer the {name!r} protocol; it offers {offered}")
 
     @property
     def display_name(self) -> str:

@@ -43,8 +43,10 @@ def csail_size(height: int, width: int, short_side: int, max_long: int) -> tuple
 
 
 def fast_input_size(height: int, width: int, settings: ProtocolSettings) -> tuple[int, int]:
-    """The size the network sees under the fast protocol."""
+    """The size the network sees under the fast protocol (and mmseg's slide protocol)."""
     if settings.style == "csail":
+        if settings.resize_side == "long":  # asked for explicitly: the long side is the base size
+            return csail_size(height, width, max(height, width) * settings.base_size, settings.base_size)
         return csail_size(height, width, settings.base_size, settings.max_long or 4 * settings.base_size)
     if settings.resize_side == "long":
         return semseg_long_side_size(height, width, settings.base_size)
@@ -65,12 +67,29 @@ def fast_input(image: np.ndarray, settings: ProtocolSettings, normalization: Nor
     """The normalised (1, 3, h, w) network input of the fast protocol."""
     height, width = image.shape[:2]
     size = fast_input_size(height, width, settings)
-    if settings.style == "csail":
+    return resized_input(image, size, settings.style == "csail", normalization, device)
+
+
+def resized_input(image: np.ndarray, size: tuple[int, int], pil: bool, normalization: Normalization,
+                  device: torch.device) -> torch.Tensor:
+    """The normalised (1, 3, h, w) input of a whole-image pass at ``size``: the uint8 photo
+    resized as OpenCV does inside mmseg's pipeline, or with PIL's bilinear (CSAIL's)."""
+    if pil:
         resized = np.array(Image.fromarray(image).resize((size[1], size[0]), Image.BILINEAR))
         planes = torch.from_numpy(resized).to(device).permute(2, 0, 1).float()
     else:
         planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device)
     return normalize(planes, normalization.mean, normalization.std)[None]
+
+
+def full_size_rows(logits: torch.Tensor, via: tuple[int, int], original: tuple[int, int], start: int,
+                   end: int, align_corners: bool) -> torch.Tensor:
+    """Rows [start, end) of (C, h, w) logits upsampled to ``via``, then to ``original``
+    (as two F.interpolate calls would; ``via`` = the logits' own size goes straight)."""
+    (nh, nw), (height, width) = via, original
+    lo, hi = rows_needed(nh, height, start, end, align_corners)
+    middle = resize_rows(logits, nh, nw, lo, hi, align_corners)
+    return resize_rows(middle, height, width, start, end, align_corners, in_h=nh, row_offset=lo)
 
 
 def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original: tuple[int, int],
@@ -88,9 +107,7 @@ def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original:
     step = strip_rows(channels, max(width, nw), budget)
     for start in range(0, height, step):
         end = min(height, start + step)
-        lo, hi = rows_needed(nh, height, start, end, align_corners)
-        middle = resize_rows(logits, nh, nw, lo, hi, align_corners)
-        rows = resize_rows(middle, height, width, start, end, align_corners, in_h=nh, row_offset=lo)
+        rows = full_size_rows(logits, resized, original, start, end, align_corners)
         best = rows.argmax(0)
         # max softmax probability = 1 / sum(exp(l - l_max))
         top = rows.gather(0, best[None])

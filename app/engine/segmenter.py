@@ -20,7 +20,9 @@ from app.checkpoints.meta import LoadedModel, ProtocolSettings
 from app.engine.device import resolve_device
 from app.engine.fast import run_fast
 from app.engine.histogram import class_counts
+from app.engine.ms import run_multi_scale
 from app.engine.official import run_official
+from app.engine.slide import run_slide
 from app.engine.result import Cancelled, SegmentationResult
 from app.model import PPMCapture, PSPNet, build_pspnet
 
@@ -39,7 +41,7 @@ def _is_out_of_memory(exc: BaseException) -> bool:
 class Segmenter:
     """Segments images with a loaded model on one device.
 
-    ``window_batch``: windows per forward in the official protocol (each doubled by
+    ``window_batch``: windows per forward in the window protocols (official's doubled by
     flip); default 4 on a GPU, 1 on the CPU (where bigger batches measured no faster:
     the convolutions already use every core, and larger activations miss the caches).
     """
@@ -93,7 +95,7 @@ class Segmenter:
                         raise
                     if device.type == "cuda":
                         torch.cuda.empty_cache()
-                    if settings.name == "official" and window_batch > 1:
+                    if _slides_windows(settings) and window_batch > 1:
                         window_batch = max(1, window_batch // 2)
                         notes.append(f"GPU out of memory: retried with {window_batch} window(s) per batch")
                     else:
@@ -155,9 +157,18 @@ class Segmenter:
                     if progress is not None:
                         progress(1, 1)
                     return out.labels, out.confidence, out.capture, out.input_size
-                labels, confidence = run_official(forward_windows, image, settings, meta.normalization,
-                                                  self.num_classes, self.label_dtype, device,
-                                                  window_batch, cancel, progress)
+                if settings.name == "slide":
+                    labels, confidence, _ = run_slide(forward_windows, image, settings, meta.normalization,
+                                                      self.num_classes, model.cfg.align_corners,
+                                                      self.label_dtype, device, window_batch, cancel, progress)
+                elif settings.name == "ms" and settings.style != "semseg":
+                    labels, confidence = run_multi_scale(lambda x: forward_capture(x, False)[0], image,
+                                                         settings, meta.normalization, model.cfg.align_corners,
+                                                         self.label_dtype, device, cancel, progress)
+                else:  # official, and semseg's multi-scale test (the same windows at more scales)
+                    labels, confidence = run_official(forward_windows, image, settings, meta.normalization,
+                                                      self.num_classes, self.label_dtype, device,
+                                                      window_batch, cancel, progress)
                 cap, input_size = None, None
                 if capture:  # the capture is always of a whole-image (fast) pass at this base size
                     whole = _capture_settings(self.loaded, settings)
@@ -169,9 +180,14 @@ class Segmenter:
             model.train(was_training)
 
 
+def _slides_windows(settings: ProtocolSettings) -> bool:
+    """Whether the protocol runs batches of windows (which a smaller batch can rescue)."""
+    return settings.name in ("official", "slide") or (settings.name == "ms" and settings.style == "semseg")
+
+
 def _capture_settings(loaded: LoadedModel, settings: ProtocolSettings) -> ProtocolSettings:
-    """The whole-image pass a capture comes from: the fast protocol itself, or for the
-    official one, the model's fast protocol at the official base size."""
+    """The whole-image pass a capture comes from: the fast protocol itself, or for any
+    other, the model's fast protocol at that protocol's base size."""
     if settings.name == "fast":
         return settings
     return loaded.meta.protocol("fast").with_overrides(base_size=settings.base_size)
