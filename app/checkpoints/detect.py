@@ -66,8 +66,13 @@ def _diagnose(raw: Any) -> str:
     if not isinstance(raw, Mapping):
         return f"the file holds a {type(raw).__name__}, not a dict of weights (expected {EXPECTED})."
     state = raw.get("state_dict", raw.get("model", raw))
-    keys = [str(k) for k in state] if isinstance(state, Mapping) else []
-    tensors = [k for k in keys if isinstance(state[k], torch.Tensor)]
+    if not isinstance(state, Mapping):
+        state = {}
+    not_names = [repr(k) for k in state if not isinstance(k, str)]
+    if not_names and not any(isinstance(k, str) for k in state):
+        return (f"the file is a dict whose keys are not parameter names (keys: {summarize_keys(not_names, 5)}); "
+                f"expected {EXPECTED}.")
+    tensors = [k for k, v in state.items() if isinstance(k, str) and isinstance(v, torch.Tensor)]
     if not tensors:
         return (f"the file is a dict without weights (keys: {summarize_keys([str(k) for k in raw], 8)}); "
                 f"expected {EXPECTED}.")

@@ -52,13 +52,20 @@ def classes_from_meta(meta: Any, num_classes: int, notes: list[str]) -> ClassInf
     if not isinstance(meta, Mapping):
         return fallback
     names, palette = _class_lists(meta)
-    if not names:
+    if names is None or (isinstance(names, (list, tuple)) and not names):
+        return fallback
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        notes.append("meta's class names are not a list of text; used the defaults")
+        return fallback
+    odd = next((n for n in names if not n.strip() or not n.isprintable()), None)
+    if odd is not None:  # a newline would break labelmap.txt and the CSV summary
+        notes.append(f"meta's class name {odd!r} is empty or not one line of text; used the defaults")
         return fallback
     if len(names) != num_classes:
         notes.append(f"meta lists {len(names)} classes but the classifier has {num_classes}; "
                      "the meta's names were ignored")
         return fallback
-    if palette is None or len(palette) != num_classes:
+    if not isinstance(palette, (list, tuple)) or len(palette) != num_classes:
         palette = None
     known = fallback if fallback.dataset != "generic" else None
     try:

@@ -82,7 +82,7 @@ def load(path: Path) -> LoadedModel:
         path = path.with_suffix(SUFFIX)
     check_is_file(path, "safetensors weights with a JSON card beside them")
     card_path = card_path_for(path)
-    if not card_path.is_file():
+    if not card_path.exists():  # anything else there (a folder, a FIFO) read_card refuses
         raise CheckpointError(path, f"its model card {card_path.name} is missing; the card "
                               "records the architecture, so the weights cannot be used without it.")
     card = read_card(card_path)

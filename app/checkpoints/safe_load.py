@@ -8,9 +8,11 @@ so a hostile file cannot act (tests/unit/test_checkpoint_safety.py proves it).
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import pickletools
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,32 @@ def check_is_file(path: Path, expected: str) -> None:
         raise CheckpointError(path, f"this is not a file (expected {expected}).")
     if path.stat().st_size == 0:
         raise CheckpointError(path, f"the file is empty (expected {expected}).")
+
+
+def read_regular_file(path: Path, limit: int, expected: str) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or a CheckpointError.
+
+    Opened with ``O_NONBLOCK`` and checked on the open descriptor, so a FIFO or a device
+    under the expected name fails at once instead of hanging the load.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise CheckpointError(path, f"the file does not exist (expected {expected}).") from None
+    except OSError as exc:
+        raise CheckpointError(path, f"the file cannot be opened ({exc.strerror or exc}).") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise CheckpointError(path, f"this is not a regular file (expected {expected}).")
+        if info.st_size > limit:
+            raise CheckpointError(path, f"the file is {info.st_size / 2**20:.1f} MB, more than the "
+                                  f"{limit / 2**20:.0f} MB {expected} can be.")
+        try:
+            return file.read(limit + 1)[:limit]
+        except OSError as exc:
+            raise CheckpointError(path, f"the file cannot be read ({exc.strerror or exc}).") from None
 
 
 def read_torch_file(path: str | Path) -> Any:
