@@ -3,13 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
 
-from app.paths import DEFAULT_WEIGHTS
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_OUT_NAME = "pspnet_trained.safetensors"  # in the current folder: never the shipped weights/
+
+
+def plan_output(out: Path | None, overwrite: bool, folder: Path | None = None) -> Path:
+    """Where ``train`` writes its weights (+ the .json card beside them).
+
+    No ``--out``: a new file in the current folder (``pspnet_trained.safetensors``,
+    then ``pspnet_trained_2.safetensors``, ...), never over anything. An existing
+    ``--out`` (or its card) is refused without ``--overwrite``; nothing is ever
+    written inside the installed ``app`` package. ValueError says why."""
+    import app  # noqa: PLC0415
+    from app.checkpoints.card import card_path_for  # noqa: PLC0415
+
+    if out is None:
+        folder = Path.cwd() if folder is None else folder
+        stem, suffix = Path(DEFAULT_OUT_NAME).stem, Path(DEFAULT_OUT_NAME).suffix
+        candidates = (folder / (f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}") for n in range(1, 10_000))
+        return next(p for p in candidates if not os.path.lexists(p) and not os.path.lexists(card_path_for(p)))
+    package = Path(app.__file__).resolve().parent
+    if out.resolve().is_relative_to(package):
+        raise ValueError(f"--out {out} is inside the installed app package ({package}); "
+                         "choose a path outside it")
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder; give the weights file to write, e.g. {out / DEFAULT_OUT_NAME}")
+    if not overwrite:
+        existing = [p for p in (out, card_path_for(out)) if os.path.lexists(p)]
+        if existing:
+            raise ValueError(f"{existing[0]} exists; it was kept. Use --overwrite to replace it "
+                             "(and its card), or choose another --out")
+    return out
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -58,8 +87,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=d.threads, help="CPU threads for torch (0 = default)")
     parser.add_argument("--workers", type=int, default=d.workers, help="processes generating scenes")
     parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS,
-                        help="output weights (.safetensors; the .json card goes beside it)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output weights (.safetensors; the .json card goes beside it; default: a new "
+                        f"{DEFAULT_OUT_NAME} in the current folder)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out and its card")
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="resumable per-epoch checkpoint (default runs/<out stem>/last.pt)")
     parser.add_argument("--resume", type=Path, default=None, metavar="CKPT",
@@ -69,7 +100,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from app.training.recipe import Recipe  # noqa: PLC0415
     from app.checkpoints import CheckpointError  # noqa: PLC0415
-    from app.paths import ROOT  # noqa: PLC0415
     from app.training.checkpoint import ResumeError  # noqa: PLC0415
     from app.training.data import DataError  # noqa: PLC0415
     from app.training.train import train  # noqa: PLC0415
@@ -91,7 +121,12 @@ def run(args: argparse.Namespace) -> int:
                     epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
                     context_dropout=args.context_dropout, seed=args.seed, device=args.device,
                     threads=args.threads, workers=args.workers)
-    checkpoint = args.checkpoint or ROOT / "runs" / args.out.stem / "last.pt"
+    try:
+        args.out = plan_output(args.out, args.overwrite)
+    except ValueError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    checkpoint = args.checkpoint or Path("runs") / args.out.stem / "last.pt"
     command = "python main.py train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "main.py train (called from Python)"
     try:

@@ -27,6 +27,23 @@ def _atomic_save(path: Path, save: Callable[[Path], None]) -> None:
         save(temp)
 
 
+def _needs_writing(path: Path, text: str, overwrite: bool) -> bool:
+    """False when ``path`` already says ``text``; SceneWriteError when it holds something
+    else (a user's classes.json) and ``overwrite`` was not given. An empty file is replaced."""
+    if path.is_dir():
+        raise SceneWriteError(f"{path} is a folder; choose another --out")
+    try:
+        current = path.read_bytes() if path.exists() else b""
+    except OSError as exc:
+        raise SceneWriteError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if current == text.encode("utf-8"):
+        return False
+    if current and not overwrite:
+        raise SceneWriteError(f"{path} exists with other contents; it was kept. Use --overwrite to "
+                              "replace it, or choose another --out")
+    return True
+
+
 def label_png(labels: np.ndarray) -> Image.Image:
     """A mode-P PNG whose pixel values are the class indices and whose palette shows them."""
     img = Image.fromarray(labels.astype(np.uint8), mode="P")
@@ -52,7 +69,8 @@ def write_scenes(out: Path, seeds: Iterable[int], size: tuple[int, int], image_f
                     raise SceneWriteError(f"{path} already exists; use --overwrite to replace "
                                           "it or choose another --out or --seed")
     classes_text = json.dumps(scene_classes().to_dict(), indent=2) + "\n"
-    _atomic_save(out / "classes.json", lambda p: p.write_text(classes_text, encoding="utf-8"))
+    if _needs_writing(out / "classes.json", classes_text, overwrite):
+        _atomic_save(out / "classes.json", lambda p: p.write_text(classes_text, encoding="utf-8"))
     for i, seed in enumerate(seeds):
         scene = generate_scene(seed, size)
         name = scene_name(seed)

@@ -47,7 +47,7 @@ def test_folder_with_bad_files(tmp_path, weights, capsys):
     assert files(tmp_path / "in") == inputs_before  # nothing else touched
     assert sorted(p.name for p in out.iterdir() if not any(p.name.startswith(k.rsplit(".", 1)[0])
                                                              for k in kinds)) == \
-        ["labelmap.txt", "summary.csv", "summary.json"]
+        ["labelmap.txt", "pspnet-manifest.jsonl", "summary.csv", "summary.json"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"] == {"ok": 4, "skipped": 0, "failed": 4, "cancelled": 0}
 
@@ -62,13 +62,14 @@ def test_resume_no_overwrite_and_overwrite(tmp_path, weights, capsys):
     assert main(args) == 0
     first = files(out)
     assert set(first) == {"p0.png", "p0.json", "p1.png", "p1.json", "labelmap.txt", "summary.json",
-                          "summary.csv"}
+                          "summary.csv", "pspnet-manifest.jsonl"}
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     assert main(args) == 0
     assert "2 already done" in capsys.readouterr().err
-    assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.glob("p*"))
-    (out / "p0.png").write_bytes(b"mine")
-    assert main(args) == 0 and (out / "p0.png").read_bytes() == b"mine"
+    assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.glob("p[0-9]*"))
+    (out / "p0.png").write_bytes(b"mine")  # not this app's file any more: kept, and reported
+    assert main(args) == 1 and (out / "p0.png").read_bytes() == b"mine"
+    assert "p0.png is in the way" in capsys.readouterr().err
     assert main(args + ["--overwrite"]) == 0 and (out / "p0.png").read_bytes() == first["p0.png"]
 
 
