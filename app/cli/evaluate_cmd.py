@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reduce-zero-label", action="store_true",
                         help="labels use 0 for 'other' (ADE20K raw): 0 -> ignore, k -> k-1")
     parser.add_argument("--report", metavar="FILE", help="also write the metrics as JSON")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --report file")
+
+
+def check_report_path(report: str | None, overwrite: bool) -> None:
+    """UsageError when ``--report`` names a folder, or a file that exists without ``--overwrite``."""
+    if not report:
+        return
+    path = Path(report)
+    if path.is_dir():
+        raise UsageError(f"--report {report} is a folder; give the JSON file to write")
+    if os.path.lexists(path) and not overwrite:
+        raise UsageError(f"the report {report} exists; it was kept. Use --overwrite to replace it, "
+                         "or choose another --report file")
 
 
 def find_pairs(data: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
@@ -74,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from app.engine.imageio import read_image  # noqa: PLC0415
     from app.engine.metrics import IoUAccumulator  # noqa: PLC0415
 
+    check_report_path(args.report, args.overwrite)  # before the work: never lose it at the end
     pairs, failures = find_pairs(Path(args.data))
     if not pairs:
         raise UsageError(f"no image/label pairs found in {args.data}")
@@ -126,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
                   "failures": failures}
         try:
             from app.engine.writers import write_bytes  # noqa: PLC0415
-            write_bytes(Path(args.report), json.dumps(report, indent=2).encode("utf-8"), overwrite=True)
+            write_bytes(Path(args.report), json.dumps(report, indent=2).encode("utf-8"), overwrite=args.overwrite)
         except OSError as exc:
             raise UsageError(f"cannot write the report {args.report}: {exc}") from None
     if failures:
