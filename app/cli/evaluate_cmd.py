@@ -66,16 +66,11 @@ def find_pairs(data: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
 
 
 def read_label(path: Path, reduce_zero_label: bool) -> np.ndarray:
-    """Class indices of a label image (8-bit, palette or 16-bit single-channel PNG)."""
-    from PIL import Image  # noqa: PLC0415
+    """Class indices of a label image (8-bit palette or grayscale, or 16-bit grayscale);
+    ImageReadError (a ValueError) names the file when it cannot be used."""
+    from app.engine.imageio import read_label_map  # noqa: PLC0415
 
-    try:
-        with Image.open(path) as im:
-            if im.mode not in ("L", "P", "I;16", "I;16B", "I;16L", "I"):
-                raise ValueError(f"{path}: label images must be single-channel class indices, not {im.mode}")
-            label = np.asarray(im).astype(np.int64)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the label image ({exc})") from None
+    label = read_label_map(path).astype(np.int64)
     if reduce_zero_label:
         label = label.copy()
         label[label == 0] = 256

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from app.engine.imageio import IMAGE_EXTENSIONS, ImageReadError, read_image
+from app.engine.imageio import IMAGE_EXTENSIONS, ImageReadError, read_image, read_label_map
 from app.training.scenes import generate_scene
 
 SEED_STRIDE = 100_000
@@ -127,14 +127,15 @@ def folder_pairs(root: Path) -> list[tuple[Path, Path]]:
 
 
 def read_label(path: Path) -> np.ndarray:
+    """(H, W) uint8 class indices of an 8-bit label map (training keeps labels in uint8)."""
     try:
-        with Image.open(path) as img:
-            if img.mode not in ("L", "P"):
-                raise DataError(f"{path}: label maps must be single-channel PNGs of class "
-                                f"indices (mode L or P), not mode {img.mode}")
-            return np.array(img, dtype=np.uint8)
-    except (OSError, SyntaxError) as exc:
-        raise DataError(f"{path}: cannot read the label map ({exc})") from None
+        labels = read_label_map(path)
+    except ImageReadError as exc:
+        raise DataError(str(exc)) from None
+    if labels.dtype != np.uint8:
+        raise DataError(f"{path}: a 16-bit label map; training reads 8-bit palette or grayscale "
+                        "label PNGs (class indices below 255, 255 = ignore)")
+    return labels
 
 
 def folder_dataset(root: Path, size: tuple[int, int], num_classes: int) -> ArrayDataset:
