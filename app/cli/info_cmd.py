@@ -6,7 +6,9 @@ import argparse
 import sys
 
 from app.checkpoints import CheckpointError, LoadedModel, load_checkpoint
-from app.checkpoints.meta import ProtocolSettings
+from app.checkpoints.meta import PROTOCOL_STYLES, ProtocolSettings
+from app.cli.protocol_options import describe_options
+from app.engine.slide import slide_stride
 from app.model import count_parameters
 
 SHOWN_CLASS_NAMES = 8
@@ -17,17 +19,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "folder, or a .safetensors with its .json card")
 
 
-def describe_protocol(p: ProtocolSettings) -> str:
+def _side(p: ProtocolSettings) -> str:
     side = f"{p.resize_side} side {p.base_size}"
-    if p.max_long:
+    if p.max_long and p.resize_side == "short":
         side += f" (long side at most {p.max_long})"
+    return side
+
+
+def describe_protocol(p: ProtocolSettings) -> str:
+    """One line: what the protocol does with these settings."""
+    scales = ", ".join(f"{s:g}" for s in p.scales)
+    flip = f"flip {'on' if p.flip else 'off'}"
     if p.name == "fast":
         pipeline = (", CSAIL's pipeline (sides rounded up to a multiple of 8, PIL resize, "
                     "logits straight to full size)" if p.style == "csail" else "")
-        return f"whole image, {side}{pipeline}"
-    scales = ", ".join(f"{s:g}" for s in p.scales)
-    return (f"sliding {p.crop_size}x{p.crop_size} windows, {side}, scales {scales}, "
-            f"flip {'on' if p.flip else 'off'}")
+        return f"whole image, {_side(p)}{pipeline}"
+    if p.name == "slide":
+        return (f"mmseg's slide inference: {_side(p)}, {p.crop_size}x{p.crop_size} windows, stride "
+                f"{slide_stride(p)}, logits averaged")
+    if p.name == "ms" and p.style == "mmseg":
+        return (f"mmseg's test-time augmentation: whole image at ratios {scales} of {_side(p)}, {flip}, "
+                "softmax averaged")
+    if p.name == "ms" and p.style == "csail":
+        sizes = ", ".join(str(s) for s in p.sizes)
+        return (f"CSAIL's multi-size test: whole image at short sides {sizes} (long side at most "
+                f"{p.max_long}), softmax averaged")
+    windows = f"sliding {p.crop_size}x{p.crop_size} windows, {_side(p)}, scales {scales}, {flip}"
+    return f"semseg's multi-scale test: {windows}" if p.name == "ms" else windows
+
+
+def describe_protocols(protocols: dict[str, ProtocolSettings]) -> list[str]:
+    """Each protocol (in the order fast, official, ms, slide) and the options it takes."""
+    order = [n for n in PROTOCOL_STYLES if n in protocols] + sorted(set(protocols) - set(PROTOCOL_STYLES))
+    lines = []
+    for name in order:
+        lines.append(f"  {name:<9}    {describe_protocol(protocols[name])}")
+        lines.append(f"  {'':<9}    options: {describe_options(protocols[name])}")
+    return lines
 
 
 def _parameters(loaded: LoadedModel) -> str:
@@ -67,7 +95,7 @@ def describe(loaded: LoadedModel) -> list[str]:
         f"std {tuple(round(v, 3) for v in norm.std)}",
         "protocols:",
     ]
-    lines += [f"  {name:<9}    {describe_protocol(p)}" for name, p in sorted(meta.protocols.items())]
+    lines += describe_protocols(meta.protocols)
     for key in ("training", "metrics"):
         if isinstance(meta.card.get(key), dict) and meta.card[key]:
             summary = ", ".join(f"{k}={v}" for k, v in list(meta.card[key].items())[:6])
