@@ -112,14 +112,14 @@ def test_review_keys_filter_and_counts(qtbot, bare_window, labelled):
     with qtbot.waitSignal(win.viewer.resultShown, timeout=5000):
         win.viewer.open_path(images)
     folder = win.folder
-    assert folder.counts.text() == "Reviewed 0 of 3: 0 accepted, 0 need work"
+    assert folder.counts.text() == "Reviewed 0 of 3: 0 accepted, 0 needing work"
     QTest.keyClick(win, Qt.Key.Key_A)  # accept scene0, go to the next unreviewed
     assert win.viewer.current == images / "scene1.png"
     QTest.keyClick(win, Qt.Key.Key_N)  # scene1 needs work, stays
     assert win.viewer.current == images / "scene1.png"
     assert folder.review(images / "scene0.png") == ReviewState.ACCEPTED
     assert folder.review(images / "scene1.png") == ReviewState.NEEDS_WORK
-    assert folder.counts.text() == "Reviewed 2 of 3: 1 accepted, 1 need work"
+    assert folder.counts.text() == "Reviewed 2 of 3: 1 accepted, 1 needing work"
     assert [folder.review_filter.itemText(i) for i in range(4)] == [
         "All images (3)", "Unreviewed (1)", "Accepted (1)", "Needs work (1)"]
     saved = json.loads((labels / REVIEW_FILE).read_text())["images"]
@@ -160,7 +160,7 @@ def test_sort_by_lowest_mean_confidence_and_navigation_follow_it(qtbot, bare_win
     assert win.folder.sort.isEnabled()
     win.review.sort_action.trigger()
     assert win.folder.paths() == [images / "scene1.png", images / "scene2.png", images / "scene0.png"]
-    assert win.folder.tree.topLevelItem(0).text(3) == "40%"
+    assert win.folder.tree.topLevelItem(0).text(3) == "40.0%"
     win.viewer.show(images / "scene1.png")
     QTest.keyClick(win, Qt.Key.Key_Right)
     assert win.viewer.current == images / "scene2.png"

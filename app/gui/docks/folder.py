@@ -192,7 +192,7 @@ class FolderDock(QDockWidget):
         self._confidences = dict(confidences)
         for path, item in ((Path(k), v) for k, v in self._items.items()):
             value = self._confidences.get(path)
-            item.setText(CONF_COL, "" if value is None else f"{100 * value:.0f}%")
+            item.setText(CONF_COL, "" if value is None else f"{100 * value:.1f}%")
             item.setToolTip(CONF_COL, "no NAME.json record" if value is None else
                             f"mean confidence {100 * value:.1f}% (from NAME.json)")
         self.sort.setEnabled(any(v is not None for v in self._confidences.values()))
@@ -271,7 +271,7 @@ class FolderDock(QDockWidget):
             self.review_filter.setItemText(index, f"{title} ({count})")
         done = totals[ReviewState.ACCEPTED] + totals[ReviewState.NEEDS_WORK]
         self.counts.setText(f"Reviewed {done} of {len(self._items)}: {totals[ReviewState.ACCEPTED]} accepted, "
-                            f"{totals[ReviewState.NEEDS_WORK]} need work" if self._items else "")
+                            f"{totals[ReviewState.NEEDS_WORK]} needing work" if self._items else "")
 
     def _paint_review(self, item: QTreeWidgetItem, state: ReviewState) -> None:
         item.setText(REVIEW_COL, REVIEW_TEXT[state])

@@ -119,8 +119,17 @@ class ReviewLink(QObject):
 
     def set_show_labels(self, on: bool) -> None:
         self.labels.enabled = bool(on)
+        if self.labels.pairing is not None:
+            for image in self.labels.pairing.files:
+                if not on and self.folder.status(image) == ItemStatus.LABELS:
+                    self.folder.set_status(image, ItemStatus.PENDING)
+            self._paint_label_statuses()
         self.viewer.cache.clear()
         self.viewer.rerun()
+
+    def _run_model_instead(self) -> None:
+        self.show_labels.setChecked(False)
+        self.set_show_labels(False)
 
     def label_stem(self, path: Path) -> Path | None:
         """Where the label files of ``path`` live, without suffix (``labels/photo``): the found
@@ -141,6 +150,10 @@ class ReviewLink(QObject):
         if pairing is not None:
             self.viewer.cache.clear()  # results made before the labels were found would hide them
             self.window.statusBar().showMessage(f"Showing {pairing.describe()}", 8000)
+            if pairing.files and self.labels.enabled and not pairing.problems:
+                self.window.messages.show_message(
+                    f"Showing the label maps found in {pairing.label_dir} instead of running the model "
+                    "(Review > Show Labels from Folder).", "info", "Run the Model Instead", self._run_model_instead)
             self.folder.set_confidences(mean_confidences(paths, pairing.label_dir))
             self._paint_label_statuses()
             if self.viewer.current is not None:
@@ -150,7 +163,7 @@ class ReviewLink(QObject):
 
     def _paint_label_statuses(self) -> None:
         pairing = self.labels.pairing
-        if pairing is None:
+        if pairing is None or not self.labels.enabled:
             return
         for image, label in pairing.files.items():
             if self.folder.status(image) in (ItemStatus.PENDING, None):
