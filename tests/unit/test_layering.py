@@ -3,7 +3,7 @@
 import ast
 from pathlib import Path
 
-CORE = ["model", "checkpoints", "classes", "engine", "training", "cluster", "labels"]
+CORE = ["model", "checkpoints", "classes", "engine", "training", "cluster", "labels", "interchange"]
 APP = Path(__file__).resolve().parents[2] / "app"
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "shiboken6")
 
