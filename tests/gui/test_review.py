@@ -169,24 +169,15 @@ def test_sort_by_lowest_mean_confidence_and_navigation_follow_it(qtbot, bare_win
 
 
 @pytest.fixture
-def lively_window(qtbot, tiny_loaded):
-    """A window with the tiny model given varied confidences (random BN statistics)."""
-    from app.gui.main_window import MainWindow
+def tiny_loaded(tiny_loaded):
+    """The tiny model with varied confidences (random BN statistics), for the threshold."""
     from tests.helpers import lively
 
     lively(tiny_loaded.model)
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
-        win.worker.start()
-        win.worker.set_model(tiny_loaded)
-    yield win
-    win.close()
+    return tiny_loaded
 
 
-def test_threshold_hatches_uncertain_pixels_and_matches_the_saved_array(qtbot, lively_window, image_folder):
-    window = lively_window
+def test_threshold_hatches_uncertain_pixels_and_matches_the_saved_array(qtbot, window, image_folder):
     with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as shown:
         window.viewer.open_path(image_folder / "scene0.png")
     result = shown.args[0].result

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from app.gui.batch.options import default_output_dir
@@ -54,12 +54,7 @@ class ReviewLink(QObject):
 
     # --- menus and keys ------------------------------------------------------------------
     def _action(self, text: str, slot, keys: tuple[str, ...] = (), tip: str = "") -> QAction:  # noqa: ANN001
-        action = QAction(text, self.window)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setToolTip(tip or text.replace("&", ""))
-        action.triggered.connect(slot)
-        self.window.addAction(action)
-        return action
+        return self.window.actions_._action(text, slot, list(keys), tip=tip or text.replace("&", ""))
 
     def _build_actions(self) -> None:
         actions = self.window.actions_
