@@ -21,7 +21,10 @@ MODE_TITLES = {"fill": "&Fill", "contour": "&Contour", "both": "Fill &and Contou
 MODE_SHORT = {"fill": "Fill", "contour": "Contour", "both": "Both", "hidden": "Hidden"}
 PRECISION_TITLES = {"fp32": "fp32 (exact)", "fp16": "fp16 (GPU)", "bf16": "bf16 (GPU)"}
 PROTOCOL_TITLES = {"fast": "&Fast (one whole-image pass)",
-                   "official": "&Official (sliding window, flip)"}
+                   "official": "&Official (sliding window, flip)",
+                   "ms": "&Multi-scale (the checkpoint's own code's ms test)",
+                   "slide": "&Slide (mmseg's slide inference)"}
+ALWAYS_OFFERED = ("fast", "official")  # every model can run these (ModelMeta.protocol)
 
 
 class WindowActions:
@@ -70,8 +73,8 @@ class WindowActions:
         self.recent_menu.aboutToShow.connect(w.fill_recent_menu)
         menu.addSeparator()
         self.export_menu = menu.addMenu("&Export Current")
-        self.export_label = self._action("&Label Map (PNG)...", lambda: w.export_current("label"),
-                                         QKeySequence.StandardKey.Save)
+        # Ctrl+S is File > Save Labels (the label editor), which writes the same files
+        self.export_label = self._action("&Label Map (PNG)...", lambda: w.export_current("label"))
         self.export_color = self._action("&Colour Mask (PNG)...", lambda: w.export_current("color"))
         self.export_overlay = self._action("&Overlay (JPEG)...", lambda: w.export_current("overlay"))
         self.export_menu.addActions([self.export_label, self.export_color, self.export_overlay])
@@ -133,6 +136,7 @@ class WindowActions:
             group.addAction(action)
             protocol.addAction(action)
             self.protocol_actions[name] = action
+        w.viewer.modelChanged.connect(self._offer_protocols)
         precision = menu.addMenu("P&recision")
         group = QActionGroup(w)
         for name, title in PRECISION_TITLES.items():
@@ -154,6 +158,17 @@ class WindowActions:
             action.triggered.connect(lambda _c=False, n=name: self.w.set_device(n))
             self.device_group.addAction(action)
             self.device_menu.addAction(action)
+
+    def _offer_protocols(self, info: object) -> None:
+        """Enable the protocols the new model offers (``main.py info`` lists the same); a
+        remembered one it lacks falls back to fast before the image runs again."""
+        offered = set(ALWAYS_OFFERED) | set(info.meta.protocols)  # type: ignore[attr-defined]
+        for name, action in self.protocol_actions.items():
+            action.setEnabled(name in offered)
+        if self.w.viewer.protocol not in offered:
+            self.w.viewer.protocol = "fast"  # not set_protocol: the viewer is about to run it anyway
+            self.w.settings.set_protocol("fast")
+            self.protocol_actions["fast"].setChecked(True)
 
     def _build_help_menu(self) -> None:
         w = self.w

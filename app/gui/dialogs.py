@@ -38,7 +38,7 @@ def model_card_html(info: "ModelInfo") -> dict[str, str]:
         f"<tr><td align=right>{i}</td><td>{_swatch(c)}</td><td>{html.escape(n)}</td></tr>"
         for i, (n, c) in enumerate(zip(meta.classes.names, meta.classes.colors))) + "</table>"
     protocols = ""
-    for name in ("fast", "official"):
+    for name in dict.fromkeys(("fast", "official", *meta.protocols)):  # what `main.py info` lists
         settings = meta.protocol(name).to_dict()
         protocols += f"<h4>{name}</h4><table cellspacing=4>" + "".join(
             f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>"

@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", metavar="PATH",
                         help="checkpoint to load (default: the last one used, else the shipped model)")
     parser.add_argument("--device", metavar="NAME", help="auto, cpu, cuda, cuda:N or mps (default: last used)")
-    parser.add_argument("--protocol", choices=("fast", "official"), help="test-time protocol")
+    parser.add_argument("--protocol", choices=("fast", "official", "ms", "slide"),
+                        help="test-time protocol (slide: mmseg checkpoints only)")
     parser.add_argument("--screenshot", metavar="PNG", help="save the window after the first result and quit")
     parser.add_argument("--gui-help", action="help", help="show this help and exit")
     return parser

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from app.checkpoints.meta import PROTOCOL_STYLES
+
 ORGANIZATION = "PSPNetStudio"
 APPLICATION = "PSPNet Studio"
 MAX_RECENT = 10
@@ -72,7 +74,7 @@ class AppSettings:
 
     def protocol(self) -> str:
         value = str(self._s.value("model/protocol", "fast"))
-        return value if value in ("fast", "official") else "fast"
+        return value if value in PROTOCOL_STYLES else "fast"
 
     def set_protocol(self, name: str) -> None:
         self._s.setValue("model/protocol", name)
@@ -100,6 +102,38 @@ class AppSettings:
     def clear_recent(self) -> None:
         for kind in ("files", "folders", "weights"):
             self._s.remove(f"recent/{kind}")
+
+    # --- label editing -------------------------------------------------------------
+    def autosave_edits(self) -> bool:
+        return str(self._s.value("edit/autosave", "false")).lower() == "true"
+
+    def set_autosave_edits(self, on: bool) -> None:
+        self._s.setValue("edit/autosave", "true" if on else "false")
+
+    def brush_size(self) -> int:
+        try:
+            return max(1, min(500, int(self._s.value("edit/brush_size", 15))))
+        except (TypeError, ValueError):
+            return 15
+
+    def set_brush_size(self, size: int) -> None:
+        self._s.setValue("edit/brush_size", int(size))
+
+    def label_folder(self, image_folder: str | Path) -> Path | None:
+        """The folder edited labels of ``image_folder``'s images are saved in, once chosen."""
+        folders = self._s.value("edit/label_folders") or {}
+        value = folders.get(str(Path(image_folder).resolve())) if isinstance(folders, dict) else None
+        return Path(value) if value else None
+
+    def set_label_folder(self, image_folder: str | Path, label_folder: str | Path) -> None:
+        folders = self._s.value("edit/label_folders") or {}
+        folders = dict(folders) if isinstance(folders, dict) else {}
+        folders[str(Path(image_folder).resolve())] = str(Path(label_folder).resolve())
+        self._s.setValue("edit/label_folders", folders)
+
+    def recovery_dir(self) -> Path:
+        """Where unsaved label edits are kept until saved or discarded (beside the settings)."""
+        return Path(self._s.fileName()).parent / "recovery"
 
     def sync(self) -> None:
         self._s.sync()
