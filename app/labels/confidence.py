@@ -25,15 +25,13 @@ def read_mean_confidence(record: Path) -> float | None:
     return float(value) if 0.0 <= value <= 1.0 else None
 
 
-def mean_confidences(images: list[Path], label_dir: Path) -> dict[Path, float | None]:
-    """Each image's mean confidence from ``label_dir/NAME.json`` (None: no usable record)."""
-    stems = label_stems(images)
+def mean_confidences(images: list[Path], label_dir: Path, image_dir: Path | None = None
+                     ) -> dict[Path, float | None]:
+    """Each image's mean confidence from its ``NAME.json`` in ``label_dir`` (None: no usable record)."""
     found: dict[Path, float | None] = {}
-    for image in images:
-        value = read_mean_confidence(label_dir / f"{stems[image]}.json")
-        if value is None and stems[image] != image.stem:
-            value = read_mean_confidence(label_dir / f"{image.stem}.json")
-        found[image] = value
+    for image, stems in label_stems(images, image_dir).items():
+        found[image] = next((value for stem in stems if (value := read_mean_confidence(
+            label_dir / stem.with_name(stem.name + ".json"))) is not None), None)
     return found
 
 

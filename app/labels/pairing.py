@@ -53,25 +53,35 @@ def candidate_label_dirs(image_dir: Path) -> list[Path]:
     return unique
 
 
-def label_stems(images: list[Path]) -> dict[Path, str]:
-    """The label file name (without .png) of each image, as the app's batch run names them."""
-    by_stem: dict[str, int] = {}
-    for image in images:
-        by_stem[image.stem.casefold()] = by_stem.get(image.stem.casefold(), 0) + 1
-    stems: dict[Path, str] = {}
-    for image in images:
-        clash = by_stem[image.stem.casefold()] > 1
-        stems[image] = f"{image.stem}_{image.suffix.lstrip('.').lower()}" if clash else image.stem
-    return stems
+def label_stems(images: list[Path], image_dir: Path | None = None) -> dict[Path, list[Path]]:
+    """Each image's possible label file names without suffix, relative to the label folder,
+    as the app's batch run names them: ``sub/a`` for ``image_dir/sub/a.jpg`` (sub-folders
+    mirrored), ``sub/a_jpg`` first when ``a.jpg`` and ``a.png`` share a folder."""
+    def relative_stem(image: Path) -> Path:
+        if image_dir is not None:
+            try:
+                return image.parent.relative_to(image_dir) / image.stem
+            except ValueError:
+                pass
+        return Path(image.stem)
+
+    wanted = {image: relative_stem(image) for image in images}
+    seen: dict[str, int] = {}
+    for stem in wanted.values():
+        seen[str(stem).casefold()] = seen.get(str(stem).casefold(), 0) + 1
+    names: dict[Path, list[Path]] = {}
+    for image, stem in wanted.items():
+        clash = seen[str(stem).casefold()] > 1
+        names[image] = ([stem.with_name(f"{stem.name}_{image.suffix.lstrip('.').lower()}")] if clash else []) + [stem]
+    return names
 
 
-def match_files(images: list[Path], label_dir: Path) -> dict[Path, Path]:
+def match_files(images: list[Path], label_dir: Path, image_dir: Path | None = None) -> dict[Path, Path]:
     """Each image's label PNG in ``label_dir`` (regular files only); images without one are left out."""
     matched: dict[Path, Path] = {}
-    stems = label_stems(images)
-    for image in images:
-        for stem in dict.fromkeys((stems[image], image.stem)):
-            candidate = label_dir / f"{stem}.png"
+    for image, stems in label_stems(images, image_dir).items():
+        for stem in stems:
+            candidate = label_dir / stem.with_name(stem.name + ".png")
             if candidate.is_file() and candidate.resolve() != image.resolve():
                 matched[image] = candidate
                 break
@@ -87,7 +97,7 @@ def pair_folder(image_dir: Path, images: list[Path], label_dir: Path | None = No
     for folder in folders:
         if not folder.is_dir():
             continue
-        files = match_files(images, folder)
+        files = match_files(images, folder, image_dir)
         if not files and label_dir is None:
             continue
         pairing = LabelPairing(image_dir, folder, files)

@@ -75,6 +75,15 @@ def test_stem_clash_uses_the_batch_names(tmp_path):
     assert match_files([jpg, png], labels) == {jpg: labels / "a_jpg.png", png: labels / "a_png.png"}
 
 
+def test_sub_folders_are_mirrored_as_the_batch_run_writes_them(tmp_path):
+    folder = tmp_path / "p"
+    (folder / "day").mkdir(parents=True)
+    photo = _photo(folder / "day" / "a.jpg")
+    _label(tmp_path / "p_labels" / "day" / "a.png", np.zeros((6, 8)))
+    _label(tmp_path / "p_labels" / "a.png", np.ones((6, 8)))  # another image's labels
+    assert pair_folder(folder, [photo]).files == {photo: tmp_path / "p_labels" / "day" / "a.png"}
+
+
 def test_candidates_include_nested_and_inside_layouts(tmp_path):
     found = candidate_label_dirs(tmp_path / "train")
     assert found[0] == tmp_path / "train_labels"

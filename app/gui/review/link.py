@@ -149,7 +149,7 @@ class ReviewLink(QObject):
                 self.window.messages.show_message(
                     f"Showing the label maps found in {pairing.label_dir} instead of running the model "
                     "(Review > Show Labels from Folder).", "info", "Run the Model Instead", self._run_model_instead)
-            self.folder.set_confidences(mean_confidences(paths, pairing.label_dir))
+            self.folder.set_confidences(mean_confidences(paths, pairing.label_dir, pairing.image_dir))
             self._paint_label_statuses()
             if self.viewer.current is not None:
                 self.viewer.rerun()
