@@ -13,6 +13,7 @@ from app.gui.actions import WindowActions
 from app.gui.batch import BatchLink
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.export import export_current
+from app.gui.export_dataset import ExportDatasetLink
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
 from app.gui.inspector_link import InspectorLink
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.actions_.toolbar)
         self.inspector = InspectorLink(self)
         self.batch = BatchLink(self)
+        self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
         self.review = ReviewLink(self)  # after the batch: its saved results come first
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
