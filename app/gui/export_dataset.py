@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton,
@@ -232,7 +232,13 @@ class ExportDatasetLink(QObject):
         self.action.setToolTip("Export a labelled folder to CVAT, COCO, labelme, YOLO-seg or VOC")
         self.action.triggered.connect(self.open_dialog)
         window.addAction(self.action)
-        window.actions_.menus["file"].insertAction(window.actions_.quit, self.action)
+        menu = window.actions_.menus["file"]
+        entries = menu.actions()
+        batch = getattr(getattr(window, "batch", None), "action", None)
+        after_batch = entries.index(batch) + 1 if batch in entries else len(entries) - 1
+        menu.insertAction(entries[min(after_batch, len(entries) - 1)], self.action)  # below Label Folder
+        # the window is hidden, not deleted, when it closes: stop a running export before Qt exits
+        QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
 
     def default_run_dir(self) -> Path | None:
         options = getattr(getattr(self.window, "batch", None), "last_options", None)
