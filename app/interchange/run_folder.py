@@ -22,7 +22,7 @@ from app.labels.label_files import LabelFileError, parse_labelmap
 
 LABELMAP = "labelmap.txt"
 IGNORE = 255
-_NOT_LABELS = ("_color.png",)  # colour renderings beside the label maps
+COLOR_SUFFIX = "_color.png"  # the colour rendering beside a label map
 
 
 class ExportError(ValueError):
@@ -70,6 +70,12 @@ def _source_photo(json_path: Path, root: Path) -> Path | None:
     return None
 
 
+def _is_colour_rendering(path: Path) -> bool:
+    """``x_color.png`` beside ``x.png`` is x's colour mask; a lone ``sunset_color.png`` is the
+    label map of a photo named sunset_color."""
+    return path.name.endswith(COLOR_SUFFIX) and path.with_name(path.name[: -len(COLOR_SUFFIX)] + ".png").is_file()
+
+
 def open_run_folder(root: str | Path) -> RunFolder:
     """The classes and label maps of a run folder; ExportError if it is not one."""
     root = Path(root)
@@ -82,7 +88,7 @@ def open_run_folder(root: str | Path) -> RunFolder:
     items: list[RunItem] = []
     for path in sorted(root.rglob("*.png")):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or path.name.endswith(_NOT_LABELS):
+        if any(part.startswith(".") for part in rel.parts) or _is_colour_rendering(path):
             continue
         name = rel.with_suffix("").as_posix()
         items.append(RunItem(name, path, _source_photo(path.with_suffix(".json"), root)))

@@ -114,3 +114,15 @@ def test_mapping_file_gives_other_ids(tmp_path):
     mapping.write_text("0 300\n")
     with pytest.raises(ExportError, match="outside 0-255"):
         export_run(tmp_path / "run", "voc", tmp_path / "voc2", mapping=mapping)
+
+
+def test_colour_renderings_are_not_label_maps_but_a_photo_named_x_color_is(tmp_path):
+    from app.engine.writers import color_image
+    from app.interchange.run_folder import open_run_folder
+
+    maps = make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    classes = scene_classes()
+    Image.fromarray(color_image(maps["scene_1"], classes)).save(tmp_path / "run" / "scene_1_color.png")
+    label_image(maps["scene_1"], classes).save(tmp_path / "run" / "sunset_color.png")
+    names = [item.name for item in open_run_folder(tmp_path / "run").items]
+    assert names == ["scene_1", "sunset_color"]
