@@ -7,19 +7,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.argtypes import bounded, size
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_COUNT = 100_000  # scenes per call
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from app.cli.train_cmd import parse_size  # noqa: PLC0415
+    from app.cli.train_cmd import SIDES  # noqa: PLC0415
     from app.training.scenes import DEFAULT_SIZE  # noqa: PLC0415
 
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--count", type=int, default=100, help="number of scenes (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=10_000_000,
+    parser.add_argument("--count", type=bounded(int, 1, MAX_COUNT, "--count"), default=100,
+                        help=f"number of scenes, 1 to {MAX_COUNT} (default %(default)s)")
+    parser.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "--seed"), default=10_000_000,
                         help="seed of the first scene; scene i uses seed+i. Training uses seeds "
                              "below 10,000,000, so the default gives held-out scenes")
-    parser.add_argument("--size", type=parse_size, default=DEFAULT_SIZE, metavar="WxH",
+    parser.add_argument("--size", type=size(*SIDES, "--size"), default=DEFAULT_SIZE, metavar="WxH",
                         help="scene size (default %(default)s, the shipped model's training size)")
     parser.add_argument("--format", choices=["png", "jpg"], default="png", help="image file format")
     parser.add_argument("--overwrite", action="store_true", help="replace existing scene files")
@@ -29,9 +33,6 @@ def run(args: argparse.Namespace) -> int:
     from app.training.scenes import scene_classes  # noqa: PLC0415
     from app.training.writing import SceneWriteError, write_scenes  # noqa: PLC0415
 
-    if args.count < 1 or args.seed < 0:
-        print("generate: --count must be at least 1 and --seed non-negative", file=sys.stderr)
-        return EXIT_USAGE
     try:
         written = write_scenes(args.out, range(args.seed, args.seed + args.count), args.size,
                                args.format, args.overwrite,

@@ -8,6 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from app.cli.argtypes import bounded, size
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT_NAME = "pspnet_trained.safetensors"  # in the current folder: never the shipped weights/
 
@@ -41,52 +43,58 @@ def plan_output(out: Path | None, overwrite: bool, folder: Path | None = None) -
     return out
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """'320x240' -> (320, 240); '256' -> (256, 256)."""
-    try:
-        parts = [int(v) for v in text.lower().split("x")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size; expected WxH or N") from None
-    if len(parts) == 1:
-        parts *= 2
-    if len(parts) != 2 or min(parts) < 32:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected WxH (or N) with sides of at least 32")
-    return parts[0], parts[1]
+# Ranges of the numeric options: generous for real runs, but a typo (0, -1, 1e9)
+# stops at once with the range instead of meaning a default or running for days.
+MAX_EPOCHS = 10_000
+MAX_BATCH = 1024
+MAX_WIDTH = 512  # layer1 channels; 64 is the published ResNets' width
+MAX_THREADS = 1024
+MAX_WORKERS = 256
+SIDES = (32, 4096)  # --crop, and generate's --size
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from app.training.recipe import Recipe  # noqa: PLC0415
 
+    from app.training.data import MAX_SCENES, SEED_STRIDE  # noqa: PLC0415
+
     d = Recipe()
     src = parser.add_mutually_exclusive_group()
-    src.add_argument("--synthetic", type=int, metavar="N", help=f"train on N generated scenes (default {d.synthetic})")
+    src.add_argument("--synthetic", type=bounded(int, 1, MAX_SCENES, "--synthetic"), metavar="N",
+                     help=f"train on N generated scenes, 1 to {MAX_SCENES} (default {d.synthetic})")
     src.add_argument("--data", metavar="DIR", help="train on DIR/images + DIR/labels (255 = ignore)")
     parser.add_argument("--backbone", choices=["resnet18", "resnet34", "resnet50", "resnet101"], default=d.backbone)
-    parser.add_argument("--base-width", type=int, default=d.base_width,
+    parser.add_argument("--base-width", type=bounded(int, 1, MAX_WIDTH, "--base-width"), default=d.base_width,
                         help="layer1 width; 64 = the published widths (default %(default)s)")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=bounded(int, 1, MAX_EPOCHS, "--epochs"), default=None,
                         help=f"epochs (default {d.epochs}); with --resume, a larger value extends the run")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size)
-    parser.add_argument("--lr", type=float, default=d.lr)
+    parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH, "--batch-size"), default=d.batch_size)
+    parser.add_argument("--lr", type=bounded(float, 1e-8, 10.0, "--lr"), default=d.lr)
     parser.add_argument("--optimizer", choices=["adamw", "sgd"], default=d.optimizer)
-    parser.add_argument("--crop", type=parse_size, default=d.size, metavar="WxH",
+    parser.add_argument("--crop", type=size(*SIDES, "--crop"), default=d.size, metavar="WxH",
                         help="training input size; generated scenes are made at this size, folder "
                              "images are resized to it (default %(default)s)")
-    parser.add_argument("--input-scale", type=float, default=d.input_scale, metavar="S",
+    parser.add_argument("--input-scale", type=bounded(float, 0.25, 4.0, "--input-scale"), default=d.input_scale,
+                        metavar="S",
                         help="the network sees the images resized by S (the card's protocols "
                              "then resize photos to S x the crop's long side; default %(default)s)")
-    parser.add_argument("--low-res-epochs", type=int, default=d.low_res_epochs, metavar="N",
+    parser.add_argument("--low-res-epochs", type=bounded(int, 0, MAX_EPOCHS - 1, "--low-res-epochs"),
+                        default=d.low_res_epochs, metavar="N",
                         help="train the first N epochs at scale 1 (cheaper), the rest at "
                              "--input-scale (progressive resizing; default %(default)s)")
-    parser.add_argument("--context-dropout", type=float, default=d.context_dropout,
+    parser.add_argument("--context-dropout", type=bounded(float, 0.0, 0.99, "--context-dropout"),
+                        default=d.context_dropout,
                         help="probability per image of zeroing the PPM's pooled branches in training")
-    parser.add_argument("--val-count", type=int, default=d.val_count, help="generated validation scenes")
-    parser.add_argument("--test-count", type=int, default=d.test_count,
+    parser.add_argument("--val-count", type=bounded(int, 1, SEED_STRIDE, "--val-count"), default=d.val_count,
+                        help="generated validation scenes")
+    parser.add_argument("--test-count", type=bounded(int, 0, SEED_STRIDE, "--test-count"), default=d.test_count,
                         help="held-out generated scenes measured into the model card")
     parser.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, mps")
-    parser.add_argument("--threads", type=int, default=d.threads, help="CPU threads for torch (0 = default)")
-    parser.add_argument("--workers", type=int, default=d.workers, help="processes generating scenes")
-    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--threads", type=bounded(int, 0, MAX_THREADS, "--threads"), default=d.threads,
+                        help="CPU threads for torch (0 = default)")
+    parser.add_argument("--workers", type=bounded(int, 1, MAX_WORKERS, "--workers"), default=d.workers,
+                        help="processes generating scenes")
+    parser.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "--seed"), default=d.seed)
     parser.add_argument("--out", type=Path, default=None,
                         help="output weights (.safetensors; the .json card goes beside it; default: a new "
                         f"{DEFAULT_OUT_NAME} in the current folder)")
@@ -106,15 +114,11 @@ def run(args: argparse.Namespace) -> int:
 
     extend_to = args.epochs if args.resume else None
     args.epochs = args.epochs if args.epochs is not None else Recipe().epochs
-    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0 or not 0 <= args.context_dropout < 1:
-        print("train: --epochs and --batch-size must be positive, --lr > 0, "
-              "--context-dropout in [0, 1)", file=sys.stderr)
+    if args.low_res_epochs >= args.epochs:  # each range is checked by its argparse type
+        print(f"train: --low-res-epochs must be below --epochs ({args.epochs})", file=sys.stderr)
         return EXIT_USAGE
-    if not 0.25 <= args.input_scale <= 4 or not 0 <= args.low_res_epochs < args.epochs:
-        print("train: --input-scale must be between 0.25 and 4, and --low-res-epochs "
-              "between 0 and --epochs - 1", file=sys.stderr)
-        return EXIT_USAGE
-    recipe = Recipe(synthetic=None if args.data else (args.synthetic or Recipe().synthetic),
+    synthetic = args.synthetic if args.synthetic is not None else Recipe().synthetic
+    recipe = Recipe(synthetic=None if args.data else synthetic,
                     data=args.data, val_count=args.val_count, test_count=0 if args.data else args.test_count,
                     size=args.crop, input_scale=args.input_scale,
                     low_res_epochs=args.low_res_epochs, backbone=args.backbone, base_width=args.base_width,
