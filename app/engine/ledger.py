@@ -87,6 +87,7 @@ class BatchLedger:
         self._identity_recorded = False
         self._manifest_failures = 0
         self._decided: list[tuple[int, FileRecord]] = []
+        self._before: dict[int, dict[str, tuple[list[int] | None, bool]]] = {}  # todo: signature, ours
         self.finished: BatchReport | None = None
 
     @classmethod
@@ -158,6 +159,8 @@ class BatchLedger:
                 f"kept: edited by hand (use {self.hints[1]} to label it again)"])
             return
         wanted = output_paths(job.stem, self.formats)
+        states = {fmt: self._state(job, fmt, path) for fmt, path in wanted.items()}
+        self._before[index] = {fmt: (file_signature(path), states[fmt] == "ours") for fmt, path in wanted.items()}
         if self.overwrite or edited:
             folders = [p for p in wanted.values() if p.is_dir() and not p.is_symlink()]
             if folders:
@@ -167,7 +170,6 @@ class BatchLedger:
             self.todo.append(index)
             self.job_overwrite[index] = True
             return
-        states = {fmt: self._state(job, fmt, path) for fmt, path in wanted.items()}
         if all(s == "ours" for s in states.values()):
             self._preset(index, job, "skipped")
             return
@@ -233,8 +235,8 @@ class BatchLedger:
         """Keep an image's record: log its traceback, note its files in the manifest."""
         if record.traceback:
             record.error = self._log(record)
-        if record.status == "ok":
-            self._note_written(self.jobs[index])
+        if record.status in ("ok", "failed") and index in self.job_overwrite:
+            self._note_written(index)
         self.records[index] = record
         return record
 
@@ -251,12 +253,18 @@ class BatchLedger:
             return f"{record.error} (an internal error; please report it)"
         return f"{record.error} (an internal error; its traceback is in {self.log_path}, please report it)"
 
-    def _note_written(self, job: Job) -> None:
+    def _note_written(self, index: int) -> None:
+        """Record the image's files this run wrote (changed since the ledger opened) and those
+        it kept as its own; a failed image's finished files count too (its rerun adopts them)."""
+        job = self.jobs[index]
         files = {}
         for fmt, path in output_paths(job.stem, self.formats).items():
             signature = file_signature(path)
-            if signature is not None:
+            before, ours = self._before.get(index, {}).get(fmt, (None, False))
+            if signature is not None and (signature != before or ours):
                 files[fmt] = [path.name, *signature]
+        if not files:
+            return
         try:
             if not self._identity_recorded:
                 self.manifest.append({"identity": self.key, **self.identity})

@@ -72,3 +72,30 @@ def test_saved_native_weights_are_readable_by_others(tmp_path):
         assert (path.stat().st_mode & 0o777) == 0o644
     finally:
         os.umask(mask)
+
+
+def test_writes_never_change_the_umask(tmp_path, monkeypatch):
+    """Changing the umask to read it races with other threads' (and Ray actors') files."""
+    mask = os.umask(0o027)
+    try:
+        def no_umask(*_args):
+            raise AssertionError("os.umask called during a write")
+
+        monkeypatch.setattr(os, "umask", no_umask)
+        target = atomic_write_bytes(tmp_path / "a.bin", b"data")
+        assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the umask in force, read by the kernel
+    finally:
+        monkeypatch.undo()
+        os.umask(mask)
+
+
+def test_temporary_names_fit_wherever_the_final_name_fits(tmp_path):
+    from app.fileio import is_temp_name, temp_path_beside, temp_prefix
+
+    for name in ("n" * 255, "é" * 127):  # 255 bytes; two-byte characters are cut whole
+        target = atomic_write_bytes(tmp_path / name, b"long")
+        assert target.read_bytes() == b"long"
+    temp = temp_path_beside(tmp_path / ("n" * 255))
+    assert len(os.fsencode(temp.name)) <= 255 and is_temp_name(temp.name, temp_prefix(tmp_path / ("n" * 255)))
+    temp.unlink()
+    assert sorted(len(p.name) for p in tmp_path.iterdir()) == [127, 255]
