@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from app.engine.imageio import read_label_map
 from app.engine.writers import label_image
@@ -62,3 +63,29 @@ def test_usage_errors_exit_2(tmp_path):
     assert bad_format.returncode == 2 and "invalid choice" in bad_format.stderr
     missing = main_py("import", "--format", "coco", str(tmp_path / "nothing"), "--dest", str(tmp_path / "l"))
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+
+
+@pytest.mark.slow
+def test_a_real_segment_run_exports(tmp_path):
+    """The files `segment` writes (not a hand-made copy) export and import back unchanged."""
+    from PIL import Image
+
+    from app.training.scenes import generate_scene
+    from tests.helpers import save_tiny_weights
+
+    weights = save_tiny_weights(tmp_path / "w")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for seed in (1, 2):
+        Image.fromarray(generate_scene(seed, (96, 48)).image).save(photos / f"p{seed}.jpg")
+    seg = main_py("segment", str(photos), "--out", str(tmp_path / "run"), "--weights", str(weights),
+                  "--device", "cpu")
+    assert seg.returncode == 0, seg.stderr
+    done = main_py("export", str(tmp_path / "run"), "--format", "labelme", "--dest", str(tmp_path / "lm"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "lm" / "p1.jpg").read_bytes() == (photos / "p1.jpg").read_bytes()  # the photo as is
+    back = main_py("import", "--format", "labelme", str(tmp_path / "lm"), "--dest", str(tmp_path / "back"))
+    assert back.returncode == 0, back.stderr
+    for name in ("p1", "p2"):
+        assert np.array_equal(read_label_map(tmp_path / "back" / f"{name}.png"),
+                              read_label_map(tmp_path / "run" / f"{name}.png"))
