@@ -92,8 +92,5 @@ def hatched_labels(labels: np.ndarray, below: np.ndarray, num_classes: int,
     dtype = np.uint8 if num_classes + 1 <= 255 else np.uint16
     base = (np.arange(width + period) % period) < max(1, period // 3)
     rows = np.stack([base[offset:offset + width] for offset in range(period)])  # (period, W)
-    stripes = rows[np.arange(height) % period]                                  # (H, W) bool
-    out = labels.astype(dtype, copy=True)
-    out[below] = num_classes + 1
-    out[below & stripes] = num_classes
-    return out
+    hatch = np.where(rows, num_classes, num_classes + 1).astype(dtype)[np.arange(height) % period]  # (H, W)
+    return np.where(below, hatch, labels.astype(dtype, copy=False))  # np.where: no slow masked writes

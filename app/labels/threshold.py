@@ -14,6 +14,8 @@ import numpy as np
 
 from app.labels.label_files import IGNORE
 
+CHUNK_PIXELS = 1 << 20  # per-class lookups a megapixel at a time (8 MB of indices, not 400)
+
 
 @dataclass
 class ConfidenceThreshold:
@@ -43,15 +45,22 @@ def below_threshold(labels: np.ndarray, confidence: np.ndarray, global_t: float,
     per_class = {int(k): _check(v, f"threshold of class {k}") for k, v in (per_class or {}).items()}
     if not per_class:
         below = confidence < global_t  # NaN compares False: unknown confidence is kept
-    else:
-        size = max(int(labels.max(initial=0)), *per_class) + 1
-        table = np.full(size, global_t, dtype=np.float32)
-        for index, value in per_class.items():
-            if index >= 0:
-                table[index] = value
-        below = confidence < table[labels]
-    if ignore is not None:
-        below &= labels != ignore
+        if ignore is not None and (global_t > 0):
+            below &= labels != ignore
+        return below
+    # One threshold per label value; ignore gets -inf (never below), so no second pass is needed.
+    size = 1 << (8 * labels.dtype.itemsize) if labels.dtype.itemsize <= 2 else int(labels.max(initial=0)) + 1
+    table = np.full(max(size, max(per_class) + 1), global_t, dtype=np.float32)
+    for index, value in per_class.items():
+        if index >= 0:
+            table[index] = value
+    if ignore is not None and 0 <= ignore < len(table):
+        table[ignore] = -np.inf
+    below = np.empty(labels.shape, dtype=bool)
+    rows = max(1, CHUNK_PIXELS // max(1, labels.shape[1]))
+    for start in range(0, labels.shape[0], rows):  # in chunks: the lookup makes int64 indices
+        part = slice(start, start + rows)
+        np.less(confidence[part], table[labels[part]], out=below[part])
     return below
 
 
@@ -62,9 +71,8 @@ def apply_confidence_threshold(labels: np.ndarray, confidence: np.ndarray, globa
 
     ``global_t`` applies to classes without an entry in ``per_class`` (class index ->
     threshold); 0 keeps every pixel of those classes. The input is not changed."""
-    out = np.array(labels, copy=True)
-    out[below_threshold(labels, confidence, global_t, per_class, ignore)] = ignore
-    return out
+    below = below_threshold(labels, confidence, global_t, per_class, ignore)
+    return np.where(below, np.asarray(ignore, labels.dtype), labels)  # a new array, input untouched
 
 
 def apply_settings(labels: np.ndarray, confidence: np.ndarray, settings: ConfidenceThreshold,
