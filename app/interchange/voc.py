@@ -4,10 +4,11 @@ Pixel values are the class ids (the model's, or the mapping's), 255 stays VOC's
 void/ignore; the palette holds the model's colours at their ids and VOC's void
 colour (224, 224, 192) at 255. ``labelmap.txt`` names every id in order (the
 position is the id), so datumaro's ``voc_segmentation`` importer, which maps
-colours back to labels, recovers the ids. Datumaro cannot read 255 with a
-custom label map (it only declares void for VOC's own 21 classes), so a map
-with ignore pixels imports there as "Undeclared color"; VOC training readers
-(torchvision, mmsegmentation) read the indices and treat 255 as ignore.
+colours back to labels, recovers the ids. When some map holds ignore pixels the
+label map ends with ``ignored:224,224,192::`` (datumaro's name for VOC's 255):
+datumaro only knows void's colour for VOC's own 21 classes and would otherwise
+refuse the masks ("Undeclared color"). Training readers (torchvision,
+mmsegmentation) read the indices and treat 255 as ignore.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from app.interchange.mapping import VOID_COLOR, TargetClasses, distinct_colors
 from app.interchange.run_folder import IGNORE, ExportError, ItemError, LoadedItem, read_labelmap
 
 
+IGNORED = "ignored"  # datumaro's VocLabel name of 255
+
+
 class Writer:
     def __init__(self, staging: Staging, targets: TargetClasses) -> None:
         classes = targets.classes
@@ -38,6 +42,7 @@ class Writer:
                       f"and {VOID_COLOR} is void's)" for k in changed if targets.used[k]]
         self.classes = classes
         self.declared = ClassInfo(classes.names, tuple(colors))
+        self.has_ignore = False
         palette = np.zeros((256, 3), dtype=np.uint8)
         palette[: len(colors)] = colors
         palette[IGNORE] = VOID_COLOR
@@ -49,9 +54,13 @@ class Writer:
         self.staging.write_bytes(f"{SEGMENTATION}/{item.name}.png", png_bytes(im))
         self.staging.copy_photo(f"JPEGImages/{item.name}", item.image_path, item.image, jpeg_only=True)
         self.names.append(item.name)
+        self.has_ignore = self.has_ignore or bool((labels == IGNORE).any())
 
     def finish(self) -> list[str]:
-        self.staging.write_text("labelmap.txt", cvat_labelmap(self.declared))
+        declared = self.declared
+        if self.has_ignore:
+            declared = ClassInfo((*declared.names, IGNORED), (*declared.colors, VOID_COLOR))
+        self.staging.write_text("labelmap.txt", cvat_labelmap(declared))
         self.staging.write_text(IMAGE_SET, "".join(f"{n}\n" for n in self.names))
         return self.notes
 
@@ -86,9 +95,11 @@ def read_dataset(src: Path) -> SourceDataset:
                 names.append(line.strip())
     if not sets:
         names = sorted(p.relative_to(masks_dir).with_suffix("").as_posix() for p in masks_dir.rglob("*.png"))
-    colors = list(classes.colors)
+    names_, colors = list(classes.names), list(classes.colors)
+    if names_[-1] == IGNORED and colors[-1] == VOID_COLOR:  # 255's entry, not an id
+        names_, colors = names_[:-1], colors[:-1]
 
     def loader(name: str):
         return lambda: read_mask(masks_dir / f"{name}.png", colors)
 
-    return SourceDataset(list(classes.names), colors, [(n, loader(n)) for n in names])
+    return SourceDataset(names_, colors, [(n, loader(n)) for n in names])

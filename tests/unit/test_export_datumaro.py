@@ -17,7 +17,8 @@ NAMES = scene_classes().names
 
 
 def datumaro_maps(folder) -> dict[str, np.ndarray]:
-    """Each item's masks painted into one map by label name (CVAT's background -> 255)."""
+    """Each item's masks painted into one map by label name (CVAT's background and VOC's
+    ignored -> 255)."""
     dataset = Dataset.import_from(str(folder), "voc_segmentation")
     labels = dataset.categories()[AnnotationType.label]
     out = {}
@@ -28,7 +29,7 @@ def datumaro_maps(folder) -> dict[str, np.ndarray]:
         for ann in masks:
             name = labels[ann.label].name
             assert not (painted[ann.image] != 254).any()  # masks do not overlap
-            painted[ann.image] = 255 if name == "background" else NAMES.index(name)
+            painted[ann.image] = 255 if name in ("background", "ignored") else NAMES.index(name)
         out[item.id] = painted
     return out
 
@@ -56,11 +57,13 @@ def test_datumaro_reads_the_zipped_cvat_mask(tmp_path):
     assert np.array_equal(got["scene_4"], maps["scene_4"])
 
 
-def test_datumaro_reads_voc_pixel_for_pixel(tmp_path):
-    # datumaro declares VOC's void colour only for VOC's own classes, so no ignore here
-    maps = make_run_folder(tmp_path, ignore_patch=False)
+@pytest.mark.parametrize("ignore_patch", [False, True])
+def test_datumaro_reads_voc_pixel_for_pixel(tmp_path, ignore_patch):
+    maps = make_run_folder(tmp_path, ignore_patch=ignore_patch)
     report = export_run(tmp_path / "run", "voc", tmp_path / "voc")
     assert report.failures == []
+    labelmap = (tmp_path / "voc" / "labelmap.txt").read_text().splitlines()
+    assert (labelmap[-1] == "ignored:224,224,192::") == ignore_patch  # datumaro's name for 255
     got = datumaro_maps(tmp_path / "voc")
     for name, expected in maps.items():
         assert np.array_equal(got[name], expected), name
