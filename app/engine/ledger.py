@@ -153,7 +153,7 @@ class BatchLedger:
         if job.problem:
             self._preset(index, job, "failed", error=job.problem)
             return
-        edited = is_edited(output_paths(job.stem, ("json",))["json"])
+        edited = self._is_edited(job)
         if edited and not self.replace_edited:
             self._preset(index, job, "skipped", notes=[
                 f"kept: edited by hand (use {self.hints[1]} to label it again)"])
@@ -183,6 +183,16 @@ class BatchLedger:
             return
         self.todo.append(index)
         self.job_overwrite[index] = False
+
+    def _is_edited(self, job: Job) -> bool:
+        """``is_edited``, without reading a NAME.json still as this app wrote it."""
+        path = output_paths(job.stem, ("json",))["json"]
+        entry = self.manifest.images.get(self._image_key(job))
+        recorded = entry.get("files", {}).get("json") if isinstance(entry, dict) else None
+        signature = file_signature(path)
+        if signature is None or (recorded is not None and list(recorded) == [path.name, *signature]):
+            return False
+        return is_edited(path)
 
     def _state(self, job: Job, fmt: str, path: Path) -> str:
         """'ours', 'missing', or why the file there is not this run's to adopt."""

@@ -246,3 +246,47 @@ def test_dialog_collects_options_and_explains_problems(qtbot, window, tmp_path):
         box.setChecked(False)
     dialog.accept()
     assert "at least one output format" in dialog.error_label.text()
+
+
+def test_a_folder_in_use_is_refused_and_edited_maps_are_kept(qtbot, window, tmp_path, monkeypatch):
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    from app.engine.ledger_names import LOCK_NAME
+
+    folder = make_folder(tmp_path, 2)
+    out = tmp_path / "labels"
+    out.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(root)!r})
+        from app.engine.ledger_lock import FolderLock
+        FolderLock({str(out)!r}, {LOCK_NAME!r}).acquire()
+        print("held", flush=True)
+        time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert window.batch.start(BatchOptions(folder, out))
+        with qtbot.waitSignal(window.batch.run.failedToStart, timeout=RESULT_TIMEOUT_MS) as refused:
+            pass
+        qtbot.waitUntil(lambda: not window.batch.is_running(), timeout=RESULT_TIMEOUT_MS)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "in use by another run" in refused.args[0] and not list(out.glob("img*"))
+
+    start_and_wait(qtbot, window, BatchOptions(folder, out))
+    record = json.loads((out / "img00.json").read_text())
+    (out / "img00.json").write_text(json.dumps({**record, "edited": True}))  # as the label editor marks it
+    kept = {p.name: p.read_bytes() for p in out.glob("img00*")}
+    answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
+    report = start_and_wait(qtbot, window, BatchOptions(folder, out, overwrite=True))
+    assert [r.status for r in report.records] == ["skipped", "ok"]
+    assert "edited by hand" in report.records[0].notes[0] and "Also replace maps edited" in report.records[0].notes[0]
+    assert {p.name: p.read_bytes() for p in out.glob("img00*")} == kept
+    report = start_and_wait(qtbot, window, BatchOptions(folder, out, overwrite=True, replace_edited=True))
+    assert report.count("ok") == 2 and "edited" not in json.loads((out / "img00.json").read_text())

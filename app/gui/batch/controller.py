@@ -41,11 +41,18 @@ def protocol_settings(meta: Any, name: str) -> Any:
     return meta.protocol(name).with_overrides(name=name, flip=(name == "official"))
 
 
-def _prepare(segmenter: Any, protocol: str) -> tuple[Any, Any, dict[str, Any]]:
-    """In the worker: the model's meta, the run's settings and their identity (hashes the weights)."""
+def _prepare(segmenter: Any, options: BatchOptions, jobs: list[Job]) -> tuple[Any, Any, BatchLedger | str]:
+    """In the worker (off the GUI thread: the weights are hashed, every output looked at):
+    the model's meta, the run's settings, and the opened ledger or why it cannot open."""
     meta = segmenter.loaded.meta
-    settings = protocol_settings(meta, protocol)
-    return meta, settings, run_identity(meta, settings)
+    settings = protocol_settings(meta, options.protocol)
+    try:
+        ledger = BatchLedger.start(jobs, options.output_dir, meta, settings, options.formats, options.overwrite,
+                                   options.replace_edited, run_identity(meta, settings),
+                                   OVERWRITE_HINT, REPLACE_EDITED_HINT)
+    except LedgerError as exc:
+        return meta, settings, str(exc)
+    return meta, settings, ledger
 
 
 def _one_image(segmenter: Any, job: Job, options: BatchOptions, settings: Any, overwrite: bool,
@@ -87,8 +94,8 @@ class BatchRun(QObject):
 
     # --- control (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
-        protocol = self.options.protocol
-        self._submit(lambda segmenter: _prepare(segmenter, protocol), self._on_prepared, self._on_not_started)
+        options, jobs = self.options, self.jobs
+        self._submit(lambda segmenter: _prepare(segmenter, options, jobs), self._on_prepared, self._on_not_started)
 
     def cancel(self) -> None:
         """Stop after the image in the worker (its own windows check the event too)."""
@@ -105,22 +112,19 @@ class BatchRun(QObject):
         return self.report  # type: ignore[return-value]
 
     # --- the loop --------------------------------------------------------------------------
-    def _on_prepared(self, prepared: tuple[Any, Any, dict[str, Any]]) -> None:
-        if self.report is not None:
-            return  # ended before the worker answered (window closing)
-        meta, settings, identity = prepared
-        options = self.options
-        try:
-            self.ledger = BatchLedger.start(self.jobs, options.output_dir, meta, settings, options.formats,
-                                            options.overwrite, options.replace_edited, identity,
-                                            OVERWRITE_HINT, REPLACE_EDITED_HINT)
-        except LedgerError as exc:
-            self._on_not_started(str(exc))
+    def _on_prepared(self, prepared: tuple[Any, Any, BatchLedger | str]) -> None:
+        meta, settings, ledger = prepared
+        if isinstance(ledger, str):  # e.g. the folder is in use by another run
+            self._on_not_started(ledger)
             return
+        if self.report is not None:
+            ledger.close()  # ended before the worker answered (window closing)
+            return
+        self.ledger = ledger
         self.model_description, self.classes, self.settings = model_description(meta), meta.classes, settings
-        for index, record in self.ledger.decided():
+        for index, record in ledger.decided():
             self._record(index, record, False)
-        self._todo = list(self.ledger.todo)
+        self._todo = list(ledger.todo)
         self._next()
 
     def _on_not_started(self, message: str) -> None:
