@@ -1,0 +1,57 @@
+"""Screenshot of File > Export Dataset... after an export (run by hand, offscreen).
+
+    python docs/make_export_screenshots.py [--out docs/screenshots]
+
+Labels the sample scenes with the shipped model (`main.py segment`) into a temporary
+folder, opens the dialog on that run folder, exports it as COCO and grabs the dialog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402 - PySide6 first
+
+from app.gui.export_dataset import ExportDatasetDialog  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "samples_labels"
+        subprocess.run([sys.executable, str(ROOT / "main.py"), "segment", str(ROOT / "resources" / "samples" / "images"),
+                        "--out", str(run), "--device", "cpu"], check=True)
+        dialog = ExportDatasetDialog(run)
+        dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("coco"))
+        dialog.resize(720, 330)
+        dialog.show()
+        dialog.start()
+        deadline = time.perf_counter() + 120
+        while dialog.is_running() or not dialog.export_button.isEnabled():
+            app.processEvents()
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the export did not finish")
+            time.sleep(0.02)
+        app.processEvents()
+        target = Path(args.out) / "export_dataset.png"
+        dialog.grab().save(str(target))
+        print(f"wrote {target}: {dialog.status.text()}")
+        dialog.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
