@@ -36,10 +36,12 @@ def collect_sources(inputs: Iterable[str | Path], recursive: bool = False
         path = Path(item)
         if path.is_dir():
             pattern = path.rglob("*") if recursive else path.iterdir()
-            files = sorted(p for p in pattern if p.is_file() and is_image_file(p)
+            # Not only regular files: a FIFO or a device named like an image becomes a per-file
+            # failure when read (imageio refuses it at once), rather than vanishing silently.
+            files = sorted(p for p in pattern if not p.is_dir() and is_image_file(p)
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             found += [(p, p.parent.relative_to(path)) for p in files]
-        elif path.is_file():
+        elif os.path.lexists(path):
             found.append((path, Path()))
         else:
             problems.append(f"{path}: no such file or folder")

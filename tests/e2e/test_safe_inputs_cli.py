@@ -83,3 +83,23 @@ def test_train_data_with_a_fifo_fails_fast_with_its_name(tmp_path):
     write_gray_bomb_png(tmp_path / "labels" / "b.png", 30000, 30000)
     with pytest.raises(DataError, match="more than the limit"):
         folder_dataset(tmp_path, (8, 8), 3)
+
+
+@pytest.mark.timeout(120)
+def test_segment_fails_special_files_per_file_never_hangs(tmp_path, capsys):
+    weights = save_tiny_weights(tmp_path / "w")
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(block_image(30, 44, 1)).save(src / "good.png")
+    os.mkfifo(src / "pipe.png")  # met in the folder
+    os.mkfifo(tmp_path / "given.jpg")  # given directly
+    (src / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    code = main(["segment", str(src), str(tmp_path / "given.jpg"), "--out", str(tmp_path / "out"),
+                 "--weights", str(weights)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    failed = err.split("\nfailed:\n")[1].splitlines()
+    for name in ("pipe.png", "given.jpg"):
+        assert any(name in line and "named pipe (FIFO), not a regular file" in line for line in failed), err
+    assert any("nowhere.jpg" in line and "not found" in line for line in failed), err  # the link's target
+    assert (tmp_path / "out" / "good.png").is_file()
