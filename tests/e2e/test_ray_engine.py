@@ -228,6 +228,27 @@ def test_resume_after_an_interrupted_run(engine, images, weights, reference, tmp
     assert summary["counts"]["skipped"] == second.count("skipped") and summary["counts"]["failed"] == 0
 
 
+def test_the_ledger_rules_hold_on_ray_too(engine, images, weights, tmp_path):
+    """Foreign files and a user's run file are kept, edited maps too; stale temporaries go."""
+    from app.fileio import temp_path_beside
+
+    out = tmp_path / "out"
+    out.mkdir()
+    Image.new("RGB", (8, 8)).save(out / "b0.png")  # a user's photo named like an output
+    (out / "summary.json").write_text("my summary")
+    stale = temp_path_beside(out / "b1.png")  # left by a killed run
+    report = run(engine, images, weights, out)
+    failed = {Path(r.input).name: r.error for r in report.failures}
+    assert list(failed) == ["b0.png"] and "is in the way" in failed["b0.png"] and report.count("ok") == 9
+    assert (out / "summary.json").read_text() == "my summary" and report.problems and not stale.exists()
+    record = json.loads((out / "b2.json").read_text())
+    (out / "b2.json").write_text(json.dumps({**record, "edited": True}))
+    again = run(engine, images, weights, out, overwrite=True)
+    statuses = {Path(r.input).name: r.status for r in again.records}
+    assert statuses["b2.png"] == "skipped" and statuses["b0.png"] == "ok" and again.count("ok") == 9
+    assert json.loads((out / "b2.json").read_text())["edited"] is True
+
+
 def test_cli_good_and_bad_files(engine, weights, tmp_path, capsys):
     from app.cli import main
 
