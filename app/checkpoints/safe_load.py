@@ -12,7 +12,6 @@ import os
 import pickle
 import pickletools
 import re
-import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 
 from app.checkpoints.errors import CheckpointError, summarize_keys
+from app.engine.file_kinds import NotRegularFileError, open_regular
 
 # The only extra types allowed: NumPy scalars (and the dtypes they are built from).
 # mmcv/mmengine write Python and NumPy numbers into checkpoint meta (e.g. an
@@ -51,24 +51,20 @@ def check_is_file(path: Path, expected: str) -> None:
 
 
 def read_regular_file(path: Path, limit: int, expected: str) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, or a CheckpointError.
-
-    Opened with ``O_NONBLOCK`` and checked on the open descriptor, so a FIFO or a device
-    under the expected name fails at once instead of hanging the load.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    """The bytes of a regular file of at most ``limit`` bytes, or a CheckpointError;
+    a FIFO or a device under the expected name fails at once instead of hanging."""
     try:
-        fd = os.open(path, flags)
+        file = open_regular(path)
     except FileNotFoundError:
         raise CheckpointError(path, f"the file does not exist (expected {expected}).") from None
+    except NotRegularFileError as exc:
+        raise CheckpointError(path, f"this is {exc.kind}, not a regular file (expected {expected}).") from None
     except OSError as exc:
         raise CheckpointError(path, f"the file cannot be opened ({exc.strerror or exc}).") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise CheckpointError(path, f"this is not a regular file (expected {expected}).")
-        if info.st_size > limit:
-            raise CheckpointError(path, f"the file is {info.st_size / 2**20:.1f} MB, more than the "
+    with file:
+        size = os.fstat(file.fileno()).st_size
+        if size > limit:
+            raise CheckpointError(path, f"the file is {size / 2**20:.1f} MB, more than the "
                                   f"{limit / 2**20:.0f} MB {expected} can be.")
         try:
             return file.read(limit + 1)[:limit]

@@ -1,14 +1,19 @@
-"""What a file really is, named from its first bytes or its file type, for refusal messages.
+"""What a file really is, and opening only regular files.
 
 The image reader opens only an allow-list of raster formats; when a file is refused,
 the user should learn what it is ("PostScript", "a named pipe (FIFO)") rather than a
 bare "cannot identify". Nothing here decodes anything: it compares a few leading bytes
-with known signatures and reads ``st_mode``.
+with known signatures and reads ``st_mode``. ``open_regular`` is how the image reader
+and the model-card reader open files, so that a FIFO or a device never blocks them.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
+from pathlib import Path
+from typing import BinaryIO
 
 # (offset, signature, name). A name that reads as a format ("PostScript") is used in
 # "X is not an image format this app reads"; the others say what the file holds.
@@ -114,3 +119,37 @@ def special_file_kind(mode: int) -> str | None:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "not a regular file"
+
+
+class NotRegularFileError(OSError):
+    """The path is a FIFO, a device, a socket or a folder; ``kind`` says which."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path}: is {kind}, not a regular file")
+        self.kind = kind
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """``path`` opened for binary reading, or NotRegularFileError; other OSErrors pass.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
+    the type is then checked on the open descriptor, so a file swapped for a FIFO or a
+    device after a folder was listed is caught too.
+    """
+    path = Path(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket, or a device without its driver
+            raise NotRegularFileError(path, "a socket or a device") from None
+        raise
+    try:
+        kind = special_file_kind(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if kind is not None:
+        os.close(fd)
+        raise NotRegularFileError(path, kind)
+    return os.fdopen(fd, "rb")

@@ -19,8 +19,6 @@ the file and what it really is.
 
 from __future__ import annotations
 
-import errno
-import os
 import warnings
 from pathlib import Path
 from typing import BinaryIO, Callable, TypeVar
@@ -28,8 +26,8 @@ from typing import BinaryIO, Callable, TypeVar
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.engine.file_kinds import (SNIFF_BYTES, content_description, format_name, readable_format,
-                                   special_file_kind)
+from app.engine.file_kinds import (SNIFF_BYTES, NotRegularFileError, content_description, format_name,
+                                   open_regular, readable_format)
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif",
                                      ".ppm", ".pgm", ".pnm")
@@ -113,15 +111,14 @@ def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray
 
 
 def open_regular_file(path: Path) -> BinaryIO:
-    """``path`` opened for reading, or an ``ImageReadError`` if it is not a regular file.
-
-    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
-    the type is then checked on the open descriptor, so a file swapped for a FIFO or a
-    device between listing and reading is caught too.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    """``path`` opened for reading, or an ``ImageReadError`` if it is not a regular file
+    (checked on the open descriptor: a FIFO swapped in after listing never blocks)."""
     try:
-        fd = os.open(path, flags)
+        return open_regular(path)
+    except NotRegularFileError as exc:
+        if exc.kind == "a folder":
+            raise ImageReadError(f"{path}: is a folder, expected an image file") from None
+        raise ImageReadError(f"{path}: is {exc.kind}, not a regular file; only regular files are read") from None
     except FileNotFoundError:
         raise ImageReadError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -129,21 +126,7 @@ def open_regular_file(path: Path) -> BinaryIO:
     except PermissionError:
         raise ImageReadError(f"{path}: permission denied") from None
     except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a socket, or a device without its driver
-            raise ImageReadError(f"{path}: is a socket or a device, not a regular file; only "
-                                 "regular files are read") from None
         raise ImageReadError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
-    try:
-        kind = special_file_kind(os.fstat(fd).st_mode)
-    except OSError:
-        os.close(fd)
-        raise
-    if kind is not None:
-        os.close(fd)
-        if kind == "a folder":
-            raise ImageReadError(f"{path}: is a folder, expected an image file")
-        raise ImageReadError(f"{path}: is {kind}, not a regular file; only regular files are read")
-    return os.fdopen(fd, "rb")
 
 
 def _decode(path: Path, max_pixels: int, decode: Callable[[Image.Image], _T]) -> _T:
