@@ -47,6 +47,9 @@ class ExportThread(QThread):
         except (ExportError, OSError) as exc:
             self.refused.emit(str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - a bug must not leave the dialog waiting forever
+            self.refused.emit(f"the export failed: {type(exc).__name__}: {exc}")
+            return
         self.completed.emit(report)
 
 

@@ -18,6 +18,7 @@ never over every pixel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -83,7 +84,7 @@ def components(labels: np.ndarray) -> tuple[np.ndarray, int]:
     return comp.reshape(height, width), len(unique)
 
 
-def trace_outer(inside: "callable", start: tuple[int, int]) -> list[tuple[int, int]]:
+def trace_outer(inside: Callable[[int, int], bool], start: tuple[int, int]) -> list[tuple[int, int]]:
     """Outer boundary pixels of the region holding ``start`` (its top-left pixel), clockwise.
 
     Moore neighbour tracing; it stops when it is back at the start about to take
