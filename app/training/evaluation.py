@@ -13,7 +13,7 @@ from app.checkpoints.meta import Normalization
 from app.engine.metrics import IoUAccumulator
 from app.model import PSPNet
 from app.training.data import ArrayDataset
-from app.training.network import predict
+from app.training.network import predict, training_memory_format
 
 
 def to_input(images: np.ndarray, norm: Normalization, device: torch.device) -> torch.Tensor:
@@ -21,7 +21,7 @@ def to_input(images: np.ndarray, norm: Normalization, device: torch.device) -> t
     x = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float()
     mean = torch.tensor(norm.mean, device=device).view(1, 3, 1, 1)
     std = torch.tensor(norm.std, device=device).view(1, 3, 1, 1)
-    return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
+    return ((x - mean) / std).contiguous(memory_format=training_memory_format(device))
 
 
 def evaluate_arrays(model: PSPNet, data: ArrayDataset, norm: Normalization, device: torch.device,

@@ -31,6 +31,20 @@ def compact_config(num_classes: int, backbone: str, base_width: int) -> PSPNetCo
     return cfg
 
 
+def training_memory_format(device: torch.device) -> torch.memory_format:
+    """The layout training keeps activations and weights in: plain NCHW on every device.
+
+    channels_last is not used on the CPU: with torch 2.14.1 (oneDNN 3.12) the weight
+    gradient of a 1x1 stride-2 convolution with 4 input channels (the compact model's
+    first downsampling shortcut) corrupts the heap on AVX2 kernels (reproduced on an
+    AVX-512 machine with ONEDNN_MAX_CPU_ISA=AVX2), and it measured no faster for
+    inference on an AVX2 CPU either. On CUDA it has not been measured (no GPU lent),
+    so it is not used there either until a benchmark shows it pays.
+    """
+    del device  # one format today; the argument keeps callers honest about where they run
+    return torch.contiguous_format
+
+
 def new_model(cfg: PSPNetConfig, seed: int) -> PSPNet:
     torch.manual_seed(seed)
     return build_pspnet(cfg)

@@ -20,7 +20,8 @@ from app.training import data as D
 from app.training.card import build_meta
 from app.training.checkpoint import load_training_state, save_training_state
 from app.training.evaluation import cpu_ms_per_image, evaluate_arrays, per_class, to_input
-from app.training.network import compact_config, forward_train, loss_fn, new_model
+from app.training.network import (compact_config, forward_train, loss_fn, new_model,
+                                  training_memory_format)
 from app.training.recipe import Recipe, network_size, poly_lr, recipe_command
 from app.training.scenes import scene_classes
 
@@ -123,7 +124,8 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
     classes = _classes_for(recipe)
     norm = Normalization()
     cfg = compact_config(len(classes), recipe.backbone, recipe.base_width)
-    model = new_model(cfg, recipe.seed).to(device).to(memory_format=torch.channels_last).train()
+    layout = training_memory_format(device)
+    model = new_model(cfg, recipe.seed).to(device).to(memory_format=layout).train()
     optimizer = _optimizer(model, recipe)
     history: list[dict] = []
     start_epoch, iteration, elapsed = 0, 0, 0.0
@@ -186,7 +188,7 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
             "history": history, "elapsed": time.perf_counter() - t_run, "commands": commands})
         log(f"checkpoint: {checkpoint}")
     wall = time.perf_counter() - t_run
-    model = model.to(memory_format=torch.contiguous_format).eval()
+    model = model.to(memory_format=torch.contiguous_format).eval()  # saved weights in plain NCHW
     metrics = final_metrics(model, classes, norm, device, val_set, test_set, log)
     meta = build_meta(cfg, classes, norm, recipe, " && ".join(commands), history, metrics, wall, device)
     path = save_native(out, model.cpu(), meta)
