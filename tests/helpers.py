@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import torch
 
@@ -31,3 +33,26 @@ def save_tiny_weights(folder: Path) -> Path:
                              "official": ProtocolSettings("official", base_size=64, crop_size=33, flip=True)}
     loaded.meta.name = "tiny test model"
     return save_native(folder / "tiny.safetensors", loaded.model, loaded.meta)
+
+
+@contextmanager
+def folder_lock_held_elsewhere(folder: Path) -> Iterator[int]:
+    """Another process holds the batch lock of ``folder`` (as a run there would) until the
+    block ends; yields its pid. Killed at the end, it leaves a stale lock file behind."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from app.engine.ledger_names import LOCK_NAME  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1]
+    script = (f"import sys, time\nsys.path.insert(0, {str(root)!r})\n"
+              "from app.engine.ledger_lock import FolderLock\n"
+              f"FolderLock({str(folder)!r}, {LOCK_NAME!r}).acquire()\n"
+              "print('held', flush=True)\ntime.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +15,7 @@ from PIL import Image
 
 from app.cli import main
 from app.engine.ledger_names import LOCK_NAME
-from tests.helpers import save_tiny_weights
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from tests.helpers import folder_lock_held_elsewhere, save_tiny_weights
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory) -> Path:
@@ -89,20 +84,8 @@ def test_a_folder_in_use_is_refused(tmp_path, weights, capsys):
     src = noisy_images(tmp_path / "in", 1, (30, 40))
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(ROOT)!r})
-        from app.engine.ledger_lock import FolderLock
-        FolderLock({str(out)!r}, {LOCK_NAME!r}).acquire()
-        print("held", flush=True)
-        time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with folder_lock_held_elsewhere(out):
         code = main(["segment", str(src), "--out", str(out), "--weights", str(weights)])
-    finally:
-        holder.kill()
-        holder.wait()
     err = capsys.readouterr().err
     assert code == 2 and "is in use by another run" in err and "Traceback" not in err
     assert not (out / "n00.png").exists()

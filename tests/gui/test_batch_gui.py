@@ -250,33 +250,17 @@ def test_dialog_collects_options_and_explains_problems(qtbot, window, tmp_path):
 
 def test_a_folder_in_use_is_refused_and_edited_maps_are_kept(qtbot, window, tmp_path, monkeypatch):
     import json
-    import subprocess
-    import sys
-    import textwrap
 
-    from app.engine.ledger_names import LOCK_NAME
+    from tests.helpers import folder_lock_held_elsewhere
 
     folder = make_folder(tmp_path, 2)
     out = tmp_path / "labels"
     out.mkdir()
-    root = Path(__file__).resolve().parents[2]
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(root)!r})
-        from app.engine.ledger_lock import FolderLock
-        FolderLock({str(out)!r}, {LOCK_NAME!r}).acquire()
-        print("held", flush=True)
-        time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with folder_lock_held_elsewhere(out):
         assert window.batch.start(BatchOptions(folder, out))
         with qtbot.waitSignal(window.batch.run.failedToStart, timeout=RESULT_TIMEOUT_MS) as refused:
             pass
         qtbot.waitUntil(lambda: not window.batch.is_running(), timeout=RESULT_TIMEOUT_MS)
-    finally:
-        holder.kill()
-        holder.wait()
     assert "in use by another run" in refused.args[0] and not list(out.glob("img*"))
 
     start_and_wait(qtbot, window, BatchOptions(folder, out))

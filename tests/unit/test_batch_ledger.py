@@ -4,10 +4,6 @@ outputs, kept edited maps and run files, temporaries, the folder lock, the error
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -18,11 +14,9 @@ from app.engine.ledger import BatchLedger, LedgerError
 from app.engine.ledger_names import LOCK_NAME, LOG_NAME, MANIFEST_NAME
 from app.engine.segmenter import Segmenter
 from app.fileio import temp_path_beside
+from tests.helpers import folder_lock_held_elsewhere
 from tests.unit.test_engine_batch import save, snapshot
 from tests.unit.test_engine_official import varied_loaded
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 
 @pytest.fixture(scope="module")
 def segmenter():
@@ -151,24 +145,11 @@ def test_a_folder_in_use_by_a_live_process_is_refused(tmp_path, segmenter):
     src = folder_of(tmp_path, ["a.jpg"])
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {ROOT!r})
-        from app.engine.ledger_lock import FolderLock
-        lock = FolderLock({str(out)!r}, {LOCK_NAME!r})
-        lock.acquire()
-        print("held", flush=True)
-        time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        jobs, _ = plan_jobs([src], out)
-        with pytest.raises(LedgerError, match=f"in use by another run \\(pid {holder.pid}"):
+    jobs, _ = plan_jobs([src], out)
+    with folder_lock_held_elsewhere(out) as pid:
+        with pytest.raises(LedgerError, match=f"in use by another run \\(pid {pid}"):
             run_batch(jobs, segmenter, out)
         assert not (out / "a.png").exists()
-    finally:
-        holder.kill()
-        holder.wait()
     report = run_batch(jobs, segmenter, out)  # its lock file is left, but stale: taken over
     assert report.count("ok") == 1 and any("took over the lock" in n for n in report.notes)
     assert not (out / LOCK_NAME).exists()
