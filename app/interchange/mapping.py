@@ -84,6 +84,16 @@ def target_classes(classes: ClassInfo, mapping: dict[int, int] | None = None) ->
         names[out], colors[out] = classes.names[index], classes.colors[index]
     table = np.arange(65536, dtype=np.uint16)
     table[: len(ids)] = ids
+    seen: set[str] = set()
+    for i, name in enumerate(names):  # CVAT and datumaro refuse a label declared twice
+        unique, n = name, 1
+        while unique.casefold() in seen:
+            n += 1
+            unique = f"{name}_{n}"
+        if unique != name:
+            notes.append(f"class {i} {name!r} is named {unique!r}: names must be unique")
+            names[i] = unique
+        seen.add(unique.casefold())
     return TargetClasses(ClassInfo(tuple(names), tuple(colors), classes.dataset, classes.title),
                          tuple(used), table, tuple(notes))
 

@@ -126,3 +126,12 @@ def test_colour_renderings_are_not_label_maps_but_a_photo_named_x_color_is(tmp_p
     label_image(maps["scene_1"], classes).save(tmp_path / "run" / "sunset_color.png")
     names = [item.name for item in open_run_folder(tmp_path / "run").items]
     assert names == ["scene_1", "sunset_color"]
+
+
+def test_duplicate_class_names_are_made_unique_for_the_label_map(tmp_path):
+    from app.classes import ClassInfo
+    from app.interchange.mapping import target_classes
+
+    targets = target_classes(ClassInfo(("car", "Car", "road"), ((1, 1, 1), (2, 2, 2), (3, 3, 3))))
+    assert targets.classes.names == ("car", "Car_2", "road")
+    assert any("'Car' is named 'Car_2'" in n for n in targets.notes)
