@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from app.checkpoints.meta import PROTOCOL_STYLES, ModelMeta, ProtocolSettings
 from app.checkpoints.protocols import options_taken
 from app.cli import UsageError
+from app.cli.argtypes import bounded
 
 PROTOCOL_HELP = ("fast: one whole-image pass; official: semseg's sliding windows (its single-scale "
                  "numbers); ms: the checkpoint's own code's multi-scale test (its ms numbers); "
@@ -33,21 +34,6 @@ CROP_SIZE = (64, 4096)
 STRIDE = (16, 4096)
 SCALE = (0.25, 4.0)
 SIZE = (32, 8192)
-
-
-def bounded(kind: Callable[[str], Any], low: float, high: float, what: str) -> Callable[[str], Any]:
-    """An argparse ``type`` that parses with ``kind`` and accepts only low..high."""
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a{'n integer' if kind is int else ' number'}, "
-                                             f"not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, not {text}")
-        return value
-    parse.__name__ = what  # argparse names the type in its messages
-    return parse
 
 
 def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:

@@ -91,7 +91,8 @@ def test_inconsistent_options_and_missing_protocols_are_refused(metas):
     (["--base-size", "100000"], "the base size must be between 32 and 8192"),
     (["--scales", "0.5", "0"], "a scale must be between 0.25 and 4"),
     (["--stride", "4"], "the stride must be between 16 and 4096"),
-    (["--sizes", "ten"], "a size must be an integer, not 'ten'"),
+    (["--sizes", "ten"], "a size must be a whole number, not 'ten'"),
+    (["--scales", "nan"], "a scale must be a finite number, not nan"),
 ])
 def test_out_of_range_values_are_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_:
