@@ -105,12 +105,12 @@ def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray
             return values.astype(np.uint16)
         raise ImageReadError(
             f"{path}: a label map holds one class index per pixel (8-bit palette or grayscale, "
-            f"or 16-bit grayscale), but this is a {im.mode} image. A colour rendering such as "
+            f"or 16-bit grayscale), but this image's mode is {im.mode}. A colour rendering such as "
             "NAME_color.png cannot be read as labels.")
     return _decode(path, max_pixels, decode)
 
 
-def open_regular_file(path: Path) -> BinaryIO:
+def _open_regular_file(path: Path) -> BinaryIO:
     """``path`` opened for reading, or an ``ImageReadError`` if it is not a regular file
     (checked on the open descriptor: a FIFO swapped in after listing never blocks)."""
     try:
@@ -131,7 +131,7 @@ def open_regular_file(path: Path) -> BinaryIO:
 
 def _decode(path: Path, max_pixels: int, decode: Callable[[Image.Image], _T]) -> _T:
     """Open ``path`` with the allowed formats only, check its size, then ``decode`` it."""
-    with open_regular_file(path) as file:
+    with _open_regular_file(path) as file:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)

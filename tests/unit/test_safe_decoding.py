@@ -149,7 +149,7 @@ def test_label_maps(tmp_path):
     labels = read_label_map(tmp_path / "wide.png")
     assert labels.dtype == np.uint16 and np.array_equal(labels, wide)
     Image.fromarray(photo()).save(tmp_path / "img_color.png")
-    with pytest.raises(ImageReadError, match="RGB image.*cannot be read as labels"):
+    with pytest.raises(ImageReadError, match="mode is RGB.*cannot be read as labels"):
         read_label_map(tmp_path / "img_color.png")
 
 
