@@ -313,8 +313,9 @@ class BatchLedger:
             path = self.out_dir / name
             signature = file_signature(path)
             if os.path.lexists(path) and (signature is None or self.manifest.run_files.get(name) != signature):
-                what = "a folder" if path.is_dir() and not path.is_symlink() else "not written by this app"
-                self.problems.append(f"{path} is {what}: it was kept, and this run's {name} was not written; "
+                what = "is a folder" if path.is_dir() and not path.is_symlink() else \
+                    "was not written by this app (or was changed since)"
+                self.problems.append(f"{path} {what}: it was kept, and this run's {name} was not written; "
                                      "choose a new output folder to get it")
                 continue
             try:

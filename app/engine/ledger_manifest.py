@@ -54,12 +54,16 @@ def file_sha256(path: Path) -> str:
 
 
 def weights_fingerprint(source: str) -> list[list[str]]:
-    """[[name, sha256]] of the weight files (and cards) behind ``meta.source``."""
+    """[[name, sha256]] of the weights file behind ``meta.source`` and its card; for a folder
+    of weights (a CSAIL pair, maybe among many epochs' files) [[name, "size:mtime"]] of its
+    checkpoint files, which bounds the work."""
     path = Path(source) if source else None
     if path is None or not path.exists():
         return []
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path, path.with_suffix(".json")]
-    return [[p.name, file_sha256(p)] for p in files if p.is_file()]
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".pth", ".pt", ".json"))
+        return [[p.name, f"{p.stat().st_size}:{p.stat().st_mtime_ns}"] for p in files]
+    return [[p.name, file_sha256(p)] for p in (path, path.with_suffix(".json")) if p.is_file()]
 
 
 def run_identity(meta: Any, settings: Any) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def test_a_users_run_files_are_kept(tmp_path, segmenter):
     report = run_batch(jobs, segmenter, out, overwrite=True)
     assert report.count("ok") == 1 and not report.succeeded
     assert (out / "summary.json").read_text() == "my summary" and (out / "labelmap.txt").read_text() == "my labels"
-    assert any("summary.json is not written by this app" in p for p in report.problems)
+    assert any("summary.json was not written by this app" in p for p in report.problems)
     assert (out / "summary.csv").is_file()  # the one that was free is written
     again = run_batch(jobs, segmenter, out)  # this app's own summary.csv is replaced on the next run
     assert again.count("skipped") == 1 and (out / "summary.csv").read_text().count("skipped") == 1
