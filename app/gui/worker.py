@@ -238,11 +238,11 @@ class InferenceWorker(QObject):
             self.requestDropped.emit(rid)
             return
         self.requestStarted.emit(rid)
-        settings = self._loaded.meta.protocol(request.protocol)
         self._active_cancel = request.cancel
         try:
             import torch
 
+            settings = self._loaded.meta.protocol(request.protocol)  # ValueError: a protocol it lacks
             with torch.inference_mode():
                 result = self._segmenter.segment(
                     image, settings, capture=request.capture, cancel=request.cancel,

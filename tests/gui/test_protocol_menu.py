@@ -28,3 +28,15 @@ def test_protocol_menu_follows_the_checkpoints_protocols(qtbot, window, tiny_loa
     assert actions["ms"].isEnabled() and not actions["slide"].isEnabled()
     assert window.viewer.protocol == "fast" and actions["fast"].isChecked()
     assert window.settings.protocol() == "fast"
+
+
+def test_a_protocol_the_model_lacks_is_a_message_not_a_crash(qtbot, window):
+    from tests.gui.conftest import scene
+
+    worker = window.worker
+    with qtbot.waitSignal(worker.requestFailed, timeout=RESULT_TIMEOUT_MS) as blocker:
+        rid = worker.submit_segment(image=scene(0), protocol="slide")
+    assert blocker.args[0] == rid
+    assert "does not offer the 'slide' protocol; it offers fast, official" in blocker.args[1]
+    with qtbot.waitSignal(worker.resultReady, timeout=RESULT_TIMEOUT_MS):  # and it still works
+        worker.submit_segment(image=scene(0), protocol="fast")
