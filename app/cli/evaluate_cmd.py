@@ -53,11 +53,13 @@ def find_pairs(data: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
         if not folder.is_dir():
             raise UsageError(f"{folder} does not exist; --data needs images/ and labels/ sub-folders")
     labels = {}
+    # Not only regular files: a FIFO named like an image is reported when read (imageio
+    # refuses it at once) instead of vanishing from the evaluation.
     for p in sorted(labels_dir.iterdir()):
-        if p.is_file() and is_image_file(p):
+        if not p.is_dir() and is_image_file(p):
             labels.setdefault(p.stem, p)
     pairs, missing = [], []
-    for image in sorted(p for p in images_dir.iterdir() if p.is_file() and is_image_file(p)):
+    for image in sorted(p for p in images_dir.iterdir() if not p.is_dir() and is_image_file(p)):
         if image.stem in labels:
             pairs.append((image, labels[image.stem]))
         else:

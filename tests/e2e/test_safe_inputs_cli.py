@@ -56,14 +56,16 @@ def test_evaluate_reports_huge_and_hostile_labels_per_file(tmp_path, constant_we
 
 @pytest.mark.timeout(60)
 def test_evaluate_with_a_fifo_label_fails_that_file_fast(tmp_path, constant_weights, capsys):  # noqa: F811
-    make_set(tmp_path / "data", raw=False, count=2)
-    label = tmp_path / "data" / "labels" / "im1.png"
-    label.unlink()
-    os.mkfifo(label)
+    make_set(tmp_path / "data", raw=False, count=3)
+    for fifo in (tmp_path / "data" / "labels" / "im1.png", tmp_path / "data" / "images" / "im2.jpg"):
+        fifo.unlink()
+        os.mkfifo(fifo)
     code = main(["evaluate", "--data", str(tmp_path / "data"), "--weights", str(constant_weights)])
     captured = capsys.readouterr()
-    assert code == 1 and "mIoU" in captured.out
-    assert "Traceback" not in captured.err
+    assert code == 1 and "mIoU" in captured.out and "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    for name in ("im1.png", "im2.jpg"):
+        assert any(name in line and "named pipe (FIFO)" in line for line in lines), captured.err
 
 
 @pytest.mark.timeout(60)
