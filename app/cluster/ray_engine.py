@@ -155,7 +155,10 @@ class _Run:
 
     def _run_todo(self) -> bool:
         probe = self.out_dir / f".ray-probe-{os.getpid()}-{time.time_ns()}"
-        probe.write_bytes(b"")
+        try:
+            probe.write_bytes(b"")
+        except OSError as exc:
+            raise RayEngineError(f"cannot write to the output folder {self.out_dir}: {exc.strerror or exc}") from None
         cancelled = False
         try:
             self.pool.start([str(probe), str(self.jobs[self.todo[0]].source)])

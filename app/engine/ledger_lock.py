@@ -3,11 +3,13 @@
 The lock is an ``flock`` on ``OUT/.pspnet-lock`` (where the platform has it): the
 kernel drops it when the owner dies, so the file a killed run leaves is a stale
 lock that the next run simply takes over. Without ``flock`` (Windows) the file is
-created exclusively, and one whose pid is dead on this host is taken over.
+created exclusively, and one whose pid is dead on this host is taken over; so too on
+file systems that refuse ``flock`` (some network mounts).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -29,6 +31,7 @@ class FolderLock:
         self.path = Path(folder) / name
         self._fd: int | None = None
         self.took_over = ""  # a stale lock taken over: whose it was
+        self._no_flock = False
 
     def acquire(self) -> None:
         """Take the lock or raise ``FolderInUse`` (``OSError`` if the folder is unwritable)."""
@@ -38,15 +41,20 @@ class FolderLock:
         raise FolderInUse(f"{self.path.parent} is in use: could not take its lock file {self.path.name}")
 
     def _try_once(self) -> bool:
-        if fcntl is None:
+        if fcntl is None or self._no_flock:
             return self._try_exclusive()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
             owner = _read_owner(fd)
             os.close(fd)
-            raise FolderInUse(_in_use_message(self.path, owner)) from None
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise FolderInUse(_in_use_message(self.path, owner)) from None
+            self._no_flock = True  # e.g. ENOLCK on some network file systems: the pid file alone
+            if not owner.get("pid"):
+                self.path.unlink(missing_ok=True)  # the empty file just created
+            return self._try_exclusive()
         try:
             same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
         except FileNotFoundError:

@@ -221,3 +221,26 @@ def test_after_a_simulated_full_disk_a_rerun_finishes_the_half_written_image(tmp
     again = run_batch(jobs, segmenter, out)
     assert [r.status for r in again.records] == ["skipped", "ok"]  # b's finished files were this app's
     assert (out / "b.png").stat().st_mtime_ns == label and (out / "b_overlay.jpg").is_file()
+
+
+def test_without_flock_the_pid_file_still_guards_the_folder(tmp_path, monkeypatch):
+    """Some network file systems refuse flock (ENOLCK): the lock falls back to its pid file."""
+    import errno
+
+    import app.engine.ledger_lock as ledger_lock
+
+    def no_flock(*_args):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(ledger_lock.fcntl, "flock", no_flock)
+    first = ledger_lock.FolderLock(tmp_path, LOCK_NAME)
+    first.acquire()
+    with pytest.raises(ledger_lock.FolderInUse, match="in use by another run"):
+        ledger_lock.FolderLock(tmp_path, LOCK_NAME).acquire()
+    first.release()
+    (tmp_path / LOCK_NAME).write_text('{"pid": 999999999, "host": "%s"}' % __import__("socket").gethostname())
+    stale = ledger_lock.FolderLock(tmp_path, LOCK_NAME)
+    stale.acquire()  # a dead pid on this host: taken over
+    assert "999999999" in stale.took_over
+    stale.release()
+    assert not (tmp_path / LOCK_NAME).exists()
