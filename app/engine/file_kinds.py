@@ -129,14 +129,22 @@ class NotRegularFileError(OSError):
         self.kind = kind
 
 
+def _kind_before_opening(path: Path) -> str | None:
+    """The type as listed now; the open descriptor is checked again (it may change)."""
+    return special_file_kind(os.stat(path).st_mode)
+
+
 def open_regular(path: str | Path) -> BinaryIO:
     """``path`` opened for binary reading, or NotRegularFileError; other OSErrors pass.
 
-    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
-    the type is then checked on the open descriptor, so a file swapped for a FIFO or a
-    device after a folder was listed is caught too.
+    The type is checked before opening (opening a device can act, e.g. rewind a tape)
+    and again on the open descriptor: ``O_NONBLOCK`` makes opening a FIFO swapped in
+    meanwhile return at once instead of waiting for a writer, and fstat catches it.
     """
     path = Path(path)
+    kind = _kind_before_opening(path)
+    if kind is not None:
+        raise NotRegularFileError(path, kind)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)

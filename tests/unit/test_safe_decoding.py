@@ -135,6 +135,20 @@ def test_a_fifo_swapped_in_after_listing_fails_fast(tmp_path):
         read_image(planned[0])
 
 
+@pytest.mark.timeout(30)
+def test_a_fifo_swapped_in_between_the_check_and_the_open_fails_fast(tmp_path, monkeypatch):
+    """The type seen before opening was a regular file's; the open descriptor tells the truth."""
+    import app.engine.file_kinds as file_kinds
+
+    fifo = tmp_path / "a.png"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(file_kinds, "_kind_before_opening", lambda path: None)
+    with pytest.raises(ImageReadError, match=r"named pipe \(FIFO\)"):
+        read_image(fifo)
+    with pytest.raises(ImageReadError, match="is a device"):
+        read_image("/dev/null")
+
+
 def test_label_maps(tmp_path):
     indices = (np.arange(24 * 32).reshape(24, 32) % 7).astype(np.uint8)
     palette = Image.fromarray(indices, "P")
