@@ -90,11 +90,11 @@ def test_writes_never_change_the_umask(tmp_path, monkeypatch):
 
 
 def test_temporary_names_fit_wherever_the_final_name_fits(tmp_path):
-    from app.fileio import is_temp_name, temp_path_beside, temp_prefix
-
     for name in ("n" * 255, "é" * 127):  # 255 bytes; two-byte characters are cut whole
         target = atomic_write_bytes(tmp_path / name, b"long")
         assert target.read_bytes() == b"long"
+    from app.fileio import is_temp_name, temp_path_beside, temp_prefix
+
     temp = temp_path_beside(tmp_path / ("n" * 255))
     assert len(os.fsencode(temp.name)) <= 255 and is_temp_name(temp.name, temp_prefix(tmp_path / ("n" * 255)))
     temp.unlink()
