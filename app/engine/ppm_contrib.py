@@ -84,25 +84,59 @@ class ContributionMaps:
         return mass / max(float(mass.sum()), 1e-12)
 
 
+@dataclass
+class HeadResponses:
+    """The head's conv response split by part, with the ReLU gates the full response fixes.
+
+    Every class's exact split follows from these without touching the conv again
+    (``class_shares``, and ``ppm_region.split_region`` for any set of photo pixels).
+    ``responses`` (P, K, h, w) float32 on the CPU, ``gate`` (K, h, w) 0/1, ``logits``
+    (C, h, w) the head's low-resolution logits.
+    """
+
+    names: list[str]
+    responses: torch.Tensor
+    gate: torch.Tensor
+    affine: HeadAffine
+    logits: torch.Tensor
+
+    def class_shares(self, class_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, each part's share (P, h, w) of class ``class_index``'s logit and the bias term (h, w)."""
+        aff = self.affine
+        toward = aff.weight[class_index][:, None, None] * self.gate  # (K, h, w): W[c, k] m_k
+        shares = torch.einsum("khw,pkhw->phw", toward * aff.scale[:, None, None], self.responses)
+        rest = (toward * aff.shift[:, None, None]).sum(0) + aff.bias[class_index]
+        return shares.numpy(), rest.numpy()
+
+
 @torch.inference_mode()
-def contribution_maps(model: PSPNet, capture: PPMCapture) -> ContributionMaps:
-    """Shares of every part toward each cell's predicted class (heavy: run it off the GUI thread)."""
+def head_responses(model: PSPNet, capture: PPMCapture) -> HeadResponses:
+    """The conv's per-part responses and gates (heavy, the full 3x3 conv: run it off the GUI thread)."""
     parts = model_parts(model, capture)
     device = parts[0].device
-    responses = [r[0].float() for r in model.head_conv_parts(parts)]  # each (K, h, w)
-    full = torch.stack(responses).sum(0)
+    responses = torch.stack([r[0].float() for r in model.head_conv_parts(parts)])  # (P, K, h, w)
     aff = head_affine(model)
     scale, shift = aff.scale.to(device), aff.shift.to(device)
-    weight, bias = aff.weight.to(device), aff.bias.to(device)
-    pre = scale[:, None, None] * full + shift[:, None, None]
+    pre = scale[:, None, None] * responses.sum(0) + shift[:, None, None]
     gate = (pre > 0).float()
-    logits = torch.einsum("ck,khw->chw", weight, gate * pre) + bias[:, None, None]
-    predicted = logits.argmax(0)
-    toward = weight.T[:, predicted] * gate  # (K, h, w): W[c(cell), k] * m_k at each cell
-    shares = torch.stack([(toward * scale[:, None, None] * r).sum(0) for r in responses])
-    rest = (toward * shift[:, None, None]).sum(0) + bias[predicted]
-    return ContributionMaps(part_names(capture.bins), shares.cpu().numpy(), rest.cpu().numpy(),
-                            logits.cpu().numpy(), predicted.cpu().numpy())
+    logits = torch.einsum("ck,khw->chw", aff.weight.to(device), gate * pre) + aff.bias.to(device)[:, None, None]
+    return HeadResponses(part_names(capture.bins), responses.cpu(), gate.cpu(), aff, logits.cpu())
+
+
+def maps_from_responses(head: HeadResponses) -> ContributionMaps:
+    """Shares of every part toward each cell's predicted class."""
+    aff = head.affine
+    predicted = head.logits.argmax(0)
+    toward = aff.weight.T[:, predicted] * head.gate  # (K, h, w): W[c(cell), k] * m_k at each cell
+    shares = torch.einsum("khw,pkhw->phw", toward * aff.scale[:, None, None], head.responses)
+    rest = (toward * aff.shift[:, None, None]).sum(0) + aff.bias[predicted]
+    return ContributionMaps(list(head.names), shares.numpy(), rest.numpy(), head.logits.numpy(),
+                            predicted.numpy())
+
+
+def contribution_maps(model: PSPNet, capture: PPMCapture) -> ContributionMaps:
+    """Shares of every part toward each cell's predicted class (heavy: run it off the GUI thread)."""
+    return maps_from_responses(head_responses(model, capture))
 
 
 @dataclass
@@ -118,6 +152,8 @@ class PixelAttribution:
     bias: float
     logits: np.ndarray  # (C,) all classes' logits at the pixel
     cells: list[tuple[int, int, float]]  # feature cells mixed into the pixel, with weights
+    class_shares: np.ndarray | None = None  # (P, C): every class's split, for comparisons
+    class_bias: np.ndarray | None = None  # (C,)
 
     @property
     def runner_up(self) -> int:
@@ -163,4 +199,5 @@ def attribute_pixel(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometr
     logits = part_terms.sum(0) + rest
     cls = int(torch.argmax(logits)) if class_index is None else int(class_index)
     return PixelAttribution(x, y, cls, float(logits[cls]), part_names(capture.bins),
-                            part_terms[:, cls].numpy(), float(rest[cls]), logits.numpy(), cells)
+                            part_terms[:, cls].numpy(), float(rest[cls]), logits.numpy(), cells,
+                            part_terms.numpy(), rest.numpy())
