@@ -1,0 +1,145 @@
+"""The downloader against a server on 127.0.0.1 started here: never the network."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+
+import pytest
+
+from app.checkpoints.catalogue import PublishedFile, PublishedModel
+from app.checkpoints.download import DownloadCancelled, DownloadError, download_file, download_model
+from tests.local_http import LocalServer, Route
+
+
+@pytest.fixture
+def server():
+    with LocalServer() as running:
+        yield running
+
+
+def payload(size: int, seed: int = 0) -> bytes:
+    return bytes((i * 31 + seed) % 251 for i in range(size))
+
+
+def leftovers(folder) -> list[str]:
+    return sorted(os.listdir(folder))
+
+
+def test_success_writes_the_file_with_progress_and_checks_hash(server, tmp_path):
+    body = payload(300_000)
+    server.routes["/w.pth"] = Route(body)
+    seen: list[tuple[int, int | None]] = []
+    got = download_file(server.url("/w.pth"), tmp_path / "w.pth", size=len(body),
+                        sha256=hashlib.sha256(body).hexdigest(), progress=lambda d, t: seen.append((d, t)))
+    assert (tmp_path / "w.pth").read_bytes() == body
+    assert got.size == len(body) and got.sha256 == hashlib.sha256(body).hexdigest()
+    assert leftovers(tmp_path) == ["w.pth"], "no temporary is left beside it"
+    assert seen[0] == (0, len(body)) and seen[-1] == (len(body), len(body))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 3
+
+
+def test_sha256_prefix_is_checked_too(server, tmp_path):
+    body = payload(5000, 3)
+    server.routes["/m.pth"] = Route(body)
+    prefix = hashlib.sha256(body).hexdigest()[:8]
+    download_file(server.url("/m.pth"), tmp_path / "m.pth", sha256_prefix=prefix)
+    assert (tmp_path / "m.pth").read_bytes() == body
+
+
+@pytest.mark.parametrize("kind", ["sha256", "sha256_prefix"])
+def test_checksum_mismatch_leaves_nothing(server, tmp_path, kind):
+    body = payload(100_000)
+    server.routes["/bad.pth"] = Route(body)
+    wrong = hashlib.sha256(body + b"x").hexdigest()
+    with pytest.raises(DownloadError, match="checksum"):
+        download_file(server.url("/bad.pth"), tmp_path / "bad.pth", **{kind: wrong if kind == "sha256" else wrong[:8]})
+    assert leftovers(tmp_path) == []
+
+
+def test_cancel_mid_way_leaves_nothing(server, tmp_path):
+    server.routes["/slow.pth"] = Route(payload(400_000), chunk=8192, pause_s=0.01)
+    cancel = threading.Event()
+
+    def stop_after_some(done: int, _total: int | None) -> None:
+        if done >= 50_000:
+            cancel.set()
+
+    with pytest.raises(DownloadCancelled):
+        download_file(server.url("/slow.pth"), tmp_path / "slow.pth", progress=stop_after_some, cancel=cancel)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_server_error_is_a_clear_message_and_nothing(server, tmp_path, status):
+    server.routes["/e.pth"] = Route(status=status)
+    with pytest.raises(DownloadError, match=f"answered {status}"):
+        download_file(server.url("/e.pth"), tmp_path / "e.pth")
+    assert leftovers(tmp_path) == []
+
+
+def test_connection_broken_off_leaves_nothing(server, tmp_path):
+    server.routes["/short.pth"] = Route(payload(10_000), announce=20_000)
+    with pytest.raises(DownloadError, match="broke off|stopped after"):
+        download_file(server.url("/short.pth"), tmp_path / "short.pth")
+    assert leftovers(tmp_path) == []
+
+
+def test_wrong_announced_size_is_refused_before_writing(server, tmp_path):
+    server.routes["/other.pth"] = Route(payload(1000))
+    with pytest.raises(DownloadError, match="not the file"):
+        download_file(server.url("/other.pth"), tmp_path / "other.pth", size=999)
+    assert leftovers(tmp_path) == []
+
+
+def test_unreachable_host_is_a_network_message(tmp_path):
+    with LocalServer() as closed:
+        url = closed.url("/gone.pth")
+    with pytest.raises(DownloadError, match="Could not reach 127.0.0.1"):
+        download_file(url, tmp_path / "gone.pth", timeout=5)
+    assert leftovers(tmp_path) == []
+
+
+def test_existing_file_is_kept_and_not_requested(server, tmp_path):
+    server.routes["/w.pth"] = Route(payload(1000))
+    (tmp_path / "w.pth").write_bytes(b"the user's own file")
+    with pytest.raises(DownloadError, match="already exists; it was kept"):
+        download_file(server.url("/w.pth"), tmp_path / "w.pth")
+    assert (tmp_path / "w.pth").read_bytes() == b"the user's own file"
+    assert server.requests == []
+
+
+def test_only_http_links(tmp_path):
+    (tmp_path / "src").write_bytes(b"x")
+    with pytest.raises(DownloadError, match="only http"):
+        download_file((tmp_path / "src").as_uri(), tmp_path / "dst")
+    assert not (tmp_path / "dst").exists()
+
+
+def test_model_with_two_files_goes_to_its_folder_and_keeps_what_is_there(server, tmp_path):
+    encoder, decoder = payload(70_000, 1), payload(30_000, 2)
+    server.routes["/enc.pth"], server.routes["/dec.pth"] = Route(encoder), Route(decoder)
+    model = PublishedModel(
+        key="pair", name="pair", source="test", source_url="", dataset="ade20k", num_classes=150, backbone="r",
+        files=(PublishedFile("encoder_epoch_1.pth", server.url("/enc.pth"), len(encoder),
+                             hashlib.sha256(encoder).hexdigest()),
+               PublishedFile("decoder_epoch_1.pth", server.url("/dec.pth"), len(decoder),
+                             sha256_prefix=hashlib.sha256(decoder).hexdigest()[:8])))
+    seen: list[tuple[int, int | None]] = []
+    got = download_model(model, tmp_path / "models" / "pair", progress=lambda d, t: seen.append((d, t)))
+    assert [g.path.read_bytes() for g in got] == [encoder, decoder]
+    assert seen[-1] == (len(encoder) + len(decoder), len(encoder) + len(decoder))
+    (tmp_path / "models" / "pair" / "decoder_epoch_1.pth").unlink()
+    again = download_model(model, tmp_path / "models" / "pair")
+    assert again[0].kept and not again[1].kept
+    assert server.requests.count("/enc.pth") == 1, "the encoder already there was not fetched again"
+
+
+def test_model_without_direct_link_says_where_to_get_it(tmp_path):
+    model = PublishedModel(key="drive", name="Drive model", source="test", source_url="", dataset="voc2012",
+                           num_classes=21, backbone="r", files=(PublishedFile("train_epoch_50.pth"),),
+                           page="https://example.invalid/folder")
+    with pytest.raises(DownloadError, match="example.invalid/folder"):
+        download_model(model, tmp_path)
+    assert leftovers(tmp_path) == []
