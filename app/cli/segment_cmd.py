@@ -167,9 +167,15 @@ def print_report(report: Any, extra_notes: Iterable[str] = ()) -> int:
     print(f"done in {report.seconds:.1f} s: {counts['ok']} written, {counts['skipped']} already done "
           f"(skipped), {counts['failed']} failed" + (f", {counts['cancelled']} cancelled"
                                                      if counts["cancelled"] else ""), file=sys.stderr)
-    notes = [*extra_notes, *getattr(report, "notes", ()), *sorted({n for r in report.records for n in r.notes})]
-    for note in notes:
+    for note in [*extra_notes, *getattr(report, "notes", ())]:
         print(f"note: {note}", file=sys.stderr)
+    per_image: dict[str, list[str]] = {}
+    for rec in report.records:
+        for note in rec.notes:
+            per_image.setdefault(note, []).append(Path(rec.input).name)
+    for note, names in sorted(per_image.items()):
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        print(f"note: {note} ({shown})", file=sys.stderr)
     if report.failures:
         print("failed:", file=sys.stderr)
         for rec in report.failures:

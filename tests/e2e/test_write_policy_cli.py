@@ -80,3 +80,31 @@ def test_generate_keeps_a_users_classes_json(tmp_path, capsys):
     written = (out / "classes.json").read_text()
     assert main(["generate", "--out", str(out), "--count", "1", "--size", "64x48", "--seed", "5"]) == 0
     assert (out / "classes.json").read_text() == written  # the same classes: more scenes may join
+
+
+def test_segment_keeps_edited_maps_and_a_users_summary(tmp_path, capsys):
+    from PIL import Image
+
+    from tests.helpers import save_tiny_weights
+    from tests.unit.test_engine_official import block_image
+
+    weights = save_tiny_weights(tmp_path)
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        Image.fromarray(block_image(30, 44, i)).save(src / f"p{i}.png")
+    out = tmp_path / "out"
+    args = ["segment", str(src), "--out", str(out), "--weights", str(weights), "--formats", "label,json"]
+    assert main(args) == 0
+    record = json.loads((out / "p0.json").read_text())
+    (out / "p0.json").write_text(json.dumps({**record, "edited": True}))
+    (out / "summary.json").write_text("my summary")
+    edited = (out / "p0.json").read_bytes()
+    capsys.readouterr()
+    assert main(args + ["--overwrite"]) == 1  # the summary could not be written: an error, exit 1
+    err = capsys.readouterr().err
+    assert "note: kept: edited by hand (use --replace-edited to label it again) (p0.png)" in err
+    assert "error:" in err and "summary.json was not written by this app" in err and "Traceback" not in err
+    assert (out / "p0.json").read_bytes() == edited and (out / "summary.json").read_text() == "my summary"
+    assert main(args + ["--replace-edited"]) == 1
+    assert "edited" not in json.loads((out / "p0.json").read_text())
