@@ -39,6 +39,11 @@ from app.engine.writers import OUTPUT_FORMATS, RUN_FILES, cvat_labelmap, output_
 from app.fileio import is_temp_name, temp_prefix
 
 EDITED_KEY = "edited"  # set to true in NAME.json by the label editor when a person changes a map
+EDITED_NOTE = "kept: edited by hand"  # how a kept edited image's record note begins
+
+
+def kept_as_edited(record: FileRecord) -> bool:
+    return any(note.startswith(EDITED_NOTE) for note in record.notes)
 MAX_RECORD_BYTES = 16 << 20  # a NAME.json bigger than this is not one this project wrote
 
 
@@ -156,7 +161,7 @@ class BatchLedger:
         edited = self._is_edited(job)
         if edited and not self.replace_edited:
             self._preset(index, job, "skipped", notes=[
-                f"kept: edited by hand (use {self.hints[1]} to label it again)"])
+                f"{EDITED_NOTE} (use {self.hints[1]} to label it again)"])
             return
         wanted = output_paths(job.stem, self.formats)
         states = {fmt: self._state(job, fmt, path) for fmt, path in wanted.items()}

@@ -272,5 +272,6 @@ def test_a_folder_in_use_is_refused_and_edited_maps_are_kept(qtbot, window, tmp_
     assert [r.status for r in report.records] == ["skipped", "ok"]
     assert "edited by hand" in report.records[0].notes[0] and "Also replace maps edited" in report.records[0].notes[0]
     assert {p.name: p.read_bytes() for p in out.glob("img00*")} == kept
+    assert "<b>1</b> kept (edited by hand)" in window.batch.summary.text.text()
     report = start_and_wait(qtbot, window, BatchOptions(folder, out, overwrite=True, replace_edited=True))
     assert report.count("ok") == 2 and "edited" not in json.loads((out / "img00.json").read_text())

@@ -7,6 +7,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.engine.batch import BatchReport
+from app.engine.ledger import kept_as_edited
 from app.gui.batch.failures import FailuresView
 from app.gui.batch.options import format_duration
 
@@ -14,7 +15,11 @@ from app.gui.batch.options import format_duration
 def summary_text(report: BatchReport) -> str:
     done, skipped, failed = report.count("ok"), report.count("skipped"), report.count("failed")
     left = report.count("cancelled")
-    parts = [f"<b>{done}</b> labelled", f"<b>{skipped}</b> skipped (already labelled)", f"<b>{failed}</b> failed"]
+    edited = sum(kept_as_edited(r) for r in report.records)
+    parts = [f"<b>{done}</b> labelled", f"<b>{skipped - edited}</b> skipped (already labelled)",
+             f"<b>{failed}</b> failed"]
+    if edited:
+        parts.insert(2, f"<b>{edited}</b> kept (edited by hand)")
     if left:
         parts.append(f"<b>{left}</b> not started (cancelled; run again to resume)")
     rate = f", {done / report.seconds:.2f} images/s" if done and report.seconds > 0 else ""

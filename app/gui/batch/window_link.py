@@ -125,7 +125,8 @@ class BatchLink(QObject):
         answer = QMessageBox.question(
             self.window, "Overwrite label files?",
             f"{existing} of {len(jobs)} images already have output files in {options.output_dir}.\n\n"
-            "Overwrite them? (Choose No to go back; \"Skip\" resumes instead.)",
+            "Overwrite them? (Choose No to go back; \"Skip\" resumes instead.)"
+            + ("" if options.replace_edited else "\n\nMaps edited by hand are kept."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
@@ -179,6 +180,11 @@ class BatchLink(QObject):
             self.folder.set_status(Path(path), status)
 
     # --- finished images from their saved label files ------------------------------------------
+    def output_stem(self, path: Path) -> Path | None:
+        """Where the last run wrote ``path``'s files, without suffix (the editor saves there)."""
+        job = self._finished_jobs.get(str(path))
+        return job.stem if job is not None else None
+
     def saved_result(self, path: Path) -> CachedView | None:
         """The viewer's source of results that need no model: this run's saved label maps."""
         job = self._finished_jobs.get(str(path))
