@@ -17,6 +17,7 @@ photo pixel is attributed exactly too.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,6 +122,29 @@ def head_responses(model: PSPNet, capture: PPMCapture) -> HeadResponses:
     gate = (pre > 0).float()
     logits = torch.einsum("ck,khw->chw", aff.weight.to(device), gate * pre) + aff.bias.to(device)[:, None, None]
     return HeadResponses(part_names(capture.bins), responses.cpu(), gate.cpu(), aff, logits.cpu())
+
+
+class LazyHeadResponses:
+    """One capture's ``HeadResponses``, computed by the first job that needs them (thread-safe).
+
+    The inspector's model jobs (contribution maps, region splits, class maps) may be
+    queued before the first has finished; the lock makes the later ones reuse its result.
+    """
+
+    def __init__(self, capture: PPMCapture) -> None:
+        self.capture = capture
+        self._lock = threading.Lock()
+        self._value: HeadResponses | None = None
+
+    def get(self, model: PSPNet) -> HeadResponses:
+        with self._lock:
+            if self._value is None:
+                self._value = head_responses(model, self.capture)
+            return self._value
+
+    @property
+    def ready(self) -> bool:
+        return self._value is not None
 
 
 def maps_from_responses(head: HeadResponses) -> ContributionMaps:

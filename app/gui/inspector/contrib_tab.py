@@ -1,8 +1,12 @@
-"""The "Contribution" tab: each part's exact share of the predicted class's logit.
+"""The "Contribution" tab: each part's exact share of a class's logit, for a pixel or a region.
 
-The map shows, per feature cell, one part's share (signed, logit units) toward the
-class predicted at that cell; the bar chart splits a clicked pixel's logit into
-[features, bin 1, ..., BN/classifier bias] (they add up to the logit exactly).
+Left, the selection map: per feature cell, one part's share toward the class
+predicted there; click a pixel, drag a box, or click to pick the connected region or
+the whole class under the cursor. Right, the bars split the selection's logit of the
+target class (default: the predicted one; the runner-up or any class one click away),
+or of "target minus another class", into [features, bin 1, ..., bias]; they add up to
+it exactly. Below, the per-part maps of the target class over the whole image, on one
+diverging scale with a colour bar.
 """
 
 from __future__ import annotations
@@ -11,30 +15,51 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
 
-from app.gui.inspector._pg import pg
+from app.gui.inspector.branch_grid import BranchGrid
 from app.gui.inspector.map_view import DIVERGING, MapView, robust_levels
+from app.gui.inspector.split_plot import BIAS_NAME, SplitPlot
 
 if TYPE_CHECKING:
     from app.engine.ppm_analysis import PPMActivations
     from app.engine.ppm_contrib import ContributionMaps, PixelAttribution
+    from app.engine.ppm_region import RegionSplit
 
-POSITIVE = (214, 96, 77)
-NEGATIVE = (67, 147, 195)
-BIAS_NAME = "bias"
+SELECTIONS = (("pixel", "Pixel (click)"), ("box", "Box (drag)"),
+              ("connected", "Connected region (click)"), ("class", "Whole class (click)"))
+HINT = "Click a pixel or drag a box (Select: Box) to split its logit"
+NO_CLASS = -1
 
 
 class ContributionTab(QWidget):
     pixelClicked = Signal(int, int)
+    boxSelected = Signal(int, int, int, int)  # x0, y0, x1, y1 photo pixels, corners included
+    classMapsWanted = Signal(tuple)  # the classes whose per-part maps the grid needs
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.maps: ContributionMaps | None = None
         self.attribution: PixelAttribution | None = None
+        self.split: RegionSplit | None = None
         self.acts: PPMActivations | None = None
         self.class_names: list[str] = []
+        self.class_maps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._asked: tuple = ()
 
+        self.selection = QComboBox()
+        for key, text in SELECTIONS:
+            self.selection.addItem(text, key)
+        self.selection.setToolTip("What a click or drag on the map (or a click in the main view) splits")
+        self.target = QComboBox()
+        self.target.setToolTip("The class whose logit is split (default: the one predicted)")
+        self.runner_button = QPushButton("Runner-up")
+        self.runner_button.setToolTip("Split the runner-up class's logit instead")
+        self.versus = QComboBox()
+        self.versus.setToolTip("Why the target and not this class: the difference of the two splits")
+        self.why_button = QPushButton("Why not the runner-up?")
+        self.why_button.setToolTip("Predicted class minus the runner-up: what decides between them")
         self.part = QComboBox()
         self.part.setToolTip("Whose share of the predicted class's logit to show, per feature cell")
         self.status = QLabel("Contribution maps are computed when this tab is opened.")
@@ -42,72 +67,113 @@ class ContributionTab(QWidget):
         self.map_view = MapView(histogram=True)
         self.map_view.set_colormap(DIVERGING)
         self.map_view.set_opacity(0.85)
-        self.plot = pg.PlotWidget(background="#202124")
-        self.plot.setMinimumHeight(170)
-        self.plot.showGrid(y=True, alpha=0.25)
-        self.plot.setLabel("left", "share of the logit")
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
-        self.plot.addItem(self.bars)
-        self.plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#9aa0a6")))
-        self.readout = QLabel("Click the image (here or in the main view) to split a pixel's logit.")
+        self.plot = SplitPlot(HINT)
+        self.bars = self.plot.bars
+        self.readout = QLabel(HINT + ".")
         self.readout.setWordWrap(True)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # A wrapped label under a stretching plot gets one line's height and spills over the
-        # plot's axis; reserve the three lines a pixel's split takes.
-        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
+        # plot's axis; reserve the lines a split takes.
+        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 4 + 4)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.grid_title = QLabel("Per-part share of the target class over the image")
+        self.grid = BranchGrid()
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Share of"))
-        top.addWidget(self.part, 1)
+        controls = QHBoxLayout()
+        for widget in (QLabel("Select"), self.selection, QLabel("Target"), self.target, self.runner_button,
+                       QLabel("and not"), self.versus, self.why_button):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        share_row = QHBoxLayout()
+        share_row.addWidget(QLabel("Map: share of"))
+        share_row.addWidget(self.part, 1)
+        left_layout.addLayout(share_row)
+        left_layout.addWidget(self.map_view, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.plot, 1)
+        right_layout.addWidget(self.readout)
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(left)
+        upper.addWidget(right)
+        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(1, 2)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.plot, 1)
-        lower_layout.addWidget(self.readout)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.map_view)
-        splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        lower_layout.addWidget(self.grid_title)
+        lower_layout.addWidget(self.grid, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addLayout(controls)
         layout.addWidget(self.status)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         self.part.currentIndexChanged.connect(lambda _: self._draw_map())
+        self.selection.currentIndexChanged.connect(
+            lambda _: self.map_view.set_box_mode(self.selection_mode() == "box"))
+        self.target.currentIndexChanged.connect(lambda _: self._redraw())
+        self.versus.currentIndexChanged.connect(lambda _: self._redraw())
+        self.runner_button.clicked.connect(self._pick_runner_up)
+        self.why_button.clicked.connect(self._why_not_runner_up)
         self.map_view.clicked.connect(self.pixelClicked)
+        self.map_view.boxSelected.connect(self.boxSelected)
+        self.grid.clicked.connect(self.pixelClicked)
 
+    # --- context ------------------------------------------------------------------------
     def set_context(self, acts: PPMActivations | None, photo: np.ndarray | None,
                     class_names: list[str]) -> None:
         self.acts, self.class_names = acts, class_names
-        self.maps = None
-        self.attribution = None
+        self.maps = self.attribution = self.split = None
+        self.class_maps, self._asked = {}, ()
         self.map_view.set_photo(photo)
         self.map_view.set_map(None, (0, 0, 1, 1))
         self.map_view.set_marker(None, None)
-        self.part.blockSignals(True)
-        self.part.clear()
+        self.map_view.set_region(None)
+        for combo in (self.part, self.target, self.versus):
+            combo.blockSignals(True)
+            combo.clear()
         if acts is not None:
             for i, name in enumerate(acts.names):
                 self.part.addItem(name, i)
             self.part.addItem("BN shift + classifier bias", -1)
             self.part.setCurrentIndex(1 if len(acts.names) > 1 else 0)
-        self.part.blockSignals(False)
-        self.bars.setOpts(x=[], height=[])
-        self.readout.setText("Click the image (here or in the main view) to split a pixel's logit.")
+        self.target.addItem("predicted", NO_CLASS)
+        self.versus.addItem("\u2014", NO_CLASS)
+        for i, name in enumerate(class_names):
+            self.target.addItem(name, i)
+            self.versus.addItem(name, i)
+        for combo in (self.part, self.target, self.versus):
+            combo.blockSignals(False)
+        self.grid.set_parts(list(acts.names) if acts is not None else [], photo)
+        self.plot.clear_split()
+        self.readout.setText(HINT + ".")
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
 
+    def selection_mode(self) -> str:
+        return str(self.selection.currentData())
+
+    def set_selection_mode(self, mode: str) -> None:
+        self.selection.setCurrentIndex(self.selection.findData(mode))
+
+    # --- contribution maps (per cell, toward the predicted class) ---------------------------
     def set_maps(self, maps: ContributionMaps) -> None:
         self.maps = maps
         fractions = maps.fractions()
         parts = ", ".join(f"{n} {f:.0%}" for n, f in zip(maps.names, fractions))
         self.status.setText("Mean |share| of the predicted logit over the image: " + parts)
         self._draw_map()
+        self._redraw()
 
     def _draw_map(self) -> None:
         if self.maps is None or self.acts is None:
@@ -120,22 +186,117 @@ class ContributionTab(QWidget):
     def shown_map(self) -> np.ndarray | None:
         return self.map_view.values
 
+    # --- a split arrives ----------------------------------------------------------------------
     def show_attribution(self, att: PixelAttribution) -> None:
+        """A clicked pixel's split (every class's, from ``attribute_pixel``)."""
+        from app.engine.ppm_region import split_from_pixel
+
         self.attribution = att
-        names = list(att.names) + [BIAS_NAME]
-        values = np.append(att.shares, att.bias)
-        brushes = [pg.mkBrush(*(POSITIVE if v >= 0 else NEGATIVE)) for v in values]
-        self.bars.setOpts(x=np.arange(len(values)), height=values, width=0.7, brushes=brushes)
-        self.plot.getAxis("bottom").setTicks([list(enumerate(names))])
-        self.plot.enableAutoRange()
-        self.map_view.set_marker(att.x, att.y)
-        cls = self._name(att.class_index)
-        runner = att.runner_up
-        margin = att.logit - float(att.logits[runner])
-        terms = " + ".join(f"{n} {v:+.2f}" for n, v in zip(names, values))
-        self.readout.setText(
-            f"Pixel ({att.x}, {att.y}): <b>{cls}</b>, logit {att.logit:.3f} = {terms}"
-            f" (sum {float(values.sum()):.3f}). Runner-up {self._name(runner)} by {margin:.2f}.")
+        self.show_split(split_from_pixel(att, self.acts.geometry.image_size))
+
+    def show_split(self, split: RegionSplit) -> None:
+        self.split = split
+        y0, y1, x0, x1 = split.region.box
+        if split.kind == "pixel":
+            self.map_view.set_region(None)
+            self.map_view.set_marker(x0, y0)
+        else:
+            self.map_view.set_marker(None, None)
+            self.map_view.set_region(split.region.mask, split.region.box)
+        self._redraw()
+
+    # --- target and comparison ----------------------------------------------------------------
+    def target_class(self) -> int | None:
+        chosen = int(self.target.currentData()) if self.target.count() else NO_CLASS
+        if chosen != NO_CLASS:
+            return chosen
+        if self.split is not None:
+            return self.split.predicted
+        if self.maps is not None:  # before a selection: the image's most common predicted class
+            return int(np.bincount(self.maps.predicted.ravel()).argmax())
+        return None
+
+    def versus_class(self) -> int | None:
+        chosen = int(self.versus.currentData()) if self.versus.count() else NO_CLASS
+        return None if chosen in (NO_CLASS, self.target_class()) else chosen
+
+    def set_target(self, class_index: int | None) -> None:
+        self.target.setCurrentIndex(self.target.findData(NO_CLASS if class_index is None else class_index))
+
+    def set_versus(self, class_index: int | None) -> None:
+        self.versus.setCurrentIndex(self.versus.findData(NO_CLASS if class_index is None else class_index))
+
+    def _pick_runner_up(self) -> None:
+        if self.split is None:
+            return
+        self.set_versus(None)
+        self.set_target(self.split.runner_up(self.split.predicted))
+
+    def _why_not_runner_up(self) -> None:
+        if self.split is None:
+            return
+        self.set_target(None)
+        self.set_versus(self.split.runner_up(self.split.predicted))
+
+    def _redraw(self) -> None:
+        self._draw_split()
+        self._draw_grid()
+
+    def _draw_split(self) -> None:
+        split, target = self.split, self.target_class()
+        if split is None or target is None:
+            return
+        versus = self.versus_class()
+        shares, bias, total = split.split(target, versus)
+        count = split.pixel_count
+        names = list(split.names)
+        from app.engine.ppm_region import describe_region
+
+        what = self._name(target) if versus is None else f"{self._name(target)} \u2212 {self._name(versus)}"
+        if count == 1:
+            self.plot.show_split(names, shares, bias, "share of the logit")
+            head = f"{describe_region(split).capitalize()}: <b>{what}</b>, logit {total:.3f}"
+        else:
+            self.plot.show_split(names, shares / count, bias / count, f"share of the mean logit ({count} px)")
+            head = (f"{describe_region(split).capitalize()}: <b>{what}</b>, logit summed over {count} px "
+                    f"{total:.2f} (mean {total / count:.3f} per pixel)")
+        terms = " + ".join(f"{n} {v / count:+.2f}" for n, v in zip(names + [BIAS_NAME], np.append(shares, bias)))
+        predicted = split.predicted
+        if target == predicted:
+            rival = split.runner_up(target)
+            margin = (float(split.logits[target]) - float(split.logits[rival])) / count
+            tail = f"Runner-up {self._name(rival)} by {margin:.2f} per pixel."
+        else:
+            gap = (float(split.logits[predicted]) - float(split.logits[target])) / count
+            tail = f"Predicted {self._name(predicted)}, {gap:.2f} per pixel above {self._name(target)}."
+        self.readout.setText(f"{head} = {terms} (per pixel; sum {float(shares.sum() + bias) / count:.3f}). {tail}")
+
+    def _draw_grid(self) -> None:
+        target = self.target_class()
+        if target is None or self.acts is None:
+            return
+        versus = self.versus_class()
+        wanted = (target,) if versus is None else (target, versus)
+        missing = tuple(c for c in wanted if c not in self.class_maps)
+        if missing:
+            if missing != self._asked:
+                self._asked = missing
+                self.classMapsWanted.emit(missing)
+            return
+        shares, bias = self.class_maps[target]
+        title = f"share of {self._name(target)}"
+        if versus is not None:
+            other_shares, other_bias = self.class_maps[versus]
+            shares, bias = shares - other_shares, bias - other_bias
+            title = f"share of {self._name(target)} \u2212 {self._name(versus)}"
+        self.grid.set_maps(shares, bias, self.acts.geometry.feature_rect(), title)
+        self.grid_title.setText(f"Per-part {title} over the image, per feature cell (logit units; "
+                                "red raises it, blue lowers it)")
+
+    def set_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+        self.class_maps.update(maps)
+        self._asked = ()
+        self._draw_grid()
 
     def _name(self, index: int) -> str:
         return self.class_names[index] if 0 <= index < len(self.class_names) else f"class {index}"

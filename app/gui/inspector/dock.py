@@ -47,6 +47,8 @@ class PPMInspectorDock(QDockWidget):
         self._result: Any = None
         self.acts: PPMActivations | None = None
         self._contrib_pending = False
+        self._responses: Any = None  # LazyHeadResponses of the current capture
+        self._labels: np.ndarray | None = None  # the label map shown, for region picks
 
         self.maps_tab = MapsTab(self._background)
         self.contrib_tab = ContributionTab()
@@ -70,11 +72,15 @@ class PPMInspectorDock(QDockWidget):
         self.export_npz_button.setToolTip("The raw float16 features, pooled grids and upsampled maps")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.full_button = QPushButton("Full window")
+        self.full_button.setCheckable(True)
+        self.full_button.setToolTip("Float the inspector over the whole main window (again: dock it back)")
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_png_button)
         buttons.addWidget(self.export_npz_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.full_button)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -88,6 +94,10 @@ class PPMInspectorDock(QDockWidget):
         self.maps_tab.message.connect(self._say)
         self.maps_tab.map_view.clicked.connect(self._picked)
         self.contrib_tab.pixelClicked.connect(self._picked)
+        self.contrib_tab.boxSelected.connect(self.select_box)
+        self.contrib_tab.classMapsWanted.connect(self._compute_class_maps)
+        self.full_button.toggled.connect(self.set_full_window)
+        self.topLevelChanged.connect(self._on_floating)
         self.ablation_tab.map_view.clicked.connect(self._picked)
         self.ablation_tab.applyRequested.connect(self.apply_ablation)
         self.tabs.currentChanged.connect(lambda _: self._ensure_contributions())
@@ -114,6 +124,10 @@ class PPMInspectorDock(QDockWidget):
         geometry = capture_geometry(capture, result.size, result.input_size, model.cfg.align_corners,
                                     via_input=getattr(result, "capture_via_input", True))
         self.acts = PPMActivations(capture, geometry)
+        from app.engine.ppm_contrib import LazyHeadResponses
+
+        self._responses = LazyHeadResponses(self.acts.capture)
+        self._labels = np.asarray(result.labels)
         classes = loaded.meta.classes
         names = list(classes.names)
         self.maps_tab.set_activations(self.acts, image)
@@ -132,24 +146,89 @@ class PPMInspectorDock(QDockWidget):
     @Slot()
     def clear(self) -> None:
         self._generation += 1
-        self._loaded = self._result = self.acts = None
+        self._loaded = self._result = self.acts = self._responses = self._labels = None
         self._set_empty(NO_IMAGE)
         self.header.setText("")
 
     @Slot(int, int)
     def show_pixel(self, x: int, y: int) -> None:
-        """Split the logit of the class predicted at photo pixel (x, y) into the parts' shares."""
+        """Split the logits at photo pixel (x, y), or of the region the selection mode picks there.
+
+        Pixel (and box) mode: that pixel, cheaply (only the few cells it mixes). Connected
+        region / whole class: the label map's region or class under (x, y), summed.
+        """
         if self.acts is None:
             return
         acts, model = self.acts, self._loaded.model
         height, width = acts.geometry.image_size
         if not (0 <= x < width and 0 <= y < height):
             return
+        mode = self.contrib_tab.selection_mode()
+        if mode in ("connected", "class") and self._labels is not None:
+            from app.engine.ppm_region import class_region, connected_region
+
+            labels = self._labels
+            region = connected_region(labels, x, y) if mode == "connected" else class_region(labels, int(labels[y, x]))
+            self._split(region, mode)
+            return
         self.contrib_tab.map_view.set_marker(x, y)
         from app.engine.ppm_contrib import attribute_pixel
 
         self._run(lambda ctx: attribute_pixel(self._model(ctx, model), acts.capture, acts.geometry, x, y),
                   self.contrib_tab.show_attribution, "splitting the pixel's logit")
+
+    @Slot(int, int, int, int)
+    def select_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
+        """Split the logits summed over the box with corners (x0, y0), (x1, y1) (included)."""
+        if self.acts is None:
+            return
+        from app.engine.ppm_region import box_region
+
+        self._split(box_region(self.acts.geometry.image_size, x0, y0, x1, y1), "box")
+
+    def _split(self, region: Any, kind: str) -> None:
+        if region is None or self.acts is None:
+            return
+        acts, model, responses = self.acts, self._loaded.model, self._responses
+        from app.engine.ppm_region import split_region
+
+        if not responses.ready:
+            self._say("Running the head's conv once for this image (region splits need it)…")
+        self._run(lambda ctx: split_region(responses.get(self._model(ctx, model)), acts.geometry, region, kind),
+                  self.contrib_tab.show_split, "region split")
+
+    def _compute_class_maps(self, classes: tuple) -> None:
+        if self.acts is None:
+            return
+        model, responses = self._loaded.model, self._responses
+
+        def job(ctx: Any) -> dict:
+            head = responses.get(self._model(ctx, model))
+            return {int(c): head.class_shares(int(c)) for c in classes}
+
+        self._run(job, self.contrib_tab.set_class_maps, "per-part class maps")
+
+    # --- layout ----------------------------------------------------------------------------
+    @Slot(bool)
+    def set_full_window(self, on: bool) -> None:
+        """Float over the whole main window (or the screen), or dock back where it was."""
+        if on == self.isFloating():
+            return
+        self.setFloating(on)
+        if on:
+            host = self.parentWidget()
+            area = host.frameGeometry() if host is not None and host.isVisible() else None
+            if area is None and self.screen() is not None:
+                area = self.screen().availableGeometry()
+            if area is not None:
+                self.setGeometry(area)
+            self.show()
+            self.raise_()
+
+    def _on_floating(self, floating: bool) -> None:
+        self.full_button.blockSignals(True)
+        self.full_button.setChecked(floating)
+        self.full_button.blockSignals(False)
 
     # --- model work, off the GUI thread ------------------------------------------------------
     @Slot(tuple, str)
@@ -177,9 +256,10 @@ class PPMInspectorDock(QDockWidget):
             self._contrib_pending = False
             self.contrib_tab.set_status(f"Could not compute the contribution maps: {message}")
 
-        from app.engine.ppm_contrib import contribution_maps
+        from app.engine.ppm_contrib import maps_from_responses
 
-        self._run(lambda ctx: contribution_maps(self._model(ctx, model), acts.capture),
+        responses = self._responses
+        self._run(lambda ctx: maps_from_responses(responses.get(self._model(ctx, model))),
                   self.contrib_tab.set_maps, "contribution maps", failed)
 
     @staticmethod

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QWidget
 
 from app.gui.inspector._pg import pg
 
@@ -32,23 +33,57 @@ def colormap(name: str, stops: int = 16) -> pg.ColorMap:
     return pg.ColorMap(pos, full.map(pos, mode="byte"))
 
 
+class SelectViewBox(pg.ViewBox):
+    """A ViewBox whose left-button drag draws a box (in box mode) instead of panning."""
+
+    def __init__(self, on_box, **kwargs) -> None:  # noqa: ANN001 - on_box(QRectF) in view coords
+        super().__init__(**kwargs)
+        self.box_mode = False
+        self._on_box = on_box
+        self.band = QGraphicsRectItem()
+        pen = QPen(QColor("#ffd54f"))
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        self.band.setPen(pen)
+        self.band.setZValue(4)
+        self.band.hide()
+        self.addItem(self.band, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: ANN001 - a pyqtgraph drag event
+        if not self.box_mode or ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        start = self.mapSceneToView(ev.buttonDownScenePos())
+        end = self.mapSceneToView(ev.scenePos())
+        rect = QRectF(start, end).normalized()
+        self.band.setRect(rect)
+        self.band.show()
+        if ev.isFinish():
+            self._on_box(rect)
+
+
 class MapView(QWidget):
     """One map with the photo beneath it, a clicked-pixel marker and (optionally) a histogram."""
 
     clicked = Signal(int, int)  # photo pixel
+    boxSelected = Signal(int, int, int, int)  # x0, y0, x1, y1 photo pixels (corners included), box mode
 
     def __init__(self, histogram: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("#202124")
-        self.view: pg.ViewBox = self.graphics.addViewBox(lockAspect=True, invertY=True)
+        self.view = SelectViewBox(self._box_dragged, lockAspect=True, invertY=True)
+        self.graphics.addItem(self.view)
         self.photo = pg.ImageItem()
         self.image = pg.ImageItem()
         self.image.setZValue(1)
         self.marker = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2),
                                          brush=None)
         self.marker.setZValue(3)
-        for item in (self.photo, self.image, self.marker):
+        self.region = pg.ImageItem()  # the selected region, tinted (RGBA at the photo's size)
+        self.region.setZValue(2)
+        for item in (self.photo, self.image, self.region, self.marker):
             self.view.addItem(item)
         self.histogram = pg.HistogramLUTWidget(image=self.image) if histogram else None
         if self.histogram is not None:
@@ -119,10 +154,31 @@ class MapView(QWidget):
     def set_marker(self, x: float | None, y: float | None) -> None:
         self.marker.setData([] if x is None else [x + 0.5], [] if y is None else [y + 0.5])
 
+    def set_box_mode(self, on: bool) -> None:
+        """Left-drag draws a box (``boxSelected``) instead of panning; a click still clicks."""
+        self.view.box_mode = on
+        if not on:
+            self.view.band.hide()
+
+    def set_region(self, mask: np.ndarray | None, box: tuple[int, int, int, int] | None = None) -> None:
+        """Tint a selected region: ``mask`` (bool) covering ``box`` = (y0, y1, x0, x1) in photo pixels."""
+        self.view.band.hide()
+        if mask is None or box is None:
+            self.region.clear()
+            return
+        y0, y1, x0, x1 = box
+        step = max(1, int(np.ceil(max(mask.shape) / PHOTO_MAX_SIDE)))
+        small = mask[::step, ::step]
+        rgba = np.zeros((*small.shape, 4), dtype=np.uint8)
+        rgba[small] = (255, 213, 79, 110)
+        self.region.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.region.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+
     def clear(self) -> None:
         self.set_map(None, (0, 0, 1, 1))
         self.set_photo(None)
         self.set_marker(None, None)
+        self.set_region(None)
 
     # --- what is shown, for export and the main view --------------------------------
     def levels(self) -> tuple[float, float]:
@@ -140,6 +196,14 @@ class MapView(QWidget):
         return self._values
 
     # --- interaction ------------------------------------------------------------------
+    def _box_dragged(self, rect: QRectF) -> None:
+        if self._image_size is None:
+            return
+        height, width = self._image_size
+        x0, x1 = (int(np.clip(np.floor(v), 0, width - 1)) for v in (rect.left(), rect.right()))
+        y0, y1 = (int(np.clip(np.floor(v), 0, height - 1)) for v in (rect.top(), rect.bottom()))
+        self.boxSelected.emit(x0, y0, x1, y1)
+
     def _on_click(self, event) -> None:  # noqa: ANN001 - a pyqtgraph mouse event
         if event.button() != Qt.MouseButton.LeftButton or self._image_size is None:
             return

@@ -1,0 +1,107 @@
+"""Small multiples: each part's share of one class's logit (or of A minus B) over the image.
+
+One panel per part (features, bin 1, ...) and one for the BN shift + classifier bias,
+all on the same symmetric scale with one diverging colour bar, so the panels compare
+directly: red pushes the target class up, blue pushes it down (logit units per cell).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.gui.inspector._pg import pg
+from app.gui.inspector.map_view import DIVERGING, PHOTO_MAX_SIDE, colormap, robust_levels
+
+BIAS_TITLE = "BN shift + bias"
+
+
+class BranchGrid(QWidget):
+    """Per-part share maps of the target class on one colour scale."""
+
+    clicked = Signal(int, int)  # photo pixel
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("#202124")
+        self.graphics.setMinimumHeight(220)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self.plots: list[pg.PlotItem] = []
+        self.images: list[pg.ImageItem] = []
+        self.photos: list[pg.ImageItem] = []
+        self.colorbar: pg.ColorBarItem | None = None
+        self.values: list[np.ndarray] = []
+        self._image_size: tuple[int, int] | None = None
+        self.graphics.scene().sigMouseClicked.connect(self._on_click)
+
+    def set_parts(self, names: list[str], photo: np.ndarray | None) -> None:
+        """Build one empty panel per part (plus the bias) over ``photo``."""
+        self.graphics.clear()
+        self.plots, self.images, self.photos, self.values = [], [], [], []
+        self._image_size = None if photo is None else photo.shape[:2]
+        if not names:
+            return
+        titles = list(names) + [BIAS_TITLE]
+        columns = 3 if len(titles) > 4 else len(titles)
+        cmap = colormap(DIVERGING)
+        for n, title in enumerate(titles):
+            plot = self.graphics.addPlot(row=n // columns, col=n % columns, title=title)
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setAspectLocked(True)
+            plot.invertY(True)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            under, image = pg.ImageItem(), pg.ImageItem()
+            under.setOpacity(0.55)
+            image.setOpacity(0.85)
+            image.setZValue(1)
+            plot.addItem(under)
+            plot.addItem(image)
+            if photo is not None:
+                height, width = photo.shape[:2]
+                step = max(1, int(np.ceil(max(height, width) / (PHOTO_MAX_SIDE / 2))))
+                grey = photo[::step, ::step].mean(axis=2).astype(np.uint8)
+                under.setImage(grey, autoLevels=False, levels=(0, 255))
+                under.setRect(QRectF(0, 0, width, height))
+                plot.setRange(QRectF(0, 0, width, height), padding=0.01)
+            self.plots.append(plot)
+            self.images.append(image)
+            self.photos.append(under)
+        rows = (len(titles) + columns - 1) // columns
+        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=16,
+                                        label="share of the logit, per cell", colorMapMenu=False)
+        self.colorbar.setImageItem(self.images)
+        self.graphics.addItem(self.colorbar, row=0, col=columns, rowspan=rows)
+
+    def set_maps(self, shares: np.ndarray, bias: np.ndarray, rect: tuple[float, float, float, float],
+                 title: str) -> tuple[float, float]:
+        """Show (P, h, w) shares and the (h, w) bias term; returns the common symmetric levels."""
+        self.values = [np.asarray(v, dtype=np.float32) for v in (*shares, bias)]
+        levels = robust_levels(np.concatenate([v.ravel() for v in self.values]), symmetric=True)
+        for image, values in zip(self.images, self.values):
+            image.setImage(values, autoLevels=False, levels=levels)
+            image.setRect(QRectF(*rect))
+        if self.colorbar is not None:
+            self.colorbar.setLevels(levels)
+            self.colorbar.setLabel("left", title)
+        return levels
+
+    def levels(self) -> tuple[float, float] | None:
+        return None if self.colorbar is None else tuple(float(v) for v in self.colorbar.levels())
+
+    def _on_click(self, event) -> None:  # noqa: ANN001 - a pyqtgraph mouse event
+        if event.button() != Qt.MouseButton.LeftButton or self._image_size is None:
+            return
+        for plot in self.plots:
+            if plot.sceneBoundingRect().contains(event.scenePos()):
+                point = plot.vb.mapSceneToView(event.scenePos())
+                x, y = int(np.floor(point.x())), int(np.floor(point.y()))
+                height, width = self._image_size
+                if 0 <= x < width and 0 <= y < height:
+                    self.clicked.emit(x, y)
+                return

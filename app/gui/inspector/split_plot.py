@@ -1,0 +1,63 @@
+"""A bar chart of one exact split: each part's share plus the bias term (they add up to the total).
+
+Before anything is split it shows a sentence saying how to get one, never empty axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QWidget
+
+from app.gui.inspector._pg import pg
+
+POSITIVE = (214, 96, 77)
+NEGATIVE = (67, 147, 195)
+BIAS_NAME = "bias"
+
+
+class SplitPlot(pg.PlotWidget):
+    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="#202124")
+        self.setMinimumHeight(170)
+        self.showGrid(y=True, alpha=0.25)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
+        self.addItem(self.bars)
+        self.zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#9aa0a6"))
+        self.addItem(self.zero)
+        self.hint = pg.TextItem(hint, color="#bdc1c6", anchor=(0.5, 0.5))
+        self.addItem(self.hint)
+        self._hint_text = hint
+        self.heights = np.zeros(0)
+        self.clear_split()
+
+    def clear_split(self, hint: str | None = None) -> None:
+        """No split: the axes are hidden and the hint says what to do."""
+        self.heights = np.zeros(0)
+        self.bars.setOpts(x=[], height=[])
+        self.hint.setText(hint or self._hint_text)
+        self.hint.setPos(0.5, 0.5)
+        self.hint.setVisible(True)
+        self.zero.setVisible(False)
+        for axis in ("left", "bottom"):
+            self.getPlotItem().hideAxis(axis)
+        self.setXRange(0, 1, padding=0)
+        self.setYRange(0, 1, padding=0)
+
+    def show_split(self, names: list[str], shares: np.ndarray, bias: float, axis_label: str) -> None:
+        values = np.append(np.asarray(shares, dtype=np.float64), bias)
+        self.heights = values
+        brushes = [pg.mkBrush(*(POSITIVE if v >= 0 else NEGATIVE)) for v in values]
+        self.bars.setOpts(x=np.arange(len(values)), height=values, width=0.7, brushes=brushes)
+        self.hint.setVisible(False)
+        self.zero.setVisible(True)
+        item = self.getPlotItem()
+        for axis in ("left", "bottom"):
+            item.showAxis(axis)
+        item.setLabel("left", axis_label)
+        item.getAxis("bottom").setTicks([list(enumerate(list(names) + [BIAS_NAME]))])
+        low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
+        pad = 0.08 * max(high - low, 1e-6)
+        self.setXRange(-0.6, len(values) - 0.4, padding=0)
+        self.setYRange(low - pad, high + pad, padding=0)
