@@ -18,6 +18,8 @@ from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
 from app.gui.inspector_link import InspectorLink
 from app.gui.message_bar import MessageBar
+from app.gui.model_status import ModelStatus
+from app.gui.published_models import PublishedModelsLink
 from app.gui.review import ReviewLink
 from app.gui.settings import AppSettings
 from app.gui.status_readout import StatusReadout
@@ -56,6 +58,8 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorLink(self)
         self.batch = BatchLink(self)
         self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
+        self.model_status = ModelStatus(self)  # the status bar names the model and what it knows
+        self.published_models = PublishedModelsLink(self)  # Model/Help > Get Published Models...
         self.review = ReviewLink(self)  # after the batch: its saved results come first
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
@@ -206,8 +210,7 @@ class MainWindow(QMainWindow):
             self.settings.set_weights(info.source)
         if self.messages.level == "error":
             self.messages.dismiss()
-        self.statusBar().showMessage(f"Model: {info.meta.display_name}, {info.meta.classes.describe()}, "
-                                     f"on {info.device}", 8000)
+        self.statusBar().showMessage(f"Loaded {info.meta.display_name} on {info.device}", 8000)  # the chip stays
         self.view.setFocus()
         self._on_current_changed(self.viewer.current)
 
@@ -218,7 +221,12 @@ class MainWindow(QMainWindow):
         self.actions_.set_devices(names, self.device)
 
     def _on_model_missing(self, text: str) -> None:
-        self.statusBar().showMessage("No model loaded: File > Open Weights")
+        kept = self.viewer.model  # a refused file leaves the loaded model in place
+        if kept is None:
+            self.statusBar().showMessage("No model loaded: File > Open Weights")
+        else:
+            self.statusBar().showMessage(f"Still using {kept.meta.display_name}: the new weights were refused")
+            text += f"\n\nStill using {kept.meta.display_name}."
         self.messages.show_message(text, "error", "Open Weights...", self.open_weights_dialog)
 
     def _on_current_changed(self, path: Path | None) -> None:

@@ -1,0 +1,56 @@
+"""Screenshots of the model chip and Get Published Models... for docs/ (run by hand).
+
+    xvfb-run -s "-screen 0 1600x1000x24" python docs/make_model_screenshots.py [--image PATH]
+
+Starts the window with the shipped model on a sample scene (or ``--image``), grabs
+the window with the chip and the caution, then the catalogue dialog. No download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from docs.make_gui_screenshots import settle, wait_for  # noqa: E402 - sets up Qt and pyqtgraph
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def main() -> int:
+    from app.gui.launch import first_sample
+    from app.gui.main_window import MainWindow
+    from app.paths import DEFAULT_WEIGHTS
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--image", default=None)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow()
+    win.resize(1400, 880)
+    win.show()
+    shown: list[object] = []
+    win.viewer.resultShown.connect(shown.append)
+    win.start(str(DEFAULT_WEIGHTS), args.image or first_sample())
+    wait_for(lambda: bool(shown))
+    settle(1500)
+    win.grab().save(str(out / "model-chip.png"))
+    dialog = win.published_models.open_dialog()
+    dialog.select("mmseg-pspnet_r50-d8_512x512_20k_voc12aug")
+    settle(600)
+    dialog.grab().save(str(out / "published-models.png"))
+    dialog.close()
+    win.close()
+    app.processEvents()
+    print("saved model-chip.png, published-models.png in", out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""State that never lies: what the window says matches what it holds and shows.
+
+The model chip names the loaded model, its training data and classes; a refused file
+leaves the old model named; published models download (from a server on 127.0.0.1
+started here, never the network) and load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import RESULT_TIMEOUT_MS
+from tests.local_http import LocalServer, Route
+
+
+def open_and_wait(qtbot, win, path):
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
+        assert win.viewer.open_path(path)
+    return blocker.args[0]
+
+
+def load_and_wait(qtbot, win, path):
+    with qtbot.waitSignal(win.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS) as blocker:
+        win.load_weights(path)
+    return blocker.args[0]
+
+
+@pytest.fixture
+def voc_sized_weights(tmp_path, tiny_config):
+    """A tiny model with 21 outputs saved as mmsegmentation saves it (read as VOC 2012)."""
+    import torch
+
+    from app.model import build_pspnet
+    from tests.unit.tiny_layouts import write_mmseg
+
+    torch.manual_seed(1)
+    model = build_pspnet(dataclasses.replace(tiny_config, num_classes=21))
+    (tmp_path / "source").mkdir()
+    return write_mmseg(tmp_path / "source" / "voc.pth", model)
+
+
+# --- the model chip -------------------------------------------------------------------------
+def test_chip_names_model_training_data_and_classes(qtbot, window, image_folder):
+    chip = window.model_status.chip
+    assert chip.text().startswith("⚠ Model: tiny test model - trained on unknown data, 5 classes")
+    assert "class 0, class 1, class 2, class 3, class 4" in chip.toolTip()
+    assert "does not name its classes" in chip.toolTip()
+    assert chip in window.statusBar().findChildren(type(chip))
+    window.statusBar().showMessage("a passing message")
+    assert chip.isVisible(), "a permanent widget: passing messages do not cover it"
+
+
+def test_model_of_generated_scenes_cautions_once_on_a_photo(qtbot, window, image_folder, tiny_loaded):
+    from app.classes import ClassInfo
+
+    names = ("sky", "water", "road", "car", "boat")
+    tiny_loaded.meta.classes = ClassInfo.from_lists(names, None, "custom", "PSPNet Studio generated scenes")
+    with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
+        window.worker.set_model(tiny_loaded)
+    chip = window.model_status.chip
+    assert "trained on PSPNet Studio generated scenes, 5 classes" in chip.text()
+    assert "sky, water, road, car, boat" in chip.toolTip()
+    open_and_wait(qtbot, window, image_folder / "scene0.png")
+    bar = window.messages
+    assert bar.level == "info" and "It knows only these 5 classes" in bar.message()
+    assert bar.action_button.text() == "Get Published Models..."
+    bar.dismiss()
+    open_and_wait(qtbot, window, image_folder / "scene1.png")
+    assert bar.message() == "", "said once per model, not on every image"
+
+
+def test_benchmark_model_reads_plainly_and_without_caution(qtbot, window, image_folder, voc_sized_weights):
+    load_and_wait(qtbot, window, voc_sized_weights)
+    chip = window.model_status.chip
+    assert chip.text() == "Model: voc.pth - trained on PASCAL VOC 2012, 21 classes"
+    assert "aeroplane" in chip.toolTip() and "Get Published" not in chip.toolTip()
+    open_and_wait(qtbot, window, image_folder / "scene0.png")
+    assert window.messages.message() == ""
+
+
+def test_refused_weights_keep_naming_the_loaded_model(qtbot, window, image_folder, tmp_path):
+    open_and_wait(qtbot, window, image_folder / "scene0.png")
+    bad = tmp_path / "broken.pth"
+    bad.write_bytes(b"not a checkpoint at all")
+    before = window.viewer.model
+    with qtbot.waitSignal(window.viewer.modelMissing, timeout=RESULT_TIMEOUT_MS):
+        window.load_weights(bad)
+    QApplication.processEvents()
+    assert window.viewer.model is before
+    status = window.statusBar().currentMessage()
+    assert "Still using tiny test model" in status and "No model loaded" not in status
+    assert "broken.pth" in window.messages.message() and "Still using tiny test model" in window.messages.message()
+    assert window.model_status.chip.text().startswith("⚠ Model: tiny test model")
+    open_and_wait(qtbot, window, image_folder / "scene1.png")  # and it still segments
+    assert window.viewer.shown_path == image_folder / "scene1.png"
+
+
+# --- Get Published Models... ------------------------------------------------------------------
+def served_model(server, body: bytes, name: str = "voc.pth", key: str = "local-voc"):
+    from app.checkpoints.catalogue import PublishedFile, PublishedModel
+
+    server.routes[f"/{name}"] = Route(body, chunk=4096)
+    return PublishedModel(key=key, name="Local VOC model", source="test", source_url="https://example.invalid",
+                          dataset="voc2012", num_classes=21, backbone="tiny",
+                          files=(PublishedFile(name, server.url(f"/{name}"), len(body),
+                                               sha256_prefix=hashlib.sha256(body).hexdigest()[:8]),))
+
+
+def test_menu_offers_the_catalogue(qtbot, window):
+    from app.checkpoints.catalogue import CATALOGUE
+
+    link = window.published_models
+    assert link.action in window.actions_.menus["model"].actions()
+    assert link.action in window.actions_.menus["help"].actions()
+    link.action.trigger()
+    dialog = link.dialog
+    assert dialog.isVisible() and dialog.table.rowCount() == len(CATALOGUE)
+    dialog.select("semseg-pspnet50-ade20k")
+    assert not dialog.download_button.isEnabled() and dialog.page_button.isEnabled()
+    assert "No direct link" in dialog.details.text() and "train_epoch_100.pth" in dialog.details.text()
+    dialog.select("mmseg-pspnet_r50-d8_512x512_20k_voc12aug")
+    assert dialog.download_button.isEnabled()
+    assert dialog.table.item(dialog.table.currentRow(), 4).text() == "196 MB"
+    dialog.close()
+
+
+def test_download_then_the_model_loads(qtbot, window, tmp_path, voc_sized_weights):
+    body = voc_sized_weights.read_bytes()
+    with LocalServer() as server:
+        model = served_model(server, body)
+        dialog = window.published_models.open_dialog([model], tmp_path / "cache")
+        with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS) as loaded:
+            dialog.download_button.click()
+    target = tmp_path / "cache" / "local-voc" / "voc.pth"
+    assert target.read_bytes() == body
+    assert sorted(p.name for p in target.parent.iterdir()) == ["voc.pth"]
+    assert loaded.args[0].source == str(target)
+    assert window.model_status.chip.text().startswith("Model: voc.pth - trained on PASCAL VOC 2012")
+    qtbot.waitUntil(lambda: dialog.thread_ is None, timeout=RESULT_TIMEOUT_MS)
+    dialog.close()
+
+
+def test_cancelled_or_corrupt_download_leaves_nothing_and_keeps_the_model(qtbot, window, tmp_path):
+    body = bytes(range(256)) * 2000
+    with LocalServer() as server:
+        model = served_model(server, body)
+        server.routes["/voc.pth"].pause_s = 0.02
+        dialog = window.published_models.open_dialog([model], tmp_path / "cache")
+        dialog.download_button.click()
+        qtbot.waitUntil(lambda: dialog.progress.maximum() == 1000 and dialog.progress.value() > 0,
+                        timeout=RESULT_TIMEOUT_MS)
+        dialog.cancel_button.click()
+        qtbot.waitUntil(lambda: dialog.thread_ is None, timeout=RESULT_TIMEOUT_MS)
+        assert dialog.status.text() == "Cancelled: nothing was saved."
+        assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
+        server.routes["/voc.pth"] = Route(body[:-1] + b"\x00")  # same size, other bytes
+        server.routes["/voc.pth"].pause_s = 0.0
+        dialog.download_button.click()
+        qtbot.waitUntil(lambda: dialog.thread_ is None, timeout=RESULT_TIMEOUT_MS)
+    assert "does not match its published checksum" in dialog.status.text()
+    assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
+    assert window.viewer.model.meta.name == "tiny test model"
+    dialog.close()
