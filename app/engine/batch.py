@@ -20,10 +20,10 @@ import numpy as np
 
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.imageio import read_image
-from app.engine.ledger import BatchLedger, LedgerError, failure_record, relative_names
+from app.engine.ledger import BatchLedger, LedgerError
 from app.engine.ledger_manifest import model_description as describe_model
 from app.engine.ledger_names import collect_sources, plan_jobs
-from app.engine.records import STATUSES, BatchReport, FileRecord, Job
+from app.engine.records import STATUSES, BatchReport, FileRecord, Job, failure_record, relative_names
 from app.engine.result import Cancelled, SegmentationResult
 from app.engine.writers import OUTPUT_FORMATS, output_paths, write_outputs
 

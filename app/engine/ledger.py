@@ -26,45 +26,20 @@ from __future__ import annotations
 import json
 import os
 import time
-import traceback as traceback_module
 from pathlib import Path
 from typing import Any, Iterable
 
 from app.engine.ledger_lock import FolderInUse, FolderLock
 from app.engine.ledger_manifest import (Manifest, ManifestError, file_signature, identity_key,
                                         model_description, run_identity, source_signature)
-from app.engine.ledger_names import LOCK_NAME, LOG_NAME, MANIFEST_NAME
-from app.engine.records import BatchReport, FileRecord, Job
+from app.engine.ledger_names import LOCK_NAME, LOG_NAME, MANIFEST_NAME, remove_own_temporaries
+from app.engine.ledger_states import EDITED_NOTE, MISSING, OURS, edited_since_written, output_state
+from app.engine.records import BatchReport, FileRecord, Job, failure_record, relative_names
 from app.engine.writers import OUTPUT_FORMATS, RUN_FILES, cvat_labelmap, output_paths, summary_csv, write_bytes
-from app.fileio import is_temp_name, temp_prefix
-
-EDITED_KEY = "edited"  # set to true in NAME.json by the label editor when a person changes a map
-EDITED_NOTE = "kept: edited by hand"  # how a kept edited image's record note begins
-
-
-def kept_as_edited(record: FileRecord) -> bool:
-    return any(note.startswith(EDITED_NOTE) for note in record.notes)
-MAX_RECORD_BYTES = 16 << 20  # a NAME.json bigger than this is not one this project wrote
 
 
 class LedgerError(RuntimeError):
     """The run cannot start: the folder is in use, cannot be written, or holds a foreign manifest."""
-
-
-def is_edited(json_path: Path) -> bool:
-    """True when ``NAME.json`` is a record marked ``"edited": true``."""
-    signature = file_signature(json_path)
-    if signature is None or signature[0] > MAX_RECORD_BYTES:
-        return False
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get(EDITED_KEY) is True
-
-
-def relative_names(paths: Iterable[Path], out_dir: Path) -> list[str]:
-    return [str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in paths]
 
 
 class BatchLedger:
@@ -110,7 +85,7 @@ class BatchLedger:
             raise LedgerError(f"cannot write to the output folder {self.out_dir}: {exc.strerror or exc}") from None
         try:
             self.manifest = Manifest.read(self.manifest.path)
-            removed = self._remove_own_temporaries()
+            removed = remove_own_temporaries(self.out_dir, self.jobs)
         except (ManifestError, OSError) as exc:
             self.close()
             raise LedgerError(str(exc)) from None
@@ -134,38 +109,19 @@ class BatchLedger:
         """Release the folder (``finish`` does this too); safe to call twice."""
         self._lock.release()
 
-    def _remove_own_temporaries(self) -> int:
-        """Temporaries (``.NAME.XXXXXXXX.tmp``) of this run's planned names: only a killed
-        run of this project leaves them, and the lock says no run is writing now."""
-        prefixes: dict[Path, set[str]] = {}
-        targets = [self.out_dir / n for n in (*RUN_FILES, MANIFEST_NAME)]
-        for job in self.jobs:
-            targets += output_paths(job.stem, OUTPUT_FORMATS).values()
-        for target in targets:
-            prefixes.setdefault(target.parent, set()).add(temp_prefix(target))
-        removed = 0
-        for folder, names in prefixes.items():
-            if not folder.is_dir():
-                continue
-            for entry in os.scandir(folder):
-                prefix = entry.name[:-12]
-                if prefix in names and is_temp_name(entry.name, prefix) and entry.is_file(follow_symlinks=False):
-                    os.unlink(entry.path)
-                    removed += 1
-        return removed
-
     def _decide(self, index: int, job: Job) -> None:
         if job.problem:
             self._preset(index, job, "failed", error=job.problem)
             return
-        edited = self._is_edited(job)
+        entry = self.manifest.images.get(self._image_key(job))
+        edited = edited_since_written(output_paths(job.stem, ("json",))["json"], entry)
         if edited and not self.replace_edited:
             self._preset(index, job, "skipped", notes=[
                 f"{EDITED_NOTE} (use {self.hints[1]} to label it again)"])
             return
         wanted = output_paths(job.stem, self.formats)
-        states = {fmt: self._state(job, fmt, path) for fmt, path in wanted.items()}
-        self._before[index] = {fmt: (file_signature(path), states[fmt] == "ours") for fmt, path in wanted.items()}
+        states = {fmt: output_state(job, fmt, path, entry, self.key) for fmt, path in wanted.items()}
+        self._before[index] = {fmt: (file_signature(path), states[fmt] == OURS) for fmt, path in wanted.items()}
         if self.overwrite or edited:
             folders = [p for p in wanted.values() if p.is_dir() and not p.is_symlink()]
             if folders:
@@ -175,10 +131,10 @@ class BatchLedger:
             self.todo.append(index)
             self.job_overwrite[index] = True
             return
-        if all(s == "ours" for s in states.values()):
+        if all(s == OURS for s in states.values()):
             self._preset(index, job, "skipped")
             return
-        foreign = [(wanted[fmt], why) for fmt, why in states.items() if why not in ("ours", "missing")]
+        foreign = [(wanted[fmt], why) for fmt, why in states.items() if why not in (OURS, MISSING)]
         if foreign:
             path, why = foreign[0]
             more = f" (and {len(foreign) - 1} more of its outputs)" if len(foreign) > 1 else ""
@@ -188,43 +144,6 @@ class BatchLedger:
             return
         self.todo.append(index)
         self.job_overwrite[index] = False
-
-    def _is_edited(self, job: Job) -> bool:
-        """``is_edited``, without reading a NAME.json still as this app wrote it."""
-        path = output_paths(job.stem, ("json",))["json"]
-        entry = self.manifest.images.get(self._image_key(job))
-        recorded = entry.get("files", {}).get("json") if isinstance(entry, dict) else None
-        signature = file_signature(path)
-        if signature is None or (recorded is not None and list(recorded) == [path.name, *signature]):
-            return False
-        return is_edited(path)
-
-    def _state(self, job: Job, fmt: str, path: Path) -> str:
-        """'ours', 'missing', or why the file there is not this run's to adopt."""
-        signature = file_signature(path)
-        if signature is None:
-            if not os.path.lexists(path):
-                return "missing"
-            return "is a symbolic link" if path.is_symlink() else "is a folder" if path.is_dir() \
-                else "is not a regular file"
-        entry = self.manifest.images.get(self._image_key(job))
-        recorded = entry.get("files", {}).get(fmt) if isinstance(entry, dict) else None
-        if recorded is None or recorded[0] != path.name:
-            return "was not written by this app"
-        if list(recorded[1:]) != signature:
-            return "has changed since this app wrote it"
-        if entry.get("identity") != self.key:
-            return "was written with another model or other settings"
-        try:
-            current = source_signature(job.source)
-        except OSError:
-            return "belongs to an image that cannot be read now"
-        if entry.get("source") != current["source"]:
-            return f"was written for another image ({entry.get('source')})"
-        if [entry.get("source_size"), entry.get("source_mtime_ns")] != [current["source_size"],
-                                                                      current["source_mtime_ns"]]:
-            return "was written before the image changed"
-        return "ours"
 
     def _image_key(self, job: Job) -> str:
         return relative_names([job.stem], self.out_dir)[0].replace(os.sep, "/")
@@ -339,23 +258,3 @@ class BatchLedger:
         except OSError as exc:
             self.problems.append(f"could not tidy {self.manifest.path} ({exc.strerror or exc}); "
                                  "the next run reads it as it is")
-
-
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, MemoryError)
-
-
-def failure_record(job: Job, exc: BaseException, seconds: float = 0.0) -> FileRecord:
-    """The 'failed' record of an image; a programming error keeps its traceback (the ledger
-    logs it). Bad files (``ImageReadError``) and failed writes have a plain message."""
-    from app.engine.imageio import ImageReadError  # noqa: PLC0415 - keeps this module light
-
-    if isinstance(exc, OSError):
-        detail = exc.strerror or str(exc) or type(exc).__name__
-        where = str(exc.filename) if exc.filename else ""
-        place = f" (writing {where})" if where and where != str(job.source) else ""
-        return FileRecord(str(job.source), "failed", round(seconds, 4), error=f"{job.source}: {detail}{place}")
-    if isinstance(exc, (ImageReadError, MemoryError)):
-        return FileRecord(str(job.source), "failed", round(seconds, 4), error=str(exc) or type(exc).__name__)
-    text = "".join(traceback_module.format_exception(type(exc), exc, exc.__traceback__))
-    return FileRecord(str(job.source), "failed", round(seconds, 4), error=f"{type(exc).__name__}: {exc}",
-                      traceback=text)

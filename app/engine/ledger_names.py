@@ -18,7 +18,7 @@ from typing import Iterable
 from app.engine.imageio import is_image_file
 from app.engine.records import Job
 from app.engine.writers import OUTPUT_FORMATS, RUN_FILES, output_paths
-from app.fileio import name_max
+from app.fileio import RANDOM_DIGITS, TEMP_SUFFIX, is_temp_name, name_max, temp_prefix
 
 MANIFEST_NAME = "pspnet-manifest.jsonl"  # what this project wrote here, for which image and settings
 LOG_NAME = "pspnet-errors.log"  # tracebacks of programming errors, to report them
@@ -112,3 +112,25 @@ def _is_inside(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+def remove_own_temporaries(out_dir: Path, jobs: Iterable[Job]) -> int:
+    """Remove the temporaries (``.NAME.XXXXXXXX.tmp``) of a run's planned names, returning
+    how many: only a killed run of this project leaves them. Call it holding the lock."""
+    prefixes: dict[Path, set[str]] = {}
+    targets = [out_dir / n for n in (*RUN_FILES, MANIFEST_NAME)]
+    for job in jobs:
+        targets += output_paths(job.stem, OUTPUT_FORMATS).values()
+    for target in targets:
+        prefixes.setdefault(target.parent, set()).add(temp_prefix(target))
+    removed = 0
+    tail = RANDOM_DIGITS + len(TEMP_SUFFIX)
+    for folder, names in prefixes.items():
+        if not folder.is_dir():
+            continue
+        for entry in os.scandir(folder):
+            prefix = entry.name[:-tail]
+            if prefix in names and is_temp_name(entry.name, prefix) and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed += 1
+    return removed

@@ -6,9 +6,10 @@ ledger (``app/engine/ledger.py``) makes and keeps them for all three batch loops
 
 from __future__ import annotations
 
+import traceback as traceback_module
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 STATUSES = ("ok", "skipped", "failed", "cancelled")
 
@@ -61,3 +62,24 @@ class BatchReport:
         return {"out_dir": str(self.out_dir), "seconds": round(self.seconds, 3), "cancelled": self.cancelled,
                 "counts": {s: self.count(s) for s in STATUSES},
                 "files": [r.to_dict() for r in self.records]}
+
+
+def relative_names(paths: Iterable[Path], out_dir: Path) -> list[str]:
+    return [str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in paths]
+
+
+def failure_record(job: Job, exc: BaseException, seconds: float = 0.0) -> FileRecord:
+    """The 'failed' record of an image; a programming error keeps its traceback (the ledger
+    logs it). Bad files (``ImageReadError``) and failed writes have a plain message."""
+    from app.engine.imageio import ImageReadError  # noqa: PLC0415 - keeps this module light
+
+    if isinstance(exc, OSError):
+        detail = exc.strerror or str(exc) or type(exc).__name__
+        where = str(exc.filename) if exc.filename else ""
+        place = f" (writing {where})" if where and where != str(job.source) else ""
+        return FileRecord(str(job.source), "failed", round(seconds, 4), error=f"{job.source}: {detail}{place}")
+    if isinstance(exc, (ImageReadError, MemoryError)):
+        return FileRecord(str(job.source), "failed", round(seconds, 4), error=str(exc) or type(exc).__name__)
+    text = "".join(traceback_module.format_exception(type(exc), exc, exc.__traceback__))
+    return FileRecord(str(job.source), "failed", round(seconds, 4), error=f"{type(exc).__name__}: {exc}",
+                      traceback=text)

@@ -17,6 +17,7 @@ from app.cli import main
 from app.engine.ledger_names import LOCK_NAME
 from tests.helpers import folder_lock_held_elsewhere, save_tiny_weights
 
+
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory) -> Path:
     return save_tiny_weights(tmp_path_factory.mktemp("weights"))

@@ -18,6 +18,7 @@ from tests.helpers import folder_lock_held_elsewhere
 from tests.unit.test_engine_batch import save, snapshot
 from tests.unit.test_engine_official import varied_loaded
 
+
 @pytest.fixture(scope="module")
 def segmenter():
     return Segmenter(varied_loaded(), "cpu")

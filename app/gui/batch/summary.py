@@ -7,7 +7,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.engine.batch import BatchReport
-from app.engine.ledger import kept_as_edited
+from app.engine.ledger_states import kept_as_edited
 from app.gui.batch.failures import FailuresView
 from app.gui.batch.options import format_duration
 
