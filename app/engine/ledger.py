@@ -146,7 +146,7 @@ class BatchLedger:
         self.job_overwrite[index] = False
 
     def _image_key(self, job: Job) -> str:
-        return relative_names([job.stem], self.out_dir)[0].replace(os.sep, "/")
+        return Path(os.path.relpath(job.stem, self.out_dir)).as_posix()  # whether given relative or not
 
     def _preset(self, index: int, job: Job, status: str, error: str = "", notes: list[str] | None = None) -> None:
         outputs = relative_names(output_paths(job.stem, self.formats).values(), self.out_dir) \

@@ -112,7 +112,9 @@ class Manifest:
         if not stat.S_ISREG(info.st_mode):
             raise ManifestError(f"{path} is not a file; this app keeps its record of the folder there")
         with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
+            lines = [line for line in handle.read().splitlines() if line.strip()]
+        if not lines:
+            return manifest  # created by a run killed before its first line: nothing recorded
         try:
             first = json.loads(lines[0]) if lines else None
         except ValueError:

@@ -245,3 +245,14 @@ def test_without_flock_the_pid_file_still_guards_the_folder(tmp_path, monkeypatc
     assert "999999999" in stale.took_over
     stale.release()
     assert not (tmp_path / LOCK_NAME).exists()
+
+
+def test_an_empty_manifest_left_by_a_killed_run_is_a_fresh_start(tmp_path, segmenter):
+    src = folder_of(tmp_path, ["a.jpg"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST_NAME).write_text("")
+    jobs, _ = plan_jobs([src], out)
+    assert run_batch(jobs, segmenter, out).count("ok") == 1
+    again = run_batch(jobs, segmenter, out)
+    assert again.count("skipped") == 1
