@@ -109,7 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also label again the images whose maps were edited by hand (NAME.json says "
                         "\"edited\": true), replacing their files")
     parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
-    from app.cluster import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray
+    from app.cli.segment_ray import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray
 
     add_cluster_arguments(parser)
 
@@ -126,7 +126,7 @@ def check_writable(folder: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.engine == "ray":
-        from app.cluster import run_segment  # noqa: PLC0415
+        from app.cli.segment_ray import run_segment  # noqa: PLC0415
 
         return run_segment(args)
     return _run(args)

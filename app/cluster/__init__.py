@@ -9,7 +9,9 @@ it, and ``--engine ray`` says how to install it. The pieces:
   shared storage, replaces workers that die.
 - ``ray_engine``: connects to (or starts) Ray and schedules the jobs planned by
   the engine, retrying the images of lost workers; writes the same run files.
-- ``cli``: the ``segment --engine ray`` options and command.
+
+The ``segment --engine ray`` options and command live in ``app.cli.segment_ray``: the
+core never imports the command line.
 """
 
 from __future__ import annotations
@@ -23,16 +25,3 @@ INSTALL_HINT = ('the Ray engine needs Ray, an optional extra: pip install ".[clu
 def ray_available() -> bool:
     return importlib.util.find_spec("ray") is not None
 
-
-def add_arguments(parser) -> None:  # noqa: ANN001 - argparse parser or group
-    """The ``--engine ray`` options of ``segment`` (parsed even without Ray installed)."""
-    from app.cluster.cli import add_arguments as add  # noqa: PLC0415
-
-    add(parser)
-
-
-def run_segment(args) -> int:  # noqa: ANN001 - argparse.Namespace
-    """``segment --engine ray``: exit 0 all ok, 1 some failed, 2 usage (or no Ray)."""
-    from app.cluster.cli import run_segment as run  # noqa: PLC0415
-
-    return run(args)

@@ -278,9 +278,9 @@ def test_without_ray_the_engine_says_how_to_install_it(monkeypatch, capsys):
     import argparse
 
     import app.cluster
-    from app.cluster.cli import run_segment
+    from app.cli.segment_ray import run_segment
 
     monkeypatch.setattr(app.cluster, "ray_available", lambda: False)
-    monkeypatch.setattr("app.cluster.cli.ray_available", lambda: False)
+    monkeypatch.setattr("app.cli.segment_ray.ray_available", lambda: False)
     assert run_segment(argparse.Namespace()) == 2
     assert 'pip install ".[cluster]"' in capsys.readouterr().err
