@@ -134,6 +134,10 @@ class SegmentationView(QWidget):
         return 1.0 / px if px > 0 else 0.0
 
     # --- mouse -------------------------------------------------------------------
+    def pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """The image pixel at a scene position, None off the image (read-out refresh)."""
+        return self._pixel_at(scene_pos)
+
     def _pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
         if self._image is None:
             return None

@@ -24,6 +24,7 @@ from app.gui.review import ReviewLink
 from app.gui.settings import AppSettings
 from app.gui.status_readout import StatusReadout
 from app.gui.viewer import Viewer
+from app.gui.window_state import WindowStateSync
 from app.gui.worker import InferenceWorker
 from app.gui.worker_types import ModelInfo
 
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
         self.model_status = ModelStatus(self)  # the status bar names the model and what it knows
         self.published_models = PublishedModelsLink(self)  # Model/Help > Get Published Models...
+        self.state_sync = WindowStateSync(self)  # title, read-out and messages follow what is shown
         self.review = ReviewLink(self)  # after the batch: its saved results come first
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
@@ -74,7 +76,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.actions_
         a.opacity_slider.valueChanged.connect(self._on_opacity)
-        self.viewer.message.connect(lambda level, text: self.messages.show_message(text, level))
+        self.viewer.message.connect(self.state_sync.show_viewer_message)  # tagged with their image
         self.viewer.modelMissing.connect(self._on_model_missing)
         self.viewer.modelChanged.connect(self._on_model_ready)
         self.viewer.currentChanged.connect(self._on_current_changed)
@@ -229,9 +231,8 @@ class MainWindow(QMainWindow):
             text += f"\n\nStill using {kept.meta.display_name}."
         self.messages.show_message(text, "error", "Open Weights...", self.open_weights_dialog)
 
-    def _on_current_changed(self, path: Path | None) -> None:
-        model = self.viewer.model.meta.display_name if self.viewer.model else "no model"
-        self.setWindowTitle(f"{path.name} - PSPNet Studio ({model})" if path else f"PSPNet Studio ({model})")
+    def _on_current_changed(self, _path: Path | None) -> None:
+        self.state_sync.update_title()  # names the image on screen, not the one still loading
 
     # --- help ------------------------------------------------------------------------
     def show_shortcuts(self) -> None:

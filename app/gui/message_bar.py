@@ -1,4 +1,8 @@
-"""A non-modal message strip above the view: errors stay until dismissed, notes fade."""
+"""A non-modal message strip above the view: errors stay until dismissed, notes fade.
+
+A message may name its topic (e.g. the image it is about), so that it goes away by
+itself once that topic is no longer on screen: an error about a bad file does not
+stay over the next, good image."""
 
 from __future__ import annotations
 
@@ -38,14 +42,17 @@ class MessageBar(QFrame):
         self.action_button.clicked.connect(self._run_action)
         self.close_button.clicked.connect(self.dismiss)
         self.level = ""
+        self.topic = ""  # what the message is about ("" : until dismissed or replaced)
         self.hide()
 
     def show_message(self, text: str, level: str = "info", action_text: str = "",
-                     action: Callable[[], None] | None = None, timeout_ms: int | None = None) -> None:
+                     action: Callable[[], None] | None = None, timeout_ms: int | None = None,
+                     topic: str = "") -> None:
         background, color, border, icon = STYLES.get(level, STYLES["info"])
         self.setStyleSheet(f"#messageBar {{ background:{background}; border:1px solid {border}; "
                            f"border-radius:4px; }} #messageBar QLabel {{ color:{color}; }}")
         self.level = level
+        self.topic = topic
         self.icon.setText(icon)
         self.text.setText(text)
         self._action = action
@@ -61,6 +68,14 @@ class MessageBar(QFrame):
 
     def message(self) -> str:
         return self.text.text() if self.isVisible() else ""
+
+    def dismiss_stale(self, kind: str, current: str) -> bool:
+        """Dismiss the message if it is about a ``kind`` topic other than ``current``
+        (``kind`` is a prefix such as ``"image:"``); True when it was dismissed."""
+        if self.isVisible() and self.topic.startswith(kind) and self.topic != current:
+            self.dismiss()
+            return True
+        return False
 
     def dismiss(self) -> None:
         self._timer.stop()

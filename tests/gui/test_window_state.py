@@ -11,6 +11,8 @@ import dataclasses
 import hashlib
 
 import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import RESULT_TIMEOUT_MS
@@ -97,6 +99,7 @@ def test_refused_weights_keep_naming_the_loaded_model(qtbot, window, image_folde
     assert window.model_status.chip.text().startswith("⚠ Model: tiny test model")
     open_and_wait(qtbot, window, image_folder / "scene1.png")  # and it still segments
     assert window.viewer.shown_path == image_folder / "scene1.png"
+    assert "broken.pth" in window.messages.message(), "an error about the weights is not an image's: it stays"
 
 
 # --- Get Published Models... ------------------------------------------------------------------
@@ -165,3 +168,62 @@ def test_cancelled_or_corrupt_download_leaves_nothing_and_keeps_the_model(qtbot,
     assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
     assert window.viewer.model.meta.name == "tiny test model"
     dialog.close()
+
+
+# --- messages, read-out and title follow the image on screen ----------------------------------
+def test_error_about_a_bad_file_goes_when_a_good_image_is_shown(qtbot, window, image_folder):
+    open_and_wait(qtbot, window, image_folder / "scene0.png")
+    window.messages.dismiss()
+    with qtbot.waitSignal(window.viewer.message, timeout=RESULT_TIMEOUT_MS):
+        window.viewer.open_path(image_folder / "zz_broken.jpg")
+    assert window.messages.level == "error" and "zz_broken.jpg" in window.messages.message()
+    open_and_wait(qtbot, window, image_folder / "scene1.png")
+    assert window.messages.message() == "", "the error about the bad file went with it"
+
+
+def test_error_that_is_not_about_an_image_stays(qtbot, window, image_folder):
+    window.messages.show_message("weights refused", "error")
+    open_and_wait(qtbot, window, image_folder / "scene0.png")
+    assert window.messages.message() == "weights refused"
+
+
+def hover(window, x: int, y: int) -> None:
+    view = window.view
+    view.graphics.scene().sigMouseMoved.emit(view.main_pane.view.mapViewToScene(QPointF(x + 0.5, y + 0.5)))
+
+
+def expected_readout(item, window, x: int, y: int) -> str:
+    name = window.viewer.model.meta.classes.names[int(item.result.labels[y, x])]
+    return f"x {x}  y {y}   {name}  {100 * float(item.result.confidence[y, x]):.1f} %"
+
+
+def test_readout_and_zoom_follow_a_new_image_without_a_mouse_move(qtbot, window, image_folder):
+    first = open_and_wait(qtbot, window, image_folder / "scene0.png")
+    hover(window, 40, 30)
+    assert window.readout.cursor.text() == expected_readout(first, window, 40, 30)
+    second = open_and_wait(qtbot, window, image_folder / "scene2.png")  # the pointer stays put
+    assert float(first.result.confidence[30, 40]) != float(second.result.confidence[30, 40])
+    assert window.readout.cursor.text() == expected_readout(second, window, 40, 30)
+    before = window.readout.zoom.text()
+    window.view.zoom(2.0)
+    assert window.readout.zoom.text() == f"{100 * window.view.pixel_scale():.0f} %" != before
+    QApplication.sendEvent(window.view.graphics.viewport(), QEvent(QEvent.Type.Leave))
+    assert window.readout.cursor.text() == ""
+
+
+def test_title_names_the_image_on_screen_while_flicking(qtbot, window, image_folder):
+    open_and_wait(qtbot, window, image_folder / "scene0.png")
+    assert window.windowTitle().startswith("scene0.png - PSPNet Studio")
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
+        window.viewer.show(image_folder / "scene1.png")
+        window.viewer.show(image_folder / "scene2.png")  # flicked on before scene1 appeared
+        assert window.windowTitle().startswith("scene0.png"), "scene0 is still what the view shows"
+    assert window.viewer.shown_path == image_folder / "scene2.png"
+    assert window.windowTitle().startswith("scene2.png - PSPNet Studio (tiny test model)")
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
+        QTest.keyClick(window, Qt.Key.Key_Left)
+    assert window.viewer.shown_path == image_folder / "scene1.png"
+    assert window.windowTitle().startswith("scene1.png - ")
+    with qtbot.waitSignal(window.viewer.message, timeout=RESULT_TIMEOUT_MS):
+        window.viewer.show(image_folder / "zz_broken.jpg")
+    assert not window.view.has_image() and window.windowTitle().startswith("zz_broken.jpg - ")
