@@ -73,6 +73,25 @@ class SegmentationView(QWidget):
     def set_lut(self, lut: np.ndarray) -> None:
         self.main_pane.set_lut(lut)
 
+    # --- edit hooks (app.gui.editor) -------------------------------------------------
+    def drawn_labels(self) -> np.ndarray | None:
+        return self.main_pane.labels()
+
+    def swap_labels(self, labels: np.ndarray) -> None:
+        self.main_pane.swap_labels(labels)
+
+    def update_labels(self, box: tuple[int, int, int, int], source: np.ndarray | None = None) -> None:
+        """Redraw what an edit changed inside ``box`` (y0, y1, x0, x1) only."""
+        self.main_pane.update_labels(box, source)
+
+    def image_point(self, widget_pos: QPointF) -> tuple[float, float] | None:
+        """Image coordinates (x, y as floats) of a position in the graphics viewport."""
+        if self._image is None:
+            return None
+        scene_pos = self.graphics.mapToScene(widget_pos.toPoint())
+        point = self.main_pane.view.mapSceneToView(scene_pos)
+        return float(point.x()), float(point.y())
+
     # --- style -------------------------------------------------------------------
     def set_opacity(self, percent: int) -> None:
         self._opacity = max(0, min(100, percent)) / 100.0

@@ -12,6 +12,7 @@ from app.gui import dialogs
 from app.gui.actions import WindowActions
 from app.gui.batch import BatchLink
 from app.gui.docks import FolderDock, LegendDock
+from app.gui.editor import EditorLink
 from app.gui.export import export_current
 from app.gui.export_dataset import ExportDatasetLink
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.published_models = PublishedModelsLink(self)  # Model/Help > Get Published Models...
         self.state_sync = WindowStateSync(self)  # title, read-out and messages follow what is shown
         self.review = ReviewLink(self)  # after the batch: its saved results come first
+        self.editor = EditorLink(self)  # after batch and review: it asks them where labels live
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
@@ -139,6 +141,8 @@ class MainWindow(QMainWindow):
             self.settings.add_recent("folders" if path.is_dir() else "files", path)
 
     def load_weights(self, path: Path) -> None:
+        if not self.editor.confirm_leave():  # the new model replaces the labels on screen
+            return
         self.settings.add_recent("weights", path)
         self.worker.load_weights(path)
 
@@ -253,12 +257,16 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.editor.confirm_leave():  # unsaved label edits: save, discard or stay
+            event.ignore()
+            return
         if not self.batch.confirm_close():  # asks first when a batch is running
             event.ignore()
             return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.folder.thumbnails.shutdown(500)
+        self.editor.shutdown()
         self.worker.shutdown(2000)
         self.batch.finish_for_close()
         event.accept()

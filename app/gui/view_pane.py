@@ -40,6 +40,7 @@ class ImagePane:
         self._confidence_map: np.ndarray | None = None
         self._lut: np.ndarray | None = None
         self._built: set[str] = set()
+        self._edges: np.ndarray | None = None  # the contour layer's array, updated in place by edits
 
     def set_photo(self, image: np.ndarray | None) -> None:
         if image is None:
@@ -69,10 +70,49 @@ class ImagePane:
             self.fill.setImage(self._labels, autoLevels=False, levels=levels, lut=self._lut)
         elif layer == "contour":
             edges = contour_labels(self._labels, self._num_classes, contour_thickness(*self._labels.shape))
+            self._edges = edges
             self.contour.setImage(edges, autoLevels=False, levels=levels, lut=self._lut)
         elif layer == "confidence" and self._confidence_map is not None:
             self.confidence.setImage(self._confidence_map, autoLevels=False, levels=(0.0, 1.0),
                                      lut=self._conf_lut)
+
+    def labels(self) -> np.ndarray | None:
+        """The label array the fill layer draws (the result's, or the threshold's hatched copy)."""
+        return self._labels
+
+    def swap_labels(self, labels: np.ndarray) -> None:
+        """Draw ``labels`` instead, an array equal to the one drawn (an edit's own copy), so the
+        contours stay valid and nothing is recomputed."""
+        if self._labels is not None and labels.shape == self._labels.shape:
+            self._labels = labels
+            if "fill" in self._built:
+                self.fill.updateImage(labels)
+
+    def update_labels(self, box: tuple[int, int, int, int], source: np.ndarray | None = None) -> None:
+        """Redraw the layers after the labels changed inside ``box`` (y0, y1, x0, x1).
+
+        The fill draws the label array itself, so it only needs telling; the contours are
+        recomputed for the box grown by their thickness, with as much context around it.
+        ``source``: the edited labels when the pane draws a copy of them (the threshold's
+        hatching); the box is copied over first."""
+        labels = self._labels
+        if labels is None:
+            return
+        y0, y1, x0, x1 = box
+        if source is not None and source is not labels:
+            labels[y0:y1, x0:x1] = source[y0:y1, x0:x1]
+        if "fill" in self._built:
+            self.fill.updateImage(labels)
+        if "contour" in self._built and self._edges is not None:
+            height, width = labels.shape
+            thickness = contour_thickness(height, width)
+            grow, context = thickness, 2 * thickness + 1
+            a0, a1, b0, b1 = max(0, y0 - grow), min(height, y1 + grow), max(0, x0 - grow), min(width, x1 + grow)
+            c0, c1, d0, d1 = (max(0, y0 - context), min(height, y1 + context),
+                              max(0, x0 - context), min(width, x1 + context))
+            edges = contour_labels(labels[c0:c1, d0:d1], self._num_classes, thickness)
+            self._edges[a0:a1, b0:b1] = edges[a0 - c0:a1 - c0, b0 - d0:b1 - d0]
+            self.contour.updateImage(self._edges)
 
     def set_lut(self, lut: np.ndarray) -> None:
         self._lut = lut

@@ -53,6 +53,8 @@ class Viewer(QObject):
         self.uncertain_pixels = 0  # of the shown image, under the threshold
         self._legend_names: tuple[str, ...] = ()
         self._request_paths: dict[int, Path | None] = {}
+        # Asked before the shown labels are replaced (the editor: unsaved edits); False stays.
+        self.leave_guard: Callable[[], bool] | None = None
         worker.imageLoaded.connect(self._on_image_loaded)
         worker.requestStarted.connect(self._on_started)
         worker.progress.connect(self._on_progress)
@@ -68,8 +70,17 @@ class Viewer(QObject):
         folder.imageSelected.connect(self.show)
 
     # --- opening -----------------------------------------------------------------------
+    def may_leave(self) -> bool:
+        return self.leave_guard is None or self.leave_guard()
+
+    def remember(self, path: Path, item: CachedView) -> None:
+        """Keep ``item`` as ``path``'s result (edited labels just saved)."""
+        self.cache.put(self._key(path), item)
+
     def open_path(self, path: Path) -> bool:
         path = Path(path)
+        if not self.may_leave():
+            return False
         if path.is_dir():
             return self.open_folder(path)
         return self.open_image(path)
@@ -109,6 +120,10 @@ class Viewer(QObject):
     def show(self, path: Path) -> None:
         """Show ``path``: from the cache when it is there, else ask the worker."""
         path = Path(path)
+        if not self.may_leave():
+            if self.current is not None:
+                self.folder.select(self.current)  # the list goes back to the image kept
+            return
         self.current = path
         self.folder.select(path)
         self.currentChanged.emit(path)
@@ -142,6 +157,8 @@ class Viewer(QObject):
 
     def segment_array(self, image: Any, name: str = "image") -> int:
         """Show and segment an in-memory image (tests, pasted images)."""
+        if not self.may_leave():
+            return 0
         self.current = None
         self.view.set_image(image)
         return self._submit(None, image)
@@ -295,6 +312,9 @@ class Viewer(QObject):
         names = classes.names
         name = names[label] if label < len(names) else ("ignore" if label == 255 else f"class {label}")
         confidence = float(result.confidence[y, x])
+        original = getattr(self.shown, "original_labels", None)  # editing: a person set this pixel
+        if original is not None and int(original[y, x]) != label:
+            confidence = float("nan")
         return name, (confidence if confidence == confidence else None)  # NaN: not known (saved labels)
 
     def _on_cursor(self, x: int, y: int) -> None:
