@@ -207,3 +207,19 @@ def test_threshold_hatches_uncertain_pixels_and_matches_the_saved_array(qtbot, w
     dock.apply_now()
     np.testing.assert_array_equal(fill.image, result.labels)
     assert fill.lut.shape == (count + 1, 4)
+
+
+def test_accept_asks_about_unsaved_edits_first_and_cancel_marks_nothing(qtbot, bare_window, labelled):
+    images, _ = labelled
+    win = bare_window
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=5000):
+        win.viewer.open_path(images)
+    asked: list[bool] = []
+    win.viewer.leave_guard = lambda: asked.append(True) or False  # the editor's prompt, cancelled
+    QTest.keyClick(win, Qt.Key.Key_A)
+    assert asked and win.viewer.current == images / "scene0.png"
+    assert win.folder.review(images / "scene0.png") == ReviewState.UNREVIEWED
+    win.viewer.leave_guard = lambda: True  # saved or discarded
+    QTest.keyClick(win, Qt.Key.Key_A)
+    assert win.folder.review(images / "scene0.png") == ReviewState.ACCEPTED
+    assert win.viewer.current == images / "scene1.png"

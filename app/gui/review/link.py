@@ -197,6 +197,8 @@ class ReviewLink(QObject):
 
     def accept_and_next(self) -> None:
         path = self.viewer.current
+        if not self.viewer.may_leave():  # unsaved edits: Save / Discard first, Cancel marks nothing
+            return
         if self.set_state(path, ReviewState.ACCEPTED):
             self._go_to(self.folder.next_with_review(path, ReviewState.UNREVIEWED, 1), f"Accepted {path.name}.")
 
