@@ -223,3 +223,16 @@ def test_accept_asks_about_unsaved_edits_first_and_cancel_marks_nothing(qtbot, b
     QTest.keyClick(win, Qt.Key.Key_A)
     assert win.folder.review(images / "scene0.png") == ReviewState.ACCEPTED
     assert win.viewer.current == images / "scene1.png"
+
+
+def test_label_stem_for_the_editor(qtbot, bare_window, labelled, tmp_path):
+    images, labels = labelled
+    with qtbot.waitSignal(bare_window.viewer.resultShown, timeout=5000):
+        bare_window.viewer.open_path(images)
+    assert bare_window.review.label_stem(images / "scene1.png") == labels / "scene1"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for name in ("a.jpg", "a.png"):
+        Image.fromarray(scene(0)).save(plain / name)
+    bare_window.viewer.open_path(plain)  # no labels: the default output folder, batch names
+    assert bare_window.review.label_stem(plain / "a.png") == tmp_path / "plain_labels" / "a_png"

@@ -22,7 +22,7 @@ from app.gui.review.label_source import LABELS_DEVICE, PairedLabels
 from app.gui.review.threshold_dock import ThresholdDock
 from app.gui.worker_types import ModelInfo
 from app.labels.confidence import mean_confidences
-from app.labels.pairing import LabelPairing, pair_folder
+from app.labels.pairing import LabelPairing, label_stems, pair_folder
 from app.labels.review import ReviewState, ReviewStore
 
 if TYPE_CHECKING:
@@ -132,7 +132,10 @@ class ReviewLink(QObject):
         found = self.labels.pairing.label_for(path) if self.labels.pairing else None
         if found is not None:
             return found.with_suffix("")
-        return self.store.folder / Path(path).stem if self.store is not None else None
+        if self.store is None:
+            return None
+        same_folder = [p for p in self.folder.paths() if p.parent == Path(path).parent] or [Path(path)]
+        return self.store.folder / label_stems(same_folder, self.image_dir).get(Path(path), [Path(Path(path).stem)])[0]
 
     @Slot(object, list)
     def _on_folder_set(self, folder: Path | None, paths: list[Path]) -> None:
