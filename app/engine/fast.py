@@ -108,13 +108,21 @@ def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original:
     for start in range(0, height, step):
         end = min(height, start + step)
         rows = full_size_rows(logits, resized, original, start, end, align_corners)
-        best = rows.argmax(0)
-        # max softmax probability = 1 / sum(exp(l - l_max))
-        top = rows.gather(0, best[None])
-        conf = 1.0 / torch.exp(rows - top).sum(0)
+        best, conf = argmax_and_confidence(rows)
         labels[start:end] = best.cpu().numpy().astype(label_dtype, copy=False)
         confidence[start:end] = conf.cpu().numpy()
     return labels, confidence
+
+
+def argmax_and_confidence(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per pixel of (C, H, W) logits: the first class with the largest logit, and its
+    softmax probability 1 / sum(exp(l - l_max)), without a normalised softmax.
+
+    ``max(0)`` gives the values and the (first) indices in one pass: half the time of
+    ``argmax(0)`` followed by a gather of the maxima.
+    """
+    top, best = rows.max(0)
+    return best, torch.exp(rows - top).sum(0).reciprocal_()
 
 
 def run_fast(forward: ForwardWithCapture, image: np.ndarray, settings: ProtocolSettings,

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from app.engine.cv_resize import resize_rows_uint8, rows_needed_uint8
 
@@ -78,12 +79,18 @@ def resize_rows(src: torch.Tensor, out_h: int, out_w: int, start: int, end: int,
         return src[:, start - row_offset:end - row_offset].to(torch.float32)
     dev = src.device
     r0, r1, a0, a1 = axis_weights(in_h, out_h, start, end, align_corners, dev)
-    c0, c1, b0, b1 = axis_weights(in_w, out_w, 0, out_w, align_corners, dev)
-    top = src.index_select(1, r0 - row_offset).to(torch.float32)
-    bottom = src.index_select(1, r1 - row_offset).to(torch.float32)
-    top = top.index_select(2, c0) * b0 + top.index_select(2, c1) * b1
-    bottom = bottom.index_select(2, c0) * b0 + bottom.index_select(2, c1) * b1
-    return top * a0[:, None] + bottom * a1[:, None]
+    # Only the source rows these output rows read, widened to out_w by torch's own
+    # bilinear kernel: with the height unchanged its vertical weights are exactly 1 and 0,
+    # so this is the horizontal pass of F.interpolate (same source positions and weights),
+    # an order of magnitude faster than gathering columns with index_select.
+    first, last = int(r0.min()) - row_offset, int(r1.max()) + 1 - row_offset
+    rows = src[:, first:last].to(torch.float32)
+    if in_w != out_w:
+        rows = F.interpolate(rows[None], size=(last - first, out_w), mode="bilinear",
+                             align_corners=align_corners)[0]
+    top = rows.index_select(1, r0 - row_offset - first)
+    bottom = rows.index_select(1, r1 - row_offset - first)
+    return top.mul_(a0[:, None]).add_(bottom.mul_(a1[:, None]))
 
 
 def strip_rows(channels: int, width: int, budget: int = STRIP_BYTES) -> int:
