@@ -44,6 +44,17 @@ class Provenance:
                 "ADE20K, PASCAL VOC or Cityscapes.")
 
 
+    @property
+    def short_caution(self) -> str:
+        """The caution in one line, for the message bar; "" for a benchmark model."""
+        if self.real_photos:
+            return ""
+        if not self.names_known:
+            return f"This model's file does not name its {len(self.class_names)} classes: the colours are only numbers."
+        return (f"This model knows only the {len(self.class_names)} classes of {self.trained_on}: "
+                "other photos still get one of them everywhere.")
+
+
 def provenance(meta: ModelMeta) -> Provenance:
     classes = meta.classes
     names_known = classes.dataset != "generic"

@@ -82,7 +82,7 @@ class ModelStatus:
         if self.w.messages.level == "error" and self.w.messages.isVisible():
             return  # an error on screen matters more; the chip still says it
         self.w.messages.show_message(
-            f"This model was {p.summary}. {p.caution}", "info",
+            p.short_caution, "info",
             "Get Published Models...", self._open_catalogue, timeout_ms=15000)
 
     def _open_catalogue(self) -> None:

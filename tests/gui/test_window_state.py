@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -68,7 +68,8 @@ def test_model_of_generated_scenes_cautions_once_on_a_photo(qtbot, window, image
     assert "sky, water, road, car, boat" in chip.toolTip()
     open_and_wait(qtbot, window, image_folder / "scene0.png")
     bar = window.messages
-    assert bar.level == "info" and "It knows only these 5 classes" in bar.message()
+    assert bar.level == "info" and bar.message() == ("This model knows only the 5 classes of PSPNet Studio "
+                                                     "generated scenes: other photos still get one of them everywhere.")
     assert bar.action_button.text() == "Get Published Models..."
     bar.dismiss()
     open_and_wait(qtbot, window, image_folder / "scene1.png")
@@ -227,3 +228,80 @@ def test_title_names_the_image_on_screen_while_flicking(qtbot, window, image_fol
     with qtbot.waitSignal(window.viewer.message, timeout=RESULT_TIMEOUT_MS):
         window.viewer.show(image_folder / "zz_broken.jpg")
     assert not window.view.has_image() and window.windowTitle().startswith("zz_broken.jpg - ")
+
+
+# --- legend: hide and highlight are separate and always visible ---------------------------------
+@pytest.fixture
+def varied(qtbot, window, image_folder, tiny_loaded):
+    """The window with a tiny model that gives several classes, and a result of scene2."""
+    from tests.helpers import lively
+
+    lively(tiny_loaded.model)
+    with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
+        window.worker.set_model(tiny_loaded)
+    item = open_and_wait(qtbot, window, image_folder / "scene2.png")
+    assert len(item.result.present_classes()) >= 3
+    return window, item
+
+
+def legend_click(window, index: int, on_checkbox: bool) -> None:
+    tree = window.legend.tree
+    item = window.legend._item_for(index)
+    rect = tree.visualItemRect(item)
+    x = rect.left() + 10 if on_checkbox else rect.left() + rect.width() // 2
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(x, rect.center().y()))
+
+
+def test_checkbox_hides_and_a_name_click_highlights(varied):
+    window, item = varied
+    legend, fill = window.legend, window.view.main_pane.fill
+    first, second = (int(c) for c in item.result.present_classes()[:2])
+    legend_click(window, first, on_checkbox=True)
+    assert not legend.visible()[first] and legend.highlight() == -1, "hiding does not highlight"
+    assert fill.lut[first, 3] == 0 and fill.lut[second, 3] == 255
+    assert "1 class hidden" in legend.state_label.text()
+    legend_click(window, second, on_checkbox=False)
+    assert legend.highlight() == second and legend.visible()[second]
+    from app.gui.rendering import HIGHLIGHT_DIM_ALPHA
+
+    expected = [255 if c == second else 0 if c == first else HIGHLIGHT_DIM_ALPHA for c in range(5)]
+    assert fill.lut[:5, 3].tolist() == expected, "the hidden class stays hidden, the rest are dimmed"
+    assert "Highlighted: " + legend._names[second] in legend.state_label.text()
+    assert legend.clear_highlight.isVisibleTo(legend) and legend._item_for(second).font(0).bold()
+    legend_click(window, second, on_checkbox=False)
+    assert legend.highlight() == -1 and not legend.clear_highlight.isVisibleTo(legend)
+
+
+def test_highlighting_a_hidden_class_shows_it_and_hiding_it_clears_the_highlight(varied):
+    window, item = varied
+    legend, fill = window.legend, window.view.main_pane.fill
+    cls = int(item.result.present_classes()[0])
+    legend.set_class_visible(cls, False)
+    legend.set_highlight(cls)
+    assert legend.visible()[cls] and legend._item_for(cls).checkState(0) == Qt.CheckState.Checked
+    assert fill.lut[cls, 3] == 255
+    legend.set_class_visible(cls, False)
+    assert legend.highlight() == -1 and fill.lut[cls, 3] == 0
+    assert fill.lut[:5, 3].tolist() == [0 if c == cls else 255 for c in range(5)], "nothing is left dimmed"
+
+
+def test_highlight_goes_when_the_next_image_lacks_the_class_and_all_clears_it(varied):
+    import numpy as np
+
+    window, item = varied
+    legend, fill, viewer = window.legend, window.view.main_pane.fill, window.viewer
+    present = [int(c) for c in item.result.present_classes()]
+    legend.set_highlight(present[0])
+    counts = np.bincount(item.result.labels.ravel(), minlength=5).astype(np.int64)
+    legend.show_counts(counts, viewer._palette())  # the same classes again: the highlight stays
+    assert legend.highlight() == present[0]
+    counts[present[0]] = 0  # the next image has none of it
+    legend.show_counts(counts, viewer._palette())
+    assert legend.highlight() == -1
+    assert (fill.lut[:5, 3] == 255).all(), "the overlay is back at full strength"
+    legend.set_highlight(present[-1])
+    legend.set_class_visible(present[0], False)
+    legend.show_all.click()
+    assert legend.highlight() == -1 and legend.visible().all() and (fill.lut[:5, 3] == 255).all()
+    assert legend.state_label.text().startswith("All shown")
