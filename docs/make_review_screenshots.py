@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import Qt  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import QSettings, Qt  # noqa: E402 - PySide6 before pyqtgraph
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -58,6 +58,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="review-shots-"))
     images = labelled_folder(work, args.weights)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())  # not yours
     app = QApplication.instance() or QApplication([])
     win = MainWindow()
     win.resize(1440, 900)
