@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.folder.thumbnails.shutdown(500)
+        self.published_models.shutdown()  # a running download stops and leaves nothing
         self.editor.shutdown()
         self.worker.shutdown(2000)
         self.batch.finish_for_close()

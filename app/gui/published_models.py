@@ -206,7 +206,7 @@ class PublishedModelsDialog(QDialog):
     def done(self, result: int) -> None:  # noqa: D102 - closing cancels a running download
         if self.thread_ is not None:
             self.thread_.cancel_event.set()
-            self.thread_.wait(30_000)  # one read at most (the downloader's timeout)
+            self.thread_.wait(30_000)  # one read at most (the downloader's timeout, 20 s)
         super().done(result)
 
 
@@ -235,3 +235,10 @@ class PublishedModelsLink:
 
     def _open(self, path: Path) -> None:
         self.w.load_weights(Path(path))
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """The window closes: stop a running download (its partial file is removed)."""
+        thread = self.dialog.thread_ if self.dialog is not None else None
+        if thread is not None:
+            thread.cancel_event.set()
+            thread.wait(timeout_ms)

@@ -305,3 +305,16 @@ def test_highlight_goes_when_the_next_image_lacks_the_class_and_all_clears_it(va
     legend.show_all.click()
     assert legend.highlight() == -1 and legend.visible().all() and (fill.lut[:5, 3] == 255).all()
     assert legend.state_label.text().startswith("All shown")
+
+
+def test_closing_the_window_stops_a_download_and_leaves_nothing(qtbot, window, tmp_path):
+    with LocalServer() as server:
+        model = served_model(server, bytes(range(256)) * 4000)
+        server.routes["/voc.pth"].pause_s = 0.02
+        dialog = window.published_models.open_dialog([model], tmp_path / "cache")
+        dialog.download_button.click()
+        qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=RESULT_TIMEOUT_MS)
+        thread = dialog.thread_
+        window.close()
+        assert not thread.isRunning()
+    assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
