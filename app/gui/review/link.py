@@ -25,6 +25,8 @@ from app.labels.confidence import mean_confidences
 from app.labels.pairing import LabelPairing, label_stems, pair_folder
 from app.labels.review import ReviewState, ReviewStore
 
+from app.paths import SAMPLES_DIR
+
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
@@ -140,7 +142,10 @@ class ReviewLink(QObject):
     @Slot(object, list)
     def _on_folder_set(self, folder: Path | None, paths: list[Path]) -> None:
         self.image_dir = Path(folder) if folder is not None else None
-        self._use_pairing(pair_folder(self.image_dir, paths) if self.image_dir is not None else None)
+        # The shipped samples' labels/ is the ground truth of the model's demo (and of the
+        # tests): the window shows the model on them; File > Open Labels still shows them.
+        automatic = self.image_dir is not None and not self.image_dir.resolve().is_relative_to(SAMPLES_DIR.resolve())
+        self._use_pairing(pair_folder(self.image_dir, paths) if automatic else None)
 
     def _use_pairing(self, pairing: LabelPairing | None) -> None:
         self.labels.set_pairing(pairing)
@@ -261,3 +266,4 @@ class ReviewLink(QObject):
 
     def _warn(self, text: str) -> None:
         self.window.messages.show_message(text, "warning")
+
