@@ -63,6 +63,7 @@ class DownloadThread(QThread):
 
 class PublishedModelsDialog(QDialog):
     modelDownloaded = Signal(object)  # Path of the file to open
+    openWeightsRequested = Signal()   # a file already on disk: the window's Open Weights dialog
 
     def __init__(self, models: Sequence[PublishedModel] = CATALOGUE, folder: Path | None = None,
                  parent: QWidget | None = None) -> None:
@@ -97,9 +98,11 @@ class PublishedModelsDialog(QDialog):
         self.page_button = QPushButton("Open Page")
         self.cancel_button = QPushButton("Cancel Download")
         self.cancel_button.setEnabled(False)
+        self.open_button = QPushButton("Open Weights...")
+        self.open_button.setToolTip("Load a checkpoint already on disk (downloaded in a browser)")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         row_buttons = QHBoxLayout()
-        for button in (self.download_button, self.cancel_button, self.page_button):
+        for button in (self.download_button, self.cancel_button, self.page_button, self.open_button):
             row_buttons.addWidget(button)
         row_buttons.addStretch(1)
         row_buttons.addWidget(self.buttons)
@@ -113,6 +116,7 @@ class PublishedModelsDialog(QDialog):
         self.download_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.page_button.clicked.connect(self._open_page)
+        self.open_button.clicked.connect(self.openWeightsRequested)
         self.buttons.rejected.connect(self.reject)
         self.table.selectRow(0)
 
@@ -229,6 +233,7 @@ class PublishedModelsLink:
         if self.dialog is None or models is not None or folder is not None:
             self.dialog = PublishedModelsDialog(models if models is not None else CATALOGUE, folder, self.w)
             self.dialog.modelDownloaded.connect(self._open)
+            self.dialog.openWeightsRequested.connect(self.w.open_weights_dialog)
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog

@@ -126,6 +126,12 @@ def test_menu_offers_the_catalogue(qtbot, window):
     dialog.select("semseg-pspnet50-ade20k")
     assert not dialog.download_button.isEnabled() and dialog.page_button.isEnabled()
     assert "No direct link" in dialog.details.text() and "train_epoch_100.pth" in dialog.details.text()
+    opened: list[bool] = []
+    window.open_weights_dialog = lambda: opened.append(True)  # the file dialog itself is not shown in tests
+    link.dialog = None
+    dialog = link.open_dialog()
+    dialog.open_button.click()
+    assert opened == [True], "Open Weights... for a file already on disk"
     dialog.select("mmseg-pspnet_r50-d8_512x512_20k_voc12aug")
     assert dialog.download_button.isEnabled()
     assert dialog.table.item(dialog.table.currentRow(), 4).text() == "196 MB"
