@@ -91,9 +91,6 @@ class ReviewStore:
         entry = self._entries.get(name)
         return ReviewState(entry["state"]) if entry else ReviewState.UNREVIEWED
 
-    def states(self, names: Iterable[str]) -> dict[str, ReviewState]:
-        return {name: self.state(name) for name in names}
-
     def counts(self, names: Iterable[str]) -> dict[ReviewState, int]:
         totals = {state: 0 for state in ReviewState}
         for name in names:

@@ -60,9 +60,6 @@ class PairedLabels:
             return self.pairing.classes
         return self.model_classes
 
-    def has_labels(self, path: Path) -> bool:
-        return self.pairing is not None and self.pairing.label_for(path) is not None
-
     def result(self, path: Path) -> CachedView | None:
         if not self.enabled or self.pairing is None:
             return None
