@@ -3,23 +3,16 @@ so a folder can be reviewed worst prediction first."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
+from app.labels.label_files import read_record
 from app.labels.pairing import label_stems
-
-RECORD_LIMIT_BYTES = 4 * 1024 * 1024  # a record is a few kB; anything bigger is not one
 
 
 def read_mean_confidence(record: Path) -> float | None:
     """The record's ``mean_confidence`` (0-1), or None when the file is missing or not a record."""
-    try:
-        if not record.is_file() or record.stat().st_size > RECORD_LIMIT_BYTES:
-            return None
-        value = json.loads(record.read_text(encoding="utf-8")).get("mean_confidence")
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-        return None
+    value = (read_record(record) or {}).get("mean_confidence")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value) if 0.0 <= value <= 1.0 else None

@@ -7,6 +7,7 @@ label map: its colours would have to be guessed back into classes, so it is refu
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from app.engine.imageio import ImageReadError, read_label_map
 
 IGNORE = 255
 LABELMAP_NAME = "labelmap.txt"
+RECORD_LIMIT_BYTES = 4 * 1024 * 1024  # a NAME.json record is a few kB; anything bigger is not one
 
 
 class LabelFileError(ValueError):
@@ -94,3 +96,36 @@ def read_checked_labels(label_path: Path, image_size: tuple[int, int],
     against the class list; LabelFileError when it cannot be used as it is."""
     labels = read_label_file(label_path)
     return labels, check_label_map(labels, image_size, num_classes, Path(label_path))
+
+
+def read_record(record: Path) -> dict | None:
+    """The ``NAME.json`` record ``segment`` wrote beside a label map, or None when it is
+    missing, too big to be one, or not a JSON object."""
+    try:
+        if not record.is_file() or record.stat().st_size > RECORD_LIMIT_BYTES:
+            return None
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def record_class_names(record: Path) -> dict[int, str]:
+    """Class index -> name from a record ({} when absent or unusable)."""
+    entries = (read_record(record) or {}).get("classes", [])
+    try:
+        return {int(e["index"]): str(e["name"]) for e in entries if isinstance(e, dict)}
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
+def check_record_classes(names: dict[int, str], classes: ClassInfo, record: Path) -> str | None:
+    """A sentence when the record's class names disagree with ``classes`` (the labels then mean
+    other classes than the ones they would be shown as), else None."""
+    differ = [(i, n) for i, n in sorted(names.items()) if i < len(classes) and classes.names[i] != n]
+    if not differ:
+        return None
+    index, name = differ[0]
+    return (f"{record.name} says class {index} is {name!r} but the class list calls it "
+            f"{classes.names[index]!r} ({len(differ)} such classes): its labels were made with other classes; "
+            "not shown. Load the model that made them, or put its labelmap.txt beside them.")

@@ -104,6 +104,13 @@ def test_explicit_open_labels_and_mismatches_are_reported(qtbot, window, labelle
     with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         window.viewer.show(images / "scene1.png")
     assert any("is 10x10 but its image is 128x96" in s for s in said)
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
+        window.review.open_labels_folder(labels)
+    (labels / "scene2.json").write_text(json.dumps({"classes": [{"index": 1, "name": "road"}]}))
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
+        window.viewer.show(images / "scene2.png")  # its record names other classes than the model's
+    assert window.viewer.shown.result.device.startswith("cpu")
+    assert any("scene2.json says class 1 is 'road'" in s for s in said)
 
 
 def test_review_keys_filter_and_counts(qtbot, bare_window, labelled):

@@ -8,8 +8,8 @@ from PIL import Image
 
 from app.classes import ClassInfo, generic_classes
 from app.engine.writers import cvat_labelmap, label_image
-from app.labels.label_files import (LabelFileError, check_label_map, parse_labelmap, read_label_file,
-                                    read_labelmap)
+from app.labels.label_files import (LabelFileError, check_label_map, check_record_classes, parse_labelmap,
+                                    read_label_file, read_labelmap, record_class_names)
 from app.labels.pairing import candidate_label_dirs, compare_classes, match_files, pair_folder
 
 
@@ -132,3 +132,16 @@ def test_class_list_mismatch_is_described():
     assert "at 1 indices (e.g. 1: 'road' vs 'water')" in compare_classes(a, b)
     assert "3 classes" in compare_classes(a, generic_classes(3))
     assert compare_classes(a, a) is None and compare_classes(None, b) is None
+
+
+def test_a_records_class_names_are_checked_against_the_class_list(tmp_path):
+    record = tmp_path / "a.json"
+    record.write_text('{"classes": [{"index": 0, "name": "sky", "pixels": 4}, {"index": 2, "name": "car"}]}')
+    names = record_class_names(record)
+    assert names == {0: "sky", 2: "car"}
+    same = ClassInfo(("sky", "road", "car"), ((0, 0, 0),) * 3)
+    other = ClassInfo(("sky", "road", "boat"), ((0, 0, 0),) * 3)
+    assert check_record_classes(names, same, record) is None
+    assert "class 2 is 'car' but the class list calls it 'boat'" in check_record_classes(names, other, record)
+    record.write_text("{broken")
+    assert record_class_names(record) == {} and record_class_names(tmp_path / "none.json") == {}

@@ -18,7 +18,8 @@ from app.classes import ClassInfo
 from app.engine.imageio import ImageReadError, read_image
 from app.engine.result import SegmentationResult
 from app.gui.result_cache import CachedView
-from app.labels.label_files import LabelFileError, read_checked_labels
+from app.labels.label_files import (LabelFileError, check_record_classes, read_checked_labels,
+                                    record_class_names)
 from app.labels.pairing import LabelPairing, compare_classes
 
 LABELS_DEVICE = "labels from disk"
@@ -72,6 +73,11 @@ class PairedLabels:
                               "class of each label value is not known: load the model the labels were made "
                               "with (File > Open Weights), or put its labelmap.txt beside the labels.")
             return None
+        if self.pairing.classes is None:  # the model's classes: the run's record may say otherwise
+            record = label_path.with_suffix(".json")
+            if (text := check_record_classes(record_class_names(record), classes, record)) is not None:
+                self._report_once(text)
+                return None
         try:
             return paired_view(Path(path), label_path, classes)
         except (LabelFileError, ImageReadError, OSError) as exc:
