@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from app.editing import tools
+from app.engine.histogram import class_counts
 from app.editing.undo import Box, EditHistory, Swap, make_step, step_from_pixels
 
 IGNORE = 255  # the "no label" value of every label format the app reads and writes
@@ -35,7 +36,7 @@ class LabelMapEdit:
         self.labels = labels
         self.num_classes = int(num_classes)
         self.history = history or EditHistory()
-        self.counts = np.bincount(labels.reshape(-1), minlength=max(self.num_classes, IGNORE + 1)).astype(np.int64)
+        self.counts = class_counts(labels, max(self.num_classes, IGNORE + 1))  # in chunks: big maps
         self.saved_state = self.history.state
         self._stroke: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # rows, cols, old values
 
@@ -170,7 +171,7 @@ class LabelMapEdit:
 
     def _count(self, values: np.ndarray, sign: int) -> None:
         if values.size:
-            delta = np.bincount(values, minlength=self.counts.size)
+            delta = class_counts(values, self.counts.size)  # chunked: no int64 copy of a whole map
             if delta.size > self.counts.size:
                 self.counts = np.concatenate([self.counts, np.zeros(delta.size - self.counts.size, np.int64)])
             self.counts[: delta.size] += sign * delta

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtGui import QImage
 
 from app.gui.rendering import contour_labels, contour_thickness, mask_levels
 
 
 def confidence_lut() -> np.ndarray:
     return pg.colormap.get("inferno").getLookupTable(0.0, 1.0, 256, alpha=False)
+
+
+CONTOUR_BAND_PIXELS = 1 << 20  # contours of at most this many pixels per event-loop turn (~20 ms)
+
+
+def _refresh_box(item: pg.ImageItem, array: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """Show ``array``'s changes inside ``box`` in ``item``, repainting that box only.
+
+    An 8-bit map drawn through a lookup table becomes an indexed QImage over the
+    array's own memory (pyqtgraph makes no copy), so the changed pixels are already in
+    it: asking for a repaint of the box is enough, and the view repaints only there.
+    Otherwise (16-bit maps, a copy) the item renders again."""
+    qimage = item.qimage
+    shared = (qimage is not None and not getattr(item, "_renderRequired", True) and array.dtype == np.uint8
+              and qimage.format() == QImage.Format.Format_Indexed8 and array.flags.c_contiguous
+              and np.frombuffer(qimage.constBits(), np.uint8, count=1).ctypes.data == array.ctypes.data)
+    if not shared:
+        item.updateImage(array)
+        return
+    y0, y1, x0, x1 = box
+    item.update(QRectF(x0, y0, x1 - x0, y1 - y0))
 
 
 class ImagePane:
@@ -41,6 +64,10 @@ class ImagePane:
         self._lut: np.ndarray | None = None
         self._built: set[str] = set()
         self._edges: np.ndarray | None = None  # the contour layer's array, updated in place by edits
+        self._contour_todo: list[tuple[int, int, int, int]] = []  # bands still to redraw after an edit
+        self._contour_timer = QTimer()
+        self._contour_timer.setInterval(0)
+        self._contour_timer.timeout.connect(self._next_contour_band)
 
     def set_photo(self, image: np.ndarray | None) -> None:
         if image is None:
@@ -53,6 +80,7 @@ class ImagePane:
         """Draw the fill now; contours and confidence only when first shown (GUI-thread time)."""
         self._labels, self._confidence_map, self._lut = labels, confidence, lut
         self._built = set()
+        self._contour_todo.clear()
         for item in (self.fill, self.contour, self.confidence):
             item.clear()
             item.setVisible(False)
@@ -102,17 +130,42 @@ class ImagePane:
         if source is not None and source is not labels:
             labels[y0:y1, x0:x1] = source[y0:y1, x0:x1]
         if "fill" in self._built:
-            self.fill.updateImage(labels)
+            _refresh_box(self.fill, labels, box)
         if "contour" in self._built and self._edges is not None:
-            height, width = labels.shape
-            thickness = contour_thickness(height, width)
-            grow, context = thickness, 2 * thickness + 1
-            a0, a1, b0, b1 = max(0, y0 - grow), min(height, y1 + grow), max(0, x0 - grow), min(width, x1 + grow)
-            c0, c1, d0, d1 = (max(0, y0 - context), min(height, y1 + context),
-                              max(0, x0 - context), min(width, x1 + context))
-            edges = contour_labels(labels[c0:c1, d0:d1], self._num_classes, thickness)
-            self._edges[a0:a1, b0:b1] = edges[a0 - c0:a1 - c0, b0 - d0:b1 - d0]
-            self.contour.updateImage(self._edges)
+            thickness = contour_thickness(*labels.shape)
+            band = max(1, CONTOUR_BAND_PIXELS // max(1, x1 - x0))
+            for top in range(y0, y1, band):  # a large change is redrawn a band per event-loop turn
+                self._contour_todo.append((top, min(y1, top + band), x0, x1))
+            if len(self._contour_todo) == 1 and (y1 - y0) * (x1 - x0) <= CONTOUR_BAND_PIXELS:
+                self._next_contour_band()  # a brush segment: at once
+            elif not self._contour_timer.isActive():
+                self._contour_timer.start()
+
+    def _next_contour_band(self) -> None:
+        """Recompute the contours of one queued band: the band grown by their thickness,
+        with as much context again around it, so the band's edges come out exact."""
+        if not self._contour_todo or self._labels is None or self._edges is None:
+            self._contour_todo.clear()
+            self._contour_timer.stop()
+            return
+        y0, y1, x0, x1 = self._contour_todo.pop(0)
+        labels = self._labels
+        height, width = labels.shape
+        thickness = contour_thickness(height, width)
+        grow, context = thickness, 2 * thickness + 1
+        a0, a1, b0, b1 = max(0, y0 - grow), min(height, y1 + grow), max(0, x0 - grow), min(width, x1 + grow)
+        c0, c1, d0, d1 = (max(0, y0 - context), min(height, y1 + context),
+                          max(0, x0 - context), min(width, x1 + context))
+        edges = contour_labels(labels[c0:c1, d0:d1], self._num_classes, thickness)
+        self._edges[a0:a1, b0:b1] = edges[a0 - c0:a1 - c0, b0 - d0:b1 - d0]
+        _refresh_box(self.contour, self._edges, (a0, a1, b0, b1))
+        if not self._contour_todo:
+            self._contour_timer.stop()
+
+    def finish_contours(self) -> None:
+        """Do the queued contour bands now (tests, before reading the contour layer)."""
+        while self._contour_todo:
+            self._next_contour_band()
 
     def set_lut(self, lut: np.ndarray) -> None:
         self._lut = lut

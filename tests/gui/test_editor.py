@@ -101,6 +101,7 @@ def test_brush_stroke_with_the_mouse_updates_overlay_contours_legend_and_readout
     assert doc.labels[14, 40] == before[14, 40], "the stroke is 5 pixels wide"
     np.testing.assert_array_equal(item.result.labels, before), "the model's result is untouched"
     pane = win.view.main_pane
+    pane.finish_contours()
     assert np.shares_memory(pane.fill.image, doc.labels), "the fill draws the edited map itself"
     np.testing.assert_array_equal(pane.fill.image, doc.labels)
     np.testing.assert_array_equal(pane._edges, contour_labels(doc.labels, pane._num_classes,
@@ -114,6 +115,7 @@ def test_brush_stroke_with_the_mouse_updates_overlay_contours_legend_and_readout
     assert editor.session.doc.history.undo_steps() == 1, "one drag, one undo step"
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     np.testing.assert_array_equal(doc.labels, before)
+    pane.finish_contours()
     np.testing.assert_array_equal(pane._edges, contour_labels(before, pane._num_classes,
                                                               contour_thickness(*before.shape)))
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
@@ -272,9 +274,10 @@ def test_discard_leaves_without_saving_and_autosave_saves_without_asking(qtbot, 
     answer(monkeypatch, Button.Discard)
     with qtbot.waitSignal(win.viewer.currentChanged, timeout=RESULT_TIMEOUT_MS):
         QTest.keyClick(win, Qt.Key.Key_Right)
-    assert editor.session is None and not (out / "scene0.png").exists()
+    assert not (out / "scene0.png").exists()
     qtbot.waitUntil(lambda: win.viewer.shown is not None and win.viewer.shown_path.name == "scene1.png",
                     timeout=RESULT_TIMEOUT_MS)
+    assert editor.session.source.name == "scene1.png" and not editor.session.doc.dirty, "edits were dropped"
     editor.autosave.trigger()
     assert win.settings.autosave_edits()
     asked = answer(monkeypatch, Button.Cancel)
@@ -308,3 +311,19 @@ def test_a_crash_loses_at_most_the_last_stroke(qtbot, editing, monkeypatch, imag
     np.testing.assert_array_equal(win.view.main_pane.fill.image, edited)
     editor.discard()
     assert not png.exists(), "discarding removes the recovery file"
+
+
+def test_a_large_change_redraws_its_contours_band_by_band_between_events(qtbot, editing, monkeypatch):
+    from app.gui import view_pane
+
+    win, item, _ = editing
+    monkeypatch.setattr(view_pane, "CONTOUR_BAND_PIXELS", 128 * 8)  # the 96 x 128 map in 12 bands
+    editor, pane = win.editor, win.view.main_pane
+    editor.toolbar.replace_from.set_value(int(np.bincount(item.result.labels.ravel()).argmax()))
+    editor.toolbar.paint_class.set_value((editor.toolbar.replace_from.value() + 1) % 5)
+    editor.replace_everywhere()
+    assert pane._contour_todo, "the bands wait for the event loop"
+    qtbot.waitUntil(lambda: not pane._contour_todo, timeout=5000)
+    labels = editor.session.doc.labels
+    np.testing.assert_array_equal(pane._edges, contour_labels(labels, pane._num_classes,
+                                                              contour_thickness(*labels.shape)))

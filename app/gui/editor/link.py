@@ -126,6 +126,8 @@ class EditorLink(QObject):
         if not on:
             self.canvas.cancel()
         self._sync_classes()
+        if on and self.viewer.shown is not None:
+            self.ensure_session()  # its copy of the map is made now, not on the first stroke
         self.canvas.refresh_cursor()
 
     def tool(self) -> str:
@@ -155,7 +157,7 @@ class EditorLink(QObject):
 
     # --- the session ------------------------------------------------------------------------
     def ensure_session(self) -> EditSession | None:
-        """The session of the shown image, started on the first edit."""
+        """The session of the shown image: started when Edit mode shows it, or on the first edit."""
         shown, path = self.viewer.shown, self.viewer.shown_path
         if self.session is not None and self.session.item is shown:
             return self.session
@@ -179,12 +181,14 @@ class EditorLink(QObject):
             self.view.swap_labels(session.doc.labels)  # equal arrays: nothing is redrawn
         self._update_actions()
 
-    def _changed(self, box: Box | None, step_done: bool = True) -> None:
-        """Redraw what changed; after a finished step also the legend, hatching and recovery."""
+    def _changed(self, box: Box | None, step_done: bool = True, drawn: bool = False) -> None:
+        """Redraw what changed (unless ``drawn``: a stroke's segments already were); after a
+        finished step also the legend, hatching and recovery."""
         session = self.session
         if box is None or session is None:
             return
-        self.view.update_labels(box, session.doc.labels)
+        if not drawn:
+            self.view.update_labels(box, session.doc.labels)
         if not step_done:
             if not self._legend_timer.isActive():
                 self._legend_timer.start()
@@ -220,7 +224,7 @@ class EditorLink(QObject):
     def end_stroke(self) -> None:
         self._last_point = None
         if self.session is not None:
-            self._changed(self.session.doc.end_stroke())
+            self._changed(self.session.doc.end_stroke(), drawn=True)
 
     def _stroke_value(self) -> int:
         if self.tool() == "eraser":
@@ -322,6 +326,8 @@ class EditorLink(QObject):
             self._update_actions()
         self._sync_classes()
         self._offer_recovery()
+        if self.session is None and self.edit_mode.isChecked():
+            self.ensure_session()
 
     def _offer_recovery(self) -> None:
         shown, path, classes = self.viewer.shown, self.viewer.shown_path, self.viewer.classes()
