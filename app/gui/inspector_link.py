@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, Slot
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
 
 from app.gui.inspector import MapOverlay, PPMInspectorDock, worker_submitter
 from app.gui.result_cache import CachedView
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 SHORTCUT = "Ctrl+Shift+I"  # Ctrl+I is Model > Model Card
+ROOM = 420  # the height the docked inspector asks for (a map and the bars); less scrolls
 OVERLAY_Z = 10  # above the photo, fill, confidence and contour layers
 
 
@@ -106,7 +108,7 @@ class InspectorLink(QObject):
         self.overlay.setVisible(open_ and self.overlay.image is not None)
         if not open_ or was:
             return
-        self._give_room()
+        QTimer.singleShot(0, self, self._give_room)  # after the window has laid the docks out
         latest = self._latest
         if latest is not None and latest.image is (self.viewer.shown.image if self.viewer.shown else None) \
                 and getattr(latest.result, "activations", None) is not None:
@@ -119,16 +121,25 @@ class InspectorLink(QObject):
             self.dock.clear()
 
     def _give_room(self) -> None:
-        """The first time it opens in a session, a cramped dock gets most of the right column."""
-        if self._sized:
-            return
+        """The first time it opens in a session, a cramped dock gets most of its column.
+
+        The other docks sharing the column (legend, threshold panel, ...) keep about their
+        minimum height, so at 1400x880 the inspector's map is not a sliver.
+        """
+        window, dock = self.window, self.dock
+        if self._sized or dock.isFloating() or not dock.isVisible() or dock.height() <= 0:
+            return  # (not laid out yet: the next opening tries again)
         self._sized = True
-        window = self.window
-        column = self.dock.height() + (window.legend.height() if window.legend.isVisible() else 0)
-        if self.dock.height() < 0.65 * column and not self.dock.isFloating():
-            window.resizeDocks([window.legend, self.dock], [220, 640], Qt.Orientation.Vertical)
-        if self.dock.width() < 480 and not self.dock.isFloating():
-            window.resizeDocks([self.dock], [560], Qt.Orientation.Horizontal)
+        area = window.dockWidgetArea(dock)
+        column = [d for d in window.findChildren(QDockWidget)
+                  if d is not dock and d.isVisible() and not d.isFloating()
+                  and window.dockWidgetArea(d) == area and dock not in window.tabifiedDockWidgets(d)]
+        total = dock.height() + sum(d.height() for d in column)
+        others = [max(d.minimumSizeHint().height(), 90) for d in column]
+        if column and dock.height() < 0.65 * total:
+            window.resizeDocks([*column, dock], [*others, max(total - sum(others), ROOM)], Qt.Orientation.Vertical)
+        if dock.width() < 560:
+            window.resizeDocks([dock], [620], Qt.Orientation.Horizontal)
 
     # --- overlay --------------------------------------------------------------------------
     @Slot(object)

@@ -26,7 +26,7 @@ class BranchGrid(QWidget):
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("#202124")
-        self.graphics.setMinimumHeight(220)
+        self.graphics.setMinimumHeight(120)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)

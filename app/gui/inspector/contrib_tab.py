@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 SELECTIONS = (("pixel", "Pixel (click)"), ("box", "Box (drag)"),
               ("connected", "Connected region (click)"), ("class", "Whole class (click)"))
-HINT = "Click a pixel or drag a box (Select: Box) to split its logit"
+HINT = "Click a pixel, or drag a box\n(Select: Box), to split its logit"
 NO_CLASS = -1
 
 
@@ -58,7 +58,7 @@ class ContributionTab(QWidget):
         self.runner_button.setToolTip("Split the runner-up class's logit instead")
         self.versus = QComboBox()
         self.versus.setToolTip("Why the target and not this class: the difference of the two splits")
-        self.why_button = QPushButton("Why not the runner-up?")
+        self.why_button = QPushButton("Why not runner-up?")
         self.why_button.setToolTip("Predicted class minus the runner-up: what decides between them")
         self.part = QComboBox()
         self.part.setToolTip("Whose share of the predicted class's logit to show, per feature cell")
@@ -69,21 +69,25 @@ class ContributionTab(QWidget):
         self.map_view.set_opacity(0.85)
         self.plot = SplitPlot(HINT)
         self.bars = self.plot.bars
-        self.readout = QLabel(HINT + ".")
+        self.readout = QLabel(HINT.replace("\n", " ") + ".")
         self.readout.setWordWrap(True)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # A wrapped label under a stretching plot gets one line's height and spills over the
         # plot's axis; reserve the lines a split takes.
-        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 4 + 4)
+        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.grid_title = QLabel("Per-part share of the target class over the image")
         self.grid = BranchGrid()
 
-        controls = QHBoxLayout()
-        for widget in (QLabel("Select"), self.selection, QLabel("Target"), self.target, self.runner_button,
-                       QLabel("and not"), self.versus, self.why_button):
-            controls.addWidget(widget)
-        controls.addStretch(1)
+        # two short rows, so that the docked inspector fits a 1400x880 window's side column
+        controls = QVBoxLayout()
+        for row_widgets in ((QLabel("Select"), self.selection, QLabel("Target"), self.target),
+                            (self.runner_button, QLabel("and not"), self.versus, self.why_button)):
+            row = QHBoxLayout()
+            for widget in row_widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            controls.addLayout(row)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -155,7 +159,17 @@ class ContributionTab(QWidget):
             combo.blockSignals(False)
         self.grid.set_parts(list(acts.names) if acts is not None else [], photo)
         self.plot.clear_split()
-        self.readout.setText(HINT + ".")
+        self.readout.setText(HINT.replace("\n", " ") + ".")
+
+    def balance(self) -> None:
+        """Share the height between the selection map and bars (upper) and the per-part maps."""
+        height = self.splitter.height()
+        if height > 200:
+            self.splitter.setSizes([int(height * 0.58), height - int(height * 0.58)])
+
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().showEvent(event)
+        self.balance()
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)

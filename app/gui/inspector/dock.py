@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QPushButton,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+                               QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from app.gui.inspector.ablation_tab import AblationTab
 from app.gui.inspector.contrib_tab import ContributionTab
@@ -29,6 +29,30 @@ NOT_CAPTURED = ("Activations were not captured for this image.\n\nThe inspector 
                 "pooling module's activations from the same forward pass; segment the image again "
                 "with the inspector open (the viewer then asks the engine to capture them).")
 NO_IMAGE = "Open an image to look inside the pyramid pooling module."
+
+
+class _Fitted(QWidget):
+    """Holds the pages inside the scroll area, sized to the viewport but never below their minimum.
+
+    With a layout, the scroll area would ask the word-wrapped labels for their preferred
+    height-for-width and make the pages far taller than the window; this holder has no
+    layout, so only the pages' minimum size counts.
+    """
+
+    def __init__(self, child: QWidget) -> None:
+        super().__init__()
+        self.child = child
+        child.setParent(self)
+
+    def minimumSizeHint(self):  # noqa: ANN201, N802 - Qt override
+        return self.child.minimumSizeHint()
+
+    def sizeHint(self):  # noqa: ANN201, N802 - Qt override
+        return self.child.minimumSizeHint()
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        self.child.setGeometry(self.rect())
 
 
 class PPMInspectorDock(QDockWidget):
@@ -85,7 +109,15 @@ class PPMInspectorDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.header)
-        layout.addWidget(self.stack, 1)
+        # In a crowded side column the tabs scroll instead of forcing the main window to grow
+        # past the screen (at 1400x880 the window's other docks share the column); "Full
+        # window" gives them the whole window.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setWidget(_Fitted(self.stack))
+        self.scroll.setMinimumSize(280, 120)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self.setWidget(body)
@@ -217,13 +249,14 @@ class PPMInspectorDock(QDockWidget):
         self.setFloating(on)
         if on:
             host = self.parentWidget()
-            area = host.frameGeometry() if host is not None and host.isVisible() else None
+            area = host.geometry() if host is not None and host.isVisible() else None
             if area is None and self.screen() is not None:
                 area = self.screen().availableGeometry()
             if area is not None:
                 self.setGeometry(area)
             self.show()
             self.raise_()
+        QTimer.singleShot(0, self.contrib_tab, self.contrib_tab.balance)  # once laid out (dropped if deleted)
 
     def _on_floating(self, floating: bool) -> None:
         self.full_button.blockSignals(True)

@@ -161,18 +161,26 @@ class MapView(QWidget):
             self.view.band.hide()
 
     def set_region(self, mask: np.ndarray | None, box: tuple[int, int, int, int] | None = None) -> None:
-        """Tint a selected region: ``mask`` (bool) covering ``box`` = (y0, y1, x0, x1) in photo pixels."""
-        self.view.band.hide()
-        if mask is None or box is None:
+        """Show a selected region: ``mask`` (bool) covering ``box`` = (y0, y1, x0, x1) in photo pixels.
+
+        Everything outside the region is dimmed (a tint over a diverging map would change
+        its colours) and the region's bounding box is outlined.
+        """
+        if mask is None or box is None or self._image_size is None:
             self.region.clear()
+            self.view.band.hide()
             return
+        height, width = self._image_size
         y0, y1, x0, x1 = box
-        step = max(1, int(np.ceil(max(mask.shape) / PHOTO_MAX_SIDE)))
-        small = mask[::step, ::step]
-        rgba = np.zeros((*small.shape, 4), dtype=np.uint8)
-        rgba[small] = (255, 213, 79, 110)
+        step = max(1, int(np.ceil(max(height, width) / PHOTO_MAX_SIDE)))
+        inside = np.zeros((height, width), dtype=bool)
+        inside[y0:y1, x0:x1] = mask
+        rgba = np.zeros((*inside[::step, ::step].shape, 4), dtype=np.uint8)
+        rgba[..., 3] = np.where(inside[::step, ::step], 0, 150)
         self.region.setImage(rgba, autoLevels=False, levels=(0, 255))
-        self.region.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.region.setRect(QRectF(0, 0, width, height))
+        self.view.band.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.view.band.show()
 
     def clear(self) -> None:
         self.set_map(None, (0, 0, 1, 1))

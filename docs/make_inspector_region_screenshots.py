@@ -1,0 +1,108 @@
+"""Screenshots of the inspector's region and class views in the real main window at 1400x880.
+
+Run under a virtual display with a window manager (the full-window mode floats the dock):
+
+    xvfb-run -a -s "-screen 0 1400x880x24" sh -c \
+        'openbox & sleep 1; .venv/bin/python docs/make_inspector_region_screenshots.py'
+
+Opens a sample scene with the shipped model, opens the inspector and grabs: the
+window with the inspector docked before any click, the full-window inspector with
+a connected region picked and "why predicted and not the runner-up", and a dragged
+box's split of one chosen class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QEventLoop  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+
+protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
+
+
+def wait_for(condition, timeout_s: float = 600) -> None:  # noqa: ANN001
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("timed out")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def settle(ms: int = 600) -> None:
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def main() -> int:
+    from app.gui.launch import first_sample
+    from app.gui.main_window import MainWindow
+    from app.paths import DEFAULT_WEIGHTS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--image", default=str(first_sample()))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("PSPNet Studio inspector screenshots")  # the default layout
+
+    window = MainWindow()
+    window.resize(1400, 880)
+    window.move(0, 0)
+    window.show()
+    window.start(args.weights, None)
+    wait_for(lambda: window.viewer.model is not None)
+    window.viewer.show(Path(args.image))
+    if not window.inspector.is_open():  # the saved window state may have it open already
+        window.inspector.action.trigger()
+    dock = window.inspector.dock
+    wait_for(lambda: dock.acts is not None)
+    dock.tabs.setCurrentWidget(dock.contrib_tab)
+    tab = dock.contrib_tab
+    wait_for(lambda: tab.maps is not None and len(tab.grid.values) > 0)
+    settle(1000)
+    window.grab().save(str(out / "inspector_docked_1400x880.png"))
+    print("docked: contribution map", tab.map_view.graphics.width(), "x", tab.map_view.graphics.height(), "px")
+
+    dock.full_button.click()
+    settle(1000)
+    labels = dock._labels
+    height, width = labels.shape
+    x, y = width // 2, int(height * 0.8)  # the lower middle of the scene: the ground
+    tab.set_selection_mode("connected")
+    window.view.pixelClicked.emit(x, y)
+    wait_for(lambda: tab.split is not None)
+    tab.why_button.click()
+    wait_for(lambda: tab.versus_class() is not None and len(tab.grid.values) > 0
+             and "\u2212" in tab.grid_title.text())
+    settle(1000)
+    dock.grab().save(str(out / "inspector_region_why_not.png"))
+    print("full window:", dock.width(), "x", dock.height(), "; map", tab.map_view.graphics.width(), "x",
+          tab.map_view.graphics.height(), "px; readout:", tab.readout.text())
+
+    tab.set_versus(None)
+    tab.set_selection_mode("box")
+    dock.select_box(width // 4, height // 8, width // 2, height // 2)
+    wait_for(lambda: tab.split is not None and tab.split.kind == "box")
+    settle(1000)
+    dock.grab().save(str(out / "inspector_box.png"))
+    print("box:", tab.readout.text())
+    dock.full_button.click()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
