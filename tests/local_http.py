@@ -19,6 +19,7 @@ class Route:
     announce: int | None = None  # Content-Length sent (default: the body's length)
     chunk: int = 1 << 16
     pause_s: float = 0.0  # between chunks: lets a test cancel mid-way
+    location: str = ""  # answer 302 to this address instead
 
 
 class LocalServer:
@@ -33,6 +34,12 @@ class LocalServer:
                 route = server.routes.get(self.path)
                 if route is None:
                     self.send_error(404, "Not Found")
+                    return
+                if route.location:
+                    self.send_response(302)
+                    self.send_header("Location", route.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 if route.status != 200:
                     self.send_error(route.status)

@@ -41,6 +41,19 @@ class DownloadCancelled(DownloadError):
     pass
 
 
+class _WebRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a redirect to ftp://; a download only goes to http(s)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise DownloadError(f"{req.full_url} redirects to {newurl!r}, which is not an http(s) link; "
+                                "nothing was downloaded.")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_WebRedirectsOnly)
+
+
 @dataclass(frozen=True)
 class Downloaded:
     path: Path
@@ -62,7 +75,7 @@ def download_file(url: str, dest: Path, *, size: int | None = None, sha256: str 
     host = urllib.parse.urlsplit(url).netloc
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
+        with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
             expected = _expected_size(response.headers.get("Content-Length"), size, url)
             with fileio.atomic_path(dest, overwrite=False) as temp:
                 digest, done = _stream(response, temp, expected, progress, cancel)

@@ -54,6 +54,12 @@ def test_chip_names_model_training_data_and_classes(qtbot, window, image_folder)
     assert chip in window.statusBar().findChildren(type(chip))
     window.statusBar().showMessage("a passing message")
     assert chip.isVisible(), "a permanent widget: passing messages do not cover it"
+    from app.gui.dialogs import ModelCardDialog
+
+    chip.click()
+    cards = [d for d in window.findChildren(ModelCardDialog) if d.isVisible()]
+    assert len(cards) == 1 and cards[0].windowTitle() == "Model Card: tiny test model"
+    cards[0].close()
 
 
 def test_model_of_generated_scenes_cautions_once_on_a_photo(qtbot, window, image_folder, tiny_loaded):

@@ -143,3 +143,19 @@ def test_model_without_direct_link_says_where_to_get_it(tmp_path):
     with pytest.raises(DownloadError, match="example.invalid/folder"):
         download_model(model, tmp_path)
     assert leftovers(tmp_path) == []
+
+
+def test_redirects_are_followed_to_http_only(server, tmp_path):
+    body = payload(2000)
+    server.routes["/moved.pth"] = Route(location=server.url("/real.pth"))
+    server.routes["/real.pth"] = Route(body)
+    download_file(server.url("/moved.pth"), tmp_path / "a.pth", sha256=hashlib.sha256(body).hexdigest())
+    assert (tmp_path / "a.pth").read_bytes() == body
+    (tmp_path / "secret").write_bytes(b"a local file")
+    server.routes["/to-ftp.pth"] = Route(location="ftp://127.0.0.1/weights.pth")  # urllib would follow it
+    with pytest.raises(DownloadError, match="not an http"):
+        download_file(server.url("/to-ftp.pth"), tmp_path / "b.pth")
+    server.routes["/to-file.pth"] = Route(location=(tmp_path / "secret").as_uri())  # urllib refuses this one
+    with pytest.raises(DownloadError, match="answered 302"):
+        download_file(server.url("/to-file.pth"), tmp_path / "c.pth")
+    assert sorted(os.listdir(tmp_path)) == ["a.pth", "secret"]
