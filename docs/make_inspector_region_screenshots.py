@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402 - PySide6 before pyqtgraph
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
@@ -56,7 +57,9 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("PSPNet Studio inspector screenshots")  # the default layout
+    # settings in a temporary folder: the default window layout, and the user's own untouched
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      tempfile.mkdtemp(prefix="inspector_shots_"))
 
     window = MainWindow()
     window.resize(1400, 880)
