@@ -122,7 +122,7 @@ def argmax_and_confidence(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     ``argmax(0)`` followed by a gather of the maxima.
     """
     top, best = rows.max(0)
-    return best, torch.exp(rows - top).sum(0).reciprocal_()
+    return best, torch.sub(rows, top).exp_().sum(0).reciprocal_()
 
 
 def run_fast(forward: ForwardWithCapture, image: np.ndarray, settings: ProtocolSettings,
