@@ -101,15 +101,21 @@ class LabelMapEdit:
         self.history.push(step)
         return step.box
 
-    def paint(self, region: tools.Region | None, value: int) -> Box | None:
-        """Set every pixel of ``region`` to ``value`` as one undo step."""
+    def paint(self, region: tools.Region | None, value: int, old: int | None = None) -> Box | None:
+        """Set every pixel of ``region`` to ``value`` as one undo step (``old``: the one value
+        the region holds now, when the caller knows it, as a flood fill does)."""
         self.end_stroke()
         if region is None:
             return None
         value = self.check_value(value)
         y0, y1, x0, x1 = region.box
         before = self.labels[y0:y1, x0:x1].copy()
-        if not self._apply(region, value):
+        if old is not None:  # no need to look at the old values: they are all ``old``
+            n = region.pixels
+            self.labels[y0:y1, x0:x1][region.mask] = value
+            self.counts[old] -= n
+            self.counts[value] += n
+        elif not self._apply(region, value):
             return None
         step = make_step(region.box, before, self.labels[y0:y1, x0:x1])
         if step is not None:
@@ -121,7 +127,7 @@ class LabelMapEdit:
         self.end_stroke()
         if not (0 <= y < self.shape[0] and 0 <= x < self.shape[1]) or self.labels[y, x] == value:
             return None
-        return self.paint(tools.flood_region(self.labels, x, y), value)
+        return self.paint(tools.flood_region(self.labels, x, y), value, old=int(self.labels[y, x]))
 
     def fill_polygon(self, points: Sequence[tuple[float, float]], value: int) -> Box | None:
         return self.paint(tools.polygon_region(self.shape, points), value)

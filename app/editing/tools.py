@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from app.editing.undo import Box
 
 BAND_ROWS = 256  # the flood fill finds the runs of this many rows at a time
+RUNS_PER_LOOP = 256  # below one run per this many box pixels, runs are set in a loop, else by cumsum
 
 
 @dataclass(frozen=True)
@@ -151,14 +152,13 @@ class _RunTable:
 
     def _band(self, top: int) -> None:
         bottom = min(top + BAND_ROWS, self.labels.shape[0])
-        equal = self.labels[top:bottom] == self.value
-        padded = np.zeros((bottom - top, equal.shape[1] + 2), dtype=np.int8)
-        padded[:, 1:-1] = equal
-        edges = np.diff(padded, axis=1)
-        start_rows, start_cols = np.nonzero(edges == 1)
-        end_cols = np.nonzero(edges == -1)[1]  # same order: runs alternate start/end per row
+        padded = np.zeros((bottom - top, self.labels.shape[1] + 2), dtype=bool)
+        np.equal(self.labels[top:bottom], self.value, out=padded[:, 1:-1])
+        # Every row starts and ends outside a run, so its changes alternate start, end, ...
+        change_rows, change_cols = np.nonzero(padded[:, 1:] != padded[:, :-1])
+        start_rows = change_rows[0::2]
         cuts = np.searchsorted(start_rows, np.arange(bottom - top + 1))
-        starts, ends = start_cols.tolist(), end_cols.tolist()
+        starts, ends = change_cols[0::2].tolist(), change_cols[1::2].tolist()
         for i in range(bottom - top):
             a, b = cuts[i], cuts[i + 1]
             self.rows[top + i] = (starts[a:b], ends[a:b])
@@ -169,6 +169,11 @@ def _mask_from_runs(found: list[tuple[int, int, int]]) -> Region:
     starts = np.array([s for _, s, _ in found], dtype=np.int64)
     ends = np.array([e for _, _, e in found], dtype=np.int64)
     y0, y1, x0, x1 = int(rows.min()), int(rows.max()) + 1, int(starts.min()), int(ends.max())
+    if len(found) * RUNS_PER_LOOP < (y1 - y0) * (x1 - x0):  # few long runs: set them one by one
+        mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        for row, start, end in found:
+            mask[row - y0, start - x0:end - x0] = True
+        return Region((y0, y1, x0, x1), mask)
     # +1 at each run's start, -1 at its end, then a running sum along the row
     marks = np.zeros((y1 - y0, x1 - x0 + 1), dtype=np.int8)
     marks[rows - y0, starts - x0] += 1
