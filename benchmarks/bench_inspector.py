@@ -12,6 +12,7 @@ and the model jobs that run off the GUI thread. Ratios are against the 50 ms bud
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import time
@@ -103,6 +104,23 @@ def main() -> int:
                  timed(lambda: attribute_pixel(model, cap, acts.geometry, 300, 200), 5)))
     maps_ms = timed(lambda: contribution_maps(model, cap))
     rows.append(("contribution maps (worker job)", maps_ms))
+    from app.engine.ppm_contrib import head_responses
+    from app.engine.ppm_region import box_region, class_region, connected_region, split_region
+
+    rows.append(("head responses, once per image (worker job)", timed(lambda: head_responses(model, cap))))
+    head = head_responses(model, cap)
+    shape = acts.geometry.image_size
+    regions = [("region split, one pixel", box_region(shape, 300, 200, 300, 200)),
+               ("region split, 200x150 box", box_region(shape, 100, 100, 299, 249)),
+               ("region split, whole image as one class", class_region(labels, 0))]
+    for name, region in regions:
+        rows.append((f"{name} (worker job)", timed(lambda: split_region(head, acts.geometry, region), 5)))
+    rows.append(("connected region under a click (flood fill, GUI thread)",
+                 timed(lambda: connected_region(labels, 320, 240), 5)))
+    big = dataclasses.replace(acts.geometry, image_size=(1024, 2048))
+    rows.append(("region split, whole 2048x1024 photo (worker job)",
+                 timed(lambda: split_region(head, big, box_region(big.image_size, 0, 0, 2047, 1023)), 3)))
+    rows.append(("per-part maps of one class (worker job)", timed(lambda: head.class_shares(3), 5)))
     rows.append(("ablation, 3 branches zeroed (worker job)",
                  timed(lambda: run_ablation(model, cap, acts.geometry, [1, 2, 3], "zero"))))
     print(f"{'operation':58s} {'ms':>9s} {'x budget':>9s}")

@@ -91,8 +91,9 @@ class HeadResponses:
 
     Every class's exact split follows from these without touching the conv again
     (``class_shares``, and ``ppm_region.split_region`` for any set of photo pixels).
-    ``responses`` (P, K, h, w) float32 on the CPU, ``gate`` (K, h, w) 0/1, ``logits``
-    (C, h, w) the head's low-resolution logits.
+    ``responses`` (K, P, h, w) float32 on the CPU, channel-major so that a region's
+    split is one batched product per channel without a copy; ``gate`` (K, h, w) 0/1;
+    ``logits`` (C, h, w) the head's low-resolution logits.
     """
 
     names: list[str]
@@ -105,7 +106,7 @@ class HeadResponses:
         """Per cell, each part's share (P, h, w) of class ``class_index``'s logit and the bias term (h, w)."""
         aff = self.affine
         toward = aff.weight[class_index][:, None, None] * self.gate  # (K, h, w): W[c, k] m_k
-        shares = torch.einsum("khw,pkhw->phw", toward * aff.scale[:, None, None], self.responses)
+        shares = (self.responses * (toward * aff.scale[:, None, None])[:, None]).sum(0)  # einsum: ~100x slower
         rest = (toward * aff.shift[:, None, None]).sum(0) + aff.bias[class_index]
         return shares.numpy(), rest.numpy()
 
@@ -121,7 +122,8 @@ def head_responses(model: PSPNet, capture: PPMCapture) -> HeadResponses:
     pre = scale[:, None, None] * responses.sum(0) + shift[:, None, None]
     gate = (pre > 0).float()
     logits = torch.einsum("ck,khw->chw", aff.weight.to(device), gate * pre) + aff.bias.to(device)[:, None, None]
-    return HeadResponses(part_names(capture.bins), responses.cpu(), gate.cpu(), aff, logits.cpu())
+    return HeadResponses(part_names(capture.bins), responses.transpose(0, 1).contiguous().cpu(), gate.cpu(), aff,
+                         logits.cpu())
 
 
 class LazyHeadResponses:
@@ -152,7 +154,7 @@ def maps_from_responses(head: HeadResponses) -> ContributionMaps:
     aff = head.affine
     predicted = head.logits.argmax(0)
     toward = aff.weight.T[:, predicted] * head.gate  # (K, h, w): W[c(cell), k] * m_k at each cell
-    shares = torch.einsum("khw,pkhw->phw", toward * aff.scale[:, None, None], head.responses)
+    shares = (head.responses * (toward * aff.scale[:, None, None])[:, None]).sum(0)
     rest = (toward * aff.shift[:, None, None]).sum(0) + aff.bias[predicted]
     return ContributionMaps(list(head.names), shares.numpy(), rest.numpy(), head.logits.numpy(),
                             predicted.numpy())

@@ -64,8 +64,11 @@ def region_cell_weights(geometry: CaptureGeometry, region: Region) -> torch.Tens
     y0, y1, x0, x1 = region.box
     rows = geometry.row_matrix[y0:y1]  # (r, h)
     cols = geometry.col_matrix[x0:x1]  # (c, w)
-    mask = torch.from_numpy(np.ascontiguousarray(region.mask)).to(torch.float64)
-    return rows.T @ (mask @ cols)
+    if region.mask.all():  # a box: the sums of its rows' and columns' weights
+        return torch.outer(rows.sum(0), cols.sum(0))
+    # float32 for the big product (0/1 times weights <= 1: exact to ~1e-7), then float64
+    mask = torch.from_numpy(np.ascontiguousarray(region.mask)).to(torch.float32)
+    return rows.T @ (mask @ cols.float()).double()
 
 
 @dataclass
@@ -122,7 +125,10 @@ def split_region(head: HeadResponses, geometry: CaptureGeometry, region: Region,
     i0, i1, j0, j1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     w = weights[i0:i1, j0:j1]
     gated = head.gate[:, i0:i1, j0:j1].double() * w  # (K, h', w'): cell weight * m_k
-    per_part = torch.einsum("pkhw,khw->pk", head.responses[:, :, i0:i1, j0:j1].double(), gated)  # (P, K)
+    channels, parts = head.responses.shape[:2]
+    # one batched product per channel k: (P, cells) @ (cells,), float32 (a crop is copied, the whole map not)
+    crop = head.responses[:, :, i0:i1, j0:j1].reshape(channels, parts, -1)
+    per_part = torch.bmm(crop, gated.float().reshape(channels, -1, 1))[..., 0].T.double()  # (P, K)
     aff = head.affine
     weight = aff.weight.double()
     shares = (per_part * aff.scale.double()) @ weight.T  # (P, C)
