@@ -61,12 +61,9 @@ class EditorLink(QObject):
 
     # --- actions -------------------------------------------------------------------------
     def _action(self, text: str, slot, keys=(), tip: str = "", checkable: bool = False) -> QAction:  # noqa: ANN001
-        action = QAction(text, self.window, checkable=checkable)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setToolTip(tip or text.replace("&", ""))
-        action.triggered.connect(slot)
-        self.window.addAction(action)
-        return action
+        # the window's own helper: the shortcut works with the menu bar hidden too
+        return self.window.actions_._action(text, slot, list(keys), checkable=checkable,  # noqa: SLF001
+                                            tip=tip or text.replace("&", ""))
 
     def _build_actions(self) -> None:
         actions, bar = self.window.actions_, self.toolbar
