@@ -22,9 +22,10 @@ from PIL import Image
 from app.classes import ClassInfo
 from app.engine import writers
 from app.engine.histogram import class_counts
+from app.engine.ledger_states import EDITED_KEY
+from app.engine.ledger_states import is_edited as record_is_edited
 from app.engine.writers import SUFFIXES, output_paths
 
-EDITED_KEY = "edited"
 SAVED_FORMATS = ("label", "color", "json")  # always written; the overlay only when present
 
 
@@ -40,9 +41,8 @@ def read_record(path: Path) -> dict[str, Any] | None:
 
 
 def is_edited(stem: Path) -> bool:
-    """Whether ``stem``'s record says a person edited its label map."""
-    record = read_record(output_paths(stem, ["json"])["json"])
-    return bool(record and record.get(EDITED_KEY))
+    """Whether ``stem``'s record says a person edited its label map (the batch ledger's test)."""
+    return record_is_edited(output_paths(stem, ["json"])["json"])
 
 
 def edited_record(labels: np.ndarray, classes: ClassInfo, source: str, outputs: dict[str, str],

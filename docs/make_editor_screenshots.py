@@ -1,0 +1,92 @@
+"""Screenshot of the label editor for docs/ (run by hand, offscreen, no display needed).
+
+    python docs/make_editor_screenshots.py [--weights PATH] [--out docs/screenshots]
+
+Opens the first sample scene with the given (or default) model, switches Edit mode on,
+paints a stroke with the brush (driven by real mouse events, as in tests/gui/test_editor.py),
+starts a polygon and leaves the brush circle over the image, then grabs the window.
+Nothing is saved: the edits are discarded at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from docs.make_gui_screenshots import settle, wait_for  # noqa: E402 - also sets up pyqtgraph
+
+
+def send(win, kind, x: float, y: float, buttons=Qt.MouseButton.LeftButton,  # noqa: ANN001
+         button=Qt.MouseButton.LeftButton) -> None:
+    view = win.view
+    pos = QPointF(view.graphics.mapFromScene(view.main_pane.view.mapViewToScene(QPointF(x, y))))
+    viewport = view.graphics.viewport()
+    QApplication.sendEvent(viewport, QMouseEvent(kind, pos, QPointF(viewport.mapToGlobal(pos.toPoint())),
+                                                 button, buttons, Qt.KeyboardModifier.NoModifier))
+
+
+def main() -> int:
+    from app.gui.launch import first_sample
+    from app.gui.main_window import MainWindow
+    from app.paths import DEFAULT_WEIGHTS
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("PSPNet Studio screenshots")
+    win = MainWindow()
+    win.resize(1440, 900)
+    win.show()
+    shown: list[object] = []
+    win.viewer.resultShown.connect(shown.append)
+    win.start(args.weights, first_sample())
+    wait_for(lambda: bool(shown))
+    settle(1500)
+    labels = shown[-1].result.labels  # type: ignore[attr-defined]
+    h, w = labels.shape
+    names = win.viewer.classes().names
+    editor, bar = win.editor, win.editor.toolbar
+    editor.set_edit_mode(True)
+    win.set_overlay_mode("both")
+    bar.size.setValue(max(6, w // 40))
+    paint = names.index("grass") if "grass" in names else 1
+    bar.paint_class.set_value(paint)
+    stroke = [(w * (0.12 + 0.02 * i), h * (0.80 - 0.012 * i * (1 if i < 8 else -1))) for i in range(16)]
+    send(win, QEvent.Type.MouseButtonPress, *stroke[0])
+    for point in stroke[1:]:
+        send(win, QEvent.Type.MouseMove, *point, button=Qt.MouseButton.NoButton)
+    send(win, QEvent.Type.MouseButtonRelease, *stroke[-1], buttons=Qt.MouseButton.NoButton)
+    bar.set_tool("polygon")
+    corners = [(w * 0.55, h * 0.30), (w * 0.72, h * 0.26), (w * 0.76, h * 0.45)]
+    for x, y in corners:
+        send(win, QEvent.Type.MouseButtonPress, x, y)
+        send(win, QEvent.Type.MouseButtonRelease, x, y, buttons=Qt.MouseButton.NoButton)
+    send(win, QEvent.Type.MouseMove, w * 0.60, h * 0.50, buttons=Qt.MouseButton.NoButton,
+         button=Qt.MouseButton.NoButton)
+    settle(600)
+    win.grab().save(str(out / "editor.png"))
+    editor.canvas.cancel()
+    editor.discard()
+    win.close()
+    print("saved", out / "editor.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
