@@ -111,3 +111,19 @@ def test_regions_outside_or_empty_are_refused(setup):
     assert connected_region(labels, 100, 0) is None
     with pytest.raises(ValueError, match="unknown region kind"):
         split_region(head, geometry, box_region(IMAGE, 0, 0, 1, 1), "lasso")
+
+
+def test_gradcam_gradient_times_input_is_the_exact_split(setup):
+    from app.engine.ppm_gradcam import region_gradcam
+
+    model, cap, geometry, head = setup
+    region = box_region(IMAGE, 5, 5, 40, 30)
+    split = split_region(head, geometry, region)
+    c = split.runner_up(split.predicted)
+    cam = region_gradcam(model, cap, geometry, region, c)
+    # the head is linear given its ReLU gates: gradient x activation is each part's exact share
+    np.testing.assert_allclose(cam.grad_times_input, split.shares[:, c], rtol=1e-4, atol=1e-3)
+    assert cam.signed.shape == (5, *cap.features.shape[2:])
+    assert (cam.relu >= 0).all() and np.abs(cam.signed).sum() > 0
+    # Grad-CAM proper (mean gradient per channel) is not the exact split: it does not add up
+    assert not np.allclose(cam.signed.sum((1, 2)), split.shares[:, c], rtol=1e-2)

@@ -1,0 +1,58 @@
+"""Grad-CAM of a region's class at the backbone output and at each pooled branch (an approximation).
+
+pytorch-grad-cam's ``SemanticSegmentationTarget`` sums a class's logits over a mask
+of the output; the photo's logits are a fixed linear mix of the feature cells'
+(``ppm_region.region_cell_weights``), so the same target is the cells' logits
+weighted by the region's cell weights. For each part A (the features, each branch's
+upsampled map entering the head) the channel weights are the spatial mean of the
+target's gradient, and the map is ``sum_k alpha_k A_k`` (signed) and its ReLU.
+
+Why it is only an approximation beside the exact split: the head is piecewise linear,
+so ``<grad_p, A_p>`` (gradient times activation, summed over channels and cells) *is*
+part p's exact share; Grad-CAM replaces the per-cell gradient by its spatial mean, so
+its maps neither add up to the logit nor keep where the gradient was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from app.editing.tools import Region
+from app.engine.ppm_contrib import model_parts
+from app.engine.ppm_geometry import CaptureGeometry
+from app.engine.ppm_region import region_cell_weights
+from app.model import PPMCapture, PSPNet
+
+
+@dataclass
+class GradCAM:
+    """Per part (P, h, w): the signed Grad-CAM map; ``grad_times_input`` (P,) the exact shares."""
+
+    class_index: int
+    signed: np.ndarray
+    grad_times_input: np.ndarray
+
+    @property
+    def relu(self) -> np.ndarray:
+        return np.maximum(self.signed, 0.0)
+
+
+def region_gradcam(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry, region: Region,
+                   class_index: int) -> GradCAM:
+    """Grad-CAM of ``class_index`` summed over ``region`` for every head input part (heavy: a job)."""
+    weights = region_cell_weights(geometry, region)
+    parts = [p.detach().float().clone().requires_grad_(True) for p in model_parts(model, capture)]
+    with torch.enable_grad():
+        logits = model.head_from_parts(parts)[0]  # (C, h, w)
+        target = (logits[class_index].double() * weights.to(logits.device)).sum()
+        grads = torch.autograd.grad(target, parts)
+    signed, exact = [], []
+    for part, grad in zip(parts, grads):
+        part, grad = part.detach()[0].double(), grad[0].double()
+        alpha = grad.mean(dim=(1, 2))
+        signed.append((alpha[:, None, None] * part).sum(0).cpu().numpy())
+        exact.append(float((grad * part).sum()))
+    return GradCAM(int(class_index), np.stack(signed), np.array(exact))
