@@ -186,17 +186,6 @@ def test_programming_errors_fail_the_file_and_log_the_traceback(tmp_path, segmen
     assert "Traceback" not in (out / "summary.json").read_text()
 
 
-def test_a_manifest_that_is_not_this_apps_stops_the_run(tmp_path, segmenter):
-    src = folder_of(tmp_path, ["a.jpg"])
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / MANIFEST_NAME).write_text("a user's file\n")
-    jobs, _ = plan_jobs([src], out)
-    with pytest.raises(LedgerError, match="not this app's manifest"):
-        run_batch(jobs, segmenter, out)
-    assert (out / MANIFEST_NAME).read_text() == "a user's file\n" and not (out / LOCK_NAME).exists()
-
-
 def test_after_a_simulated_full_disk_a_rerun_finishes_the_half_written_image(tmp_path, segmenter, monkeypatch):
     import errno
 
@@ -247,12 +236,15 @@ def test_without_flock_the_pid_file_still_guards_the_folder(tmp_path, monkeypatc
     assert not (tmp_path / LOCK_NAME).exists()
 
 
-def test_an_empty_manifest_left_by_a_killed_run_is_a_fresh_start(tmp_path, segmenter):
+def test_a_foreign_manifest_stops_the_run_and_an_empty_one_is_a_fresh_start(tmp_path, segmenter):
     src = folder_of(tmp_path, ["a.jpg"])
     out = tmp_path / "out"
     out.mkdir()
-    (out / MANIFEST_NAME).write_text("")
+    (out / MANIFEST_NAME).write_text("a user's file\n")
     jobs, _ = plan_jobs([src], out)
+    with pytest.raises(LedgerError, match="not this app's manifest"):
+        run_batch(jobs, segmenter, out)
+    assert (out / MANIFEST_NAME).read_text() == "a user's file\n" and not (out / LOCK_NAME).exists()
+    (out / MANIFEST_NAME).write_text("")  # a run killed before its first line
     assert run_batch(jobs, segmenter, out).count("ok") == 1
-    again = run_batch(jobs, segmenter, out)
-    assert again.count("skipped") == 1
+    assert run_batch(jobs, segmenter, out).count("skipped") == 1
