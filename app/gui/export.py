@@ -39,9 +39,9 @@ def write_export(kind: str, target: Path, image: Any, result: Any, classes: Any)
     from app.engine import writers
 
     if kind == "label":
-        picture, fmt, options = writers.label_image(result.labels, classes), "PNG", {}
+        picture, fmt, options = writers.label_image(result.labels, classes), "PNG", dict(writers.PNG_SPEED)
     elif kind == "color":
-        picture, fmt, options = Image.fromarray(writers.color_image(result.labels, classes)), "PNG", {}
+        picture, fmt, options = Image.fromarray(writers.color_image(result.labels, classes)), "PNG", dict(writers.PNG_SPEED)
     elif kind == "overlay":
         picture = Image.fromarray(writers.overlay_image(image, result.labels, classes))
         fmt, options = "JPEG", {"quality": 90}
