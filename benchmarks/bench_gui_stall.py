@@ -113,7 +113,7 @@ def main() -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive for the window
     from app.gui.main_window import MainWindow
 
     loaded, source = model(args.weights)

@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import PySide6.QtCore  # noqa: E402,F401  (before pyqtgraph)
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402

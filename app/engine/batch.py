@@ -132,7 +132,7 @@ def _loop(ledger: BatchLedger, segmenter: Segmenter, settings: ProtocolSettings 
                 except Exception as exc:  # noqa: BLE001 - a failed write is this file's failure
                     finish(index, ledger.failed_record(index, exc))
 
-    for index, record in ledger.decided():
+    for _index, record in ledger.decided():
         done += 1
         if on_file is not None:
             on_file(record)

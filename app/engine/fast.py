@@ -101,7 +101,7 @@ def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original:
     F.interpolate, softmax and argmax, without holding C x H x W floats.
     """
     channels = logits.shape[0]
-    (nh, nw), (height, width) = resized, original
+    nw, (height, width) = resized[1], original
     labels = np.empty((height, width), dtype=label_dtype)
     confidence = np.empty((height, width), dtype=np.float32)
     step = strip_rows(channels, max(width, nw), budget)

@@ -20,7 +20,7 @@ def machine_description(device: torch.device) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu)
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
     gpu = f", GPU {torch.cuda.get_device_name(device)}" if device.type == "cuda" else ""

@@ -39,7 +39,7 @@ def _classes_for(recipe: Recipe) -> ClassInfo:
             raise D.DataError(f"{path}: not a valid classes file ({exc}); expected "
                               '{"classes": [{"name": ..., "color": [r, g, b]}, ...]}') from None
     labels = [D.read_label(lab) for _, lab in D.folder_pairs(Path(recipe.data))]
-    top = max(int(l[l != 255].max(initial=0)) for l in labels)
+    top = max(int(lab[lab != 255].max(initial=0)) for lab in labels)
     return generic_classes(top + 1)
 
 

@@ -76,10 +76,10 @@ def write_scenes(out: Path, seeds: Iterable[int], size: tuple[int, int], image_f
         name = scene_name(seed)
         pic = Image.fromarray(scene.image)
         if ext == ".jpg":
-            _atomic_save(images_dir / f"{name}.jpg", lambda p: pic.save(p, "JPEG", quality=92))
+            _atomic_save(images_dir / f"{name}.jpg", lambda p, pic=pic: pic.save(p, "JPEG", quality=92))
         else:
-            _atomic_save(images_dir / f"{name}.png", lambda p: pic.save(p, "PNG", optimize=False))
-        _atomic_save(labels_dir / f"{name}.png", lambda p: label_png(scene.labels).save(p, "PNG"))
+            _atomic_save(images_dir / f"{name}.png", lambda p, pic=pic: pic.save(p, "PNG", optimize=False))
+        _atomic_save(labels_dir / f"{name}.png", lambda p, scene=scene: label_png(scene.labels).save(p, "PNG"))
         if progress:
             progress(i + 1, len(seeds))
     return len(seeds)

@@ -131,6 +131,6 @@ def test_real_process_plain_progress_lines(tmp_path, weights):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("[")]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("[")]
     assert len(lines) == 3 and lines[-1].startswith("[3/3]") and "img/s" in lines[-1]
     assert "broken.jpg" in proc.stderr.split("\nfailed:\n")[1]
