@@ -96,11 +96,11 @@ def save_edited(stem: Path, labels: np.ndarray, classes: ClassInfo, source: str,
     written = []
     writers.write_bytes(paths["json"], json.dumps(record, indent=2).encode("utf-8"), overwrite=True)
     written.append(paths["json"])
-    writers.atomic_write(paths["label"], lambda h: writers.label_image(labels, classes).save(h, format="PNG"),
-                         overwrite=True)
+    picture = writers.label_image(labels, classes)
+    writers.atomic_write(paths["label"], lambda h: picture.save(h, format="PNG", **writers.PNG_SPEED), overwrite=True)
     written.append(paths["label"])
     colour = Image.fromarray(writers.color_image(labels, classes))
-    writers.atomic_write(paths["color"], lambda h: colour.save(h, format="PNG"), overwrite=True)
+    writers.atomic_write(paths["color"], lambda h: colour.save(h, format="PNG", **writers.PNG_SPEED), overwrite=True)
     written.append(paths["color"])
     if image is not None and overlay.exists() and image.shape[:2] == labels.shape:
         blend = Image.fromarray(writers.overlay_image(image, labels, classes))

@@ -33,6 +33,20 @@ def reference_flood(labels: np.ndarray, x: int, y: int) -> np.ndarray:
     return mask
 
 
+def reference_outputs(folder, labels, classes) -> dict:
+    """What ``segment``'s writers make of the same labels."""
+    from app.checkpoints.meta import ProtocolSettings
+    from app.engine.histogram import class_counts
+    from app.engine.result import SegmentationResult
+
+    folder.mkdir()
+    result = SegmentationResult(labels, np.ones(labels.shape, np.float32), class_counts(labels, len(classes)),
+                                ProtocolSettings(), "cpu", 0.0)
+    paths = writers.output_paths(folder / "photo", ["label", "color"])
+    writers.write_outputs(paths, np.zeros(labels.shape + (3,), np.uint8), result, classes, "photo.jpg", {})
+    return paths
+
+
 def full_mask(region: tools.Region, shape) -> np.ndarray:
     out = np.zeros(shape, bool)
     y0, y1, x0, x1 = region.box
@@ -184,10 +198,9 @@ def test_saved_files_are_what_segment_writes_and_the_record_says_edited(tmp_path
     with Image.open(tmp_path / "out" / "photo.png") as im:
         assert im.mode == "P"
         np.testing.assert_array_equal(np.array(im), labels)
-    buffer = writers.label_image(labels, classes)
-    reference = tmp_path / "reference.png"
-    buffer.save(reference, format="PNG")
-    assert reference.read_bytes() == (tmp_path / "out" / "photo.png").read_bytes()
+    reference = reference_outputs(tmp_path / "reference", labels, classes)
+    for kind in ("label", "color"):
+        assert reference[kind].read_bytes() == (tmp_path / "out" / f"photo{writers.SUFFIXES[kind]}").read_bytes()
     record = json.loads((tmp_path / "out" / "photo.json").read_text())
     assert record["edited"] is True and is_edited(stem)
     assert record["model"] == {"name": "m"} and record["mean_confidence"] == 0.8, "the run's record is kept"
