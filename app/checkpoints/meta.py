@@ -45,7 +45,7 @@ class Normalization:
         std = tuple(float(v) for v in data["std"])
         if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
             raise ValueError("normalisation needs three means and three positive stds")
-        return cls(mean, std)  # type: ignore[arg-type]
+        return cls(mean, std)
 
 
 # Each protocol and the implementations' rules it can follow (ProtocolSettings.style).

@@ -35,7 +35,7 @@ def weights_path_for(path: str | Path) -> Path:
     return path.with_name(path.name + SUFFIX)
 
 
-def _write_temporary(target: Path, write: Callable[[Path], None]) -> Path:
+def _write_temporary(target: Path, write: Callable[[Path], object]) -> Path:
     """Write to a temp file in the target's folder (``publish`` moves it into place later)."""
     tmp = temp_path_beside(target)
     try:

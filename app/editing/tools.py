@@ -61,7 +61,7 @@ def brush_region(shape: tuple[int, int], start: tuple[float, float], end: tuple[
         t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2, 0.0, 1.0)
         px, py = ax + t * dx, ay + t * dy
     else:
-        px, py = ax, ay
+        px, py = np.full_like(xs, ax), np.full_like(ys, ay)
     mask = (xs - px) ** 2 + (ys - py) ** 2 <= radius * radius
     if size <= 1:  # the pixel under the pointer, even when the centre is just outside
         mask |= (np.floor(ys) == np.floor(py)) & (np.floor(xs) == np.floor(px))

@@ -59,9 +59,9 @@ def resize_rows_uint8(src: torch.Tensor, out_h: int, out_w: int, start: int, end
     in_w = src.shape[2]
     dev = src.device
     c0, c1, a0, a1 = (torch.from_numpy(t).to(dev) for t in axis_table(in_w, out_w, clamp_edges=True))
-    r0, r1, b0, b1 = axis_table(in_h, out_h, clamp_edges=False)
-    r0, r1 = (torch.from_numpy(r[start:end] - row_offset).to(dev) for r in (r0, r1))
-    b0, b1 = (torch.from_numpy(b[start:end]).to(dev)[:, None] for b in (b0, b1))
+    rows0, rows1, weights0, weights1 = axis_table(in_h, out_h, clamp_edges=False)
+    r0, r1 = (torch.from_numpy(r[start:end] - row_offset).to(dev) for r in (rows0, rows1))
+    b0, b1 = (torch.from_numpy(b[start:end]).to(dev)[:, None] for b in (weights0, weights1))
 
     def horizontal(rows: torch.Tensor) -> torch.Tensor:
         rows = src.index_select(1, rows).to(torch.int32)

@@ -75,7 +75,7 @@ def resized_input(image: np.ndarray, size: tuple[int, int], pil: bool, normaliza
     """The normalised (1, 3, h, w) input of a whole-image pass at ``size``: the uint8 photo
     resized as OpenCV does inside mmseg's pipeline, or with PIL's bilinear (CSAIL's)."""
     if pil:
-        resized = np.array(Image.fromarray(image).resize((size[1], size[0]), Image.BILINEAR))
+        resized = np.array(Image.fromarray(image).resize((size[1], size[0]), Image.Resampling.BILINEAR))
         planes = torch.from_numpy(resized).to(device).permute(2, 0, 1).float()
     else:
         planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device)

@@ -56,7 +56,9 @@ def output_state(job: Job, fmt: str, path: Path, entry: dict[str, Any] | None, k
             return MISSING
         return "is a symbolic link" if path.is_symlink() else "is a folder" if path.is_dir() \
             else "is not a regular file"
-    recorded = entry.get("files", {}).get(fmt) if isinstance(entry, dict) else None
+    if not isinstance(entry, dict):
+        return "was not written by this app"
+    recorded = entry.get("files", {}).get(fmt)
     if recorded is None or recorded[0] != path.name:
         return "was not written by this app"
     if list(recorded[1:]) != signature:

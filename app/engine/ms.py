@@ -103,6 +103,7 @@ def average_softmax(kept: list[tuple[torch.Tensor, tuple[int, int]]], original: 
         for logits, via in kept:
             probs = torch.softmax(full_size_rows(logits, via, original, start, end, align_corners), dim=0)
             acc = probs if acc is None else acc.add_(probs)
+        assert acc is not None  # at least one pass
         acc /= len(kept)
         best = acc.argmax(0)
         labels[start:end] = best.cpu().numpy().astype(label_dtype, copy=False)

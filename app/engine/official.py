@@ -142,6 +142,7 @@ def run_official(forward: Forward, image: np.ndarray, settings: ProtocolSettings
         for probs in per_scale:
             rows = resize_rows(probs, height, width, start, end, align_corners=False)
             acc = rows if acc is None else acc.add_(rows)
+        assert acc is not None  # at least one scale
         acc /= len(per_scale)
         best = acc.argmax(0)  # first maximum on ties, like np.argmax
         conf = acc.gather(0, best[None])[0]

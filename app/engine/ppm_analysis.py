@@ -41,7 +41,8 @@ def capture_geometry(capture: PPMCapture, image_size: tuple[int, int],
     if input_size is None:
         input_size = ((feature[0] - 1) * 8 + 1, (feature[1] - 1) * 8 + 1) if align_corners else (
             feature[0] * 8, feature[1] * 8)
-    return CaptureGeometry(tuple(image_size), tuple(input_size), feature, align_corners, content_box,
+    return CaptureGeometry((int(image_size[0]), int(image_size[1])), (int(input_size[0]), int(input_size[1])),
+                           feature, align_corners, content_box,
                            via_input)
 
 
@@ -94,7 +95,7 @@ class PPMActivations:
             data = torch.from_numpy(self.array(source, view)).float()
             if kind == "pca":
                 rgb, variance = pca_rgb(data)
-                self._cache[("pca_var", *key[1:3])] = variance
+                self._cache[("pca_var", key[1], key[2])] = variance
                 self._cache[key] = rgb
             else:
                 self._cache[key] = reduce_channels(data, kind)

@@ -40,6 +40,7 @@ class HeadAffine:
 
 def head_affine(model: PSPNet) -> HeadAffine:
     bn = model.head.bn
+    assert bn.running_var is not None and bn.running_mean is not None  # a BN with running stats
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
     shift = bn.bias - bn.running_mean * scale
     cls = model.head.classifier

@@ -73,5 +73,5 @@ def save_activations_npz(path: str | Path, capture: PPMCapture, geometry: Captur
         arrays[f"pooled_{i}"] = pooled[0].detach().cpu().numpy()
         arrays[f"upsampled_{i}"] = upsampled[0].detach().cpu().numpy()
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     return atomic_write_bytes(path, buffer.getvalue())

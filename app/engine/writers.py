@@ -55,7 +55,10 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None], overwri
 
 
 def write_bytes(path: Path, data: bytes, overwrite: bool = False) -> None:
-    atomic_write(path, lambda h: h.write(data), overwrite)
+    def write(handle: io.BufferedWriter) -> None:
+        handle.write(data)
+
+    atomic_write(path, write, overwrite)
 
 
 def label_image(labels: np.ndarray, classes: ClassInfo) -> Image.Image:

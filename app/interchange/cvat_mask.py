@@ -31,7 +31,8 @@ IMAGE_SET = "ImageSets/Segmentation/default.txt"
 
 class Writer:
     def __init__(self, staging: Staging, targets: TargetClasses) -> None:
-        self.staging, self.names = staging, []
+        self.staging = staging
+        self.names: list[str] = []
         classes = targets.classes
         ids = targets.used_ids
         own_background = [i for i in ids if classes.names[i].lower() == BACKGROUND]

@@ -38,7 +38,8 @@ def shape(label: str, points: list[tuple[int, int]]) -> dict:
 
 class Writer:
     def __init__(self, staging: Staging, targets: TargetClasses) -> None:
-        self.staging, self.classes, self.notes = staging, targets.classes, []
+        self.staging, self.classes = staging, targets.classes
+        self.notes: list[str] = []
         self.targets = targets
 
     def add(self, item: LoadedItem, labels: np.ndarray) -> None:
@@ -49,7 +50,7 @@ class Writer:
         names = self.classes.names
         shapes = [shape(IGNORE_LABEL if r.value == IGNORE else names[r.value], r.points)
                   for r in label_regions(labels)]
-        document = {"version": FORMAT_VERSION, "flags": {}, "shapes": shapes,
+        document: dict[str, object] = {"version": FORMAT_VERSION, "flags": {}, "shapes": shapes,
                     "imagePath": PurePosixPath(photo or f"{item.name}.jpg").name, "imageData": None,
                     "imageHeight": int(height), "imageWidth": int(width)}
         self.staging.write_text(f"{item.name}.json", json.dumps(document, indent=1))

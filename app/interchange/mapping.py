@@ -70,7 +70,7 @@ def target_classes(classes: ClassInfo, mapping: dict[int, int] | None = None) ->
     real = [i for i in ids if i != IGNORE]
     size = max(real) + 1 if real else 0
     names = [f"class {i}" for i in range(size)]
-    colors = [tuple(int(v) for v in c) for c in generate_palette(size)]
+    colors: list[tuple[int, int, int]] = [(int(c[0]), int(c[1]), int(c[2])) for c in generate_palette(size)]
     used = [False] * size
     notes = []
     for index, out in enumerate(ids):
@@ -110,12 +110,14 @@ def distinct_colors(colors: list[tuple[int, int, int]], reserved: set[tuple[int,
     """Colours made unique and different from ``reserved`` (readers map colours back to
     classes, so two classes may not share one); returns them and the indices changed."""
     taken = set(reserved)
-    out, changed = [], []
+    out: list[tuple[int, int, int]] = []
+    changed: list[int] = []
     for index, color in enumerate(colors):
-        candidate, step = tuple(color), 0
+        candidate, step = color, 0
         while candidate in taken:
             step += 1
-            candidate = tuple(int((v + step * d) % 256) for v, d in zip(color, (1, 3, 7)))
+            r, g, b = (int((v + step * d) % 256) for v, d in zip(color, (1, 3, 7)))
+            candidate = (r, g, b)
         if candidate != tuple(color):
             changed.append(index)
         taken.add(candidate)

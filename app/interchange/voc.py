@@ -36,7 +36,8 @@ class Writer:
         if len(classes) > IGNORE:
             raise ExportError(f"VOC palette PNGs hold at most {IGNORE} classes (255 is void); the "
                               f"model has {len(classes)}")
-        self.staging, self.names = staging, []
+        self.staging = staging
+        self.names: list[str] = []
         colors, changed = distinct_colors(list(classes.colors), {VOID_COLOR})
         self.notes = [f"colour of {classes.names[k]!r} changed to {colors[k]} (colours must be unique "
                       f"and {VOID_COLOR} is void's)" for k in changed if targets.used[k]]

@@ -31,7 +31,8 @@ def polygon_line(value: int, points: list[tuple[int, int]], width: int, height: 
 
 class Writer:
     def __init__(self, staging: Staging, targets: TargetClasses) -> None:
-        self.staging, self.classes, self.notes = staging, targets.classes, []
+        self.staging, self.classes = staging, targets.classes
+        self.notes: list[str] = []
         self.ignored = 0
 
     def add(self, item: LoadedItem, labels: np.ndarray) -> None:

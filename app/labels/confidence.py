@@ -30,5 +30,5 @@ def mean_confidences(images: list[Path], label_dir: Path, image_dir: Path | None
 
 def lowest_confidence_first(images: list[Path], confidences: dict[Path, float | None]) -> list[Path]:
     """Images by mean confidence, lowest first; those without one keep their order at the end."""
-    known = sorted((p for p in images if confidences.get(p) is not None), key=lambda p: confidences[p])
+    known = sorted((p for p in images if confidences.get(p) is not None), key=lambda p: confidences[p] or 0.0)
     return known + [p for p in images if confidences.get(p) is None]

@@ -51,7 +51,7 @@ def parse_labelmap(text: str, source: str = LABELMAP_NAME) -> ClassInfo:
         if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
             raise LabelFileError(f"{source} line {number}: colour {fields[1]!r} is not three values 0-255")
         names.append(fields[0])
-        colors.append(rgb)  # type: ignore[arg-type]
+        colors.append(rgb)
     if not names:
         raise LabelFileError(f"{source}: no classes in it")
     return ClassInfo(tuple(names), tuple(colors), dataset="custom", title=f"from {source}")

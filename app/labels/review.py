@@ -28,7 +28,7 @@ class ReviewState(str, Enum):
     NEEDS_WORK = "needs_work"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the state's display name, not str.title()
         return self.value.replace("_", " ")
 
 

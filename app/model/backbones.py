@@ -99,7 +99,7 @@ class DilatedResNet(nn.Module):
 
     def _stage(self, block: type[nn.Module], planes: int, blocks: int, stride: int,
                dilation: int, first_dilation: int) -> nn.Sequential:
-        out_channels = planes * block.expansion
+        out_channels = planes * block.expansion  # type: ignore[attr-defined]
         downsample = None
         if stride != 1 or self._inplanes != out_channels:
             downsample = nn.Sequential(

@@ -60,7 +60,7 @@ class PyramidPooling(nn.Module):
 
     @property
     def out_channels(self) -> int:
-        first = self.branches[0].conv
+        first: nn.Conv2d = self.branches[0].conv  # type: ignore[assignment]
         return first.in_channels + first.out_channels * len(self.branches)
 
     def upsample(self, grid: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

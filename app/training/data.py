@@ -157,8 +157,8 @@ def folder_dataset(root: Path, size: tuple[int, int], num_classes: int) -> Array
         if bad.any():
             raise DataError(f"{lab_path}: label value {int(lab[bad].max())} is not a class index "
                             f"below {num_classes} nor 255 (ignore)")
-        images[i] = np.asarray(Image.fromarray(img).resize((width, height), Image.BILINEAR))
-        labels[i] = np.asarray(Image.fromarray(lab).resize((width, height), Image.NEAREST))
+        images[i] = np.asarray(Image.fromarray(img).resize((width, height), Image.Resampling.BILINEAR))
+        labels[i] = np.asarray(Image.fromarray(lab).resize((width, height), Image.Resampling.NEAREST))
     return ArrayDataset(images, labels, f"{len(pairs)} pairs from {root} (resized to {width}x{height})")
 
 

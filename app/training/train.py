@@ -16,6 +16,7 @@ from app.checkpoints import save_native
 from app.checkpoints.meta import Normalization
 from app.classes import ClassInfo, generic_classes
 from app.engine.device import resolve_device
+from app.model import PSPNet
 from app.training import data as D
 from app.training.card import build_meta
 from app.training.checkpoint import load_training_state, save_training_state
@@ -159,7 +160,7 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
                 group["lr"] = lr
             x, y = _batch(train_set, order[i * recipe.batch_size:(i + 1) * recipe.batch_size], rng,
                           norm, device, scaled)
-            main, aux = forward_train(model, x, recipe.context_dropout, out_size=tuple(y.shape[1:]))
+            main, aux = forward_train(model, x, recipe.context_dropout, out_size=(int(y.shape[1]), int(y.shape[2])))
             loss = loss_fn(main, aux, y, recipe.aux_weight, classes.ignore_index)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -196,7 +197,7 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
     return path
 
 
-def final_metrics(model: torch.nn.Module, classes: ClassInfo, norm: Normalization,
+def final_metrics(model: PSPNet, classes: ClassInfo, norm: Normalization,
                   device: torch.device, val_set: D.ArrayDataset, test_set: D.ArrayDataset | None,
                   log: Log) -> dict:
     """Validation and held-out numbers, with and without the pooled branches."""

@@ -22,7 +22,12 @@ def scene_name(seed: int) -> str:
     return f"scene_{seed:08d}"
 
 
-def _atomic_save(path: Path, save: Callable[[Path], None]) -> None:
+def _saver(picture: Image.Image, fmt: str, **options: object) -> Callable[[Path], None]:
+    """A save of this picture, bound now (not to a loop variable read later)."""
+    return lambda path: picture.save(path, fmt, **options)
+
+
+def _atomic_save(path: Path, save: Callable[[Path], object]) -> None:
     with atomic_path(path) as temp:
         save(temp)
 
@@ -76,10 +81,10 @@ def write_scenes(out: Path, seeds: Iterable[int], size: tuple[int, int], image_f
         name = scene_name(seed)
         pic = Image.fromarray(scene.image)
         if ext == ".jpg":
-            _atomic_save(images_dir / f"{name}.jpg", lambda p, pic=pic: pic.save(p, "JPEG", quality=92))
+            _atomic_save(images_dir / f"{name}.jpg", _saver(pic, "JPEG", quality=92))
         else:
-            _atomic_save(images_dir / f"{name}.png", lambda p, pic=pic: pic.save(p, "PNG", optimize=False))
-        _atomic_save(labels_dir / f"{name}.png", lambda p, scene=scene: label_png(scene.labels).save(p, "PNG"))
+            _atomic_save(images_dir / f"{name}.png", _saver(pic, "PNG", optimize=False))
+        _atomic_save(labels_dir / f"{name}.png", _saver(label_png(scene.labels), "PNG"))
         if progress:
             progress(i + 1, len(seeds))
     return len(seeds)

@@ -16,7 +16,7 @@ def value_noise(rng: np.random.Generator, shape: tuple[int, int], cells: float) 
     gh = max(2, int(round(h / cells)) + 2)
     gw = max(2, int(round(w / cells)) + 2)
     grid = rng.uniform(-1.0, 1.0, size=(gh, gw)).astype(np.float32)
-    return np.asarray(Image.fromarray(grid, mode="F").resize((w, h), Image.BILINEAR),
+    return np.asarray(Image.fromarray(grid, mode="F").resize((w, h), Image.Resampling.BILINEAR),
                       dtype=np.float32)
 
 
