@@ -325,3 +325,13 @@ def test_a_large_change_redraws_its_contours_band_by_band_between_events(qtbot, 
     labels = editor.session.doc.labels
     np.testing.assert_array_equal(pane._edges, contour_labels(labels, pane._num_classes,
                                                               contour_thickness(*labels.shape)))
+
+
+def test_typing_in_a_text_box_is_not_taken_by_the_editor_keys(qtbot, editing):
+    win, _item, _ = editing
+    box = win.legend.filter
+    box.setFocus()
+    QTest.keyClicks(box, "bef")
+    QTest.keyClick(box, Qt.Key.Key_Backspace)
+    assert box.text() == "be", "B, E, F and Backspace went to the text box"
+    assert win.editor.tool() == "brush", "E and F did not switch the tool"
