@@ -19,14 +19,6 @@ from app.editing.undo import Box, EditHistory, Swap, make_step, step_from_pixels
 IGNORE = 255  # the "no label" value of every label format the app reads and writes
 
 
-def union(a: Box | None, b: Box | None) -> Box | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
-
-
 class LabelMapEdit:
     """``labels`` is edited in place; ``counts[c]`` is the number of pixels of value c."""
 

@@ -132,7 +132,6 @@ class ImagePane:
         if "fill" in self._built:
             _refresh_box(self.fill, labels, box)
         if "contour" in self._built and self._edges is not None:
-            thickness = contour_thickness(*labels.shape)
             band = max(1, CONTOUR_BAND_PIXELS // max(1, x1 - x0))
             for top in range(y0, y1, band):  # a large change is redrawn a band per event-loop turn
                 self._contour_todo.append((top, min(y1, top + band), x0, x1))
