@@ -49,7 +49,7 @@ def photos(count: int, seed: int = 0) -> list[np.ndarray]:
     """Smooth random scenes of varied sizes (blocks of colour, blurred edges)."""
     rng = np.random.default_rng(seed)
     out = []
-    for i in range(count):
+    for _ in range(count):
         h, w = int(rng.integers(90, 160)), int(rng.integers(110, 220))
         cells = rng.integers(0, 256, (h // 12 + 1, w // 12 + 1, 3))
         out.append(np.kron(cells, np.ones((12, 12, 1)))[:h, :w].astype(np.uint8))

@@ -69,7 +69,7 @@ def edited_record(labels: np.ndarray, classes: ClassInfo, source: str, outputs: 
         if pixels == 0:
             break
         mean = before.get(int(index), {}).get("mean_confidence")
-        if sums is not None and np.isfinite(confidence).all():  # type: ignore[union-attr]
+        if sums is not None and confidence is not None and np.isfinite(confidence).all():
             mean = round(float(sums[index] / pixels), 6)
         present.append({"index": int(index), "name": classes.names[index], "pixels": pixels,
                         "fraction": round(pixels / total, 6), "mean_confidence": mean})

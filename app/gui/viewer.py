@@ -13,7 +13,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from app.gui.docks import FolderDock, ItemStatus, LegendDock
-from app.gui.files import is_image, list_images
+from app.gui.files import list_images
 from app.gui.image_view import SegmentationView
 from app.gui.rendering import hatched_labels, hatched_lut, overlay_lut
 from app.gui.result_cache import CachedView, ResultCache

@@ -216,7 +216,7 @@ class MapsTab(QWidget):
             return [(i, s, acts.channel(source, "upsampled", i))
                     for i, s in acts.top_channels(source, GALLERY_SIZE)]
 
-        def show(channels: list, expected=(id(acts), source)) -> None:
+        def show(channels: list, expected=(id(acts), source)) -> None:  # noqa: B008 - bound now, on purpose
             if self.acts is not None and (id(self.acts), int(self.source.currentData())) == expected:
                 self.gallery.set_channels(channels)
 
