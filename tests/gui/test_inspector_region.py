@@ -143,3 +143,23 @@ def test_full_window_floats_over_the_main_window_and_docks_back(qtbot, segmenter
     assert not widget.isFloating() and not widget.full_button.isChecked()
     widget.setFloating(True)  # floated by its title bar: the button follows
     assert widget.full_button.isChecked()
+
+
+def test_gradcam_view_is_labelled_an_approximation(shown, segmenter):
+    from app.engine.ppm_gradcam import region_gradcam
+
+    tab = shown.contrib_tab
+    shown.select_box(10, 5, 40, 30)
+    tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam"))
+    assert "APPROXIMATION" in tab.grid_title.text()
+    target = tab.target_class()
+    expected = region_gradcam(segmenter.loaded.model, shown.acts.capture, shown.acts.geometry,
+                              tab.split.region, target)
+    assert len(tab.grid.values) == 5 and not tab.grid.plots[5].isVisible()  # no bias panel
+    for shown_map, want in zip(tab.grid.values, expected.signed):
+        np.testing.assert_allclose(shown_map, want, rtol=1e-4, atol=1e-5)
+    tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam_relu"))
+    assert all((v >= 0).all() for v in tab.grid.values)
+    tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("exact"))
+    assert len(tab.grid.values) == 6 and tab.grid.plots[5].isVisible()
+    assert "APPROXIMATION" not in tab.grid_title.text()

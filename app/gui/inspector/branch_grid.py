@@ -78,14 +78,20 @@ class BranchGrid(QWidget):
         self.colorbar.setImageItem(self.images)
         self.graphics.addItem(self.colorbar, row=0, col=columns, rowspan=rows)
 
-    def set_maps(self, shares: np.ndarray, bias: np.ndarray, rect: tuple[float, float, float, float],
+    def set_maps(self, shares: np.ndarray, bias: np.ndarray | None, rect: tuple[float, float, float, float],
                  title: str) -> tuple[float, float]:
-        """Show (P, h, w) shares and the (h, w) bias term; returns the common symmetric levels."""
-        self.values = [np.asarray(v, dtype=np.float32) for v in (*shares, bias)]
+        """Show (P, h, w) maps and the (h, w) bias term (None: no bias panel, e.g. Grad-CAM).
+
+        Returns the common symmetric levels.
+        """
+        maps = [*shares] if bias is None else [*shares, bias]
+        self.values = [np.asarray(v, dtype=np.float32) for v in maps]
         levels = robust_levels(np.concatenate([v.ravel() for v in self.values]), symmetric=True)
-        for image, values in zip(self.images, self.values):
-            image.setImage(values, autoLevels=False, levels=levels)
-            image.setRect(QRectF(*rect))
+        for n, image in enumerate(self.images):
+            self.plots[n].setVisible(n < len(self.values))
+            if n < len(self.values):
+                image.setImage(self.values[n], autoLevels=False, levels=levels)
+                image.setRect(QRectF(*rect))
         if self.colorbar is not None:
             self.colorbar.setLevels(levels)
             self.colorbar.setLabel("left", title)

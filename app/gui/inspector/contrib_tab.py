@@ -11,7 +11,7 @@ diverging scale with a colour bar.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -31,12 +31,16 @@ SELECTIONS = (("pixel", "Pixel (click)"), ("box", "Box (drag)"),
               ("connected", "Connected region (click)"), ("class", "Whole class (click)"))
 HINT = "Click a pixel, or drag a box\n(Select: Box), to split its logit"
 NO_CLASS = -1
+GRID_MODES = (("exact", "exact share (adds up to the logit)"),
+              ("gradcam", "Grad-CAM, signed (approximation)"),
+              ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
 
 
 class ContributionTab(QWidget):
     pixelClicked = Signal(int, int)
     boxSelected = Signal(int, int, int, int)  # x0, y0, x1, y1 photo pixels, corners included
     classMapsWanted = Signal(tuple)  # the classes whose per-part maps the grid needs
+    gradcamWanted = Signal(object, int)  # (Region, class): Grad-CAM of the region's class
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +81,14 @@ class ContributionTab(QWidget):
         self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.grid_title = QLabel("Per-part share of the target class over the image")
+        self.grid_title.setWordWrap(True)
+        self.grid_mode = QComboBox()
+        for key, text in GRID_MODES:
+            self.grid_mode.addItem(text, key)
+        self.grid_mode.setToolTip("Grad-CAM (pytorch-grad-cam's SemanticSegmentationTarget over the selection) "
+                                  "for comparison: it uses the mean gradient per channel, so it is not exact")
+        self.gradcam: Any = None  # GradCAM of (region, class) last computed
+        self._gradcam_key: tuple | None = None
         self.grid = BranchGrid()
 
         # two short rows, so that the docked inspector fits a 1400x880 window's side column
@@ -109,6 +121,11 @@ class ContributionTab(QWidget):
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
+        grid_row = QHBoxLayout()
+        grid_row.addWidget(QLabel("Per-part maps:"))
+        grid_row.addWidget(self.grid_mode)
+        grid_row.addStretch(1)
+        lower_layout.addLayout(grid_row)
         lower_layout.addWidget(self.grid_title)
         lower_layout.addWidget(self.grid, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -126,6 +143,7 @@ class ContributionTab(QWidget):
             lambda _: self.map_view.set_box_mode(self.selection_mode() == "box"))
         self.target.currentIndexChanged.connect(lambda _: self._redraw())
         self.versus.currentIndexChanged.connect(lambda _: self._redraw())
+        self.grid_mode.currentIndexChanged.connect(lambda _: self._draw_grid())
         self.runner_button.clicked.connect(self._pick_runner_up)
         self.why_button.clicked.connect(self._why_not_runner_up)
         self.map_view.clicked.connect(self.pixelClicked)
@@ -138,6 +156,7 @@ class ContributionTab(QWidget):
         self.acts, self.class_names = acts, class_names
         self.maps = self.attribution = self.split = None
         self.class_maps, self._asked = {}, ()
+        self.gradcam, self._gradcam_key = None, None
         self.map_view.set_photo(photo)
         self.map_view.set_map(None, (0, 0, 1, 1))
         self.map_view.set_marker(None, None)
@@ -289,6 +308,9 @@ class ContributionTab(QWidget):
         target = self.target_class()
         if target is None or self.acts is None:
             return
+        if self.grid_mode.currentData() != "exact":
+            self._draw_gradcam(target)
+            return
         versus = self.versus_class()
         wanted = (target,) if versus is None else (target, versus)
         missing = tuple(c for c in wanted if c not in self.class_maps)
@@ -306,6 +328,36 @@ class ContributionTab(QWidget):
         self.grid.set_maps(shares, bias, self.acts.geometry.feature_rect(), title)
         self.grid_title.setText(f"Per-part {title} over the image, per feature cell (logit units; "
                                 "red raises it, blue lowers it)")
+
+    def _draw_gradcam(self, target: int) -> None:
+        from app.engine.ppm_region import box_region
+
+        height, width = self.acts.geometry.image_size
+        region = self.split.region if self.split is not None else box_region((height, width), 0, 0,
+                                                                                 width - 1, height - 1)
+        key = (region.box, region.pixels, target)
+        if self._gradcam_key != key or self.gradcam is None:
+            if self._gradcam_key != key:
+                self._gradcam_key = key
+                self.gradcam = None
+                self.grid_title.setText("Computing Grad-CAM…")
+                self.gradcamWanted.emit(region, target)
+            return
+        relu = self.grid_mode.currentData() == "gradcam_relu"
+        maps = self.gradcam.relu if relu else self.gradcam.signed
+        where = "the selection" if self.split is not None else "the whole image"
+        self.grid.set_maps(maps, None, self.acts.geometry.feature_rect(),
+                           f"Grad-CAM of {self._name(target)}{', ReLU' if relu else ''}")
+        self.grid_title.setText(
+            f"APPROXIMATION — Grad-CAM of {self._name(target)} summed over {where}"
+            f"{' (ReLU)' if relu else ''}: channel weights are the mean gradient, so these maps do not add up "
+            "to the logit (the exact split is above; gradient × input per part equals it).")
+
+    def set_gradcam(self, cam: Any) -> None:
+        if self._gradcam_key is None or cam.class_index != self._gradcam_key[2]:
+            return  # an answer for a class no longer asked for
+        self.gradcam = cam
+        self._draw_grid()
 
     def set_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
         self.class_maps.update(maps)

@@ -128,6 +128,7 @@ class PPMInspectorDock(QDockWidget):
         self.contrib_tab.pixelClicked.connect(self._picked)
         self.contrib_tab.boxSelected.connect(self.select_box)
         self.contrib_tab.classMapsWanted.connect(self._compute_class_maps)
+        self.contrib_tab.gradcamWanted.connect(self._compute_gradcam)
         self.full_button.toggled.connect(self.set_full_window)
         self.topLevelChanged.connect(self._on_floating)
         self.ablation_tab.map_view.clicked.connect(self._picked)
@@ -239,6 +240,16 @@ class PPMInspectorDock(QDockWidget):
             return {int(c): head.class_shares(int(c)) for c in classes}
 
         self._run(job, self.contrib_tab.set_class_maps, "per-part class maps")
+
+    def _compute_gradcam(self, region: Any, class_index: int) -> None:
+        if self.acts is None:
+            return
+        acts, model = self.acts, self._loaded.model
+        from app.engine.ppm_gradcam import region_gradcam
+
+        self._run(lambda ctx: region_gradcam(self._model(ctx, model), acts.capture, acts.geometry, region,
+                                             class_index),
+                  self.contrib_tab.set_gradcam, "Grad-CAM")
 
     # --- layout ----------------------------------------------------------------------------
     @Slot(bool)
