@@ -7,8 +7,8 @@ Run under a virtual display with a window manager (the full-window mode floats t
 
 Opens a sample scene with the shipped model, opens the inspector and grabs: the
 window with the inspector docked before any click, the full-window inspector with
-a connected region picked and "why predicted and not the runner-up", and a dragged
-box's split of one chosen class.
+a connected region picked and "why predicted and not the runner-up", the same
+region's Grad-CAM panels, and a dragged box's split.
 """
 
 from __future__ import annotations
@@ -96,6 +96,11 @@ def main() -> int:
           tab.map_view.graphics.height(), "px; readout:", tab.readout.text())
 
     tab.set_versus(None)
+    tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam"))
+    wait_for(lambda: tab.gradcam is not None)
+    settle(1000)
+    dock.grab().save(str(out / "inspector_gradcam.png"))
+    tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("exact"))
     tab.set_selection_mode("box")
     dock.select_box(width // 4, height // 8, width // 2, height // 2)
     wait_for(lambda: tab.split is not None and tab.split.kind == "box")

@@ -43,9 +43,11 @@ class GradCAM:
 def region_gradcam(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry, region: Region,
                    class_index: int) -> GradCAM:
     """Grad-CAM of ``class_index`` summed over ``region`` for every head input part (heavy: a job)."""
-    weights = region_cell_weights(geometry, region)
-    parts = [p.detach().float().clone().requires_grad_(True) for p in model_parts(model, capture)]
-    with torch.enable_grad():
+    # the viewer's worker runs jobs under inference_mode: switch it off for this one, and
+    # clone what may have been made under it (autograd refuses inference tensors)
+    with torch.inference_mode(False), torch.enable_grad():
+        weights = region_cell_weights(geometry, region).clone()
+        parts = [p.detach().float().clone().requires_grad_(True) for p in model_parts(model, capture)]
         logits = model.head_from_parts(parts)[0]  # (C, h, w)
         target = (logits[class_index].double() * weights.to(logits.device)).sum()
         grads = torch.autograd.grad(target, parts)

@@ -120,7 +120,8 @@ def test_gradcam_gradient_times_input_is_the_exact_split(setup):
     region = box_region(IMAGE, 5, 5, 40, 30)
     split = split_region(head, geometry, region)
     c = split.runner_up(split.predicted)
-    cam = region_gradcam(model, cap, geometry, region, c)
+    with torch.inference_mode():  # as in the viewer's worker
+        cam = region_gradcam(model, cap, geometry, region, c)
     # the head is linear given its ReLU gates: gradient x activation is each part's exact share
     np.testing.assert_allclose(cam.grad_times_input, split.shares[:, c], rtol=1e-4, atol=1e-3)
     assert cam.signed.shape == (5, *cap.features.shape[2:])
