@@ -124,7 +124,8 @@ def test_train_command_on_a_folder_of_generated_scenes(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--input-scale", "9", "--out", str(out)])
     assert exit_.value.code == 2 and "--input-scale" in capsys.readouterr().err
-    assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(out), "--threads", "1"]) == 1
+    assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "new.safetensors"),
+                 "--threads", "1"]) == 1
     assert "folder not found" in capsys.readouterr().err
 
 
