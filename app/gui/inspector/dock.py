@@ -293,7 +293,7 @@ class PPMInspectorDock(QDockWidget):
                 or self.tabs.currentWidget() is not self.contrib_tab):
             return
         self._contrib_pending = True
-        acts, model = self.acts, self._loaded.model
+        model = self._loaded.model
         self.contrib_tab.set_status("Computing the contribution maps\u2026")
 
         def failed(message: str) -> None:
