@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.model.config import BACKBONES
+from app.model.config import BACKBONES, BASIC_CONV2_DILATIONS
 
 MAX_CARD_BYTES = 8 * 2**20  # the shipped card is 10 kB; history of long runs stays far below
 MAX_DEPTH = 32
@@ -131,6 +131,11 @@ def check_architecture(arch: Any, field: str = "architecture") -> None:
     for key in ("contract_dilation", "align_corners", "aux"):
         if key in arch:
             boolean(arch[key], f"{field}.{key}")
+    if "basic_conv2_dilation" in arch:
+        rule = text(arch["basic_conv2_dilation"], f"{field}.basic_conv2_dilation")
+        if rule not in BASIC_CONV2_DILATIONS:
+            raise CardFieldError(f"{field}.basic_conv2_dilation",
+                                 f"must be one of {', '.join(BASIC_CONV2_DILATIONS)}, not {rule!r}")
     if "dropout" in arch:
         number(arch["dropout"], f"{field}.dropout", 0.0, 0.99)
     if "extra" in arch:

@@ -103,7 +103,9 @@ def load(path: Path) -> LoadedModel:
         raise CheckpointError(decoder, "this is not a CSAIL PPM decoder (no conv_last.* keys).")
     merged = Renamed({**enc.tensors, **dec.tensors}, {**enc.original, **dec.original},
                      enc.unmatched + dec.unmatched)
-    cfg = infer_config(merged.tensors, encoder, contract_dilation=True, align_corners=False)
+    # _nostride_dilate halves only the strided conv: a BasicBlock's conv2 runs at the full rate
+    cfg = infer_config(merged.tensors, encoder, contract_dilation=True, align_corners=False,
+                       basic_conv2_dilation="stage")
     model = build_strict(cfg, merged, encoder)
     meta = ModelMeta(format="csail", architecture=cfg, classes=classes_for_count(cfg.num_classes),
                      protocols=csail_protocols(cfg.num_classes), source=str(encoder.parent),

@@ -86,7 +86,9 @@ def load(path: Path, raw: Any) -> LoadedModel:
     meta_in = raw.get("meta")
     config_text = meta_in.get("config") if isinstance(meta_in, Mapping) else None
     align = bool(isinstance(config_text, str) and _ALIGN_TRUE.search(config_text))
-    cfg = infer_config(renamed.tensors, path, contract_dilation=True, align_corners=align)
+    # mmseg's BasicBlock never dilates its second conv
+    cfg = infer_config(renamed.tensors, path, contract_dilation=True, align_corners=align,
+                       basic_conv2_dilation="none")
     model = build_strict(cfg, renamed, path)
     notes: list[str] = []
     classes = classes_from_meta(meta_in, cfg.num_classes, notes)

@@ -49,12 +49,13 @@ class BasicBlock(nn.Module):
     expansion = 1
 
     def __init__(self, inplanes: int, planes: int, stride: int, dilation: int,
-                 downsample: nn.Module | None) -> None:
+                 downsample: nn.Module | None, conv2_dilation: int | None = None) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=dilation,
                                dilation=dilation, bias=False)
         self.bn1 = _bn(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, padding=dilation, dilation=dilation, bias=False)
+        d2 = dilation if conv2_dilation is None else conv2_dilation
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=d2, dilation=d2, bias=False)
         self.bn2 = _bn(planes)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
@@ -86,6 +87,7 @@ class DilatedResNet(nn.Module):
     def __init__(self, cfg: PSPNetConfig) -> None:
         super().__init__()
         block = Bottleneck if cfg.block == "bottleneck" else BasicBlock
+        self._conv2_rule = cfg.basic_conv2_dilation
         self.stem = _stem(cfg.stem_widths)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self._inplanes = cfg.stem_widths[2]
@@ -106,10 +108,19 @@ class DilatedResNet(nn.Module):
                 nn.Conv2d(self._inplanes, out_channels, 1, stride=stride, bias=False),
                 _bn(out_channels),
             )
-        layers = [block(self._inplanes, planes, stride, first_dilation, downsample)]
+        layers = [block(self._inplanes, planes, stride, first_dilation, downsample,
+                        **self._second_conv(block, first_dilation, dilation))]
         self._inplanes = out_channels
-        layers += [block(out_channels, planes, 1, dilation, None) for _ in range(1, blocks)]
+        layers += [block(out_channels, planes, 1, dilation, None, **self._second_conv(block, dilation, dilation))
+                   for _ in range(1, blocks)]
         return nn.Sequential(*layers)
+
+    def _second_conv(self, block: type[nn.Module], block_dilation: int, stage_dilation: int) -> dict[str, int]:
+        """A BasicBlock's conv2 dilation under the config's rule (see PSPNetConfig)."""
+        if block is not BasicBlock:
+            return {}
+        rule = self._conv2_rule
+        return {"conv2_dilation": 1 if rule == "none" else stage_dilation if rule == "stage" else block_dilation}
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (layer3, layer4) outputs: the auxiliary head's and the PPM's inputs."""

@@ -20,6 +20,9 @@ BACKBONES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
 }
 
 
+BASIC_CONV2_DILATIONS = ("block", "none", "stage")
+
+
 @dataclass(frozen=True)
 class PSPNetConfig:
     """Everything needed to build a PSPNet whose state_dict has a known shape.
@@ -27,6 +30,12 @@ class PSPNetConfig:
     ``contract_dilation`` is the mmsegmentation / CSAIL scheme where the first
     block of a dilated stage uses half the stage's dilation (1 in layer3, 2 in
     layer4); the official semseg code dilates every block (2 and 4).
+
+    ``basic_conv2_dilation`` is how a BasicBlock (ResNet-18/34) dilates its second conv,
+    which the projects do differently: ``"block"`` like its first conv (this project's
+    own models), ``"none"`` never (mmsegmentation's BasicBlock), ``"stage"`` at the
+    stage's full rate even in a contracted first block (CSAIL's ``_nostride_dilate``).
+    Bottleneck blocks have one 3x3 conv and ignore it.
     """
 
     num_classes: int
@@ -34,6 +43,7 @@ class PSPNetConfig:
     stem_widths: tuple[int, int, int] = (64, 64, 128)
     base_width: int = 64  # channels of layer1 before expansion; compact models shrink it
     contract_dilation: bool = False
+    basic_conv2_dilation: str = "block"
     align_corners: bool = True
     bins: tuple[int, ...] = (1, 2, 3, 6)
     ppm_channels: int = 512
@@ -52,6 +62,9 @@ class PSPNetConfig:
             raise ValueError("stem_widths needs three widths (deep stem)")
         if not self.bins:
             raise ValueError("the pyramid pooling module needs at least one bin size")
+        if self.basic_conv2_dilation not in BASIC_CONV2_DILATIONS:
+            raise ValueError(f"basic_conv2_dilation must be one of {', '.join(BASIC_CONV2_DILATIONS)}, "
+                             f"not {self.basic_conv2_dilation!r}")
 
     @property
     def block(self) -> str:
