@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
         self.actions_.menus["view"].addAction(self.inspector.action)
         self.actions_.toolbar.addAction(self.inspector.action)
-        self.resizeDocks([self.folder, self.legend], [250, 270], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.folder, self.legend], [350, 250], Qt.Orientation.Horizontal)
         self._connect()
         self._restore()
 
