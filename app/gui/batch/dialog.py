@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
                                QVBoxLayout, QWidget)
@@ -100,6 +101,11 @@ class BatchDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.input_edit.editingFinished.connect(self._input_changed)
         self.output_edit.editingFinished.connect(self.update_plan)
+        # the count follows typing too, once the user pauses (a folder listing per keystroke is too much)
+        self._plan_timer = QTimer(self, singleShot=True, interval=400)
+        self._plan_timer.timeout.connect(self.update_plan)
+        self.input_edit.textEdited.connect(lambda _: self._plan_timer.start())
+        self.output_edit.textEdited.connect(lambda _: self._plan_timer.start())
         self.recursive_box.toggled.connect(lambda _: self.update_plan())
         for box in self.format_boxes.values():
             box.toggled.connect(lambda _: self.update_plan())

@@ -51,6 +51,7 @@ class RateMeter:
     segmented: int = 0     # files that went through the model (ok or failed)
     started: float = field(default_factory=time.perf_counter)
     first_segment: float | None = None
+    last_segment: float | None = None  # end of the latest segmented file: idle time does not count
 
     def begin_segment(self) -> None:
         if self.first_segment is None:
@@ -60,11 +61,13 @@ class RateMeter:
         self.done += 1
         if segmented:
             self.segmented += 1
+            self.last_segment = time.perf_counter()
 
     def rate(self) -> float:
-        if not self.segmented or self.first_segment is None:
+        """Segmented files per second of segmenting; the dock and the summary both show it."""
+        if not self.segmented or self.first_segment is None or self.last_segment is None:
             return 0.0
-        return self.segmented / max(time.perf_counter() - self.first_segment, 1e-6)
+        return self.segmented / max(self.last_segment - self.first_segment, 1e-6)
 
     def eta_seconds(self) -> float | None:
         rate = self.rate()

@@ -31,6 +31,7 @@ class BatchDock(QDockWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop after the image being segmented; nothing half-written is left")
         self.cancel_button.clicked.connect(self._on_cancel)
+        self.cancel_button.setEnabled(False)  # until a run is attached
         self.failures = FailuresView()
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)

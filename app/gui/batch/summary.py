@@ -12,7 +12,9 @@ from app.gui.batch.failures import FailuresView
 from app.gui.batch.options import format_duration
 
 
-def summary_text(report: BatchReport) -> str:
+def summary_text(report: BatchReport, rate: float | None = None) -> str:
+    """``rate``: the run's own images per second of segmenting (``RateMeter.rate``), the
+    figure the progress dock showed; without it, labelled images over the whole run."""
     done, skipped, failed = report.count("ok"), report.count("skipped"), report.count("failed")
     left = report.count("cancelled")
     edited = sum(kept_as_edited(r) for r in report.records)
@@ -22,18 +24,21 @@ def summary_text(report: BatchReport) -> str:
         parts.insert(2, f"<b>{edited}</b> kept (edited by hand)")
     if left:
         parts.append(f"<b>{left}</b> not started (cancelled; run again to resume)")
-    rate = f", {done / report.seconds:.2f} images/s" if done and report.seconds > 0 else ""
-    return (", ".join(parts) + f".<br>Time: {format_duration(report.seconds)}{rate}."
+    if rate is None:
+        rate = done / report.seconds if done and report.seconds > 0 else 0.0
+    speed = f", {rate:.2f} images/s" if rate > 0 else ""
+    return (", ".join(parts) + f".<br>Time: {format_duration(report.seconds)}{speed}."
             f"<br>Output folder: {report.out_dir}")
 
 
 class BatchSummaryDialog(QDialog):
-    def __init__(self, report: BatchReport, note: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, report: BatchReport, note: str = "", parent: QWidget | None = None,
+                 rate: float | None = None) -> None:
         super().__init__(parent)
         self.report = report
         self.setWindowTitle("Batch cancelled" if report.cancelled else "Batch finished")
         self.setMinimumWidth(640)
-        self.text = QLabel(summary_text(report) + (f"<br><i>{note}</i>" if note else ""))
+        self.text = QLabel(summary_text(report, rate) + (f"<br><i>{note}</i>" if note else ""))
         self.text.setWordWrap(True)
         self.failures = FailuresView()
         self.failures.set_records(report.failures)

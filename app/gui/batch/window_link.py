@@ -78,8 +78,11 @@ class BatchLink(QObject):
             return
         devices = [a.text() for a in self.window.actions_.device_group.actions()] or ["auto", "cpu"]
         dialog = BatchDialog(self.default_options(), devices, self.window)
-        if dialog.exec() == BatchDialog.DialogCode.Accepted:
-            self.start(dialog.options())
+        # a run that does not start (the user said No to overwriting, or it cannot) brings the
+        # dialog back with its settings, as the question promises; Cancel there leaves
+        while dialog.exec() == BatchDialog.DialogCode.Accepted:
+            if self.start(dialog.options()):
+                return
 
     def start(self, options: BatchOptions) -> bool:
         """Start a run; False (with a message) when it cannot start or the user declines."""
@@ -165,7 +168,8 @@ class BatchLink(QObject):
         self.action.setEnabled(True)
         self.button.setEnabled(True)
         if self.window.isVisible() and self.run is not None and self.run.classes is not None:
-            self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window)
+            self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window,
+                                              rate=self.run.meter.rate())
             self.summary.show()
 
     @Slot(object)
