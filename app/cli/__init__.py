@@ -30,6 +30,16 @@ class UsageError(Exception):
     """A problem with the command line or its inputs: the message is printed, exit code 2."""
 
 
+def user_help() -> str:
+    """``main.py --help``: the desktop app's options, then the subcommands (for users, not
+    this module's developer notes)."""
+    from app.gui.launch import build_parser as gui_parser  # noqa: PLC0415 - argparse only, no Qt
+
+    lines = [gui_parser().format_help().rstrip(), "", "subcommands (main.py SUBCOMMAND --help for their options):"]
+    lines += [f"  {name:<10} {help_text}" for name, (_, help_text) in SUBCOMMANDS.items()]
+    return "\n".join(lines)
+
+
 def build_parser(name: str) -> argparse.ArgumentParser:
     module_name, help_text = SUBCOMMANDS[name]
     module = importlib.import_module(module_name)
@@ -52,11 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("interrupted", file=sys.stderr)
             return 130
     if argv and argv[0] in ("-h", "--help"):
-        print(__doc__.strip())
-        print("\nsubcommands:")
-        for name, (_, help_text) in SUBCOMMANDS.items():
-            print(f"  {name:<10} {help_text}")
-        print("\nWith no subcommand the desktop app starts; `main.py --gui-help` lists its options.")
+        print(user_help())
         return 0
     from app.gui.launch import launch  # noqa: PLC0415 - Qt only when the GUI is wanted
     return launch(argv)
