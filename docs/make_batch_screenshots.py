@@ -15,17 +15,16 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop  # noqa: E402 - PySide6 before pyqtgraph
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+from docs import qt_wait  # noqa: E402
 
 protect_singletons_from_refcount_leak()
 import pyqtgraph as pg  # noqa: E402
@@ -33,18 +32,13 @@ import pyqtgraph as pg  # noqa: E402
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 
+# this script's patience and pause (the shared helpers' are 300 s and 400 ms)
 def wait_for(condition, timeout_s: float = 600) -> None:  # noqa: ANN001
-    deadline = time.perf_counter() + timeout_s
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("timed out")
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    qt_wait.wait_for(condition, timeout_s)
 
 
 def settle(ms: int = 500) -> None:
-    end = time.perf_counter() + ms / 1000
-    while time.perf_counter() < end:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    qt_wait.settle(ms)
 
 
 def sample_folder(root: Path, copies: int) -> Path:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QPointF  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import QPointF  # noqa: E402 - PySide6 before pyqtgraph
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
@@ -29,19 +28,7 @@ import pyqtgraph as pg  # noqa: E402
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
-
-def wait_for(condition, timeout_s: float = 300) -> None:  # noqa: ANN001
-    deadline = time.perf_counter() + timeout_s
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("no result in time")
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-
-
-def settle(ms: int = 400) -> None:
-    end = time.perf_counter() + ms / 1000
-    while time.perf_counter() < end:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+from docs.qt_wait import settle, wait_for  # noqa: E402,F401 - also used by the other screenshot scripts
 
 
 def main() -> int:

@@ -16,32 +16,27 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import QSettings  # noqa: E402 - PySide6 before pyqtgraph
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+from docs import qt_wait  # noqa: E402
 
 protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
 
 
+# this script's patience and pause (the shared helpers' are 300 s and 400 ms)
 def wait_for(condition, timeout_s: float = 600) -> None:  # noqa: ANN001
-    deadline = time.perf_counter() + timeout_s
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("timed out")
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    qt_wait.wait_for(condition, timeout_s)
 
 
 def settle(ms: int = 600) -> None:
-    end = time.perf_counter() + ms / 1000
-    while time.perf_counter() < end:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    qt_wait.settle(ms)
 
 
 def main() -> int:
