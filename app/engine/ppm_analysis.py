@@ -22,8 +22,6 @@ from app.model import PPMCapture
 
 REDUCTIONS = ("channel", "mean", "max", "l2", "pca")
 VIEWS = ("pooled", "upsampled")
-# Map values are stored at half precision; reductions are done in float32.
-STORE_DTYPE = np.float16
 
 
 def part_names(bins: Sequence[int]) -> list[str]:

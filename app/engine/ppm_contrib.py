@@ -55,10 +55,6 @@ def head_parts(capture: PPMCapture, device: torch.device | str = "cpu",
     return [t.to(device=device, dtype=dtype) for t in (capture.features, *capture.upsampled)]
 
 
-def model_device(model: PSPNet) -> torch.device:
-    return next(model.parameters()).device
-
-
 def model_parts(model: PSPNet, capture: PPMCapture) -> list[torch.Tensor]:
     """The capture's parts where the model's weights are, in their dtype (the model may sit on a GPU)."""
     weight = model.head.conv.weight

@@ -109,13 +109,6 @@ class CaptureGeometry:
         return i, j
 
 
-def photo_logits_rows(geometry: CaptureGeometry, low: torch.Tensor, rows: slice) -> torch.Tensor:
-    """Logits (C, len(rows), W) at the photo's size for a band of rows, from (C, h, w) logits."""
-    right = geometry.col_matrix.to(low.dtype).T  # (w, W)
-    left = geometry.row_matrix[rows].to(low.dtype)  # (r, h)
-    return torch.einsum("rh,chw,wx->crx", left, low, right)
-
-
 def labels_at_photo_size(geometry: CaptureGeometry, low: torch.Tensor,
                          max_elements: int = 16_000_000) -> np.ndarray:
     """Argmax labels (H, W) at the photo's size, computed in bands to bound memory."""

@@ -44,10 +44,6 @@ class SegmentationResult:
     def size(self) -> tuple[int, int]:
         return int(self.labels.shape[0]), int(self.labels.shape[1])
 
-    def class_fractions(self) -> np.ndarray:
-        total = max(int(self.class_counts.sum()), 1)
-        return self.class_counts.astype(np.float64) / total
-
     def present_classes(self) -> list[int]:
         """Class indices present, largest area first."""
         order = np.argsort(-self.class_counts, kind="stable")

@@ -121,9 +121,6 @@ class SegmentationView(QWidget):
             self.graphics.ci.removeItem(self.photo_pane.view)
         self.fit()
 
-    def is_side_by_side(self) -> bool:
-        return self._side_by_side
-
     def _restyle(self) -> None:
         self.main_pane.apply_style(self._mode, self._opacity, self._confidence)
 

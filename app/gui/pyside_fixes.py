@@ -53,7 +53,3 @@ def protect_singletons_from_refcount_leak() -> list[str]:
         ctypes.c_ssize_t.from_address(id(objects[name])).value += HEADROOM
     _applied = True
     return sorted(leaking)
-
-
-# The first name of this guard; other modules may still import it.
-protect_singletons_from_emit_leak = protect_singletons_from_refcount_leak

@@ -123,10 +123,6 @@ class InferenceWorker(QObject):
         if dropped is not None:
             self.requestDropped.emit(dropped.request_id)
 
-    def is_busy(self) -> bool:
-        with self._lock:
-            return self._running is not None or self._pending is not None or bool(self._tasks)
-
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         """Cancel everything and stop the thread; True when it stopped in time."""
         self._shutdown.set()

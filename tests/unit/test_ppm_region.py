@@ -10,7 +10,7 @@ import torch
 
 from app.engine.ppm_analysis import capture_geometry
 from app.engine.ppm_contrib import attribute_pixel, contribution_maps, head_parts, head_responses
-from app.engine.ppm_geometry import labels_at_photo_size, photo_logits_rows
+from app.engine.ppm_geometry import labels_at_photo_size
 from app.engine.ppm_region import (box_region, class_region, connected_region, describe_region,
                                    pixel_region, region_cell_weights, split_from_pixel, split_region)
 from app.model import build_pspnet
@@ -32,7 +32,9 @@ def setup(request, tiny_config):
 def _photo_logits(model, cap, geometry):
     with torch.inference_mode():
         low = model.head_from_parts(head_parts(cap))[0].double()
-    return photo_logits_rows(geometry, low, slice(0, geometry.image_size[0])).numpy()  # (C, H, W)
+    # the head's logits resized to the photo with the capture's own row and column matrices
+    rows, cols = geometry.row_matrix.to(low.dtype), geometry.col_matrix.to(low.dtype)
+    return torch.einsum("rh,chw,xw->crx", rows, low, cols).numpy()  # (C, H, W)
 
 
 def test_region_split_equals_the_sum_of_pixel_splits(setup):

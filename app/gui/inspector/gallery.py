@@ -42,9 +42,6 @@ class ChannelGallery(QListWidget):
         self.itemClicked.connect(self._clicked)
         self._lut = viridis_lut()
 
-    def set_lookup_table(self, lut: np.ndarray) -> None:
-        self._lut = np.asarray(lut)[:, :3].astype(np.uint8)
-
     def set_channels(self, channels: list[tuple[int, float, np.ndarray]]) -> None:
         """(index, score, map) triples, most active first."""
         self.clear()
