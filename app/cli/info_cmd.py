@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.checkpoints import CheckpointError, LoadedModel, load_checkpoint
+from app.checkpoints.card_text import card_sections, sections_text
 from app.checkpoints.meta import PROTOCOL_STYLES, ProtocolSettings
 from app.cli.protocol_options import describe_options
 from app.engine.slide import slide_stride
@@ -96,11 +97,7 @@ def describe(loaded: LoadedModel) -> list[str]:
         "protocols:",
     ]
     lines += describe_protocols(meta.protocols)
-    for key in ("training", "metrics"):
-        if isinstance(meta.card.get(key), dict) and meta.card[key]:
-            summary = ", ".join(f"{k}={v}" for k, v in list(meta.card[key].items())[:6])
-            lines.append(f"{key + ':':<15}{summary}")
-    lines += [f"note:          {n}" for n in meta.card.get("notes", [])]
+    lines += sections_text(card_sections(meta.card))  # the model card dialog's words
     return lines
 
 

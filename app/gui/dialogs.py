@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import html
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QTextBrowser,
                                QVBoxLayout, QWidget)
 
+from app.checkpoints.card_text import Section, card_sections
+
 if TYPE_CHECKING:
     from app.gui.worker_types import ModelInfo
+
+TRAINING_PAGE = ("Training", "Metrics")
 
 
 def _swatch(rgb: tuple[int, int, int]) -> str:
@@ -32,8 +35,9 @@ def model_card_html(info: "ModelInfo") -> dict[str, str]:
         rows.append(("Loaded in", f"{info.load_seconds:.2f} s"))
     overview = "<table cellspacing=6>" + "".join(
         f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>" for k, v in rows) + "</table>"
-    if meta.card:
-        overview += "<h4>Card</h4>" + _card_section(meta.card)
+    sections = card_sections(meta.card)
+    training = [s for s in sections if s.title in TRAINING_PAGE]
+    overview += "".join(_section_html(s) for s in sections if s.title not in TRAINING_PAGE)
     classes = "<table cellspacing=4>" + "".join(
         f"<tr><td align=right>{i}</td><td>{_swatch(c)}</td><td>{html.escape(n)}</td></tr>"
         for i, (n, c) in enumerate(zip(meta.classes.names, meta.classes.colors))) + "</table>"
@@ -43,18 +47,22 @@ def model_card_html(info: "ModelInfo") -> dict[str, str]:
         protocols += f"<h4>{name}</h4><table cellspacing=4>" + "".join(
             f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>"
             for k, v in settings.items() if k != "name") + "</table>"
-    return {"Overview": overview, "Classes": classes, "Protocols": protocols}
+    pages = {"Overview": overview, "Classes": classes, "Protocols": protocols}
+    if training:
+        pages["Training"] = "".join(_section_html(s) for s in training)
+    return pages
 
 
-def _card_section(card: dict[str, Any]) -> str:
-    parts = []
-    for key, value in card.items():
-        if key in ("classes", "architecture", "normalization", "protocols"):
-            continue  # shown on the other pages
-        text = value if isinstance(value, str) else json.dumps(value, indent=1, default=str)
-        parts.append(f"<p><b>{html.escape(str(key))}</b><br><code style='white-space:pre-wrap'>"
-                     f"{html.escape(text)[:4000]}</code></p>")
-    return "".join(parts) or "<p>(no card details)</p>"
+def _section_html(section: Section) -> str:
+    """A card section in the words `main.py info` prints (app/checkpoints/card_text.py)."""
+    rows = "".join(f"<tr><td valign=top><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" if k
+                   else f"<tr><td colspan=2>{html.escape(v)}</td></tr>" for k, v in section.rows)
+    body = f"<h4>{html.escape(section.title)}</h4><table cellspacing=4>{rows}</table>"
+    for table in section.tables:
+        head = "".join(f"<th align=left>{html.escape(c)}</th>" for c in table.header)
+        cells = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+        body += f"<table cellspacing=0 cellpadding=3 border=1><tr>{head}</tr>{cells}</table>"
+    return body
 
 
 class ModelCardDialog(QDialog):
