@@ -21,6 +21,7 @@ from app.engine.device import resolve_device
 from app.engine.fast import run_fast
 from app.engine.histogram import class_counts
 from app.engine.ms import run_multi_scale
+from app.engine.out_of_memory import is_device_out_of_memory
 from app.engine.official import run_official
 from app.engine.slide import run_slide
 from app.engine.result import Cancelled, SegmentationResult
@@ -29,13 +30,6 @@ from app.model import PPMCapture, PSPNet, build_pspnet
 PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 __all__ = ["PRECISIONS", "Cancelled", "Segmenter"]
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    oom_type = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
-    if oom_type is not None and isinstance(exc, oom_type):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
 class Segmenter:
@@ -91,7 +85,7 @@ class Segmenter:
                         image, settings, capture, cancel, progress, device, window_batch)
                     break
                 except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled
-                    if not _is_out_of_memory(exc) or device.type == "cpu":
+                    if not is_device_out_of_memory(exc) or device.type == "cpu":
                         raise
                     if device.type == "cuda":
                         torch.cuda.empty_cache()

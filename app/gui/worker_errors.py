@@ -10,6 +10,8 @@ import traceback
 from typing import Any, Callable
 import threading
 
+from app.engine.out_of_memory import out_of_memory_kind
+
 OOM_ADVICE = ("Try the fast protocol, a smaller image, fp16 precision, or the CPU "
               "(Model > Device).")
 
@@ -18,18 +20,12 @@ def is_cancellation(exc: BaseException) -> bool:
     return type(exc).__name__ == "Cancelled"
 
 
-def _is_out_of_memory(exc: BaseException) -> bool:
-    if isinstance(exc, MemoryError):
-        return True
-    name = type(exc).__name__
-    return name == "OutOfMemoryError" or (isinstance(exc, RuntimeError) and "out of memory" in str(exc))
-
-
 def describe_failure(exc: BaseException, context: str, image_shape: tuple[int, ...] | None = None) -> str:
     """One user-facing paragraph; the traceback goes to stderr only for unexpected errors."""
-    if _is_out_of_memory(exc):
+    memory = out_of_memory_kind(exc)
+    if memory is not None:
         size = f" ({image_shape[1]}x{image_shape[0]} pixels)" if image_shape else ""
-        where = "the GPU" if type(exc).__name__ == "OutOfMemoryError" else "memory"
+        where = "the GPU" if memory == "device" else "memory"
         return f"{context}: out of {where}{size}. {OOM_ADVICE}"
     # The project's own errors (CheckpointError, ImageReadError) are ValueErrors whose
     # text is already written for users: show it as it is.
