@@ -12,9 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
-from app.editing import tools
+from app.editing import prepared, tools
 from app.engine.histogram import class_counts
-from app.editing.undo import Box, EditHistory, Swap, make_step, step_from_pixels
+from app.editing.undo import Box, EditHistory, step_from_pixels
 
 IGNORE = 255  # the "no label" value of every label format the app reads and writes
 
@@ -97,29 +97,12 @@ class LabelMapEdit:
         """Set every pixel of ``region`` to ``value`` as one undo step (``old``: the one value
         the region holds now, when the caller knows it, as a flood fill does)."""
         self.end_stroke()
-        if region is None:
-            return None
-        value = self.check_value(value)
-        y0, y1, x0, x1 = region.box
-        before = self.labels[y0:y1, x0:x1].copy()
-        if old is not None:  # no need to look at the old values: they are all ``old``
-            n = region.pixels
-            self.labels[y0:y1, x0:x1][region.mask] = value
-            self.counts[old] -= n
-            self.counts[value] += n
-        elif not self._apply(region, value):
-            return None
-        step = make_step(region.box, before, self.labels[y0:y1, x0:x1])
-        if step is not None:
-            self.history.push(step)
-        return region.box
+        return self.commit(prepared.prepare_paint(self, region, value, old))
 
     def fill(self, x: int, y: int, value: int) -> Box | None:
         """Flood-fill the 4-connected region under (x, y) with ``value``."""
         self.end_stroke()
-        if not (0 <= y < self.shape[0] and 0 <= x < self.shape[1]) or self.labels[y, x] == value:
-            return None
-        return self.paint(tools.flood_region(self.labels, x, y), value, old=int(self.labels[y, x]))
+        return self.commit(prepared.prepare_fill(self, x, y, value))
 
     def fill_polygon(self, points: Sequence[tuple[float, float]], value: int) -> Box | None:
         return self.paint(tools.polygon_region(self.shape, points), value)
@@ -127,19 +110,38 @@ class LabelMapEdit:
     def replace(self, old: int, new: int, region: tools.Region | None = None) -> Box | None:
         """Class ``old`` becomes ``new`` inside ``region`` (the whole map when None)."""
         self.end_stroke()
-        if old == new:
-            return None
-        area = region if region is not None else tools.whole_region(self.shape)
-        return self.paint(tools.class_within(self.labels, area, old), new)
+        return self.commit(prepared.prepare_replace(self, old, new, region))
 
     # --- history -------------------------------------------------------------------------
     def undo(self) -> Box | None:
         self.end_stroke()
-        return self._recount(self.history.undo(self.labels))
+        return self.commit(prepared.prepare_undo(self))
 
     def redo(self) -> Box | None:
         self.end_stroke()
-        return self._recount(self.history.redo(self.labels))
+        return self.commit(prepared.prepare_redo(self))
+
+    def commit(self, edit: prepared.PreparedEdit | None) -> Box | None:
+        """Apply an edit ``app.editing.prepared`` computed (perhaps on another thread) from
+        the map as it is now: one copy of its box, the step recorded, the counts moved.
+        Raises ``StaleEdit`` when the map changed since it was prepared."""
+        if edit is None:
+            return None
+        if self._stroke or self.history.state != edit.base_state or (
+                edit.kind != "paint" and edit.step is not (self.history.next_undo() if edit.kind == "undo"
+                                                           else self.history.next_redo())):
+            raise prepared.StaleEdit("the label map changed after this edit was computed")
+        if edit.kind == "paint":
+            assert edit.after is not None  # every paint edit carries its box's new values
+            y0, y1, x0, x1 = edit.box
+            np.copyto(self.labels[y0:y1, x0:x1], edit.after)
+            self.history.push(edit.step)
+        elif edit.kind == "undo":
+            self.history.undo(self.labels, edit.current)
+        else:
+            self.history.redo(self.labels, edit.current)
+        self._add_counts(edit.delta)
+        return edit.box
 
     def can_undo(self) -> bool:
         return bool(self._stroke) or self.history.can_undo()
@@ -148,28 +150,11 @@ class LabelMapEdit:
         return not self._stroke and self.history.can_redo()
 
     # --- internals -----------------------------------------------------------------------
-    def _apply(self, region: tools.Region, value: int) -> bool:
-        y0, y1, x0, x1 = region.box
-        window = self.labels[y0:y1, x0:x1]
-        old = window[region.mask]
-        changed = old != value
-        if not changed.any():
-            return False
-        self._count(old[changed], -1)
-        self.counts[value] += int(np.count_nonzero(changed))
-        window[region.mask] = value
-        return True
-
-    def _recount(self, swap: Swap | None) -> Box | None:
-        if swap is None:
-            return None
-        self._count(swap.removed.reshape(-1), -1)
-        self._count(swap.put.reshape(-1), +1)
-        return swap.box
+    def _add_counts(self, delta: np.ndarray) -> None:
+        if delta.size > self.counts.size:
+            self.counts = np.concatenate([self.counts, np.zeros(delta.size - self.counts.size, np.int64)])
+        self.counts[: delta.size] += delta
 
     def _count(self, values: np.ndarray, sign: int) -> None:
         if values.size:
-            delta = class_counts(values, self.counts.size)  # chunked: no int64 copy of a whole map
-            if delta.size > self.counts.size:
-                self.counts = np.concatenate([self.counts, np.zeros(delta.size - self.counts.size, np.int64)])
-            self.counts[: delta.size] += sign * delta
+            self._add_counts(sign * class_counts(values, self.counts.size))  # chunked: no int64 map copy

@@ -100,8 +100,10 @@ def whole_region(shape: tuple[int, int]) -> Region:
     return Region((0, shape[0], 0, shape[1]), np.ones(shape, dtype=bool))
 
 
-def class_within(labels: np.ndarray, region: Region, value: int) -> Region | None:
-    """The pixels of ``region`` whose class is ``value`` (for "replace A by B")."""
+def class_within(labels: np.ndarray, region: Region | None, value: int) -> Region | None:
+    """The pixels of ``region`` (None: the whole map) whose class is ``value`` (for "replace A by B")."""
+    if region is None:  # one pass over the map, no all-True mask
+        return _tight((0, labels.shape[0], 0, labels.shape[1]), labels == value)
     y0, y1, x0, x1 = region.box
     return _tight(region.box, region.mask & (labels[y0:y1, x0:x1] == value))
 

@@ -48,15 +48,25 @@ class EditStep:
         extra = 0 if self.rows is None else self.rows.nbytes + self.cols.nbytes  # type: ignore[union-attr]
         return int(self.values.nbytes) + extra
 
-    def swap(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exchange the stored values with the map's; returns (values removed, values put)."""
+    def current(self, labels: np.ndarray) -> np.ndarray:
+        """A copy of the map's values where this step would write (reads the map only, so
+        it can run off the GUI thread while the map is shown)."""
+        y0, y1, x0, x1 = self.box
+        region = labels[y0:y1, x0:x1]
+        return region.copy() if self.rows is None else region[self.rows, self.cols]
+
+    def swap(self, labels: np.ndarray, current: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exchange the stored values with the map's; returns (values removed, values put).
+
+        ``current``: the map's values from ``current(labels)`` when the caller already has
+        them (computed on a worker thread), so that only the write is left to do."""
+        if current is None:
+            current = self.current(labels)
         y0, y1, x0, x1 = self.box
         region = labels[y0:y1, x0:x1]
         if self.rows is None:
-            current = region.copy()
-            region[...] = self.values
+            np.copyto(region, self.values)
         else:
-            current = region[self.rows, self.cols]
             region[self.rows, self.cols] = self.values
         put, self.values = self.values, current
         return current, put
@@ -73,7 +83,12 @@ class Swap:
 
 def make_step(box: Box, before: np.ndarray, after: np.ndarray) -> EditStep | None:
     """The step from a box's values before and after an edit; None when nothing changed."""
-    changed = before != after
+    return step_from_changed(box, before, before != after)
+
+
+def step_from_changed(box: Box, before: np.ndarray, changed: np.ndarray, owned: bool = False) -> EditStep | None:
+    """The step of a box whose pixels ``changed`` (bool, box-shaped) held ``before``;
+    ``owned``: ``before`` is the caller's own copy, kept as the step's array (no copy)."""
     n = int(np.count_nonzero(changed))
     if n == 0:
         return None
@@ -81,7 +96,7 @@ def make_step(box: Box, before: np.ndarray, after: np.ndarray) -> EditStep | Non
         rows, cols = np.nonzero(changed)
         index = np.uint16 if max(changed.shape) <= np.iinfo(np.uint16).max else np.uint32
         return EditStep(box, before[rows, cols], rows.astype(index), cols.astype(index))
-    return EditStep(box, before.copy())
+    return EditStep(box, before if owned else before.copy())
 
 
 def step_from_pixels(labels: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -127,25 +142,33 @@ class EditHistory:
         self._redo.clear()
         self._trim()
 
-    def undo(self, labels: np.ndarray) -> Swap | None:
-        """Revert the newest step on ``labels``; None when there is nothing to undo."""
+    def undo(self, labels: np.ndarray, current: np.ndarray | None = None) -> Swap | None:
+        """Revert the newest step on ``labels``; None when there is nothing to undo.
+        ``current``: that step's ``current(labels)``, when already computed."""
         if not self._undo:
             return None
         step = self._undo.pop()
-        removed, put = step.swap(labels)
+        removed, put = step.swap(labels, current)
         self.state = step.parent_state
         self._redo.append(step)
         return Swap(step.box, removed, put)
 
-    def redo(self, labels: np.ndarray) -> Swap | None:
+    def redo(self, labels: np.ndarray, current: np.ndarray | None = None) -> Swap | None:
         if not self._redo:
             return None
         step = self._redo.pop()
-        removed, put = step.swap(labels)
+        removed, put = step.swap(labels, current)
         self.state = step.state
         self._undo.append(step)
         self._trim()
         return Swap(step.box, removed, put)
+
+    def next_undo(self) -> EditStep | None:
+        """The step ``undo`` would revert (left in place)."""
+        return self._undo[-1] if self._undo else None
+
+    def next_redo(self) -> EditStep | None:
+        return self._redo[-1] if self._redo else None
 
     def can_undo(self) -> bool:
         return bool(self._undo)
