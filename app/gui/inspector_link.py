@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 SHORTCUT = "Ctrl+Shift+I"  # Ctrl+I is Model > Model Card
 ROOM = 420  # the height the docked inspector asks for (a map and the bars); less scrolls
+KEEP = 240  # what the docks above it keep (the legend: its filter and about eight rows)
+WIDTH = (480, 620)  # the docked inspector's width: 40 % of the window within these bounds
 OVERLAY_Z = 10  # above the photo, fill, confidence and contour layers
 
 
@@ -123,8 +125,9 @@ class InspectorLink(QObject):
     def _give_room(self) -> None:
         """The first time it opens in a session, a cramped dock gets most of its column.
 
-        The other docks sharing the column (legend, threshold panel, ...) keep about their
-        minimum height, so at 1400x880 the inspector's map is not a sliver.
+        The other docks sharing the column (legend, threshold panel, ...) keep KEEP px (or
+        their minimum), so at 1400x880 the inspector's map is not a sliver and the legend
+        still lists several classes; the width leaves the image most of the window.
         """
         window, dock = self.window, self.dock
         if self._sized or dock.isFloating() or not dock.isVisible() or dock.height() <= 0:
@@ -135,11 +138,12 @@ class InspectorLink(QObject):
                   if d is not dock and d.isVisible() and not d.isFloating()
                   and window.dockWidgetArea(d) == area and dock not in window.tabifiedDockWidgets(d)]
         total = dock.height() + sum(d.height() for d in column)
-        others = [max(d.minimumSizeHint().height(), 90) for d in column]
+        others = [max(d.minimumSizeHint().height(), min(d.height(), KEEP)) for d in column]
         if column and dock.height() < 0.65 * total:
             window.resizeDocks([*column, dock], [*others, max(total - sum(others), ROOM)], Qt.Orientation.Vertical)
-        if dock.width() < 560:
-            window.resizeDocks([dock], [620], Qt.Orientation.Horizontal)
+        width = max(WIDTH[0], min(WIDTH[1], int(0.4 * window.width())))  # the image keeps the rest
+        if dock.width() < width:
+            window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     # --- overlay --------------------------------------------------------------------------
     @Slot(object)

@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if (state := s.window_state()) is not None:
             self.restoreState(state)
+        self.batch.dock.hide()  # last session's run is over: the dock comes back with the next run
         self.actions_.opacity_slider.setValue(s.opacity())
         self._on_opacity(s.opacity())
         mode = s.overlay_mode() if s.overlay_mode() in self.actions_.mode_actions else "fill"

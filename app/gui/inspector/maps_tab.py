@@ -66,6 +66,7 @@ class MapsTab(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(75)
         self.opacity.setToolTip("Opacity of the map over the photo")
+        self.opacity.setMinimumWidth(120)  # in a narrow dock the row's check boxes squeezed it to a sliver
         self.send_box = QCheckBox("Show on the main view")
         self.send_box.setToolTip("Send this map, with its opacity, to the main image view as an overlay")
         self.info = QLabel()

@@ -1,0 +1,98 @@
+"""Screenshots of the window's layout at a given size, on a second start (run by hand).
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_layout_screenshots.py --size 1400x880
+
+With a window manager (openbox) on that display the window gets real frames and focus,
+as a user's desktop gives it. Settings live in a temporary folder. A first window opens
+the sample folder, shows the batch dock (as a finished Label Folder run leaves it) and
+closes, saving its state; the second window is the one photographed: the batch dock must
+not come back, and the inspector is opened and a pixel clicked. Saves
+``layout-WxH.png`` (the window) and ``layout-WxH-inspector.png`` in --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6.QtCore import QSettings  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
+
+protect_singletons_from_refcount_leak()
+import pyqtgraph as pg  # noqa: E402
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+from docs.qt_wait import settle, wait_for  # noqa: E402
+
+
+def open_window(weights: str, target: Path, width: int, height: int):  # noqa: ANN201
+    from app.gui.main_window import MainWindow
+
+    win = MainWindow()
+    win.resize(width, height)
+    win.show()
+    shown: list[object] = []
+    win.viewer.resultShown.connect(shown.append)
+    win.start(weights, target)
+    wait_for(lambda: bool(shown))
+    settle(1200)  # thumbnails, layout
+    return win, shown
+
+
+def main() -> int:
+    from app.gui.launch import first_sample
+    from app.paths import DEFAULT_WEIGHTS
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--size", default="1400x880", help="window size WxH")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="layout-"))
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("PSPNet Studio layout screenshots")
+    sample = first_sample()
+    assert sample is not None, "no sample scene"
+
+    first, _ = open_window(args.weights, sample, width, height)
+    first.batch.dock.show()  # as a finished Label Folder run leaves it
+    settle(300)
+    first.close()
+    settle(300)
+
+    win, shown = open_window(args.weights, sample, width, height)
+    print(f"window {win.width()}x{win.height()}, batch dock visible: {win.batch.dock.isVisible()}, "
+          f"active: {win.isActiveWindow()}")
+    win.grab().save(str(out / f"layout-{width}x{height}.png"))
+    count = len(shown)
+    win.inspector.action.trigger()
+    wait_for(lambda: len(shown) > count)  # the image again, with the pooled maps captured
+    settle(1500)
+    labels = shown[-1].result.labels  # type: ignore[attr-defined]
+    h, w = labels.shape
+    win.view.pixelClicked.emit(int(w * 0.5), int(h * 0.7))
+    settle(2500)
+    dock = win.inspector.dock
+    print(f"inspector {dock.width()}x{dock.height()}, legend {win.legend.width()}x{win.legend.height()}, "
+          f"view {win.view.width()}x{win.view.height()}")
+    win.grab().save(str(out / f"layout-{width}x{height}-inspector.png"))
+    win.close()
+    settle(300)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
