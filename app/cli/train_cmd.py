@@ -63,14 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--synthetic", type=bounded(int, 1, MAX_SCENES, "--synthetic"), metavar="N",
                      help=f"train on N generated scenes, 1 to {MAX_SCENES} (default {d.synthetic})")
     src.add_argument("--data", metavar="DIR", help="train on DIR/images + DIR/labels (255 = ignore)")
-    parser.add_argument("--backbone", choices=["resnet18", "resnet34", "resnet50", "resnet101"], default=d.backbone)
+    parser.add_argument("--backbone", choices=["resnet18", "resnet34", "resnet50", "resnet101"], default=d.backbone,
+                        help="dilated ResNet under the pyramid pooling module (default %(default)s)")
     parser.add_argument("--base-width", type=bounded(int, 1, MAX_WIDTH, "--base-width"), default=d.base_width,
                         help="layer1 width; 64 = the published widths (default %(default)s)")
     parser.add_argument("--epochs", type=bounded(int, 1, MAX_EPOCHS, "--epochs"), default=None,
                         help=f"epochs (default {d.epochs}); with --resume, a larger value extends the run")
-    parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH, "--batch-size"), default=d.batch_size)
-    parser.add_argument("--lr", type=bounded(float, 1e-8, 10.0, "--lr"), default=d.lr)
-    parser.add_argument("--optimizer", choices=["adamw", "sgd"], default=d.optimizer)
+    parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH, "--batch-size"), default=d.batch_size,
+                        metavar="N", help=f"images per step, 1 to {MAX_BATCH} (default %(default)s)")
+    parser.add_argument("--lr", type=bounded(float, 1e-8, 10.0, "--lr"), default=d.lr, metavar="RATE",
+                        help="base learning rate of the poly schedule, after a short warm-up "
+                             "(default %(default)s)")
+    parser.add_argument("--optimizer", choices=["adamw", "sgd"], default=d.optimizer,
+                        help="adamw, or sgd with momentum 0.9 as in the PSPNet paper (default %(default)s)")
     parser.add_argument("--crop", type=size(*SIDES, "--crop"), default=d.size, metavar="WxH",
                         help="training input size; generated scenes are made at this size, folder "
                              "images are resized to it (default %(default)s)")
@@ -94,7 +99,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CPU threads for torch (0 = default)")
     parser.add_argument("--workers", type=bounded(int, 1, MAX_WORKERS, "--workers"), default=d.workers,
                         help="processes generating scenes")
-    parser.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "--seed"), default=d.seed)
+    parser.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "--seed"), default=d.seed,
+                        help="picks the generated scenes and the validation split, and seeds the "
+                             "weights and the shuffling, so a run can be repeated (default %(default)s)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output weights (.safetensors; the .json card goes beside it; default: a new "
                         f"{DEFAULT_OUT_NAME} in the current folder)")

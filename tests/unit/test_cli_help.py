@@ -25,3 +25,16 @@ def test_help_lists_the_apps_options_and_every_subcommand_without_loading_qt():
     for name in SUBCOMMANDS:
         assert f"\n  {name} " in out
     assert "LOADED []" in out
+
+
+def test_every_option_of_every_subcommand_and_of_the_app_has_help():
+    import argparse
+
+    from app.cli import SUBCOMMANDS, build_parser
+    from app.gui.launch import build_parser as app_parser
+
+    parsers = {name: build_parser(name) for name in SUBCOMMANDS} | {"(the app)": app_parser()}
+    missing = [f"{name} {action.option_strings[0] if action.option_strings else action.dest}"
+               for name, parser in parsers.items() for action in parser._actions
+               if not (action.help and action.help.strip()) and action.help != argparse.SUPPRESS]
+    assert not missing, f"options without help: {', '.join(missing)}"
