@@ -21,13 +21,19 @@ import time
 import traceback
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
-from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task
+from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task, WorkerJob
 from app.gui.worker_errors import describe_failure, install_cancel_hooks, is_cancellation
+
+if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after the window is up
+    from torch.utils.hooks import RemovableHandle
+
+    from app.checkpoints.meta import LoadedModel
+    from app.engine.segmenter import Segmenter
 
 
 NO_MODEL_MESSAGE = "No model is loaded. Open a weights file (File > Open Weights) to segment images."
@@ -35,16 +41,17 @@ NO_MODEL_MESSAGE = "No model is loaded. Open a weights file (File > Open Weights
 
 class InferenceWorker(QObject):
     modelLoading = Signal(str)          # what is being loaded (a path or a name)
-    modelReady = Signal(object)         # ModelInfo
+    # Qt carries these payload classes as PyObject (a reference, no copy); naming them documents the slots' types
+    modelReady = Signal(ModelInfo)
     modelFailed = Signal(str)           # a user-facing message
     devicesAvailable = Signal(list)     # e.g. ["auto", "cpu", "cuda"]
-    imageLoaded = Signal(int, object)   # request id, ImageLoaded
+    imageLoaded = Signal(int, ImageLoaded)     # request id, the decoded photo
     requestStarted = Signal(int)
     progress = Signal(int, int, int)    # request id, windows done, windows total
-    resultReady = Signal(int, object)   # request id, SegmentOutcome
+    resultReady = Signal(int, SegmentOutcome)  # request id, the result
     requestFailed = Signal(int, str)    # request id, user-facing message
     requestDropped = Signal(int)        # superseded before it ran, or cancelled
-    jobFinished = Signal(int, object)
+    jobFinished = Signal(int, object)   # task id, the job's return value (any type: object)
     jobFailed = Signal(int, str)
     _wake = Signal()
 
@@ -59,9 +66,9 @@ class InferenceWorker(QObject):
         self._active_cancel: threading.Event | None = None  # read by the cancel hooks
         self._device = device
         self._precision = precision
-        self._loaded: Any = None       # LoadedModel, worker thread only
-        self._segmenter: Any = None    # Segmenter, worker thread only
-        self._hooks: list[Any] = []
+        self._loaded: LoadedModel | None = None       # worker thread only
+        self._segmenter: Segmenter | None = None      # worker thread only
+        self._hooks: list[RemovableHandle] = []
         self._token = 0
         self._source = ""
         self._thread = QThread()
@@ -86,14 +93,14 @@ class InferenceWorker(QObject):
     def load_weights(self, path: str | Path) -> int:
         return self._enqueue(Task("load", path=str(path)))
 
-    def set_model(self, loaded: Any, source: str = "") -> int:
+    def set_model(self, loaded: LoadedModel, source: str = "") -> int:
         """Use a LoadedModel built elsewhere (tests, the training tab)."""
         return self._enqueue(Task("set_model", loaded=loaded, path=source))
 
     def configure(self, device: str | None = None, precision: str | None = None) -> int:
         return self._enqueue(Task("configure", device=device, precision=precision))
 
-    def submit_job(self, fn: Callable[[Any], Any]) -> int:
+    def submit_job(self, fn: WorkerJob) -> int:
         """Run ``fn(segmenter)`` in the worker; the answer comes as jobFinished/jobFailed."""
         return self._enqueue(Task("job", fn=fn))
 
@@ -194,14 +201,15 @@ class InferenceWorker(QObject):
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message
                 self.modelFailed.emit(describe_failure(exc, f"Could not load weights {task.path}"))
                 return
-        else:
+        elif task.loaded is not None:
             loaded = task.loaded
+        else:
+            return  # a set_model task always carries its model
         self._activate(loaded, task.path, time.perf_counter() - started)
 
-    def _activate(self, loaded: Any, source: str, load_seconds: float) -> None:
+    def _activate(self, loaded: LoadedModel, source: str, load_seconds: float) -> None:
         try:
             from app.engine.segmenter import Segmenter
-            from app.model import count_parameters
 
             segmenter = Segmenter(loaded, device=self._device, precision=self._precision)
         except Exception as exc:  # noqa: BLE001
@@ -212,8 +220,8 @@ class InferenceWorker(QObject):
         self._loaded, self._segmenter, self._source = loaded, segmenter, source
         self._hooks = install_cancel_hooks(segmenter, lambda: self._active_cancel)
         self._token += 1
-        self.modelReady.emit(ModelInfo(self._token, loaded.meta, str(segmenter.device), self._precision,
-                                       source, load_seconds, count_parameters(loaded.model)))
+        self.modelReady.emit(ModelInfo.describe(loaded, self._token, str(segmenter.device), self._precision,
+                                                source, load_seconds))
 
     def _run_segment(self, request: SegmentRequest) -> None:
         rid = request.request_id
@@ -222,12 +230,15 @@ class InferenceWorker(QObject):
             try:
                 from app.engine.imageio import read_image
 
+                if request.path is None:  # submit_segment refuses such requests
+                    raise ValueError("the request has neither an image nor a path")
                 image = read_image(request.path)
             except Exception as exc:  # noqa: BLE001
                 self.requestFailed.emit(rid, describe_failure(exc, f"Could not read {request.path}"))
                 return
             self.imageLoaded.emit(rid, ImageLoaded(rid, request.path, image))
-        if self._segmenter is None:
+        segmenter = self._segmenter
+        if segmenter is None:
             self.requestFailed.emit(rid, NO_MODEL_MESSAGE)
             return
         if request.cancel.is_set():
@@ -238,9 +249,9 @@ class InferenceWorker(QObject):
         try:
             import torch
 
-            settings = self._loaded.meta.protocol(request.protocol)  # ValueError: a protocol it lacks
+            settings = segmenter.loaded.meta.protocol(request.protocol)  # ValueError: a protocol it lacks
             with torch.inference_mode():
-                result = self._segmenter.segment(
+                result = segmenter.segment(
                     image, settings, capture=request.capture, cancel=request.cancel,
                     progress=lambda done, total: self.progress.emit(rid, done, total))
         except Exception as exc:  # noqa: BLE001
@@ -255,7 +266,7 @@ class InferenceWorker(QObject):
         self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token))
 
     def _run_job(self, task: Task) -> None:
-        if self._segmenter is None:
+        if self._segmenter is None or task.fn is None:
             self.jobFailed.emit(task.task_id, NO_MODEL_MESSAGE)
             return
         self._active_cancel = self._shutdown
@@ -263,7 +274,7 @@ class InferenceWorker(QObject):
             import torch
 
             with torch.inference_mode():
-                value = task.fn(self._segmenter)  # type: ignore[misc]
+                value = task.fn(self._segmenter)
         except Exception as exc:  # noqa: BLE001
             if not self._shutdown.is_set():
                 traceback.print_exc(file=sys.stderr)

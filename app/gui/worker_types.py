@@ -17,6 +17,11 @@ import numpy as np
 if TYPE_CHECKING:  # imported for annotations only; they pull in torch
     from app.checkpoints.meta import LoadedModel, ModelMeta
     from app.engine.result import SegmentationResult
+    from app.engine.segmenter import Segmenter
+
+# A job run in the worker thread with the Segmenter it holds; its return value goes back
+# to the GUI thread as it is (jobFinished carries any type).
+WorkerJob = Callable[["Segmenter"], Any]
 
 
 @dataclass
@@ -53,7 +58,13 @@ class SegmentOutcome:
 
 @dataclass
 class ModelInfo:
-    """What the GUI needs to know about the model the worker now holds."""
+    """What the GUI needs to know about the model the worker now holds.
+
+    The network itself never leaves the worker thread: the GUI reads the classes
+    (names, colours), the protocols and the card from ``meta``, and the network's own
+    facts below; work that needs the weights is a worker job (``submit_job``), which
+    checks ``meta`` is still the worker's model before using it.
+    """
 
     token: int
     meta: "ModelMeta"
@@ -62,6 +73,16 @@ class ModelInfo:
     source: str  # the weights file, or "" for a model given in memory
     load_seconds: float = 0.0
     parameters: int = 0
+    align_corners: bool = True  # the network's bilinear upsampling (the inspector's capture geometry)
+
+    @classmethod
+    def describe(cls, loaded: "LoadedModel", token: int = 0, device: str = "cpu", precision: str = "fp32",
+                 source: str = "", load_seconds: float = 0.0) -> "ModelInfo":
+        """The facts of ``loaded`` (read where the model lives: the worker thread, or a test)."""
+        from app.model import count_parameters  # torch: never on the GUI thread's start-up path
+
+        return cls(token, loaded.meta, device, precision, source, load_seconds,
+                   count_parameters(loaded.model), bool(loaded.model.cfg.align_corners))
 
 
 @dataclass
@@ -74,4 +95,4 @@ class Task:
     loaded: "LoadedModel | None" = None
     device: str | None = None
     precision: str | None = None
-    fn: Callable[[Any], Any] | None = None
+    fn: WorkerJob | None = None
