@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import socket
 import threading
 import urllib.error
@@ -21,7 +22,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from app import fileio
 from app.checkpoints.catalogue import PublishedFile, PublishedModel
@@ -62,45 +63,159 @@ class Downloaded:
     kept: bool = False  # the file was already there and was left as it was
 
 
+PART_SUFFIX = ".part"      # the bytes received so far, kept after a cancel or a dropped connection
+RECORD_SUFFIX = ".part.json"  # where they came from: a partial is resumed only from the same link
+
+
+def partial_paths(dest: Path) -> tuple[Path, Path]:
+    """The partial download of ``dest`` and its record (url and total size)."""
+    return dest.with_name(dest.name + PART_SUFFIX), dest.with_name(dest.name + RECORD_SUFFIX)
+
+
+def resumable_bytes(url: str, dest: Path) -> int:
+    """How many bytes of ``url`` a download to ``dest`` would not fetch again (0: none kept)."""
+    part, record = partial_paths(Path(dest))
+    try:
+        kept = json.loads(record.read_text(encoding="utf-8"))
+        if not (isinstance(kept, dict) and kept.get("url") == url and part.is_file() and not part.is_symlink()):
+            return 0
+        return part.stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
 def download_file(url: str, dest: Path, *, size: int | None = None, sha256: str = "", sha256_prefix: str = "",
                   progress: Progress | None = None, cancel: threading.Event | None = None,
                   timeout: float = TIMEOUT_S) -> Downloaded:
-    """Download ``url`` to ``dest`` (which must not exist) and return what was written."""
+    """Download ``url`` to ``dest`` (which must not exist) and return what was written.
+
+    A cancel or a broken connection keeps what arrived in ``NAME.part`` (with a record of
+    the link in ``NAME.part.json``); the next call asks the server for the rest (an HTTP
+    Range request) and checks the whole file's size and sha256 as if fetched in one go."""
     dest = Path(dest)
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise DownloadError(f"Not downloading {url!r}: only http and https links are fetched.")
     if dest.exists() or dest.is_symlink():
         raise DownloadError(f"{dest} already exists; it was kept and nothing was downloaded.")
+    part, record = partial_paths(dest)
+    if (part.exists() or part.is_symlink()) and not resumable_bytes(url, dest) and not _is_empty_file(part):
+        raise DownloadError(f"{part} exists and is not a download of {url}; it was kept and nothing was "
+                            "downloaded. Move it away to download again.")
     host = urllib.parse.urlsplit(url).netloc
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
-            expected = _expected_size(response.headers.get("Content-Length"), size, url)
-            with fileio.atomic_path(dest, overwrite=False) as temp:
-                digest, done = _stream(response, temp, expected, progress, cancel)
-                _check(url, done, expected, digest, sha256, sha256_prefix)
+        return _download(url, dest, size, sha256, sha256_prefix, progress, cancel, timeout)
     except DownloadError:
         raise
     except urllib.error.HTTPError as error:
-        raise DownloadError(f"The server {host} answered {error.code} {error.reason} for {url}.") from error
+        raise DownloadError(f"The server {host} answered {error.code} {error.reason} for {url}."
+                            + _kept(part)) from error
     except urllib.error.URLError as error:
         raise DownloadError(f"Could not reach {host}: {_reason(error.reason)}. "
                             "Check the network connection, or download the file in a browser "
-                            "and open it with File > Open Weights.") from error
+                            "and open it with File > Open Weights." + _kept(part)) from error
     except FileExistsError as error:  # appeared while downloading: still not replaced
         raise DownloadError(f"{dest} appeared while downloading; it was kept and the download "
-                            "was discarded.") from error
+                            f"stays in {part.name}.") from error
     except http.client.HTTPException as error:  # e.g. IncompleteRead: the connection dropped
         raise DownloadError(f"The connection to {host} broke off during the download "
-                            f"({type(error).__name__}); nothing was saved.") from error
+                            f"({type(error).__name__})." + _kept(part)) from error
     except (TimeoutError, socket.timeout) as error:
-        raise DownloadError(f"{host} stopped sending data (no answer for {timeout:.0f} s); "
-                            "nothing was saved.") from error
+        raise DownloadError(f"{host} stopped sending data (no answer for {timeout:.0f} s)."
+                            + _kept(part)) from error
     except OSError as error:  # a dropped connection, a full disk, an unwritable folder
-        raise DownloadError(f"Downloading {url} to {dest.parent} failed: {_reason(error)}; "
-                            "nothing was saved.") from error
+        raise DownloadError(f"Downloading {url} to {dest.parent} failed: {_reason(error)}."
+                            + _kept(part)) from error
+
+
+def _download(url: str, dest: Path, size: int | None, sha256: str, prefix: str, progress: Progress | None,
+              cancel: threading.Event | None, timeout: float) -> Downloaded:
+    part, record = partial_paths(dest)
+    have = resumable_bytes(url, dest)
+    if have and size is not None and have >= size:  # complete already (stopped before the rename)
+        return _finish(url, dest, _hash_file(part), have, size, sha256, prefix)
+    headers = {"User-Agent": USER_AGENT}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    try:
+        response = _OPENER.open(urllib.request.Request(url, headers=headers), timeout=timeout)  # noqa: S310
+    except urllib.error.HTTPError as error:
+        if error.code != 416 or not have:
+            raise
+        _discard_partial(dest)  # the server no longer has those bytes: start again
+        return _download(url, dest, size, sha256, prefix, progress, cancel, timeout)
+    with response:
+        start = _resume_offset(response, have)
+        announced = response.headers.get("Content-Length")
+        remaining = _expected_size(announced, None if size is None else size - start, url, start)
+        expected = None if remaining is None else start + remaining
+        fileio.atomic_write_bytes(record, json.dumps({"url": url, "size": expected}).encode())
+        digest = _hash_file(part) if start else hashlib.sha256()
+        with open(part, "ab" if start else "wb") as out:
+            out.truncate(start)
+            try:
+                done = _stream(response, out, digest, start, expected, progress, cancel)
+            except DownloadCancelled:
+                raise
+            except DownloadError:  # more bytes than announced: nothing of it can be trusted
+                _discard_partial(dest)
+                raise
+    if expected is not None and done < expected:  # the body ended early: keep it for the next try
+        raise DownloadError(f"The download of {url} stopped after {done:,} of {expected:,} bytes."
+                            + _kept(part))
+    return _finish(url, dest, digest, done, expected, sha256, prefix)
+
+
+def _resume_offset(response, have: int) -> int:  # noqa: ANN001 - urllib's response
+    """Where the body starts: ``have`` if the server sent the asked-for range, else 0."""
+    if not have or response.status != 206:
+        return 0
+    content_range = response.headers.get("Content-Range", "")  # "bytes START-END/TOTAL"
+    first = content_range.removeprefix("bytes ").split("-", 1)[0].strip()
+    if first != str(have):
+        raise DownloadError(f"The server sent bytes from {first or '?'} when asked for the rest from {have:,}; "
+                            "the partial download was kept and nothing was added to it.")
+    return have
+
+
+def _finish(url: str, dest: Path, digest: "hashlib._Hash", done: int, expected: int | None, sha256: str,
+            prefix: str) -> Downloaded:
+    part, record = partial_paths(dest)
+    try:
+        _check(url, done, expected, digest, sha256, prefix)
+    except DownloadError:
+        _discard_partial(dest)
+        raise
+    fileio.publish(part, dest, overwrite=False)
+    record.unlink(missing_ok=True)
     return Downloaded(dest, done, digest.hexdigest())
+
+
+def _discard_partial(dest: Path) -> None:
+    for path in partial_paths(dest):
+        path.unlink(missing_ok=True)
+
+
+def _is_empty_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.stat().st_size == 0
+
+
+def _kept(part: Path) -> str:
+    try:
+        kept = part.stat().st_size if part.is_file() else 0
+    except OSError:
+        kept = 0
+    if not kept:
+        return " Nothing was saved."
+    return f" The {kept:,} bytes received are kept in {part.name}; the next download resumes from there."
+
+
+def _hash_file(path: Path) -> "hashlib._Hash":
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest
 
 
 def download_model(model: PublishedModel, folder: Path, *, progress: Progress | None = None,
@@ -141,35 +256,39 @@ def _fetch_one(entry: PublishedFile, path: Path, offset: int, total: int | None,
                          progress=report, cancel=cancel, timeout=timeout)
 
 
-def _expected_size(header: str | None, known: int | None, url: str) -> int | None:
+def _expected_size(header: str | None, known: int | None, url: str, start: int = 0) -> int | None:
+    """The bytes still to come: what the catalogue says, checked against what the server announces."""
     announced = int(header) if header and header.strip().isdigit() else None
     if known is not None and announced is not None and known != announced:
-        raise DownloadError(f"{url} is {announced:,} bytes but the published file is {known:,} bytes: "
-                            "not the file the catalogue names; nothing was downloaded.")
+        raise DownloadError(f"{url} is {announced + start:,} bytes but the published file is {known + start:,} "
+                            "bytes: not the file the catalogue names; nothing was downloaded.")
     return known if known is not None else announced
 
 
-def _stream(response, temp: Path, expected: int | None, progress: Progress | None,
-            cancel: threading.Event | None) -> tuple["hashlib._Hash", int]:
-    digest, done = hashlib.sha256(), 0
+def _stream(response, out: BinaryIO, digest: "hashlib._Hash", done: int, expected: int | None,  # noqa: ANN001
+            progress: Progress | None, cancel: threading.Event | None) -> int:
     if progress is not None:
-        progress(0, expected)
-    with open(temp, "wb") as out:
-        while True:
-            if cancel is not None and cancel.is_set():
-                raise DownloadCancelled("The download was cancelled; nothing was saved.")
-            chunk = response.read(CHUNK)
-            if not chunk:
-                break
-            out.write(chunk)
-            digest.update(chunk)
-            done += len(chunk)
-            if expected is not None and done > expected:
-                raise DownloadError(f"The server sent more than the {expected:,} bytes expected; "
-                                    "nothing was saved.")
-            if progress is not None:
-                progress(done, expected)
-    return digest, done
+        progress(done, expected)
+    while True:
+        if cancel is not None and cancel.is_set():
+            out.flush()
+            raise DownloadCancelled("The download was cancelled." + _kept_after(out))
+        chunk = response.read(CHUNK)
+        if not chunk:
+            break
+        out.write(chunk)
+        digest.update(chunk)
+        done += len(chunk)
+        if expected is not None and done > expected:
+            raise DownloadError(f"The server sent more than the {expected:,} bytes expected; "
+                                "nothing was saved.")
+        if progress is not None:
+            progress(done, expected)
+    return done
+
+
+def _kept_after(out: BinaryIO) -> str:
+    return _kept(Path(out.name))
 
 
 def _check(url: str, done: int, expected: int | None, digest: "hashlib._Hash", sha256: str, prefix: str) -> None:

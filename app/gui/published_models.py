@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.checkpoints.catalogue import CATALOGUE, PublishedModel, describe_size
-from app.checkpoints.download import DownloadCancelled, DownloadError, Downloaded, download_model
+from app.checkpoints.download import (DownloadCancelled, DownloadError, Downloaded, download_model,
+                                      resumable_bytes)
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -150,9 +151,17 @@ class PublishedModelsDialog(QDialog):
         where = (f"Direct download from {model.files[0].url.split('/')[2]}{check}." if model.downloadable else
                  f"No direct link: <a href='{model.page}'>open the publisher's page</a>, download {files} "
                  "in a browser, then File > Open Weights.")
+        kept = self._resumable(model)
+        self.download_button.setText("Resume Download" if kept else "Download and Open")
+        resume = f" {kept / 1e6:.1f} MB of an interrupted download are kept; Resume Download goes on from there." \
+            if kept else ""
         self.details.setText(f"<b>{model.name}</b>, {model.backbone}, trained on {model.dataset_title} "
                              f"({model.num_classes} classes). Files: {files}. {where} {model.notes} "
-                             f"<a href='{model.source_url}'>Published results</a>.")
+                             f"<a href='{model.source_url}'>Published results</a>.{resume}")
+
+    def _resumable(self, model: PublishedModel) -> int:
+        folder = self.destination(model)
+        return sum(resumable_bytes(f.url, folder / f.name) for f in model.files if f.url) if model.downloadable else 0
 
     def _open_page(self) -> None:
         model = self.selected()
@@ -200,7 +209,7 @@ class PublishedModelsDialog(QDialog):
 
     def _on_failed(self, text: str, cancelled: bool) -> None:
         self.progress.hide()
-        self.status.setText(text if not cancelled else "Cancelled: nothing was saved.")
+        self.status.setText(text.replace("The download was cancelled.", "Cancelled.") if cancelled else text)
 
     def _on_finished(self) -> None:
         self.thread_ = None

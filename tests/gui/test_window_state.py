@@ -160,7 +160,7 @@ def test_download_then_the_model_loads(qtbot, window, tmp_path, voc_sized_weight
     dialog.close()
 
 
-def test_cancelled_or_corrupt_download_leaves_nothing_and_keeps_the_model(qtbot, window, tmp_path):
+def test_cancel_keeps_a_resumable_part_a_corrupt_resume_leaves_nothing_model_kept(qtbot, window, tmp_path):
     body = bytes(range(256)) * 2000
     with LocalServer() as server:
         model = served_model(server, body)
@@ -171,14 +171,17 @@ def test_cancelled_or_corrupt_download_leaves_nothing_and_keeps_the_model(qtbot,
                         timeout=RESULT_TIMEOUT_MS)
         dialog.cancel_button.click()
         qtbot.waitUntil(lambda: dialog.thread_ is None, timeout=RESULT_TIMEOUT_MS)
-        assert dialog.status.text() == "Cancelled: nothing was saved."
-        assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
+        assert dialog.status.text().startswith("Cancelled. The ") and "kept in voc.pth.part" in dialog.status.text()
+        folder = tmp_path / "cache" / "local-voc"
+        assert sorted(p.name for p in folder.iterdir()) == ["voc.pth.part", "voc.pth.part.json"]
+        assert dialog.download_button.text() == "Resume Download" and "are kept" in dialog.details.text()
         server.routes["/voc.pth"] = Route(body[:-1] + b"\x00")  # same size, other bytes
         server.routes["/voc.pth"].pause_s = 0.0
         dialog.download_button.click()
         qtbot.waitUntil(lambda: dialog.thread_ is None, timeout=RESULT_TIMEOUT_MS)
     assert "does not match its published checksum" in dialog.status.text()
-    assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
+    assert list((tmp_path / "cache" / "local-voc").iterdir()) == [], "a resumed file that fails is discarded"
+    assert dialog.download_button.text() == "Download and Open"
     assert window.viewer.model.meta.name == "tiny test model"
     dialog.close()
 
@@ -319,7 +322,7 @@ def test_highlight_goes_when_the_next_image_lacks_the_class_and_all_clears_it(va
     assert legend.state_label.text().startswith("All shown")
 
 
-def test_closing_the_window_stops_a_download_and_leaves_nothing(qtbot, window, tmp_path):
+def test_closing_the_window_stops_a_download_and_leaves_no_finished_file(qtbot, window, tmp_path):
     with LocalServer() as server:
         model = served_model(server, bytes(range(256)) * 4000)
         server.routes["/voc.pth"].pause_s = 0.02
@@ -329,4 +332,5 @@ def test_closing_the_window_stops_a_download_and_leaves_nothing(qtbot, window, t
         thread = dialog.thread_
         window.close()
         assert not thread.isRunning()
-    assert list((tmp_path / "cache" / "local-voc").iterdir()) == []
+    kept = sorted(p.name for p in (tmp_path / "cache" / "local-voc").iterdir())
+    assert kept == ["voc.pth.part", "voc.pth.part.json"], "no finished file: the part is kept to resume"

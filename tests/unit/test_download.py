@@ -58,17 +58,92 @@ def test_checksum_mismatch_leaves_nothing(server, tmp_path, kind):
     assert leftovers(tmp_path) == []
 
 
-def test_cancel_mid_way_leaves_nothing(server, tmp_path):
-    server.routes["/slow.pth"] = Route(payload(400_000), chunk=8192, pause_s=0.01)
-    cancel = threading.Event()
-
-    def stop_after_some(done: int, _total: int | None) -> None:
-        if done >= 50_000:
+def _cancel_after(limit: int, cancel: threading.Event):
+    def stop(done: int, _total: int | None) -> None:
+        if done >= limit:
             cancel.set()
+    return stop
 
-    with pytest.raises(DownloadCancelled):
-        download_file(server.url("/slow.pth"), tmp_path / "slow.pth", progress=stop_after_some, cancel=cancel)
+
+def _interrupted(server, tmp_path, body: bytes, name: str = "slow.pth") -> int:
+    """Start a download of ``body`` and cancel it part-way; return the bytes kept."""
+    server.routes[f"/{name}"] = Route(body, chunk=8192, pause_s=0.005)
+    cancel = threading.Event()
+    with pytest.raises(DownloadCancelled, match="kept in slow.pth.part; the next download resumes"):
+        download_file(server.url(f"/{name}"), tmp_path / name, progress=_cancel_after(50_000, cancel), cancel=cancel)
+    assert leftovers(tmp_path) == [f"{name}.part", f"{name}.part.json"]
+    kept = (tmp_path / f"{name}.part").stat().st_size
+    assert 50_000 <= kept < len(body) and (tmp_path / f"{name}.part").read_bytes() == body[:kept]
+    return kept
+
+
+def test_cancel_keeps_the_bytes_and_the_next_download_resumes(server, tmp_path):
+    body = payload(400_000)
+    kept = _interrupted(server, tmp_path, body)
+    server.routes["/slow.pth"].pause_s = 0
+    seen: list[int] = []
+    got = download_file(server.url("/slow.pth"), tmp_path / "slow.pth", size=len(body),
+                        sha256=hashlib.sha256(body).hexdigest(), progress=lambda d, t: seen.append(d))
+    assert server.range_headers[-1] == f"bytes={kept}-"
+    assert seen[0] == kept and seen[-1] == len(body), "progress goes on from what was kept"
+    assert (tmp_path / "slow.pth").read_bytes() == body and got.sha256 == hashlib.sha256(body).hexdigest()
+    assert leftovers(tmp_path) == ["slow.pth"]
+
+
+def test_server_without_ranges_restarts_from_the_start(server, tmp_path):
+    body = payload(300_000, 5)
+    _interrupted(server, tmp_path, body)
+    server.routes["/slow.pth"] = Route(body, ranges=False)
+    download_file(server.url("/slow.pth"), tmp_path / "slow.pth", sha256=hashlib.sha256(body).hexdigest())
+    assert (tmp_path / "slow.pth").read_bytes() == body and leftovers(tmp_path) == ["slow.pth"]
+
+
+def test_corrupted_partial_fails_the_checksum_is_discarded_and_the_next_try_is_fresh(server, tmp_path):
+    body = payload(300_000, 7)
+    _interrupted(server, tmp_path, body)
+    part = tmp_path / "slow.pth.part"
+    part.write_bytes(b"\0" * 100 + part.read_bytes()[100:])
+    digest = hashlib.sha256(body).hexdigest()
+    server.routes["/slow.pth"].pause_s = 0
+    with pytest.raises(DownloadError, match="does not match its published checksum"):
+        download_file(server.url("/slow.pth"), tmp_path / "slow.pth", sha256=digest)
     assert leftovers(tmp_path) == []
+    download_file(server.url("/slow.pth"), tmp_path / "slow.pth", sha256=digest)
+    assert server.range_headers[-1] is None and (tmp_path / "slow.pth").read_bytes() == body
+
+
+def test_partial_of_another_link_or_not_ours_is_kept_and_refused(server, tmp_path):
+    body = payload(200_000, 9)
+    _interrupted(server, tmp_path, body)
+    server.routes["/moved.pth"] = Route(body)
+    requests = len(server.requests)
+    with pytest.raises(DownloadError, match="is not a download of .*it was kept"):
+        download_file(server.url("/moved.pth"), tmp_path / "slow.pth")
+    (tmp_path / "own.pth.part").write_bytes(b"the user's own notes")
+    with pytest.raises(DownloadError, match="own.pth.part exists"):
+        download_file(server.url("/moved.pth"), tmp_path / "own.pth")
+    assert (tmp_path / "own.pth.part").read_bytes() == b"the user's own notes"
+    assert len(server.requests) == requests, "nothing was requested"
+
+
+def test_complete_partial_is_published_without_a_request(server, tmp_path):
+    body = payload(120_000, 2)
+    _interrupted(server, tmp_path, body)
+    (tmp_path / "slow.pth.part").write_bytes(body)  # all of it arrived; the rename did not happen
+    requests = len(server.requests)
+    download_file(server.url("/slow.pth"), tmp_path / "slow.pth", size=len(body),
+                  sha256=hashlib.sha256(body).hexdigest())
+    assert len(server.requests) == requests and (tmp_path / "slow.pth").read_bytes() == body
+    assert leftovers(tmp_path) == ["slow.pth"]
+
+
+def test_range_no_longer_satisfiable_starts_again(server, tmp_path):
+    body = payload(200_000, 4)
+    _interrupted(server, tmp_path, body)
+    smaller = payload(20_000, 4)  # the file on the server changed and is now shorter than what was kept
+    server.routes["/slow.pth"] = Route(smaller)
+    download_file(server.url("/slow.pth"), tmp_path / "slow.pth", sha256=hashlib.sha256(smaller).hexdigest())
+    assert (tmp_path / "slow.pth").read_bytes() == smaller and leftovers(tmp_path) == ["slow.pth"]
 
 
 @pytest.mark.parametrize("status", [404, 500])
@@ -79,11 +154,18 @@ def test_server_error_is_a_clear_message_and_nothing(server, tmp_path, status):
     assert leftovers(tmp_path) == []
 
 
-def test_connection_broken_off_leaves_nothing(server, tmp_path):
-    server.routes["/short.pth"] = Route(payload(10_000), announce=20_000)
-    with pytest.raises(DownloadError, match="broke off|stopped after"):
+def test_connection_broken_off_keeps_the_bytes_for_the_next_try(server, tmp_path):
+    body = payload(20_000)
+    server.routes["/short.pth"] = Route(body[:10_000], announce=20_000)
+    with pytest.raises(DownloadError, match="broke off|stopped after") as raised:
         download_file(server.url("/short.pth"), tmp_path / "short.pth")
-    assert leftovers(tmp_path) == []
+    assert "the next download resumes from there" in str(raised.value)
+    assert (tmp_path / "short.pth.part").read_bytes() == body[:10_000]
+    server.routes["/short.pth"] = Route(body)
+    download_file(server.url("/short.pth"), tmp_path / "short.pth", size=len(body),
+                  sha256=hashlib.sha256(body).hexdigest())
+    assert server.range_headers[-1] == "bytes=10000-"
+    assert (tmp_path / "short.pth").read_bytes() == body and leftovers(tmp_path) == ["short.pth"]
 
 
 def test_wrong_announced_size_is_refused_before_writing(server, tmp_path):
