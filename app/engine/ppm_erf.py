@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from app.checkpoints.meta import Normalization
+from app.engine.fast import resized_input
 from app.engine.ppm_analysis import part_names
 from app.engine.ppm_geometry import CaptureGeometry, interpolation_matrix
 from app.model import PSPNet
@@ -177,6 +179,18 @@ def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: Captur
                  for grad in at_features]
     return ReceptiveField(int(x), int(y), target, float(pixel[target].detach()), part_names(model.cfg.bins),
                           torch.stack(paths).float().cpu().numpy(), path_bounds(model, geometry, x, y))
+
+
+def capture_input(image: np.ndarray, geometry: CaptureGeometry, normalization: Normalization,
+                  device: torch.device | str = "cpu") -> torch.Tensor:
+    """The normalised network input of the whole-image pass a capture came from (fast protocol).
+
+    The photo resized to ``geometry.input_size`` as the engine does (OpenCV's rounding,
+    or PIL's bilinear for CSAIL models, whose logits go straight to the photo).
+    """
+    if geometry.content_box is not None:
+        raise ValueError("a padded network input is not supported by the receptive-field view")
+    return resized_input(image, geometry.input_size, not geometry.via_input, normalization, torch.device(device))
 
 
 def box_fraction(box: Box, input_size: tuple[int, int]) -> float:

@@ -102,3 +102,23 @@ def test_bad_requests_are_refused(case):
         receptive_field(model, network_input, geometry, PHOTO[1], 0)
     with pytest.raises(ValueError, match="network input"):
         receptive_field(model, network_input[:, :, :40], geometry, 0, 0)
+
+
+def test_capture_input_is_the_input_the_segmenter_used(tiny_config):
+    from app.checkpoints.meta import LoadedModel, ModelMeta, ProtocolSettings
+    from app.classes import generic_classes
+    from app.engine.ppm_erf import capture_input
+    from app.engine.segmenter import Segmenter
+
+    torch.manual_seed(0)
+    loaded = LoadedModel(lively(build_pspnet(tiny_config)), ModelMeta("native", tiny_config,
+                                                                      generic_classes(tiny_config.num_classes)))
+    image = np.random.default_rng(2).integers(0, 255, (45, 70, 3), dtype=np.uint8)
+    result = Segmenter(loaded, device="cpu").segment(image, ProtocolSettings(base_size=96), capture=True)
+    geometry = capture_geometry(result.activations, result.size, result.input_size, tiny_config.align_corners)
+    network_input = capture_input(image, geometry, loaded.meta.normalization)
+    assert tuple(network_input.shape) == (1, 3, *result.input_size) != (1, 3, 45, 70)
+    with torch.no_grad():
+        _, features = loaded.model.backbone(network_input)
+    np.testing.assert_allclose(features.numpy(), result.activations.features.float().numpy(),
+                               rtol=1e-3, atol=1e-3)  # the capture is stored as float16
