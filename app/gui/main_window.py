@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 
 from app.gui import dialogs
@@ -246,7 +246,15 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         dialogs.show_about(self)
 
-    # --- drag and drop, closing ----------------------------------------------------------
+    # --- showing, drag and drop, closing -------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not event.spontaneous():
+            # On a bare X server (no window manager) nothing gives a new window the keyboard
+            # focus, so no shortcut would work; with one, this is what it does anyway.
+            self.raise_()
+            self.activateWindow()
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls():
             event.acceptProposedAction()

@@ -35,3 +35,56 @@ def test_inspector_opening_leaves_the_image_and_the_legend_room(qtbot, window):
     assert window.legend.height() >= KEEP - 10  # the legend lists several classes, not three
     assert dock.height() > window.height() / 2  # the inspector gets most of the column
     assert window.view.width() > 0.3 * window.width()  # and the image keeps a good part of the width
+
+
+def test_window_is_active_with_the_view_focused_after_show(qtbot, window):
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    assert window.focusWidget() is window.view  # the arrow keys and single-key shortcuts work at once
+
+
+PROBE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from app.gui.pyside_fixes import protect_singletons_from_refcount_leak
+protect_singletons_from_refcount_leak()
+import pyqtgraph
+app = QApplication([])
+from app.gui.main_window import MainWindow
+window = MainWindow()
+window.show()
+QTimer.singleShot(1000, lambda: (print('ACTIVE', window.isActiveWindow()), app.quit()))
+app.exec()
+"""
+
+
+def test_window_takes_the_keyboard_on_a_bare_x_server_without_window_manager(tmp_path):
+    """No window manager activates it there: without activateWindow() no shortcut worked."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.skip("Xvfb is not installed")
+    read, write = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        with os.fdopen(read) as pipe:
+            display = pipe.readline().strip()
+        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb", PYQTGRAPH_QT_LIB="PySide6",
+                   XDG_CONFIG_HOME=str(tmp_path))  # settings of its own
+        run = subprocess.run([sys.executable, "-c", PROBE], cwd=Path(__file__).resolve().parents[2], env=env,
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        server.terminate()
+        server.wait(10)
+    if run.returncode != 0 and "xcb" in run.stderr:
+        pytest.skip("Qt's xcb platform plugin cannot load here (missing X libraries)")
+    assert "ACTIVE True" in run.stdout, run.stdout + run.stderr
