@@ -27,6 +27,11 @@ from app.fileio import atomic_path
 OUTPUT_FORMATS: tuple[str, ...] = ("label", "color", "overlay", "json")
 SUFFIXES = {"label": ".png", "color": "_color.png", "overlay": "_overlay.jpg", "json": ".json"}
 OVERLAY_ALPHA = 0.5
+# ignore (255) in the colour image and the overlay: the class lists (app.classes) define no
+# colour for it. Black, unless a class is black (VOC's background): then VOC's own colour
+# for its ignore value ("void", the outlines of its colour masks).
+UNLABELLED_COLOR = (0, 0, 0)
+VOID_COLOR = (224, 224, 192)
 RUN_FILES = ("labelmap.txt", "summary.json", "summary.csv")
 
 
@@ -73,8 +78,16 @@ def label_image(labels: np.ndarray, classes: ClassInfo) -> Image.Image:
     return Image.frombytes("I;16", (width, height), labels.astype("<u2").tobytes())
 
 
+def unlabelled_color(classes: ClassInfo) -> tuple[int, int, int]:
+    """The colour of ignore (255) and of any value outside the class list."""
+    black = bool((classes.palette == np.asarray(UNLABELLED_COLOR, np.uint8)).all(axis=1).any())
+    return VOID_COLOR if black else UNLABELLED_COLOR
+
+
 def color_image(labels: np.ndarray, classes: ClassInfo) -> np.ndarray:
-    palette = classes.palette
+    """(H, W, 3) uint8: each pixel in its class's colour, ignore (255) and other values outside
+    the class list in ``unlabelled_color`` (not the last class's colour)."""
+    palette = np.concatenate([classes.palette, np.asarray([unlabelled_color(classes)], np.uint8)])
     return palette[np.minimum(labels, len(palette) - 1)]
 
 
