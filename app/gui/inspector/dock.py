@@ -59,6 +59,7 @@ class PPMInspectorDock(QDockWidget):
     overlayChanged = Signal(object)  # MapOverlay (RGBA + rect in photo pixels) or None
     pixelPicked = Signal(int, int)  # a click on one of the dock's own views, in photo pixels
     message = Signal(str)  # a short status line for the main window's status bar
+    save_location: Any = None  # the window's SaveLocation (app.gui.save_location), set by its host
 
     def __init__(self, submit: Submit | None = None, background: Submit | None = None,
                  parent: QWidget | None = None) -> None:
@@ -364,15 +365,22 @@ class PPMInspectorDock(QDockWidget):
         return saved
 
     def _ask_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save map as PNG", "ppm_map.png", "PNG image (*.png)")
+        path = self._ask_path("Save map as PNG", "_ppm_map.png", "PNG image (*.png)")
         if path:
             self.export_png(path if path.lower().endswith(".png") else path + ".png")
 
     def _ask_npz(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save activations", "ppm_activations.npz",
-                                              "NumPy archive (*.npz)")
+        path = self._ask_path("Save activations", "_ppm_activations.npz", "NumPy archive (*.npz)")
         if path:
             self.export_npz(path if path.lower().endswith(".npz") else path + ".npz")
+
+    def _ask_path(self, title: str, suffix: str, file_filter: str) -> str:
+        """The window's SaveLocation (the last folder saved into, else the image's; the image's
+        name) when hosted; '' when cancelled."""
+        if self.save_location is None:
+            return QFileDialog.getSaveFileName(self, title, "pspnet" + suffix, file_filter)[0]
+        chosen = self.save_location.ask(self, title, suffix, file_filter, fallback_stem="pspnet")
+        return str(chosen) if chosen is not None else ""
 
     # --- helpers ---------------------------------------------------------------------------
     def _set_empty(self, text: str) -> None:
