@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog
+from app.gui.save_location import suggested_path
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -22,15 +22,12 @@ KINDS = ("label", "color", "overlay")
 FILTERS = {"label": "PNG label map (*.png)", "color": "PNG image (*.png)", "overlay": "JPEG image (*.jpg *.jpeg)"}
 
 
-def default_target(source: Path | None, kind: str) -> Path:
-    """NAME.png / NAME_color.png / NAME_overlay.jpg beside the photo, as ``segment`` names them."""
+def default_target(source: Path | None, kind: str, folder: Path | None = None) -> Path:
+    """NAME.png / NAME_color.png / NAME_overlay.jpg as ``segment`` names them, in ``folder``
+    (the last one saved into), else beside the photo; never the photo itself."""
     from app.engine.writers import SUFFIXES
 
-    stem = source.with_suffix("") if source is not None else Path.cwd() / "segmentation"
-    target = stem.with_name(stem.name + SUFFIXES[kind])
-    if source is not None and target == source:  # never offer to overwrite the photo itself
-        target = stem.with_name(stem.name + "_labels" + SUFFIXES[kind])
-    return target
+    return suggested_path(source, SUFFIXES[kind], folder, "segmentation")
 
 
 def write_export(kind: str, target: Path, image: Any, result: Any, classes: Any) -> Path:
@@ -63,11 +60,11 @@ def export_current(window: "MainWindow", kind: str, target: Path | None = None) 
         window.messages.show_message("Nothing to export yet: open an image and wait for its result.", "info")
         return None
     if target is None:
-        name, _ = QFileDialog.getSaveFileName(window, "Export", str(default_target(viewer.shown_path, kind)),
-                                              FILTERS[kind])
-        if not name:
+        from app.engine.writers import SUFFIXES
+
+        target = window.save_location.ask(window, "Export", SUFFIXES[kind], FILTERS[kind])
+        if target is None:
             return None
-        target = Path(name)
     try:
         write_export(kind, target, viewer.shown.image, viewer.shown.result, viewer.model.meta.classes)
     except OSError as exc:

@@ -22,6 +22,7 @@ from app.gui.message_bar import MessageBar
 from app.gui.model_status import ModelStatus
 from app.gui.published_models import PublishedModelsLink
 from app.gui.review import ReviewLink
+from app.gui.save_location import SaveLocation
 from app.gui.settings import AppSettings
 from app.gui.status_readout import StatusReadout
 from app.gui.viewer import Viewer
@@ -55,9 +56,12 @@ class MainWindow(QMainWindow):
         self.worker = InferenceWorker(self.device, self.settings.precision())
         self.viewer = Viewer(self.worker, self.view, self.legend, self.folder, self.readout, self)
         self.viewer.protocol = self.settings.protocol()
+        # save dialogs start in the last folder saved into, else the image's, with its name
+        self.save_location = SaveLocation(self.settings, lambda: self.viewer.shown_path)
         self.actions_ = WindowActions(self)
         self.addToolBar(self.actions_.toolbar)
         self.inspector = InspectorLink(self)
+        self.inspector.dock.save_location = self.save_location  # its saves are named after the image
         self.batch = BatchLink(self)
         self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
         self.model_status = ModelStatus(self)  # the status bar names the model and what it knows

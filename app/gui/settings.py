@@ -103,6 +103,14 @@ class AppSettings:
         for kind in ("files", "folders", "weights"):
             self._s.remove(f"recent/{kind}")
 
+    def last_save_folder(self) -> Path | None:
+        """The folder the user last saved an export into (None: not yet, or it is gone)."""
+        value = str(self._s.value("files/last_save_folder", "") or "")
+        return Path(value) if value and Path(value).is_dir() else None
+
+    def set_last_save_folder(self, folder: str | Path) -> None:
+        self._s.setValue("files/last_save_folder", str(Path(folder).resolve()))
+
     # --- label editing -------------------------------------------------------------
     def autosave_edits(self) -> bool:
         return str(self._s.value("edit/autosave", "false")).lower() == "true"
