@@ -1,5 +1,7 @@
 """Small multiples: each part's share of one class's logit (or of A minus B) over the image.
 
+(The receptive-field tab reuses them for its per-path gradient maps, on a sequential scale.)
+
 One panel per part (features, bin 1, ...) and one for the BN shift + classifier bias,
 all on the same symmetric scale with one diverging colour bar, so the panels compare
 directly: red pushes the target class up, blue pushes it down (logit units per cell).
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from app.gui.inspector._pg import pg
 from app.gui.inspector.map_view import DIVERGING, PHOTO_MAX_SIDE, colormap, robust_levels
@@ -34,20 +37,24 @@ class BranchGrid(QWidget):
         self.images: list[pg.ImageItem] = []
         self.photos: list[pg.ImageItem] = []
         self.colorbar: pg.ColorBarItem | None = None
+        self.outlines: list[QGraphicsRectItem] = []
+        self.markers: list[pg.ScatterPlotItem] = []
         self.values: list[np.ndarray] = []
         self._image_size: tuple[int, int] | None = None
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
 
-    def set_parts(self, names: list[str], photo: np.ndarray | None) -> None:
-        """Build one empty panel per part (plus the bias) over ``photo``."""
+    def set_parts(self, names: list[str], photo: np.ndarray | None, extra: str | None = BIAS_TITLE,
+                  cmap_name: str = DIVERGING, bar_label: str = "share of the logit, per cell") -> None:
+        """Build one empty panel per part (plus ``extra``, the bias by default) over ``photo``."""
         self.graphics.clear()
         self.plots, self.images, self.photos, self.values = [], [], [], []
+        self.outlines, self.markers = [], []
         self._image_size = None if photo is None else photo.shape[:2]
         if not names:
             return
-        titles = list(names) + [BIAS_TITLE]
+        titles = list(names) + ([extra] if extra else [])
         columns = 3 if len(titles) > 4 else len(titles)
-        cmap = colormap(DIVERGING)
+        cmap = colormap(cmap_name)
         for n, title in enumerate(titles):
             plot = self.graphics.addPlot(row=n // columns, col=n % columns, title=title)
             plot.hideAxis("left")
@@ -62,6 +69,19 @@ class BranchGrid(QWidget):
             image.setZValue(1)
             plot.addItem(under)
             plot.addItem(image)
+            outline = QGraphicsRectItem()
+            pen = QPen(QColor("#ffd54f"))
+            pen.setCosmetic(True)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            outline.setPen(pen)
+            outline.setZValue(2)
+            outline.hide()
+            plot.addItem(outline, ignoreBounds=True)
+            marker = pg.ScatterPlotItem(size=10, symbol="+", pen=pg.mkPen("w", width=2), brush=None)
+            marker.setZValue(3)
+            plot.addItem(marker)
+            self.outlines.append(outline)
+            self.markers.append(marker)
             if photo is not None:
                 height, width = photo.shape[:2]
                 step = max(1, int(np.ceil(max(height, width) / (PHOTO_MAX_SIDE / 2))))
@@ -74,19 +94,19 @@ class BranchGrid(QWidget):
             self.photos.append(under)
         rows = (len(titles) + columns - 1) // columns
         self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=16,
-                                        label="share of the logit, per cell", colorMapMenu=False)
+                                        label=bar_label, colorMapMenu=False)
         self.colorbar.setImageItem(self.images)
         self.graphics.addItem(self.colorbar, row=0, col=columns, rowspan=rows)
 
     def set_maps(self, shares: np.ndarray, bias: np.ndarray | None, rect: tuple[float, float, float, float],
-                 title: str) -> tuple[float, float]:
+                 title: str, symmetric: bool = True) -> tuple[float, float]:
         """Show (P, h, w) maps and the (h, w) bias term (None: no bias panel, e.g. Grad-CAM).
 
-        Returns the common symmetric levels.
+        Returns the common levels (symmetric around 0 unless ``symmetric`` is False).
         """
         maps = [*shares] if bias is None else [*shares, bias]
         self.values = [np.asarray(v, dtype=np.float32) for v in maps]
-        levels = robust_levels(np.concatenate([v.ravel() for v in self.values]), symmetric=True)
+        levels = robust_levels(np.concatenate([v.ravel() for v in self.values]), symmetric=symmetric)
         for n, image in enumerate(self.images):
             self.plots[n].setVisible(n < len(self.values))
             if n < len(self.values):
@@ -96,6 +116,22 @@ class BranchGrid(QWidget):
             self.colorbar.setLevels(levels)
             self.colorbar.setLabel("left", title)
         return levels
+
+    def set_titles(self, titles: list[str]) -> None:
+        for plot, title in zip(self.plots, titles):
+            plot.setTitle(title)
+
+    def set_outlines(self, rects: list[tuple[float, float, float, float] | None]) -> None:
+        """A dashed box (x, y, width, height in photo pixels) on each panel; None hides it."""
+        for n, outline in enumerate(self.outlines):
+            rect = rects[n] if n < len(rects) else None
+            outline.setVisible(rect is not None)
+            if rect is not None:
+                outline.setRect(QRectF(*rect))
+
+    def set_marker(self, x: float | None, y: float | None) -> None:
+        for marker in self.markers:
+            marker.setData([] if x is None else [x + 0.5], [] if y is None else [y + 0.5])
 
     def levels(self) -> tuple[float, float] | None:
         return None if self.colorbar is None else tuple(float(v) for v in self.colorbar.levels())

@@ -1,0 +1,190 @@
+"""The "Receptive field" tab: where in the photo a clicked pixel's logit looks, per path.
+
+For a clicked pixel (here or in the main view), the magnitude of the gradient of its
+logit with respect to the network's input (``app.engine.ppm_erf``): through the whole
+network, and through each part of the head's input alone (the features straight from
+the backbone, and each pooled branch). The paths' signed gradients add up to the full
+one. Each panel outlines its path's *analytic* receptive field (dashed): the gradient
+is exactly zero outside it. The gradient is computed on the worker (one backbone
+backward pass per path).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.gui.inspector.branch_grid import BranchGrid
+
+if TYPE_CHECKING:
+    from app.engine.ppm_erf import ReceptiveField
+
+HINT = ("Click a pixel (here or in the main view) to see which input pixels its logit depends on: "
+        "the gradient's magnitude through the whole network and through each path alone.")
+FULL = "full network"
+SCALES = (("own", "each map to its own maximum"), ("sqrt", "each map, square root (faint reach)"),
+          ("shared", "one scale for all maps"))
+NO_CLASS = -1
+SEQUENTIAL_MAP = "inferno"
+
+
+def scaled_maps(magnitudes: np.ndarray, mode: str) -> np.ndarray:
+    """(N, h, w) maps as drawn: each to its own 99.9th percentile (optionally square-rooted), or raw."""
+    if mode == "shared":
+        return magnitudes
+    out = np.empty_like(magnitudes)
+    for n, values in enumerate(magnitudes):
+        reached = values[values > 0]
+        top = float(np.percentile(reached, 99.9)) if reached.size else 1.0
+        out[n] = np.clip(values / (top or 1.0), 0.0, 1.0)
+    return np.sqrt(out) if mode == "sqrt" else out
+
+
+class ReceptiveFieldTab(QWidget):
+    fieldWanted = Signal(int, int, int)  # photo pixel and class (NO_CLASS: the predicted one)
+    pixelClicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field: ReceptiveField | None = None
+        self.pixel: tuple[int, int] | None = None
+        self.class_names: list[str] = []
+        self._names: list[str] = []
+        self._photo_size: tuple[int, int] | None = None
+        self._input_size: tuple[int, int] | None = None
+        self._asked: tuple[int, int, int] | None = None
+
+        self.target = QComboBox()
+        self.target.setToolTip("The class whose logit is differentiated (default: the one predicted there)")
+        self.scale = QComboBox()
+        for key, text in SCALES:
+            self.scale.addItem(text, key)
+        self.scale.setToolTip("Each map to its own maximum shows every path's shape; one scale compares strengths")
+        self.bounds_box = QCheckBox("Analytic field")
+        self.bounds_box.setChecked(True)
+        self.bounds_box.setToolTip("Outline the box outside which each path's gradient is exactly zero")
+        self.readout = QLabel(HINT)
+        self.readout.setWordWrap(True)
+        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
+        self.grid = BranchGrid()
+        self.grid.graphics.setMinimumHeight(220)
+
+        row = QHBoxLayout()
+        for widget in (QLabel("Class"), self.target, QLabel("Scale"), self.scale, self.bounds_box):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.grid, 1)
+
+        self.target.currentIndexChanged.connect(lambda _: self._ask_again())
+        self.scale.currentIndexChanged.connect(lambda _: self._draw())
+        self.bounds_box.toggled.connect(lambda _: self._draw_outlines())
+        self.grid.clicked.connect(self.pixelClicked)
+
+    # --- context ------------------------------------------------------------------------
+    def set_context(self, names: list[str], photo: np.ndarray | None, input_size: tuple[int, int] | None,
+                    class_names: list[str]) -> None:
+        """A new image (or none): empty panels over the photo, the hint, the class list."""
+        self.field, self.pixel, self._asked = None, None, None
+        self._names = [FULL, *names] if names else []
+        self._photo_size = None if photo is None else (int(photo.shape[0]), int(photo.shape[1]))
+        self._input_size = input_size
+        self.class_names = list(class_names)
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItem("predicted", NO_CLASS)
+        for i, name in enumerate(class_names):
+            self.target.addItem(name, i)
+        self.target.blockSignals(False)
+        self.grid.set_parts(self._names, photo, extra=None, cmap_name=SEQUENTIAL_MAP,
+                            bar_label="|d logit / d input|")
+        self.readout.setText(HINT)
+
+    def target_class(self) -> int:
+        return int(self.target.currentData()) if self.target.count() else NO_CLASS
+
+    def set_target(self, class_index: int | None) -> None:
+        self.target.setCurrentIndex(self.target.findData(NO_CLASS if class_index is None else class_index))
+
+    # --- requests and answers ---------------------------------------------------------------
+    def request(self, x: int, y: int) -> None:
+        """Ask for pixel (x, y)'s field (the dock runs the job and calls ``set_field``)."""
+        if self._photo_size is None:
+            return
+        self.pixel = (x, y)
+        self._asked = (x, y, self.target_class())
+        self.grid.set_marker(x, y)
+        self.readout.setText(f"Computing the input gradients of pixel ({x}, {y})\u2026 "
+                             "(one backward pass through the backbone per path)")
+        self.fieldWanted.emit(x, y, self.target_class())
+
+    def _ask_again(self) -> None:
+        if self.pixel is not None:
+            self.request(*self.pixel)
+
+    def set_field(self, field: ReceptiveField) -> None:
+        wanted = self._asked
+        if wanted is None or (field.x, field.y) != wanted[:2] or wanted[2] not in (NO_CLASS, field.class_index):
+            return  # an answer for a pixel or class no longer asked for
+        self.field = field
+        self._draw()
+
+    def set_failed(self, message: str) -> None:
+        self.readout.setText(f"Could not compute the receptive field: {message}")
+
+    # --- drawing ------------------------------------------------------------------------------
+    def shown_maps(self) -> list[np.ndarray]:
+        return self.grid.values
+
+    def _draw(self) -> None:
+        field = self.field
+        if field is None or self._photo_size is None:
+            return
+        height, width = self._photo_size
+        magnitudes = field.magnitudes()
+        mode = str(self.scale.currentData())
+        label = "|d logit / d input|" if mode == "shared" else "fraction of each map's maximum"
+        self.grid.set_maps(scaled_maps(magnitudes, mode), None, (0.0, 0.0, float(width), float(height)),
+                           label, symmetric=False)
+        if mode != "shared" and self.grid.colorbar is not None:
+            self.grid.colorbar.setLevels((0.0, 1.0))
+            for image in self.grid.images:
+                image.setLevels((0.0, 1.0))
+        peaks = magnitudes.reshape(len(magnitudes), -1).max(1)
+        self.grid.set_titles([f"{name} (max {peak:.2g})" for name, peak in zip(self._names, peaks)])
+        self.grid.set_marker(field.x, field.y)
+        self._draw_outlines()
+        self.readout.setText(self._describe(field, magnitudes))
+
+    def _photo_rect(self, box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+        """An input-pixel box (y0, y1, x0, x1) in photo coordinates."""
+        assert self._photo_size is not None and self._input_size is not None
+        (height, width), (ih, iw) = self._photo_size, self._input_size
+        y0, y1, x0, x1 = box
+        sy, sx = height / ih, width / iw
+        return (x0 * sx, y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy)
+
+    def _draw_outlines(self) -> None:
+        field = self.field
+        if field is None or self._input_size is None or not self.bounds_box.isChecked():
+            self.grid.set_outlines([])
+            return
+        self.grid.set_outlines([self._photo_rect(b) for b in (field.full_bounds, *field.bounds)])
+
+    def _describe(self, field: ReceptiveField, magnitudes: np.ndarray) -> str:
+        from app.engine.ppm_erf import box_fraction
+
+        assert self._input_size is not None
+        name = (self.class_names[field.class_index] if 0 <= field.class_index < len(self.class_names)
+                else f"class {field.class_index}")
+        total = magnitudes[1:].reshape(len(magnitudes) - 1, -1).sum(1)
+        strength = ", ".join(f"{n} {t / max(float(total.sum()), 1e-30):.0%}" for n, t in zip(field.names, total))
+        reach = ", ".join(f"{n} {box_fraction(b, self._input_size):.0%}" for n, b in zip(field.names, field.bounds))
+        return (f"Pixel ({field.x}, {field.y}), <b>{name}</b> (logit {field.logit:.3f}). Gradient mass per path: "
+                f"{strength}. Analytic field (share of the input it can reach): {reach}. The paths' signed "
+                "gradients add up to the full network's.")
