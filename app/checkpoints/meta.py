@@ -161,13 +161,19 @@ class ModelMeta:
         if name in self.protocols:
             return self.protocols[name]
         if name in ("fast", "official"):  # every model can run these two
-            return ProtocolSettings(name=name, flip=(name == "official"))
+            return standard_protocol(name)
         offered = ", ".join(self.protocols) or "fast, official"
         raise ValueError(f"this model does not offer the {name!r} protocol; it offers {offered}")
 
     @property
     def display_name(self) -> str:
         return self.name or (Path(self.source).name if self.source else self.architecture.description)
+
+
+def standard_protocol(name: str) -> ProtocolSettings:
+    """'fast' or 'official' at the default sizes. This is the one place that decides the flip:
+    official (semseg's evaluation) averages each window with its mirrored pass, fast does not."""
+    return ProtocolSettings(name=name, flip=(name == "official"))
 
 
 @dataclass

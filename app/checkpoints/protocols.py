@@ -10,7 +10,9 @@ produced which published number. Cityscapes models (19 classes) work on
 
 from __future__ import annotations
 
-from app.checkpoints.meta import ProtocolSettings
+from dataclasses import replace
+
+from app.checkpoints.meta import ProtocolSettings, standard_protocol
 
 CITYSCAPES_CLASSES = 19
 # The ratios of every published multi-scale number (semseg's scales, mmseg's img_ratios).
@@ -49,11 +51,10 @@ def _is_cityscapes(num_classes: int) -> bool:
 
 def official(num_classes: int) -> ProtocolSettings:
     """semseg's single-scale evaluation: long side = base, crop windows, flip."""
+    settings = standard_protocol("official")  # long side 512, 473 windows, one scale, flip
     if _is_cityscapes(num_classes):
-        return ProtocolSettings("official", base_size=2048, resize_side="long", crop_size=713,
-                                scales=(1.0,), flip=True)
-    return ProtocolSettings("official", base_size=512, resize_side="long", crop_size=473,
-                            scales=(1.0,), flip=True)
+        return replace(settings, base_size=2048, crop_size=713)
+    return settings
 
 
 def semseg_multi_scale(off: ProtocolSettings) -> ProtocolSettings:
