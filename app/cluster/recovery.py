@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.engine.records import FileRecord, Job
+from app.engine.records import FileRecord, Job, relative_names
 from app.engine.writers import output_paths
 from app.fileio import is_temp_name, temp_prefix
 
@@ -32,8 +32,7 @@ def recovered_record(job: Job, out_dir: Path, formats: tuple[str, ...]) -> FileR
     reporting: 'ok' (the files are this run's), with the classes and time read back
     from ``NAME.json`` when that format was written."""
     paths = output_paths(job.stem, formats)
-    outputs = [str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in paths.values()]
-    record = FileRecord(str(job.source), "ok", outputs=outputs,
+    record = FileRecord(str(job.source), "ok", outputs=relative_names(paths.values(), out_dir),
                         notes=["written by a worker that was lost before it reported"])
     if "json" in paths:
         try:
