@@ -52,6 +52,7 @@ def main() -> int:
     from app.engine.result import SegmentationResult
     from app.checkpoints.meta import ProtocolSettings
     from app.gui.inspector import PPMInspectorDock, synchronous_submit
+    from app.gui.worker_types import ModelInfo
     from app.model import PSPNetConfig, build_pspnet
 
     cfg = PSPNetConfig(num_classes=150)
@@ -77,7 +78,7 @@ def main() -> int:
     dock.resize(800, 900)
     dock.show()
     start = time.perf_counter()
-    dock.set_result(image, result, loaded)
+    dock.set_result(image, result, ModelInfo.describe(loaded))
     app.processEvents()
     print(f"set_result (incl. gallery ranking of 2048 channels): {(time.perf_counter() - start) * 1000:.0f} ms")
     tab = dock.maps_tab

@@ -59,6 +59,7 @@ def main() -> int:
     protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
     from app.engine.segmenter import Segmenter
     from app.gui.inspector import PPMInspectorDock, synchronous_submit
+    from app.gui.worker_types import ModelInfo
     from app.gui.inspector.ablation_tab import label_rgba
     from app.gui.inspector.map_view import MapView
     from app.training.scenes import generate_scene
@@ -82,7 +83,7 @@ def main() -> int:
     window.resize(1560, 960)
     window.resizeDocks([dock], [820], Qt.Orientation.Horizontal)
     window.show()
-    dock.set_result(image, result, loaded)
+    dock.set_result(image, result, ModelInfo.describe(loaded))
 
     def settle() -> None:
         end = time.time() + 0.4

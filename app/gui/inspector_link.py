@@ -5,14 +5,13 @@ the viewer segments with ``capture=True`` while the dock is visible, every resul
 shown goes to ``dock.set_result``, clicks in the main view go to ``show_pixel``, and
 the dock's map overlay is drawn over the photo as one more ImageItem.
 
-The dock needs the ``LoadedModel`` that made the capture. The worker owns it, so the
-link asks for it with a job after each model change (jobs run before pending
-segmentations, so it arrives before that model's first result).
+The dock is told which model made the capture by the viewer's ``ModelInfo``; the network
+itself stays in the worker, where the dock's jobs use it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Slot
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import QDockWidget
 
 from app.gui.inspector import MapOverlay, PPMInspectorDock, worker_submitter
 from app.gui.result_cache import CachedView
-from app.gui.worker_types import ModelInfo
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -38,7 +36,7 @@ class InspectorLink(QObject):
         super().__init__(window)
         self.window = window
         self.viewer = window.viewer
-        self._submit = worker_submitter(window.worker)
+        self._submit = worker_submitter(window.worker, parent=self)
         self.dock = PPMInspectorDock(submit=self._submit, parent=window)
         self.dock.setWindowTitle("Pyramid Pooling Inspector")
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
@@ -53,8 +51,6 @@ class InspectorLink(QObject):
         self.overlay.setZValue(OVERLAY_Z)
         self.overlay.setVisible(False)
         window.view.main_pane.view.addItem(self.overlay)
-        self.loaded: Any = None        # LoadedModel of the model token below
-        self.loaded_token = -1
         self._latest: CachedView | None = None  # last result shown, for when the dock opens
         self._sized = False
 
@@ -62,27 +58,10 @@ class InspectorLink(QObject):
         self.dock.overlayChanged.connect(self._on_overlay)
         self.dock.message.connect(self._on_message)
         self.viewer.resultShown.connect(self._on_result_shown)
-        self.viewer.modelChanged.connect(self._on_model_changed)
         window.view.pixelClicked.connect(self._on_pixel_clicked)
 
     def is_open(self) -> bool:
         return self.dock.isVisible()  # False too while another dock's tab covers it
-
-    # --- the model --------------------------------------------------------------------
-    @Slot(object)
-    def _on_model_changed(self, info: ModelInfo) -> None:
-        token = info.token
-        self.loaded, self.loaded_token = None, -1
-        self._submit(lambda segmenter: segmenter.loaded,
-                     lambda loaded: self._on_loaded(token, loaded), self._on_message)
-
-    def _on_loaded(self, token: int, loaded: Any) -> None:
-        current = self.viewer.model
-        if current is None or current.token != token:
-            return  # another model was loaded meanwhile; its own job is on the way
-        self.loaded, self.loaded_token = loaded, token
-        if self._latest is not None and self.is_open():
-            self._feed(self._latest)
 
     # --- results and clicks -------------------------------------------------------------
     @Slot(object)
@@ -93,9 +72,9 @@ class InspectorLink(QObject):
 
     def _feed(self, item: CachedView) -> None:
         model = self.viewer.model
-        if self.loaded is None or model is None or model.token != self.loaded_token:
-            return  # _on_loaded feeds it when the model arrives
-        self.dock.set_result(item.image, item.result, self.loaded)
+        if model is None:
+            return  # no model yet: nothing it shows was captured
+        self.dock.set_result(item.image, item.result, model)
 
     @Slot(int, int)
     def _on_pixel_clicked(self, x: int, y: int) -> None:

@@ -18,6 +18,7 @@ from app.classes import generic_classes  # noqa: E402
 from app.engine.segmenter import Segmenter  # noqa: E402
 from app.gui.inspector import (MapOverlay, PPMInspectorDock, ThreadPoolSubmitter,  # noqa: E402
                                synchronous_submit, worker_submitter)
+from app.gui.worker_types import ModelInfo  # noqa: E402
 from app.model import build_pspnet  # noqa: E402
 from tests.helpers import lively  # noqa: E402
 
@@ -52,7 +53,7 @@ def dock(qtbot, segmenter):
 
 def test_result_without_activations_shows_a_clear_state(dock, segmenter, image):
     plain = segmenter.segment(image, ProtocolSettings(base_size=96), capture=False)
-    dock.set_result(image, plain, segmenter.loaded)
+    dock.set_result(image, plain, ModelInfo.describe(segmenter.loaded))
     assert dock.stack.currentWidget() is dock.empty
     assert "not captured" in dock.empty.text()
     assert not dock.export_npz_button.isEnabled()
@@ -61,7 +62,7 @@ def test_result_without_activations_shows_a_clear_state(dock, segmenter, image):
 
 
 def test_channels_reductions_and_gallery(qtbot, dock, result, image, segmenter):
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     tab = dock.maps_tab
     assert dock.stack.currentWidget() is dock.tabs
     assert tab.source.count() == 5  # features + 4 branches
@@ -98,7 +99,7 @@ def test_channels_reductions_and_gallery(qtbot, dock, result, image, segmenter):
 
 
 def test_overlay_for_the_main_view(qtbot, dock, result, image, segmenter):
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     tab = dock.maps_tab
     tab.opacity.setValue(40)
     with qtbot.waitSignal(dock.overlayChanged) as blocker:
@@ -115,7 +116,7 @@ def test_overlay_for_the_main_view(qtbot, dock, result, image, segmenter):
 
 
 def test_contributions_and_pixel_split(qtbot, dock, result, image, segmenter):
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.tabs.setCurrentWidget(dock.contrib_tab)
     maps = dock.contrib_tab.maps
     assert maps is not None and maps.shares.shape[0] == 5
@@ -143,7 +144,7 @@ def test_ablation_runs_through_submit_and_reports(qtbot, dock, result, image, se
         inner(fn, on_done, on_error)
 
     dock._submit = counting_submit
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.tabs.setCurrentWidget(dock.ablation_tab)
     tab = dock.ablation_tab
     assert len(tab.checks) == 5
@@ -171,13 +172,13 @@ def test_zero_weight_branch_ablation_changes_nothing_in_the_dock(qtbot, dock, re
     model = segmenter.loaded.model
     with torch.no_grad():
         model.head.conv.weight[:, model.head_input_slices()[3]] = 0
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.apply_ablation((3,), "zero")
     assert dock.ablation_tab.result.changed_fraction == 0.0
 
 
 def test_export_png_and_npz(qtbot, dock, result, image, segmenter, tmp_path):
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     png = dock.export_png(tmp_path / "map.png")
     with Image.open(png) as img:
         assert img.mode == "RGB" and max(img.size) >= 512
@@ -202,7 +203,7 @@ def test_stale_job_results_are_dropped(qtbot, segmenter, result, image):
     dock = PPMInspectorDock(submit=lambda fn, done, err: held.append((fn, done)),
                             background=synchronous_submit())
     qtbot.addWidget(dock)
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.show_pixel(5, 5)
     assert len(held) == 1
     dock.clear()
@@ -218,7 +219,7 @@ def test_failures_are_reported_not_raised(qtbot, segmenter, result, image):
 
     dock = PPMInspectorDock(submit=failing, background=synchronous_submit())
     qtbot.addWidget(dock)
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     with qtbot.waitSignal(dock.message) as blocker:
         dock.apply_ablation((2,), "zero")
     assert "out of memory" in blocker.args[0]
@@ -277,13 +278,13 @@ def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
     from app.gui.worker import InferenceWorker
 
     worker = InferenceWorker("cpu")
-    with qtbot.waitSignal(worker.modelReady, timeout=60_000):
+    with qtbot.waitSignal(worker.modelReady, timeout=60_000) as ready:
         worker.start()
         worker.set_model(segmenter.loaded)
     try:
         dock = PPMInspectorDock(submit=worker_submitter(worker), background=synchronous_submit())
         qtbot.addWidget(dock)
-        dock.set_result(image, result, segmenter.loaded)
+        dock.set_result(image, result, ready.args[0])  # the worker's ModelInfo, as the window gives it
         dock.apply_ablation((0,), "zero")
         assert dock.ablation_tab.result is None  # not on the GUI thread: the answer comes later
         qtbot.waitUntil(lambda: dock.ablation_tab.result is not None, timeout=60_000)
@@ -294,3 +295,20 @@ def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
         assert att.shares.sum() + att.bias == pytest.approx(att.logit, abs=1e-4)
     finally:
         assert worker.shutdown(2000)
+
+
+def test_jobs_use_the_contexts_network_only_when_it_made_the_capture(qtbot, segmenter, result, image, tiny_config):
+    """The dock holds no network: a job runs on its context's, and refuses another model's."""
+    assert not hasattr(ModelInfo.describe(segmenter.loaded), "model")
+    torch.manual_seed(1)
+    other = Segmenter(LoadedModel(build_pspnet(tiny_config), ModelMeta("native", tiny_config,
+                                                                      generic_classes(tiny_config.num_classes))),
+                      device="cpu")
+    errors: list[str] = []
+    dock = PPMInspectorDock(submit=synchronous_submit(other), background=synchronous_submit())
+    qtbot.addWidget(dock)
+    dock.message.connect(errors.append)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
+    dock.show_pixel(20, 20)
+    assert dock.contrib_tab.attribution is None
+    assert errors and "the model changed since this image was segmented" in errors[-1]

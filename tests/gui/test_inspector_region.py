@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget  # noqa: E402
 
 from app.editing.tools import flood_region  # noqa: E402
 from app.engine.ppm_contrib import attribute_pixel, head_responses  # noqa: E402
+from app.gui.worker_types import ModelInfo  # noqa: E402
 from tests.gui.test_inspector import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture
 def shown(dock, result, image, segmenter):  # noqa: F811 - the imported fixtures
-    dock.set_result(image, result, segmenter.loaded)
+    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.tabs.setCurrentWidget(dock.contrib_tab)
     return dock
 

@@ -2,10 +2,10 @@
 
 Wiring (see docs/inspector.md)::
 
-    dock = PPMInspectorDock(submit=worker_submitter(worker))
+    dock = PPMInspectorDock(submit=worker_submitter(worker, parent=link))
     main_window.addDockWidget(Qt.RightDockWidgetArea, dock)
-    # after each segmentation made with capture=True:
-    dock.set_result(image, result, loaded)
+    # after each segmentation made with capture=True (model: the worker's ModelInfo):
+    dock.set_result(image, result, model)
     # on a click in the main view:
     dock.show_pixel(x, y)
 """

@@ -1,10 +1,12 @@
 """The pyramid pooling inspector dock: maps, contributions and ablations of one image's PPM.
 
-The main window hosts it and feeds it: ``set_result(image, result, loaded)`` after each
-segmentation (made with ``capture=True``), ``clear()``, and ``show_pixel(x, y)`` on a
-click in the main view. Model work (contribution maps, pixel splits, ablations) goes
-through the ``submit`` hook, never the GUI thread; results of an image the user has
-left are dropped (a generation counter).
+The main window hosts it and feeds it: ``set_result(image, result, model)`` after each
+segmentation (made with ``capture=True``; ``model`` is the worker's ``ModelInfo``),
+``clear()``, and ``show_pixel(x, y)`` on a click in the main view. Model work
+(contribution maps, pixel splits, ablations) goes through the ``submit`` hook, never the
+GUI thread, and uses the network of the job's context (the worker's Segmenter) only when
+it is still the model that made the capture; results of an image the user has left are
+dropped (a generation counter).
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ from app.gui.inspector.jobs import Submit, ThreadPoolSubmitter
 from app.gui.inspector.maps_tab import MapsTab
 
 if TYPE_CHECKING:  # the window must appear before torch has loaded
+    from app.checkpoints.meta import ModelMeta
     from app.engine.ppm_analysis import PPMActivations
+    from app.engine.result import SegmentationResult
+    from app.gui.worker_types import ModelInfo
+    from app.model import PSPNet
 
 NOT_CAPTURED = ("Activations were not captured for this image.\n\nThe inspector needs the pyramid "
                 "pooling module's activations from the same forward pass; segment the image again "
                 "with the inspector open (the viewer then asks the engine to capture them).")
 NO_IMAGE = "Open an image to look inside the pyramid pooling module."
+MODEL_CHANGED = "the model changed since this image was segmented; segment it again"
 
 
 class _Fitted(QWidget):
@@ -68,8 +75,8 @@ class PPMInspectorDock(QDockWidget):
         self._submit: Submit = submit or ThreadPoolSubmitter(parent=self)
         self._background: Submit = background or ThreadPoolSubmitter(parent=self)
         self._generation = 0
-        self._loaded: Any = None
-        self._result: Any = None
+        self._meta: ModelMeta | None = None  # the model that made the capture shown
+        self._result: SegmentationResult | None = None
         self.acts: PPMActivations | None = None
         self._contrib_pending = False
         self._responses: Any = None  # LazyHeadResponses of the current capture
@@ -141,28 +148,27 @@ class PPMInspectorDock(QDockWidget):
 
     # --- slots the main window calls ----------------------------------------------------
     @Slot(object, object, object)
-    def set_result(self, image: np.ndarray, result: Any, loaded: Any) -> None:
-        """Show the PPM of ``result`` (a SegmentationResult) for ``image`` (H, W, 3 uint8)."""
+    def set_result(self, image: np.ndarray, result: SegmentationResult, model: ModelInfo) -> None:
+        """Show the PPM of ``result`` for ``image`` (H, W, 3 uint8), made by ``model``."""
         self._generation += 1
-        self._loaded, self._result = loaded, result
+        self._meta, self._result = model.meta, result
         self._contrib_pending = False
         capture = getattr(result, "activations", None)
-        name = getattr(getattr(loaded, "meta", None), "display_name", "")
+        name = model.meta.display_name
         if capture is None:
             self._set_empty(NOT_CAPTURED)
             self.header.setText(f"<b>{name}</b>" if name else "")
             return
-        model = loaded.model
         from app.engine.ppm_analysis import PPMActivations, capture_geometry  # torch: after start-up
 
-        geometry = capture_geometry(capture, result.size, result.input_size, model.cfg.align_corners,
+        geometry = capture_geometry(capture, result.size, result.input_size, model.align_corners,
                                     via_input=getattr(result, "capture_via_input", True))
         self.acts = PPMActivations(capture, geometry)
         from app.engine.ppm_contrib import LazyHeadResponses
 
         self._responses = LazyHeadResponses(self.acts.capture)
         self._labels = np.asarray(result.labels)
-        classes = loaded.meta.classes
+        classes = model.meta.classes
         names = list(classes.names)
         self.maps_tab.set_activations(self.acts, image)
         self.contrib_tab.set_context(self.acts, image, names)
@@ -180,7 +186,7 @@ class PPMInspectorDock(QDockWidget):
     @Slot()
     def clear(self) -> None:
         self._generation += 1
-        self._loaded = self._result = self.acts = self._responses = self._labels = None
+        self._meta = self._result = self.acts = self._responses = self._labels = None
         self._set_empty(NO_IMAGE)
         self.header.setText("")
 
@@ -193,7 +199,7 @@ class PPMInspectorDock(QDockWidget):
         """
         if self.acts is None:
             return
-        acts, model = self.acts, self._loaded.model
+        acts, meta = self.acts, self._meta
         height, width = acts.geometry.image_size
         if not (0 <= x < width and 0 <= y < height):
             return
@@ -208,7 +214,7 @@ class PPMInspectorDock(QDockWidget):
         self.contrib_tab.map_view.set_marker(x, y)
         from app.engine.ppm_contrib import attribute_pixel
 
-        self._run(lambda ctx: attribute_pixel(self._model(ctx, model), acts.capture, acts.geometry, x, y),
+        self._run(lambda ctx: attribute_pixel(self._network(ctx, meta), acts.capture, acts.geometry, x, y),
                   self.contrib_tab.show_attribution, "splitting the pixel's logit")
 
     @Slot(int, int, int, int)
@@ -223,21 +229,21 @@ class PPMInspectorDock(QDockWidget):
     def _split(self, region: Any, kind: str) -> None:
         if region is None or self.acts is None:
             return
-        acts, model, responses = self.acts, self._loaded.model, self._responses
+        acts, meta, responses = self.acts, self._meta, self._responses
         from app.engine.ppm_region import split_region
 
         if not responses.ready:
             self._say("Running the head's conv once for this image (region splits need it)…")
-        self._run(lambda ctx: split_region(responses.get(self._model(ctx, model)), acts.geometry, region, kind),
+        self._run(lambda ctx: split_region(responses.get(self._network(ctx, meta)), acts.geometry, region, kind),
                   self.contrib_tab.show_split, "region split")
 
     def _compute_class_maps(self, classes: tuple) -> None:
         if self.acts is None:
             return
-        model, responses = self._loaded.model, self._responses
+        meta, responses = self._meta, self._responses
 
         def job(ctx: Any) -> dict:
-            head = responses.get(self._model(ctx, model))
+            head = responses.get(self._network(ctx, meta))
             return {int(c): head.class_shares(int(c)) for c in classes}
 
         self._run(job, self.contrib_tab.set_class_maps, "per-part class maps")
@@ -245,10 +251,10 @@ class PPMInspectorDock(QDockWidget):
     def _compute_gradcam(self, region: Any, class_index: int) -> None:
         if self.acts is None:
             return
-        acts, model = self.acts, self._loaded.model
+        acts, meta = self.acts, self._meta
         from app.engine.ppm_gradcam import region_gradcam
 
-        self._run(lambda ctx: region_gradcam(self._model(ctx, model), acts.capture, acts.geometry, region,
+        self._run(lambda ctx: region_gradcam(self._network(ctx, meta), acts.capture, acts.geometry, region,
                                              class_index),
                   self.contrib_tab.set_gradcam, "Grad-CAM")
 
@@ -280,12 +286,12 @@ class PPMInspectorDock(QDockWidget):
     def apply_ablation(self, parts_off: tuple, mode: str) -> None:
         if self.acts is None:
             return
-        acts, model = self.acts, self._loaded.model
+        acts, meta = self.acts, self._meta
         baseline = self.contrib_tab.maps.logits if self.contrib_tab.maps is not None else None
         self.ablation_tab.set_busy(True)
         from app.engine.ppm_ablation import run_ablation
 
-        self._run(lambda ctx: run_ablation(self._model(ctx, model), acts.capture, acts.geometry,
+        self._run(lambda ctx: run_ablation(self._network(ctx, meta), acts.capture, acts.geometry,
                                            parts_off, mode, baseline),
                   self.ablation_tab.set_result, "ablation", self.ablation_tab.set_failed)
 
@@ -294,7 +300,7 @@ class PPMInspectorDock(QDockWidget):
                 or self.tabs.currentWidget() is not self.contrib_tab):
             return
         self._contrib_pending = True
-        model = self._loaded.model
+        meta = self._meta
         self.contrib_tab.set_status("Computing the contribution maps\u2026")
 
         def failed(message: str) -> None:
@@ -304,14 +310,17 @@ class PPMInspectorDock(QDockWidget):
         from app.engine.ppm_contrib import maps_from_responses
 
         responses = self._responses
-        self._run(lambda ctx: maps_from_responses(responses.get(self._model(ctx, model))),
+        self._run(lambda ctx: maps_from_responses(responses.get(self._network(ctx, meta))),
                   self.contrib_tab.set_maps, "contribution maps", failed)
 
     @staticmethod
-    def _model(context: Any, model: Any) -> Any:
-        """The worker's copy when it is the model that made the capture, else that model."""
+    def _network(context: Any, meta: ModelMeta | None) -> PSPNet:
+        """The network of the job's context (the worker's Segmenter), in the thread that owns it,
+        when it is still the model that made the capture (``meta``); otherwise a clear failure."""
         loaded = getattr(context, "loaded", None)
-        return loaded.model if loaded is not None and loaded.model is model else model
+        if loaded is None or meta is None or loaded.meta is not meta:
+            raise ValueError(MODEL_CHANGED)
+        return loaded.model
 
     def _run(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None], what: str,
              on_error: Callable[[str], None] | None = None) -> None:

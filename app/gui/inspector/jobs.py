@@ -4,22 +4,36 @@ The dock takes ``submit(fn, on_done, on_error)``: ``fn`` receives a Segmenter-li
 object (it has ``.loaded``) and runs wherever the submitter decides; ``on_done(value)``
 or ``on_error(message)`` is then called on the GUI thread. Three submitters:
 ``worker_submitter`` (the viewer's InferenceWorker: jobs run in the thread that owns
-the model), ``ThreadPoolSubmitter`` (a QThreadPool; the standalone screenshot script
-and the dock's own numpy reductions) and ``synchronous_submit`` (tests).
+the model, which never leaves it), ``ThreadPoolSubmitter`` (a QThreadPool; the dock's
+own numpy reductions) and ``synchronous_submit`` (tests and scripts).
 """
 
 from __future__ import annotations
 
 import itertools
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
 
+# The context a job receives is the submitter's: the worker's Segmenter, or whatever a
+# ThreadPoolSubmitter / synchronous_submit was given (None for pure numpy work), so Any.
 Job = Callable[[Any], Any]
-OnDone = Callable[[Any], None]
+OnDone = Callable[[Any], None]  # the job's return value, whatever its type
 OnError = Callable[[str], None]
 Submit = Callable[[Job, OnDone, OnError], None]
+
+
+class JobWorker(Protocol):
+    """What a bridge uses of the InferenceWorker (its job slot), so tests can give a fake one."""
+
+    @property
+    def jobFinished(self) -> SignalInstance: ...  # noqa: N802 - the worker's signal names
+
+    @property
+    def jobFailed(self) -> SignalInstance: ...  # noqa: N802
+
+    def submit_job(self, fn: Job) -> int: ...
 
 
 def _describe(exc: BaseException) -> str:
@@ -102,17 +116,44 @@ class ThreadPoolSubmitter(QObject):
 
 
 class _WorkerBridge(QObject):
-    def __init__(self, worker: QObject) -> None:
-        super().__init__()  # on the GUI thread (the worker itself lives on its own thread)
+    """A submit hook on the worker's shared job signals, answering only its own jobs.
+
+    It lives on the GUI thread as a child of its owner (a batch run, the inspector link),
+    so it is deleted, and Qt drops its connections, with the owner; ``close()`` does it
+    earlier (a finished run).
+    """
+
+    def __init__(self, worker: JobWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)  # on the GUI thread (the worker itself lives on its own thread)
         self.worker = worker
         self.pending: dict[int, tuple[OnDone, OnError]] = {}
         # An answer can beat the registration when the worker emits directly (same thread).
         self.early: dict[int, tuple[bool, Any]] = {}
         self.submitting = False
+        self.closed = False
         worker.jobFinished.connect(self._finish)
         worker.jobFailed.connect(self._fail)
 
+    def __call__(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        self.submit(fn, on_done, on_error)
+
+    def close(self) -> None:
+        """Stop listening to the worker and forget pending answers; deleted by the event loop."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.worker.jobFinished.disconnect(self._finish)
+            self.worker.jobFailed.disconnect(self._fail)
+        except RuntimeError:  # the worker is already deleted (the window closing): no connections left
+            pass
+        self.pending.clear()
+        self.early.clear()
+        self.deleteLater()
+
     def submit(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        if self.closed:
+            raise RuntimeError("this job bridge is closed")
         self.submitting = True
         try:
             job_id = self.worker.submit_job(fn)
@@ -141,13 +182,10 @@ class _WorkerBridge(QObject):
         # otherwise it is another client's job (the worker's signals are shared): not ours
 
 
-def worker_submitter(worker: QObject) -> Submit:
+def worker_submitter(worker: JobWorker, parent: QObject | None = None) -> _WorkerBridge:
     """A submit hook backed by the viewer's InferenceWorker (submit_job / jobFinished / jobFailed).
 
-    Call it on the GUI thread; the bridge's slots then run there too (queued connections).
+    Make it on the GUI thread, with the object that uses it as ``parent`` (without one the
+    caller's reference keeps it alive); the bridge's slots then run there (queued connections).
     """
-    bridge = _WorkerBridge(worker)
-
-    def submit(fn: Job, on_done: OnDone, on_error: OnError) -> None:
-        bridge.submit(fn, on_done, on_error)  # the closure keeps the bridge alive
-    return submit
+    return _WorkerBridge(worker, parent)
