@@ -48,6 +48,8 @@ MAX_PIXELS = 100_000_000
 # Modes of a label map: one class index per pixel.
 LABEL_MODES_8BIT = ("L", "P")
 LABEL_MODES_16BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+# Modes PIL's convert('RGB') would clip at 255: _to_rgb scales them instead.
+WIDE_MODES = (*LABEL_MODES_16BIT, "I", "F")
 
 _T = TypeVar("_T")
 
@@ -74,13 +76,20 @@ def read_thumbnail(path: str | Path, width: int, height: int, max_pixels: int = 
     """A small RGB uint8 copy that fits in ``width`` x ``height``, EXIF orientation applied.
 
     JPEGs are decoded at a reduced scale (``draft``), so a folder of photos is cheap.
+    16-bit and float images are scaled to 8 bits as ``read_image`` does (PIL's own
+    conversion clips them at 255: a 16-bit photo came out white).
     """
     def decode(im: Image.Image) -> np.ndarray:
         im.seek(0)
         im.draft("RGB", (width * 2, height * 2))
         im.load()
         oriented = ImageOps.exif_transpose(im)
-        small = (oriented if oriented is not None else im).convert("RGB")
+        source = oriented if oriented is not None else im
+        if source.mode in WIDE_MODES:  # subsampled first: the float scaling of every pixel is not needed
+            values = np.asarray(source)
+            step = max(1, min(values.shape[0] // height, values.shape[1] // width) // 2)
+            source = Image.fromarray(_to_rgb(Image.fromarray(np.ascontiguousarray(values[::step, ::step]))))
+        small = source.convert("RGB")
         small.thumbnail((width, height))
         return np.array(small, dtype=np.uint8)
     return _decode(Path(path), max_pixels, decode)
@@ -184,7 +193,7 @@ def _refusal(path: Path, file: BinaryIO) -> str:
 def _to_rgb(im: Image.Image) -> np.ndarray:
     """Convert any PIL mode to RGB uint8 without clipping wide-range data."""
     mode = im.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+    if mode in LABEL_MODES_16BIT or mode == "I":
         # 16-bit grayscale (PNG/TIFF): PIL's convert('RGB') would clip at 255;
         # scale the full 0-65535 range down instead.
         values = np.asarray(im, dtype=np.float64)
