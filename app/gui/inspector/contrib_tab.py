@@ -51,6 +51,7 @@ class ContributionTab(QWidget):
         self.class_names: list[str] = []
         self.class_maps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._asked: tuple = ()
+        self.pinned_text = ""  # what the pinned bars (another image's split) show
 
         self.selection = QComboBox()
         for key, text in SELECTIONS:
@@ -302,7 +303,29 @@ class ContributionTab(QWidget):
         else:
             gap = (float(split.logits[predicted]) - float(split.logits[target])) / count
             tail = f"Predicted {self._name(predicted)}, {gap:.2f} per pixel above {self._name(target)}."
-        self.readout.setText(f"{head} = {terms} (per pixel; sum {float(shares.sum() + bias) / count:.3f}). {tail}")
+        pinned = f" <i>Paler dashed bars, pinned: {self.pinned_text}</i>" if self.plot.pinned_heights is not None else ""
+        self.readout.setText(f"{head} = {terms} (per pixel; sum {float(shares.sum() + bias) / count:.3f}). "
+                             f"{tail}{pinned}")
+
+    # --- a pinned split beside the next ones ----------------------------------------------------
+    def pin_split(self, title: str) -> bool:
+        """Keep the split shown (per pixel) as paler bars beside the next images' splits."""
+        if self.split is None or not len(self.plot.heights):
+            return False
+        from app.engine.ppm_region import describe_region
+
+        target, versus = self.target_class(), self.versus_class()
+        what = self._name(target) if versus is None else f"{self._name(target)} \u2212 {self._name(versus)}"
+        self.plot.pinned_heights = self.plot.heights.copy()
+        self.pinned_text = f"{title}, {describe_region(self.split)}, {what}"
+        self._draw_split()
+        return True
+
+    def unpin_split(self) -> None:
+        self.plot.pinned_heights, self.pinned_text = None, ""
+        if self.split is None:
+            self.plot.clear_split()
+        self._draw_split()
 
     def _draw_grid(self) -> None:
         target = self.target_class()

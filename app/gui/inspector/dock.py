@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QP
 
 from app.gui.inspector.ablation_tab import AblationTab
 from app.gui.inspector.contrib_tab import ContributionTab
+from app.gui.inspector.erf_tab import NO_CLASS, ReceptiveFieldTab
 from app.gui.inspector.jobs import Submit, ThreadPoolSubmitter
 from app.gui.inspector.maps_tab import MapsTab
 
@@ -85,10 +86,13 @@ class PPMInspectorDock(QDockWidget):
         self.maps_tab = MapsTab(self._background)
         self.contrib_tab = ContributionTab()
         self.ablation_tab = AblationTab()
+        self.erf_tab = ReceptiveFieldTab()
+        self._image: np.ndarray | None = None  # the photo shown: the receptive field's input is rebuilt from it
         self.tabs = QTabWidget()
         self.tabs.addTab(self.maps_tab, "Maps")
         self.tabs.addTab(self.contrib_tab, "Contribution")
         self.tabs.addTab(self.ablation_tab, "Ablation")
+        self.tabs.addTab(self.erf_tab, "Receptive field")
         self.empty = QLabel(NO_IMAGE)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -104,6 +108,10 @@ class PPMInspectorDock(QDockWidget):
         self.export_npz_button.setToolTip("The raw float16 features, pooled grids and upsampled maps")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.pin_button = QPushButton("Pin image")
+        self.pin_button.setCheckable(True)
+        self.pin_button.setToolTip("Keep this image's maps and split beside the next image's (same channel, "
+                                   "same colour scale); again: unpin")
         self.full_button = QPushButton("Full window")
         self.full_button.setCheckable(True)
         self.full_button.setToolTip("Float the inspector over the whole main window (again: dock it back)")
@@ -112,6 +120,7 @@ class PPMInspectorDock(QDockWidget):
         buttons.addWidget(self.export_png_button)
         buttons.addWidget(self.export_npz_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.pin_button)
         buttons.addWidget(self.full_button)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -138,9 +147,12 @@ class PPMInspectorDock(QDockWidget):
         self.contrib_tab.classMapsWanted.connect(self._compute_class_maps)
         self.contrib_tab.gradcamWanted.connect(self._compute_gradcam)
         self.full_button.toggled.connect(self.set_full_window)
+        self.pin_button.toggled.connect(self.set_pinned)
         self.topLevelChanged.connect(self._on_floating)
         self.ablation_tab.map_view.clicked.connect(self._picked)
         self.ablation_tab.applyRequested.connect(self.apply_ablation)
+        self.erf_tab.pixelClicked.connect(self._picked)
+        self.erf_tab.fieldWanted.connect(self._compute_field)
         self.tabs.currentChanged.connect(lambda _: self._ensure_contributions())
         self.export_png_button.clicked.connect(self._ask_png)
         self.export_npz_button.clicked.connect(self._ask_npz)
@@ -173,6 +185,8 @@ class PPMInspectorDock(QDockWidget):
         self.maps_tab.set_activations(self.acts, image)
         self.contrib_tab.set_context(self.acts, image, names)
         self.ablation_tab.set_context(self.acts.names, image, names, classes.palette)
+        self._image = image
+        self.erf_tab.set_context(self.acts.names, image, geometry.input_size, names)
         self.stack.setCurrentWidget(self.tabs)
         for button in (self.export_png_button, self.export_npz_button):
             button.setEnabled(True)
@@ -202,6 +216,9 @@ class PPMInspectorDock(QDockWidget):
         acts, meta = self.acts, self._meta
         height, width = acts.geometry.image_size
         if not (0 <= x < width and 0 <= y < height):
+            return
+        if self.tabs.currentWidget() is self.erf_tab:  # the receptive field of that pixel instead
+            self.erf_tab.request(x, y)
             return
         mode = self.contrib_tab.selection_mode()
         if mode in ("connected", "class") and self._labels is not None:
@@ -248,6 +265,20 @@ class PPMInspectorDock(QDockWidget):
 
         self._run(job, self.contrib_tab.set_class_maps, "per-part class maps")
 
+    def _compute_field(self, x: int, y: int, class_index: int) -> None:
+        if self.acts is None or self._image is None or self._meta is None:
+            return
+        acts, meta, image = self.acts, self._meta, self._image
+        from app.engine.ppm_erf import capture_input, receptive_field
+
+        def job(ctx: Any) -> Any:
+            network = self._network(ctx, meta)
+            network_input = capture_input(image, acts.geometry, meta.normalization)  # moved to the model's device
+            return receptive_field(network, network_input, acts.geometry, x, y,
+                                   None if class_index == NO_CLASS else class_index)
+
+        self._run(job, self.erf_tab.set_field, "receptive field", self.erf_tab.set_failed)
+
     def _compute_gradcam(self, region: Any, class_index: int) -> None:
         if self.acts is None:
             return
@@ -257,6 +288,26 @@ class PPMInspectorDock(QDockWidget):
         self._run(lambda ctx: region_gradcam(self._network(ctx, meta), acts.capture, acts.geometry, region,
                                              class_index),
                   self.contrib_tab.set_gradcam, "Grad-CAM")
+
+    @Slot(bool)
+    def set_pinned(self, on: bool) -> None:
+        """Pin the current image (its maps, and the split shown) beside the next ones, or unpin."""
+        if not on:
+            self.maps_tab.unpin()
+            self.contrib_tab.unpin_split()
+            self._say("Unpinned.")
+            return
+        image = self._image
+        title = "" if image is None else f"the {image.shape[1]}\u00d7{image.shape[0]} image"
+        if not self.maps_tab.pin(title):
+            self.pin_button.blockSignals(True)
+            self.pin_button.setChecked(False)
+            self.pin_button.blockSignals(False)
+            self._say("There is no image to pin.")
+            return
+        split = self.contrib_tab.pin_split(title)
+        self._say(f"Pinned {title}" + ("" if split else " (its maps; split a pixel or region first to pin a split too)")
+                  + ": open another image to compare.")
 
     # --- layout ----------------------------------------------------------------------------
     @Slot(bool)
@@ -399,6 +450,8 @@ class PPMInspectorDock(QDockWidget):
         self.maps_tab.set_activations(None, None)
         self.contrib_tab.set_context(None, None, [])
         self.ablation_tab.set_context(None, None, [], np.zeros((1, 3), np.uint8))
+        self._image = None
+        self.erf_tab.set_context([], None, None, [])
         for button in (self.export_png_button, self.export_npz_button):
             button.setEnabled(False)
         self.status.setText("")

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from app.engine.ppm_export import colorize
 from app.gui.inspector.gallery import ChannelGallery
 from app.gui.inspector.jobs import Submit
-from app.gui.inspector.map_view import MapView
+from app.gui.inspector.map_view import MapView, robust_levels
+from app.gui.inspector.pinned import PinnedMap
 
 if TYPE_CHECKING:
     from app.engine.ppm_analysis import PPMActivations
@@ -73,6 +74,8 @@ class MapsTab(QWidget):
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.map_view = MapView(histogram=True)
+        self.pinned = PinnedMap(background)  # another image's map, beside (hidden until pinned)
+        self._photo: np.ndarray | None = None
         self.gallery = ChannelGallery()
 
         channel_row = QHBoxLayout()
@@ -92,7 +95,10 @@ class MapsTab(QWidget):
         form.addRow("Overlay", overlay_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.map_view, 1)
+        self.panes = QSplitter(Qt.Orientation.Horizontal)
+        self.panes.addWidget(self.map_view)
+        self.panes.addWidget(self.pinned)
+        layout.addWidget(self.panes, 1)
         layout.addWidget(self.info)
         layout.addWidget(QLabel("Most active channels"))
         layout.addWidget(self.gallery)
@@ -108,6 +114,8 @@ class MapsTab(QWidget):
         self.send_box.toggled.connect(lambda _: self._emit_overlay())
         self.gallery.channelChosen.connect(self.choose_channel)
         self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self._emit_overlay())
+        self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self.pinned.set_levels(self.map_view.levels()))
+        self.map_view.histogram.sigLookupTableChanged.connect(lambda *_: self._draw_pinned())
         self.map_view.set_opacity(self.opacity.value() / 100)
         self.set_activations(None, None)
 
@@ -115,6 +123,7 @@ class MapsTab(QWidget):
     def set_activations(self, acts: PPMActivations | None, photo: np.ndarray | None) -> None:
         self.acts = acts
         self._pending = None
+        self._photo = photo
         self.map_view.set_photo(photo)
         self.source.blockSignals(True)
         self.source.clear()
@@ -159,10 +168,46 @@ class MapsTab(QWidget):
             return
         start = time.perf_counter()
         values = acts.reduce(source, view, kind, channel)
-        self.map_view.set_map(values, acts.geometry.feature_rect())
+        self.map_view.set_map(values, acts.geometry.feature_rect(), self._shared_levels(values))
+        self._draw_pinned()
         self.last_redraw_ms = (time.perf_counter() - start) * 1000.0
         self._describe(source, view, kind, channel, values)
         self._emit_overlay()
+
+    # --- a pinned image beside ----------------------------------------------------------
+    def pin(self, title: str) -> bool:
+        """Keep the current capture beside the next images' maps (False: nothing to pin)."""
+        if self.acts is None or self._photo is None:
+            return False
+        self.pinned.pin(self.acts, self._photo, title)
+        self.redraw()
+        return True
+
+    def unpin(self) -> None:
+        self.pinned.unpin()
+        self.redraw()
+
+    def _pinned_values(self) -> np.ndarray | None:
+        if self.pinned.acts is None or self.acts is None or self.pinned.mismatch(self.acts):
+            return None
+        return self.pinned.values_for(self.selection(), self.redraw)
+
+    def _shared_levels(self, values: np.ndarray) -> tuple[float, float] | None:
+        """One colour scale for both panes: levels from both maps' values (None: the current map's own)."""
+        other = self._pinned_values()
+        if values.ndim != 2 or other is None or other.ndim != 2:
+            return None
+        return robust_levels(np.concatenate([values.ravel(), other.ravel()]))
+
+    def _draw_pinned(self) -> None:
+        if self.pinned.acts is None:
+            return
+        reason = self.pinned.mismatch(self.acts)
+        values = None if reason else self._pinned_values()
+        note = reason or ("" if values is not None or self.acts is None else "Computing\u2026")
+        if values is not None and values.ndim == 3:
+            note = "PCA: each image's own components (colours do not correspond)"
+        self.pinned.show_values(values, self.map_view.levels(), self.map_view.lookup_table(), note)
 
     def _computed(self, key: tuple) -> None:
         if self._pending == key:
