@@ -121,7 +121,9 @@ class WindowActions:
                                      icon=sp.SP_ArrowBack, tip="Previous image in the folder (Left)")
         self.next = self._action("&Next Image", lambda: w.viewer.navigate(1), "Right",
                                  icon=sp.SP_ArrowForward, tip="Next image in the folder (Right)")
-        menu.addActions([self.previous, self.next])
+        self.find = self._action("&Search the Folder", lambda: w.folder.focus_search(), QKeySequence.StandardKey.Find,
+                                 tip="Type part of a file name to narrow the folder list (Ctrl+F)")
+        menu.addActions([self.previous, self.next, self.find])
         menu.addSeparator()
         self.docks_menu = menu.addMenu("&Panels")  # each dock's toggleViewAction goes here
 

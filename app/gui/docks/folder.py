@@ -1,7 +1,10 @@
 """Folder dock: the open folder's images with thumbnails, their status and review state.
 
-A filter row shows all images or those of one review state (with counts), and the list
-can be sorted by the mean confidence of each image's saved record, lowest first.
+A search field keeps the names that contain its words; a filter shows all images, those
+of one review state, or the failed ones (with counts); the list is sorted by name, by
+the mean confidence of each image's saved record (lowest first) or by review state.
+Files the reader refuses are flagged failed as the folder is scanned (the thumbnail
+loader reads every file off the GUI thread), not only once visited.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QTreeWidget,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
@@ -37,8 +40,11 @@ REVIEW_COLORS = {ReviewState.UNREVIEWED: "#80868b", ReviewState.ACCEPTED: "#34a8
                  ReviewState.NEEDS_WORK: "#fa7b17"}
 REVIEW_TEXT = {ReviewState.UNREVIEWED: "\u2013", ReviewState.ACCEPTED: "\u2713 accepted",
                ReviewState.NEEDS_WORK: "\u2717 needs work"}
-FILTERS = (None, ReviewState.UNREVIEWED, ReviewState.ACCEPTED, ReviewState.NEEDS_WORK)  # None: all
-SORT_NAME, SORT_CONFIDENCE = "name", "confidence"
+# None: all; the review states; the images whose reading or segmenting failed
+FILTERS: tuple[ReviewState | ItemStatus | None, ...] = (
+    None, ReviewState.UNREVIEWED, ReviewState.ACCEPTED, ReviewState.NEEDS_WORK, ItemStatus.FAILED)
+SORT_NAME, SORT_CONFIDENCE, SORT_REVIEW = "name", "confidence", "review"
+REVIEW_ORDER = {ReviewState.UNREVIEWED: 0, ReviewState.NEEDS_WORK: 1, ReviewState.ACCEPTED: 2}  # work left first
 NAME_COL, STATUS_COL, REVIEW_COL, CONF_COL = range(4)
 
 
@@ -73,8 +79,13 @@ class FolderDock(QDockWidget):
         self.sort = QComboBox()
         self.sort.addItem("By name", SORT_NAME)
         self.sort.addItem("Lowest confidence first", SORT_CONFIDENCE)
-        self.sort.setToolTip("Order by the mean confidence in each image's NAME.json, so the worst "
-                             "predictions are reviewed first")
+        self.sort.addItem("By review state", SORT_REVIEW)
+        self.sort.setToolTip("By name; by the mean confidence in each image's NAME.json, so the worst "
+                             "predictions are reviewed first; or unreviewed, needing work, accepted")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search names (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Show the images whose names contain all these words")
         for combo in (self.review_filter, self.sort):
             combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the arrow keys for navigation
         self.counts = QLabel()
@@ -98,6 +109,7 @@ class FolderDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self.actions_row)
+        layout.addWidget(self.search)
         layout.addLayout(filters_row)
         layout.addWidget(self.counts)
         layout.addWidget(self.tree)
@@ -106,20 +118,25 @@ class FolderDock(QDockWidget):
         self._order: list[Path] = []                       # the folder's own (name) order
         self._reviews: dict[str, ReviewState] = {}
         self._confidences: dict[Path, float | None] = {}
+        self._failed: set[str] = set()
+        self._folder: Path | None = None
         self._review_icons = {state: review_icon(state) for state in ReviewState}
         self._placeholder = self._blank_icon()
+        self._unreadable = self._blank_icon(STATUS_COLORS[ItemStatus.FAILED])
         self._silent = False
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.thumbnailReady.connect(self._on_thumbnail)
+        self.thumbnails.thumbnailFailed.connect(self._on_thumbnail_failed)
+        self.search.textChanged.connect(lambda _t: self._on_filter_changed(0))
         self.tree.currentItemChanged.connect(self._on_current_changed)
         self.review_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.sort.currentIndexChanged.connect(lambda _i: self._apply_order())
         self._update_counts()
 
     @staticmethod
-    def _blank_icon() -> QIcon:
+    def _blank_icon(color: str = "#3c4043") -> QIcon:
         pixmap = QPixmap(THUMB_SIZE)
-        pixmap.fill(QColor("#3c4043"))
+        pixmap.fill(QColor(color))
         return QIcon(pixmap)
 
     def set_folder(self, folder: Path | None, paths: list[Path]) -> None:
@@ -127,7 +144,8 @@ class FolderDock(QDockWidget):
         self._silent = True
         self.tree.clear()
         self._items.clear()
-        self._order, self._reviews, self._confidences = list(paths), {}, {}
+        self._order, self._reviews, self._confidences, self._failed = list(paths), {}, {}, set()
+        self._folder = folder
         for path in paths:
             item = QTreeWidgetItem([path.name, "", "", ""])
             item.setData(0, PATH_ROLE, str(path))
@@ -138,10 +156,10 @@ class FolderDock(QDockWidget):
             self._paint_status(item, ItemStatus.PENDING, "")
             self._paint_review(item, ReviewState.UNREVIEWED)
         self._silent = False
-        self.title.setText(f"{folder.name}  ({len(paths)} images)" if folder else "No folder open")
         self.title.setToolTip(str(folder) if folder else "")
         self.thumbnails.request(paths)
-        self.sort.setEnabled(False)
+        self._set_confidence_sort_offered(False)
+        self._apply_filter()
         self._update_counts()
         self.folderSet.emit(folder, list(paths))
 
@@ -151,8 +169,15 @@ class FolderDock(QDockWidget):
 
     def set_status(self, path: Path, status: ItemStatus, detail: str = "") -> None:
         item = self._items.get(str(path))
-        if item is not None:
-            self._paint_status(item, status, detail)
+        if item is None:
+            return
+        self._paint_status(item, status, detail)
+        was_failed = str(path) in self._failed
+        if (status == ItemStatus.FAILED) != was_failed:
+            (self._failed.add if status == ItemStatus.FAILED else self._failed.discard)(str(path))
+            self._update_failed_count()
+            if self.current_filter() == ItemStatus.FAILED:
+                self._apply_filter()
 
     def status(self, path: Path) -> ItemStatus | None:
         item = self._items.get(str(path))
@@ -175,6 +200,8 @@ class FolderDock(QDockWidget):
             if item is not None:
                 self._reviews[str(path)] = ReviewState(state)
                 self._paint_review(item, ReviewState(state))
+        if self.sort.currentData() == SORT_REVIEW:
+            self._apply_order()
         self._apply_filter()
         self._update_counts()
 
@@ -195,17 +222,26 @@ class FolderDock(QDockWidget):
             item.setText(CONF_COL, "" if value is None else f"{100 * value:.1f}%")
             item.setToolTip(CONF_COL, "no NAME.json record" if value is None else
                             f"mean confidence {100 * value:.1f}% (from NAME.json)")
-        self.sort.setEnabled(any(v is not None for v in self._confidences.values()))
+        self._set_confidence_sort_offered(any(v is not None for v in self._confidences.values()))
         self._apply_order()
 
-    def set_filter(self, state: ReviewState | None) -> None:
+    def set_filter(self, state: ReviewState | ItemStatus | None) -> None:
         self.review_filter.setCurrentIndex(FILTERS.index(state))
 
-    def current_filter(self) -> ReviewState | None:
+    def current_filter(self) -> ReviewState | ItemStatus | None:
         return FILTERS[max(0, self.review_filter.currentIndex())]
 
     def sort_by_confidence(self, on: bool) -> None:
         self.sort.setCurrentIndex(1 if on else 0)
+
+    def set_search(self, text: str) -> None:
+        self.search.setText(text)
+
+    def focus_search(self) -> None:
+        self.show()
+        self.raise_()
+        self.search.setFocus()
+        self.search.selectAll()
 
     def visible_paths(self) -> list[Path]:
         return [p for p in self.paths() if not self._items[str(p)].isHidden()]
@@ -237,9 +273,19 @@ class FolderDock(QDockWidget):
                 return candidate
         return None
 
+    def _set_confidence_sort_offered(self, on: bool) -> None:
+        """Lowest confidence first needs saved records; name and review order always work."""
+        item = self.sort.model().item(1)  # a QStandardItemModel: its rows can be disabled
+        item.setEnabled(on)
+        if not on and self.sort.currentData() == SORT_CONFIDENCE:
+            self.sort.setCurrentIndex(0)
+
     def _apply_order(self) -> None:
-        if self.sort.currentData() == SORT_CONFIDENCE and self.sort.isEnabled():
+        key = self.sort.currentData()
+        if key == SORT_CONFIDENCE and self.sort.model().item(1).isEnabled():
             order = lowest_confidence_first(self._order, self._confidences)
+        elif key == SORT_REVIEW:
+            order = sorted(self._order, key=lambda p: REVIEW_ORDER[self.review(p)])  # stable: by name within
         else:
             order = self._order
         if order == self.paths():
@@ -260,15 +306,41 @@ class FolderDock(QDockWidget):
 
     def _apply_filter(self) -> None:
         wanted = self.current_filter()
+        words = self.search.text().casefold().split()
+        shown = 0
         for key, item in self._items.items():
-            item.setHidden(wanted is not None and self._reviews.get(key, ReviewState.UNREVIEWED) != wanted)
+            if wanted is None:
+                kept = True
+            elif wanted == ItemStatus.FAILED:
+                kept = key in self._failed
+            else:
+                kept = self._reviews.get(key, ReviewState.UNREVIEWED) == wanted
+            name = item.text(NAME_COL).casefold()
+            kept = kept and all(word in name for word in words)
+            item.setHidden(not kept)
+            shown += kept
+        self._update_title(shown)
+
+    def _update_title(self, shown: int) -> None:
+        if self._folder is None:
+            self.title.setText("No folder open")
+            return
+        total = len(self._items)
+        count = f"{total} images" if shown == total else f"{shown} of {total} images shown"
+        self.title.setText(f"{self._folder.name}  ({count})")
+
+    def _update_failed_count(self) -> None:
+        self.review_filter.setItemText(FILTERS.index(ItemStatus.FAILED), f"Failed ({len(self._failed)})")
 
     def _update_counts(self) -> None:
         totals = self.review_counts()
         for index, state in enumerate(FILTERS):
+            if isinstance(state, ItemStatus):
+                continue  # _update_failed_count
             count = len(self._items) if state is None else totals[state]
             title = "All images" if state is None else state.title.capitalize()
             self.review_filter.setItemText(index, f"{title} ({count})")
+        self._update_failed_count()
         done = totals[ReviewState.ACCEPTED] + totals[ReviewState.NEEDS_WORK]
         self.counts.setText(f"Reviewed {done} of {len(self._items)}: {totals[ReviewState.ACCEPTED]} accepted, "
                             f"{totals[ReviewState.NEEDS_WORK]} needing work" if self._items else "")
@@ -289,6 +361,16 @@ class FolderDock(QDockWidget):
         item = self._items.get(path)
         if item is not None and not image.isNull():
             item.setIcon(0, QIcon(QPixmap.fromImage(image)))
+
+    def _on_thumbnail_failed(self, path: str, message: str) -> None:
+        """The reader refused the file while the folder was scanned: flag it now (a result,
+        a run's record or saved labels already shown for it are left as they are)."""
+        item = self._items.get(path)
+        if item is None:
+            return
+        item.setIcon(0, self._unreadable)
+        if self.status(Path(path)) in (ItemStatus.PENDING, ItemStatus.LABELS):
+            self.set_status(Path(path), ItemStatus.FAILED, message)
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:  # noqa: ANN001
         if current is not None and not self._silent:
