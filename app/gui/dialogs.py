@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QTextBrowser,
                                QVBoxLayout, QWidget)
@@ -68,6 +69,7 @@ def _section_html(section: Section) -> str:
 class ModelCardDialog(QDialog):
     def __init__(self, info: "ModelInfo", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.info = info
         self.setWindowTitle(f"Model Card: {info.meta.display_name}")
         self.resize(620, 560)
         tabs = QTabWidget()
@@ -81,6 +83,22 @@ class ModelCardDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addWidget(buttons)
+
+
+def show_model_card(info: "ModelInfo", parent: QWidget) -> ModelCardDialog:
+    """One card dialog per window: asked again, the open (or closed) one comes back; for
+    another model (or device), the old one is closed and deleted and a new one shown."""
+    for old in parent.findChildren(ModelCardDialog, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if old.info is info:
+            old.show()
+            old.raise_()
+            old.activateWindow()
+            return old
+        old.close()
+        old.deleteLater()
+    dialog = ModelCardDialog(info, parent)
+    dialog.show()
+    return dialog
 
 
 def shortcuts_html(actions: list[QAction]) -> str:

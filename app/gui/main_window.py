@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         if self.viewer.model is None:
             self.messages.show_message("No model is loaded yet.", "info")
             return
-        dialogs.ModelCardDialog(self.viewer.model, self).show()
+        dialogs.show_model_card(self.viewer.model, self)
 
     def _on_model_ready(self, info: ModelInfo) -> None:
         if info.source:

@@ -9,8 +9,9 @@ What may be written is the engine's ``BatchLedger``'s decision, as for ``segment
 it takes the output folder's lock (a second run on the same folder says it is in
 use), skips images whose outputs this app wrote with the same model and settings
 (resume), keeps maps edited by hand and files of other origin, keeps the records
-and writes the run files. It opens once the worker has described its model (the
-weights are hashed there, off the GUI thread).
+and writes the run files. It opens in the worker (the weights are hashed there, off
+the GUI thread), for the model the window describes (its ``ModelInfo``): the network
+never leaves the worker, and a different model there stops the run.
 
 Cancelling sets a ``threading.Event`` directly from the GUI thread; the engine checks
 it between windows and raises ``Cancelled`` before anything of that image is written.
@@ -21,38 +22,43 @@ from __future__ import annotations
 import html
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from app.engine.batch import BatchReport, FileRecord, Job, process_one
 from app.engine.ledger import BatchLedger, LedgerError
-from app.engine.ledger_manifest import model_description, run_identity
+from app.engine.ledger_manifest import run_identity
 from app.engine.result import Cancelled
 from app.gui.batch.options import BatchOptions, RateMeter
-from app.gui.inspector.jobs import worker_submitter
+from app.gui.inspector.jobs import JobWorker, worker_submitter
+
+if TYPE_CHECKING:  # annotations only
+    from app.checkpoints.meta import ModelMeta, ProtocolSettings
+    from app.engine.segmenter import Segmenter
 
 OVERWRITE_HINT = '"Overwrite them" (under Already labelled)'
 REPLACE_EDITED_HINT = '"Also replace maps edited by hand" (under Already labelled)'
+MODEL_CHANGED = "The model changed before the batch started; run it again to label with the new model."
 
 
-def _prepare(segmenter: Any, options: BatchOptions, jobs: list[Job]) -> tuple[Any, Any, BatchLedger | str]:
+def _prepare(segmenter: Segmenter, meta: ModelMeta, settings: ProtocolSettings, options: BatchOptions,
+             jobs: list[Job]) -> BatchLedger | str:
     """In the worker (off the GUI thread: the weights are hashed, every output looked at):
-    the model's meta, the run's settings, and the opened ledger or why it cannot open."""
-    meta = segmenter.loaded.meta
-    settings = meta.protocol(options.protocol)  # what `segment --protocol NAME` uses
+    the opened ledger, or why it cannot open."""
+    if segmenter.loaded.meta is not meta:
+        return MODEL_CHANGED
     try:
-        ledger = BatchLedger.start(jobs, options.output_dir, meta, settings, options.formats, options.overwrite,
-                                   options.replace_edited, run_identity(meta, settings),
-                                   OVERWRITE_HINT, REPLACE_EDITED_HINT)
+        return BatchLedger.start(jobs, options.output_dir, meta, settings, options.formats, options.overwrite,
+                                 options.replace_edited, run_identity(meta, settings),
+                                 OVERWRITE_HINT, REPLACE_EDITED_HINT)
     except LedgerError as exc:
-        return meta, settings, str(exc)
-    return meta, settings, ledger
+        return str(exc)
 
 
-def _one_image(segmenter: Any, job: Job, options: BatchOptions, settings: Any, overwrite: bool,
-               cancel: threading.Event, expected_meta: Any) -> FileRecord:
-    if expected_meta is not None and segmenter.loaded.meta is not expected_meta:
+def _one_image(segmenter: Segmenter, job: Job, options: BatchOptions, settings: ProtocolSettings,
+               overwrite: bool, cancel: threading.Event, expected_meta: ModelMeta) -> FileRecord:
+    if segmenter.loaded.meta is not expected_meta:
         cancel.set()  # weights changed under the run: never mix two models' labels in one run
         return FileRecord(str(job.source), "cancelled")
     try:
@@ -62,14 +68,18 @@ def _one_image(segmenter: Any, job: Job, options: BatchOptions, settings: Any, o
 
 
 class BatchRun(QObject):
-    fileStarted = Signal(object)      # Path of the image now in the worker
-    fileFinished = Signal(int, object)  # job index, FileRecord
-    progressChanged = Signal()        # read .meter and .current
-    failedToStart = Signal(str)       # e.g. no model loaded
-    finished = Signal(object)         # BatchReport (cancelled or not)
+    """One run. Once finished it lets go of the worker and of its listeners (``_release``);
+    whoever holds it (the window's link) deletes it when the next run starts."""
 
-    def __init__(self, worker: QObject, options: BatchOptions, jobs: list[Job],
-                 parent: QObject | None = None) -> None:
+    # Qt carries these payload classes as PyObject; naming them documents the slots' types
+    fileStarted = Signal(Path)              # the image now in the worker
+    fileFinished = Signal(int, FileRecord)  # job index, its record
+    progressChanged = Signal()              # read .meter and .current
+    failedToStart = Signal(str)             # e.g. the output folder is in use
+    finished = Signal(BatchReport)          # cancelled or not
+
+    def __init__(self, worker: JobWorker, options: BatchOptions, jobs: list[Job], meta: ModelMeta,
+                 settings: ProtocolSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.options, self.jobs = options, jobs
         self.cancel_event = threading.Event()
@@ -78,19 +88,23 @@ class BatchRun(QObject):
         self.current: Path | None = None
         self.report: BatchReport | None = None
         self.run_files_error = ""
-        self.model_description: dict[str, Any] = {}
-        self.classes: Any = None
-        self.expected_meta: Any = None  # the model the run is for; another one in the worker stops it
-        self.settings: Any = None
+        self.expected_meta = meta  # the model the run is for; another one in the worker stops it
+        self.settings = settings
         self.ledger: BatchLedger | None = None
         self._todo: list[int] = []
         self._position = 0
-        self._submit = worker_submitter(worker)
+        self._submit = worker_submitter(worker, parent=self)
+
+    @property
+    def started(self) -> bool:
+        """The ledger opened (images were looked at); False for a run refused at its start."""
+        return self.ledger is not None
 
     # --- control (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
-        options, jobs = self.options, self.jobs
-        self._submit(lambda segmenter: _prepare(segmenter, options, jobs), self._on_prepared, self._on_not_started)
+        options, jobs, meta, settings = self.options, self.jobs, self.expected_meta, self.settings
+        self._submit(lambda segmenter: _prepare(segmenter, meta, settings, options, jobs),
+                     self._on_prepared, self._on_not_started)
 
     def cancel(self) -> None:
         """Stop after the image in the worker (its own windows check the event too)."""
@@ -102,13 +116,10 @@ class BatchRun(QObject):
     def finish_now(self) -> BatchReport:
         """End the run at once (the window is closing and the worker is stopped)."""
         self.cancel_event.set()
-        if self.report is None:
-            self._finish()
-        return self.report  # type: ignore[return-value]
+        return self._finish() if self.report is None else self.report
 
     # --- the loop --------------------------------------------------------------------------
-    def _on_prepared(self, prepared: tuple[Any, Any, BatchLedger | str]) -> None:
-        meta, settings, ledger = prepared
+    def _on_prepared(self, ledger: BatchLedger | str) -> None:
         if isinstance(ledger, str):  # e.g. the folder is in use by another run
             self._on_not_started(ledger)
             return
@@ -116,7 +127,6 @@ class BatchRun(QObject):
             ledger.close()  # ended before the worker answered (window closing)
             return
         self.ledger = ledger
-        self.model_description, self.classes, self.settings = model_description(meta), meta.classes, settings
         for index, record in ledger.decided():
             self._record(index, record, False)
         self._todo = list(ledger.todo)
@@ -163,14 +173,25 @@ class BatchRun(QObject):
         self.fileFinished.emit(index, record)
         self.progressChanged.emit()
 
-    def _finish(self) -> None:
+    def _finish(self) -> BatchReport:
         cancelled = any(r is None or r.status == "cancelled" for r in self.records)
         if self.ledger is not None:  # the run files, the manifest tidied, the folder released
-            self.report = self.ledger.finish(self.meter.elapsed(), cancelled)
-            self.run_files_error = "<br>".join(html.escape(p) for p in self.report.problems)
+            report = self.ledger.finish(self.meter.elapsed(), cancelled)
+            self.run_files_error = "<br>".join(html.escape(p) for p in report.problems)
         else:  # never started: nothing was written
             records = [r if r is not None else FileRecord(str(job.source), "cancelled")
                        for r, job in zip(self.records, self.jobs)]
-            self.report = BatchReport(Path(self.options.output_dir), records, self.meter.elapsed(), cancelled)
-        self.current = None
-        self.finished.emit(self.report)
+            report = BatchReport(Path(self.options.output_dir), records, self.meter.elapsed(), cancelled)
+        self.report, self.current = report, None
+        self.finished.emit(report)
+        self._release()
+        return report
+
+    def _release(self) -> None:
+        """A finished run answers no one: the worker's answers stop reaching it, and its
+        signals stop reaching the window (its data stays readable: report, settings, jobs)."""
+        self._submit.close()
+        for signal in (self.fileStarted, self.fileFinished, self.progressChanged, self.failedToStart,
+                       self.finished):
+            if self.isSignalConnected(QMetaMethod.fromSignal(signal)):  # (disconnecting none warns)
+                signal.disconnect()

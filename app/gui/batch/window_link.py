@@ -5,7 +5,7 @@ saved labels for finished images, the summary, and closing mid-run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app.engine.batch import FileRecord, Job, plan_jobs
 from app.engine.writers import output_paths
+from app.engine.batch import BatchReport
 from app.gui.batch.controller import BatchRun
 from app.gui.batch.dialog import BatchDialog
 from app.gui.batch.options import BatchOptions, default_output_dir
@@ -24,6 +25,7 @@ from app.gui.result_cache import CachedView
 from app.gui.worker_types import ModelInfo
 
 if TYPE_CHECKING:
+    from app.checkpoints.meta import ModelMeta
     from app.gui.main_window import MainWindow
 
 STATUS_OF_RECORD = {"ok": ItemStatus.DONE, "skipped": ItemStatus.SKIPPED, "failed": ItemStatus.FAILED,
@@ -54,13 +56,17 @@ class BatchLink(QObject):
         self.summary: BatchSummaryDialog | None = None
         self.last_options: BatchOptions | None = None
         self._finished_jobs: dict[str, Job] = {}  # images with saved labels of the last run
-        self._run_meta: Any = None                # the model meta those labels belong to
+        self._run_meta: ModelMeta | None = None   # the model those labels belong to
         self._statuses: dict[str, ItemStatus] = {}
         self.viewer.saved_results = self.saved_result
         self.viewer.modelChanged.connect(self._on_model_changed)
 
     def is_running(self) -> bool:
-        return self.run is not None and self.run.is_running()
+        return self._active() is not None
+
+    def _active(self) -> BatchRun | None:
+        """The run in progress, if any (``self.run`` stays the last one once it has finished)."""
+        return self.run if self.run is not None and self.run.is_running() else None
 
     # --- starting ---------------------------------------------------------------------------
     def default_options(self) -> BatchOptions:
@@ -97,6 +103,11 @@ class BatchLink(QObject):
         if problems or not jobs:
             self._say(" ".join(problems) or f"{options.input_dir} holds no images to label.")
             return False
+        try:
+            settings = model.meta.protocol(options.protocol)  # what `segment --protocol NAME` uses
+        except ValueError as exc:  # a protocol this model lacks
+            self._say(str(exc))
+            return False
         if options.overwrite and not self._confirm_overwrite(jobs, options):
             return False
         self.last_options = options
@@ -106,8 +117,9 @@ class BatchLink(QObject):
         self._finished_jobs, self._run_meta, self._statuses = {}, model.meta, {}
         for job in jobs:
             self._set_status(job.source, ItemStatus.PENDING, "waiting for the batch")
-        run = self.run = BatchRun(self.window.worker, options, jobs, self)
-        run.expected_meta = model.meta
+        if self.run is not None:  # the last run, finished and released: its summary and labels are done with
+            self.run.deleteLater()
+        run = self.run = BatchRun(self.window.worker, options, jobs, model.meta, settings, self)
         run.fileStarted.connect(self._on_file_started)
         run.fileFinished.connect(self._on_file_finished)
         run.failedToStart.connect(self._say)
@@ -161,13 +173,13 @@ class BatchLink(QObject):
         self._statuses[str(path)] = status
         self.folder.set_status(path, status, detail)
 
-    def _on_finished(self, report: Any) -> None:
+    def _on_finished(self, report: BatchReport) -> None:
         for record in report.records:
             if record.status == "cancelled":
                 self._set_status(Path(record.input), ItemStatus.PENDING, "not labelled (run cancelled)")
         self.action.setEnabled(True)
         self.button.setEnabled(True)
-        if self.window.isVisible() and self.run is not None and self.run.classes is not None:
+        if self.window.isVisible() and self.run is not None and self.run.started:
             self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window,
                                               rate=self.run.meter.rate())
             self.summary.show()
@@ -176,8 +188,9 @@ class BatchLink(QObject):
     def _on_model_changed(self, info: ModelInfo) -> None:
         if info.meta is not self._run_meta:
             self._finished_jobs = {}  # saved labels belong to the model that wrote them
-            if self.is_running():
-                self.run.cancel()
+            running = self._active()
+            if running is not None:
+                running.cancel()
                 self._say("The model changed, so the batch stopped after the image in progress. "
                           "Run it again to resume with the new model.")
         for path, status in self._statuses.items():  # the viewer has just reset the folder's statuses
@@ -196,16 +209,16 @@ class BatchLink(QObject):
         if job is None or model is None or model.meta is not self._run_meta or self.run is None:
             return None
         label = output_paths(job.stem, ["label"])["label"]
-        settings = self.run.settings or model.meta.protocol(self.run.options.protocol)
         try:
-            return saved_view(job.source, label, len(model.meta.classes), settings)
+            return saved_view(job.source, label, len(model.meta.classes), self.run.settings)
         except (OSError, ValueError):
             return None  # e.g. label files not written or removed: the model runs instead
 
     # --- closing -----------------------------------------------------------------------------
     def confirm_close(self) -> bool:
         """Ask before closing mid-run; on yes the run is cancelled (the window then stops the worker)."""
-        if not self.is_running():
+        running = self._active()
+        if running is None:
             return True
         answer = QMessageBox.question(
             self.window, "Stop the batch?",
@@ -214,13 +227,14 @@ class BatchLink(QObject):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        self.run.cancel()
+        running.cancel()
         return True
 
     def finish_for_close(self) -> None:
         """After the worker stopped: record the run's summary files."""
-        if self.is_running():
-            self.run.finish_now()
+        running = self._active()
+        if running is not None:
+            running.finish_now()
 
     def _say(self, text: str) -> None:
         self.window.messages.show_message(text, "warning")
