@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from app.gui.view_pane import ImagePane
+from app.viewing.layers import PreparedLayers
 
 BACKGROUND = "#202124"
 OVERLAY_MODES = ("fill", "contour", "both", "hidden")
@@ -66,8 +67,9 @@ class SegmentationView(QWidget):
             self.fit()
 
     def set_result(self, labels: np.ndarray | None, confidence: np.ndarray | None,
-                   lut: np.ndarray | None) -> None:
-        self.main_pane.set_result(labels, confidence, lut)
+                   lut: np.ndarray | None, layers: PreparedLayers | None = None) -> None:
+        """``layers``: the contours made in the worker for these labels (else made here)."""
+        self.main_pane.set_result(labels, confidence, lut, layers)
         self._restyle()
 
     def set_lut(self, lut: np.ndarray) -> None:

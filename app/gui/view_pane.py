@@ -7,7 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QImage
 
-from app.gui.rendering import contour_labels, contour_thickness, mask_levels
+from app.viewing.layers import PreparedLayers
+from app.viewing.rendering import contour_labels, contour_thickness, mask_levels
 
 
 def confidence_lut() -> np.ndarray:
@@ -64,6 +65,8 @@ class ImagePane:
         self._lut: np.ndarray | None = None
         self._built: set[str] = set()
         self._edges: np.ndarray | None = None  # the contour layer's array, updated in place by edits
+        self._layers: PreparedLayers | None = None  # the worker's contours for the labels drawn
+        self._edges_shared = False  # _edges is the worker's (cached) array: copied before an edit
         self._contour_todo: list[tuple[int, int, int, int]] = []  # bands still to redraw after an edit
         self._contour_timer = QTimer()
         self._contour_timer.setInterval(0)
@@ -72,13 +75,19 @@ class ImagePane:
     def set_photo(self, image: np.ndarray | None) -> None:
         if image is None:
             self.photo.clear()
+        elif image.dtype == np.uint8:
+            # No levels: an 8-bit photo goes to a QImage as it is. Levels of (0, 255) made
+            # pyqtgraph rescale every pixel in floating point at each render (tens of ms).
+            self.photo.setLevels(None, update=False)
+            self.photo.setImage(image, autoLevels=False)
         else:
             self.photo.setImage(image, autoLevels=False, levels=(0, 255))
 
     def set_result(self, labels: np.ndarray | None, confidence: np.ndarray | None,
-                   lut: np.ndarray | None) -> None:
-        """Draw the fill now; contours and confidence only when first shown (GUI-thread time)."""
-        self._labels, self._confidence_map, self._lut = labels, confidence, lut
+                   lut: np.ndarray | None, layers: PreparedLayers | None = None) -> None:
+        """Draw the fill now; contours and confidence only when first shown (GUI-thread time).
+        ``layers``: the contours the worker made for ``labels``, used when they fit."""
+        self._labels, self._confidence_map, self._lut, self._layers = labels, confidence, lut, layers
         self._built = set()
         self._contour_todo.clear()
         for item in (self.fill, self.contour, self.confidence):
@@ -97,7 +106,12 @@ class ImagePane:
         if layer == "fill":
             self.fill.setImage(self._labels, autoLevels=False, levels=levels, lut=self._lut)
         elif layer == "contour":
-            edges = contour_labels(self._labels, self._num_classes, contour_thickness(*self._labels.shape))
+            layers = self._layers
+            self._edges_shared = layers is not None and layers.fits(self._labels, self._num_classes)
+            if layers is not None and self._edges_shared:
+                edges = layers.contours
+            else:
+                edges = contour_labels(self._labels, self._num_classes, contour_thickness(*self._labels.shape))
             self._edges = edges
             self.contour.setImage(edges, autoLevels=False, levels=levels, lut=self._lut)
         elif layer == "confidence" and self._confidence_map is not None:
@@ -132,6 +146,10 @@ class ImagePane:
         if "fill" in self._built:
             _refresh_box(self.fill, labels, box)
         if "contour" in self._built and self._edges is not None:
+            if self._edges_shared:  # the worker's array is also the cache's: edit a copy
+                self._edges, self._edges_shared = self._edges.copy(), False
+                self.contour.setImage(self._edges, autoLevels=False, levels=mask_levels(self._num_classes),
+                                      lut=self._lut)
             band = max(1, CONTOUR_BAND_PIXELS // max(1, x1 - x0))
             for top in range(y0, y1, band):  # a large change is redrawn a band per event-loop turn
                 self._contour_todo.append((top, min(y1, top + band), x0, x1))

@@ -1,26 +1,43 @@
 """The viewer's logic: which image is shown, where its result comes from, what is drawn.
 
 It connects the worker to the view and the docks, so the main window only
-composes widgets and menus. Results are accepted only for the request the user
-is waiting for (stale ones go to the cache, never to the screen).
+composes widgets and menus. The state and its rules are Qt-free
+(app.viewing.state.ViewerState, unit-tested without widgets); this QObject feeds it
+the worker's signals and draws what it decides. Results are accepted only for the
+request the user is waiting for (stale ones go to the cache, never to the screen).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Generic, TypeVar
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.gui.docks import FolderDock, ItemStatus, LegendDock
 from app.gui.files import list_images
 from app.gui.image_view import SegmentationView
-from app.gui.rendering import hatched_labels, hatched_lut, overlay_lut
-from app.gui.result_cache import CachedView, ResultCache
 from app.gui.status_readout import StatusReadout
 from app.gui.worker import NO_MODEL_MESSAGE, InferenceWorker
 from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome
-from app.labels.threshold import ConfidenceThreshold, below_threshold
+from app.viewing.cache import CachedView
+from app.viewing.state import ViewerState
+
+T = TypeVar("T")
+
+
+class _InState(Generic[T]):
+    """``viewer.name`` reads and writes ``viewer.state.name`` (the links set a few of them)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, viewer: "Viewer | None", owner: type | None = None) -> T:
+        return getattr(viewer.state, self.name)  # type: ignore[union-attr]
+
+    def __set__(self, viewer: "Viewer", value: T) -> None:
+        setattr(viewer.state, self.name, value)
 
 
 class Viewer(QObject):
@@ -30,31 +47,30 @@ class Viewer(QObject):
     currentChanged = Signal(object)   # Path | None
     resultShown = Signal(object)      # CachedView (image + SegmentationResult)
 
+    model: _InState[ModelInfo | None] = _InState()
+    protocol: _InState[str] = _InState()
+    capture: _InState[bool] = _InState()
+    saved_results: _InState[Any] = _InState()
+    leave_guard: _InState[Any] = _InState()
+    threshold: _InState[Any] = _InState()
+    folder_path: _InState[Path | None] = _InState()
+    paths: _InState[list[Path]] = _InState()
+    current: _InState[Path | None] = _InState()
+    current_id: _InState[int] = _InState()
+    shown: _InState[CachedView | None] = _InState()
+    shown_path: _InState[Path | None] = _InState()
+    stale_results: _InState[int] = _InState()
+    cache: _InState[Any] = _InState()
+
     def __init__(self, worker: InferenceWorker, view: SegmentationView, legend: LegendDock,
                  folder: FolderDock, readout: StatusReadout, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker, self.view, self.legend, self.folder, self.readout = worker, view, legend, folder, readout
-        self.cache = ResultCache()
-        self.model: ModelInfo | None = None
-        self.protocol = "fast"
-        self.capture = False  # the PPM inspector turns this on
-        # Results that need no model (a batch run's saved label maps); not used while capturing.
-        self.saved_results: Callable[[Path], CachedView | None] | None = None
-        self.folder_path: Path | None = None
-        self.paths: list[Path] = []
-        self.current: Path | None = None
-        self.current_id = 0
-        self.shown: CachedView | None = None
-        self.shown_path: Path | None = None  # the photo on screen (its result may be pending)
-        self.stale_results = 0  # results that arrived after the user moved on (dropped)
-        # Uncertain pixels are drawn hatched while this is active (the review panel sets it).
-        self.threshold = ConfidenceThreshold()
-        self._hatched = False  # the drawn labels and table carry the hatch entries
+        self.state = ViewerState()
+        self.display = self.state.display  # hidden classes and the highlight (the legend shows it)
+        legend.bind(self.display)
         self.uncertain_pixels = 0  # of the shown image, under the threshold
-        self._legend_names: tuple[str, ...] = ()
-        self._request_paths: dict[int, Path | None] = {}
-        # Asked before the shown labels are replaced (the editor: unsaved edits); False stays.
-        self.leave_guard: Callable[[], bool] | None = None
+        self._hatched = False  # the drawn labels and table carry the hatch entries
         worker.imageLoaded.connect(self._on_image_loaded)
         worker.requestStarted.connect(self._on_started)
         worker.progress.connect(self._on_progress)
@@ -65,17 +81,17 @@ class Viewer(QObject):
         worker.modelFailed.connect(self.modelMissing)  # signal to signal: stays queued
         view.cursorMoved.connect(self._on_cursor)
         view.pixelClicked.connect(self._on_pixel_clicked)
-        legend.classVisibilityChanged.connect(lambda _v: self._refresh_lut())
-        legend.highlightChanged.connect(lambda _i: self._refresh_lut())
+        self.display.visibility.connect(lambda _visible: self._refresh_lut())
+        self.display.highlight_changed.connect(lambda _index: self._refresh_lut())
         folder.imageSelected.connect(self.show)
 
     # --- opening -----------------------------------------------------------------------
     def may_leave(self) -> bool:
-        return self.leave_guard is None or self.leave_guard()
+        return self.state.may_leave()
 
     def remember(self, path: Path, item: CachedView) -> None:
         """Keep ``item`` as ``path``'s result (edited labels just saved)."""
-        self.cache.put(self._key(path), item)
+        self.cache.put(self.state.key(path), item)
 
     def open_path(self, path: Path) -> bool:
         path = Path(path)
@@ -124,17 +140,11 @@ class Viewer(QObject):
             if self.current is not None:
                 self.folder.select(self.current)  # the list goes back to the image kept
             return
-        self.current = path
+        cached = self.state.ask_for(path)
         self.folder.select(path)
         self.currentChanged.emit(path)
-        cached = self.cache.get(self._key(path))
-        if cached is None and self.saved_results is not None and not self.capture:
-            cached = self.saved_results(path)
-            if cached is not None:
-                self.cache.put(self._key(path), cached)
         if cached is not None:
             self.worker.cancel_segment()
-            self.current_id = 0
             self._display(cached, path)
             return
         self._submit(path)
@@ -151,33 +161,25 @@ class Viewer(QObject):
 
     def _submit(self, path: Path | None, image: Any = None) -> int:
         rid = self.worker.submit_segment(path=path, image=image, protocol=self.protocol, capture=self.capture)
-        self.current_id = rid
-        self._request_paths[rid] = path
+        self.state.sent(rid, path)
         return rid
 
     def segment_array(self, image: Any, name: str = "image") -> int:
         """Show and segment an in-memory image (tests, pasted images)."""
         if not self.may_leave():
             return 0
-        self.current = None
+        self.state.segment_array(image)
         self.view.set_image(image)
         return self._submit(None, image)
 
-    def _key(self, path: Path | None) -> tuple[Any, ...]:
-        token = self.model.token if self.model else 0
-        return (str(path), token, self.protocol, self.capture)
-
     # --- worker signals ---------------------------------------------------------------------
     def _on_image_loaded(self, rid: int, loaded: ImageLoaded) -> None:
-        if rid == self.current_id:
-            same = self.shown is not None and loaded.path is not None and loaded.path == self.shown_path
-            self.shown = None
-            self.view.set_image(loaded.image, keep_view=same)
-            self.legend.show_counts(None, self._palette())
-            self.shown_path = loaded.path
+        keep_view = self.state.photo_arrived(rid, loaded.path, loaded.image)
+        if keep_view is not None:
+            self.view.set_image(loaded.image, keep_view=keep_view)
 
     def _on_started(self, rid: int) -> None:
-        path = self._request_paths.get(rid)
+        path = self.state.request_path(rid)
         if path is not None:
             self.folder.set_status(path, ItemStatus.RUNNING)
         if rid == self.current_id:
@@ -188,46 +190,37 @@ class Viewer(QObject):
             self.readout.set_busy(True, done, total)
 
     def _on_result(self, rid: int, outcome: SegmentOutcome) -> None:
-        path = self._request_paths.pop(rid, outcome.path)
-        item = CachedView(outcome.image, outcome.result)
-        if self.model is not None and outcome.model_token == self.model.token and path is not None:
-            self.cache.put((str(path), outcome.model_token, outcome.result.protocol.name, self.capture), item)
+        item = CachedView(outcome.image, outcome.result, layers=outcome.layers)
+        path, on_screen = self.state.result_arrived(rid, item, outcome.model_token, outcome.path)
         if path is not None:
             self.folder.set_status(path, ItemStatus.DONE, f"{outcome.result.seconds:.2f} s on {outcome.result.device}")
-        if rid != self.current_id:
-            self.stale_results += 1
-            return
-        self.current_id = 0
-        self._display(item, path)
+        if on_screen:
+            self._display(item, path)
 
     def _on_failed(self, rid: int, text: str) -> None:
-        path = self._request_paths.pop(rid, None)
+        path, current = self.state.request_ended(rid)
         if path is not None:
             self.folder.set_status(path, ItemStatus.FAILED, text)
-        if rid != self.current_id:
+        if not current:
             return
-        self.current_id = 0
         self.readout.set_busy(False)
         if text == NO_MODEL_MESSAGE:
             self.modelMissing.emit(text)
             return
-        if not self.view.has_image() or self.shown_path != path:
+        if self.state.failure_replaces_view(path):
             self.view.set_image(None)
             self.view.set_placeholder(f"Could not show {path.name if path else 'the image'}.\n\n{text}")
-            self.legend.show_counts(None, self._palette())
         self.message.emit("error", text)
 
     def _on_dropped(self, rid: int) -> None:
-        path = self._request_paths.pop(rid, None)
+        path, current = self.state.request_ended(rid)
         if path is not None and self.folder.status(path) == ItemStatus.RUNNING:
             self.folder.set_status(path, ItemStatus.PENDING)
-        if rid == self.current_id:
+        if current:
             self.readout.set_busy(False)
 
     def _on_model_ready(self, info: ModelInfo) -> None:
-        self.model = info
-        self.cache.clear()
-        self._set_legend_classes(info.meta.classes.names)
+        self.state.model_ready(info)
         self.readout.set_device(info.device, info.precision)
         for path in self.paths:
             self.folder.set_status(path, ItemStatus.PENDING)
@@ -238,57 +231,30 @@ class Viewer(QObject):
     # --- drawing ------------------------------------------------------------------------
     def classes(self) -> Any:
         """The ClassInfo of what is on screen: labels read from disk carry their own."""
-        if self.shown is not None and self.shown.classes is not None:
-            return self.shown.classes
-        return self.model.meta.classes if self.model else None
+        return self.state.classes()
 
-    def _palette(self) -> Any:
-        import numpy as np
+    def _palette(self) -> np.ndarray:
+        return self.state.palette()
 
-        classes = self.classes()
-        return classes.palette if classes is not None else np.zeros((0, 3), np.uint8)
-
-    def _set_legend_classes(self, names: tuple[str, ...]) -> None:
-        self._legend_names = tuple(names)
-        self.legend.set_classes(self._legend_names)
-
-    def _thresholded(self) -> Any:
-        """Pixels of the shown result under the threshold, or None when none are."""
-        if self.shown is None or not self.threshold.active():
-            return None
-        result, t = self.shown.result, self.threshold
-        below = below_threshold(result.labels, result.confidence, t.global_t, t.per_class)
-        return below if below.any() else None
-
-    def _lut(self) -> Any:
-        highlight = self.legend.highlight()
-        lut = overlay_lut(self._palette(), self.legend.visible(), highlight if highlight >= 0 else None)
-        return hatched_lut(lut) if self._hatched else lut
+    def _lut(self) -> np.ndarray:
+        return self.display.lut(self._palette(), hatched=self._hatched)
 
     def redraw(self) -> None:
         """Draw the shown result again (the threshold changed); the photo and zoom stay."""
-        if self.shown is None:
+        drawn = self.state.drawn()
+        if drawn is None or self.shown is None:
             return
-        labels = self.shown.result.labels
-        below = self._thresholded()
-        self._hatched = below is not None
-        self.uncertain_pixels = int(below.sum()) if below is not None else 0
-        if below is not None:
-            labels = hatched_labels(labels, below, len(self._palette()))
-        self.view.set_result(labels, self.shown.result.confidence, self._lut())
+        self._hatched, self.uncertain_pixels = drawn.hatched, drawn.uncertain_pixels
+        # contours made in the worker fit the result's own labels only, not a hatched copy
+        layers = self.shown.layers if not drawn.hatched and drawn.labels is self.shown.result.labels else None
+        self.view.set_result(drawn.labels, self.shown.result.confidence, self._lut(), layers)
 
     def _display(self, item: CachedView, path: Path | None) -> None:
-        same = path is not None and path == self.shown_path
-        if self.shown is None or self.shown.image is not item.image:
-            self.view.set_image(item.image, keep_view=same)
-        self.shown = item
-        self.shown_path = path
+        new_photo, keep_view = self.state.show_item(item, path)
+        if new_photo:
+            self.view.set_image(item.image, keep_view=keep_view)
         result = item.result
-        classes = self.classes()
-        if classes is not None and classes.names != self._legend_names:
-            self._set_legend_classes(classes.names)  # labels from disk with their own class list
         self.redraw()
-        self.legend.show_counts(result.class_counts, self._palette())
         self.readout.set_busy(False)
         self.readout.set_timing(result.seconds, result.protocol.name)
         self.readout.set_device(result.device, self.model.precision if self.model else "")
@@ -302,20 +268,7 @@ class Viewer(QObject):
 
     # --- pointer -------------------------------------------------------------------------
     def readout_at(self, x: int, y: int) -> tuple[str | None, float | None]:
-        classes = self.classes()
-        if self.shown is None or classes is None or x < 0:
-            return None, None
-        result = self.shown.result
-        if not (0 <= y < result.labels.shape[0] and 0 <= x < result.labels.shape[1]):
-            return None, None
-        label = int(result.labels[y, x])
-        names = classes.names
-        name = names[label] if label < len(names) else ("ignore" if label == 255 else f"class {label}")
-        confidence = float(result.confidence[y, x])
-        original = getattr(self.shown, "original_labels", None)  # editing: a person set this pixel
-        if original is not None and int(original[y, x]) != label:
-            confidence = float("nan")
-        return name, (confidence if confidence == confidence else None)  # NaN: not known (saved labels)
+        return self.state.readout_at(x, y)
 
     def _on_cursor(self, x: int, y: int) -> None:
         name, confidence = self.readout_at(x, y)
@@ -324,5 +277,4 @@ class Viewer(QObject):
 
     def _on_pixel_clicked(self, x: int, y: int) -> None:
         if self.shown is not None:
-            label = int(self.shown.result.labels[y, x])
-            self.legend.set_highlight(-1 if label == self.legend.highlight() else label)
+            self.display.toggle_highlight(int(self.shown.result.labels[y, x]))

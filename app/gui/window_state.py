@@ -72,10 +72,7 @@ class WindowStateSync(QObject):
 
     # --- title ----------------------------------------------------------------------
     def update_title(self) -> None:
-        viewer = self.w.viewer
-        path = viewer.shown_path if self.w.view.has_image() else viewer.current
-        model = viewer.model.meta.display_name if viewer.model else "no model"
-        self.w.setWindowTitle(f"{path.name} - PSPNet Studio ({model})" if path else f"PSPNet Studio ({model})")
+        self.w.setWindowTitle(self.w.viewer.state.title())  # the rule: app.viewing.state
 
     # --- pointer read-out -----------------------------------------------------------
     def _remember_pointer(self, scene_pos: QPointF) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
 from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task, WorkerJob
 from app.gui.worker_errors import describe_failure, install_cancel_hooks, is_cancellation
+from app.viewing.layers import prepare_layers
 
 if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after the window is up
     from torch.utils.hooks import RemovableHandle
@@ -263,7 +264,9 @@ class InferenceWorker(QObject):
             return
         finally:
             self._active_cancel = None
-        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token))
+        # the contours are made here, not on the GUI thread (where they stalled the first paint)
+        layers = prepare_layers(result.labels, len(result.class_counts))
+        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token, layers))
 
     def _run_job(self, task: Task) -> None:
         if self._segmenter is None or task.fn is None:

@@ -17,6 +17,7 @@ import numpy as np
 if TYPE_CHECKING:  # imported for annotations only; they pull in torch
     from app.checkpoints.meta import LoadedModel, ModelMeta
     from app.engine.result import SegmentationResult
+    from app.viewing.layers import PreparedLayers
     from app.engine.segmenter import Segmenter
 
 # A job run in the worker thread with the Segmenter it holds; its return value goes back
@@ -54,6 +55,7 @@ class SegmentOutcome:
     image: np.ndarray
     result: "SegmentationResult"
     model_token: int  # which loaded model/device/precision produced it (cache key part)
+    layers: "PreparedLayers | None" = None  # what the view draws over the photo, made in the worker
 
 
 @dataclass

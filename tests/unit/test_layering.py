@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ["model", "checkpoints", "classes", "engine", "training", "cluster", "labels",
-        "interchange", "editing"]
+        "interchange", "editing", "viewing"]
 FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "shiboken6", "app.gui", "app.cli")
 
 # Imports every module of the core packages, then lists which forbidden modules each

@@ -5,15 +5,23 @@ on its name highlights it (the others are dimmed) and a second click clears it. 
 line under the list always says what is highlighted and how many classes are hidden.
 A highlight carries over to the next image only when that image has the class;
 "All" and "None" clear it, and highlighting a hidden class shows it again.
+
+Those rules live in the Qt-free model (app.viewing.class_display.ClassDisplay, the
+viewer's); this dock shows it and turns clicks into its calls.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QToolButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from app.viewing.class_display import NO_CLASS, ClassDisplay
+from app.viewing.events import Event
 
 CLASS_ROLE = Qt.ItemDataRole.UserRole
 
@@ -63,88 +71,62 @@ class LegendDock(QDockWidget):
         state.addWidget(self.clear_highlight)
         layout.addLayout(state)
         self.setWidget(body)
-        self._names: tuple[str, ...] = ()
-        self._visible = np.ones(0, dtype=bool)
-        self._highlight = -1
+        self.model = ClassDisplay()
         self._updating = False
         self._toggled = -1  # the class whose checkbox this click toggled: the click does not highlight
+        self._swatches: dict[tuple[int, int, int], QIcon] = {}
         self.filter.textChanged.connect(self._apply_filter)
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.itemClicked.connect(self._on_item_clicked)
-        self.show_all.clicked.connect(lambda: self._set_all(True))
-        self.show_none.clicked.connect(lambda: self._set_all(False))
-        self.clear_highlight.clicked.connect(lambda: self.set_highlight(-1))
+        self.show_all.clicked.connect(lambda: self.model.set_all(True))
+        self.show_none.clicked.connect(lambda: self.model.set_all(False))
+        self.clear_highlight.clicked.connect(lambda: self.model.set_highlight(NO_CLASS))
+        self._observe(self.model)
         self._show_state()
 
-    # --- state -----------------------------------------------------------------------
+    # --- the model (app.viewing.class_display) ----------------------------------------------
+    def bind(self, model: ClassDisplay) -> None:
+        """Show and change ``model`` (the viewer's) instead of the dock's own."""
+        for event, slot in self._slots(self.model):
+            event.disconnect(slot)
+        self.model = model
+        self._observe(model)
+        self._on_counts()
+
+    def _slots(self, model: ClassDisplay) -> list[tuple[Event, Callable[..., None]]]:
+        return [(model.reset, self._on_counts), (model.counts_changed, self._on_counts),
+                (model.visibility, self._on_visibility), (model.highlight_changed, self._on_highlight)]
+
+    def _observe(self, model: ClassDisplay) -> None:
+        for event, slot in self._slots(model):
+            event.connect(slot)
+
+    @property
+    def _names(self) -> tuple[str, ...]:
+        return self.model.names
+
+    # --- the dock's interface (the viewer, the editor) -------------------------------------
     def set_classes(self, names: tuple[str, ...]) -> None:
         """A new model: every class visible, nothing highlighted."""
-        self._names = tuple(names)
-        self._visible = np.ones(len(names), dtype=bool)
-        self._highlight = -1
-        self.tree.clear()
-        self._show_state()
+        self.model.set_classes(names)
 
     def visible(self) -> np.ndarray:
-        return self._visible.copy()
+        return self.model.visible()
 
     def highlight(self) -> int:
-        return self._highlight
+        return self.model.highlight
 
     def show_counts(self, counts: np.ndarray | None, palette: np.ndarray) -> None:
         """Fill the list with the classes present in ``counts`` (pixels per class); a
         highlighted class the new image lacks is no longer highlighted."""
-        if counts is not None and 0 <= self._highlight and (self._highlight >= len(counts)
-                                                            or counts[self._highlight] <= 0):
-            self.set_highlight(-1)
-        self._updating = True
-        self.tree.clear()
-        if counts is not None and len(self._names):
-            total = max(int(counts.sum()), 1)
-            for index in np.argsort(-counts, kind="stable"):
-                if counts[index] <= 0:
-                    break
-                item = QTreeWidgetItem([self._names[index], f"{100.0 * counts[index] / total:.1f} %"])
-                item.setData(0, CLASS_ROLE, int(index))
-                item.setIcon(0, swatch(tuple(int(v) for v in palette[index][:3])))
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(0, Qt.CheckState.Checked if self._visible[index]
-                                   else Qt.CheckState.Unchecked)
-                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(0, f"{self._names[index]} (class {index}): {int(counts[index]):,} pixels")
-                self.tree.addTopLevelItem(item)
-                if index == self._highlight:
-                    item.setSelected(True)
-                    self._mark(item, True)
-        self._updating = False
-        self._apply_filter(self.filter.text())
-        self._show_state()
+        self.model.show_counts(counts, palette)
 
     def set_class_visible(self, index: int, on: bool) -> None:
-        item = self._item_for(index)
-        if item is not None:
-            item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-        elif 0 <= index < len(self._visible):
-            self._visible[index] = on
-            self.classVisibilityChanged.emit(self.visible())
+        self.model.set_visible(index, on)
 
     def set_highlight(self, index: int) -> None:
         """Highlight a class (-1 clears); a hidden class is shown again to be highlighted."""
-        self._highlight = index if 0 <= index < len(self._names) else -1
-        if self._highlight >= 0 and not self._visible[self._highlight]:
-            self.set_class_visible(self._highlight, True)
-        self._updating = True
-        self.tree.clearSelection()
-        for i in range(self.tree.topLevelItemCount()):
-            self._mark(self.tree.topLevelItem(i), False)
-        item = self._item_for(self._highlight)
-        if item is not None:
-            item.setSelected(True)
-            self._mark(item, True)
-            self.tree.scrollToItem(item)
-        self._updating = False
-        self._show_state()
-        self.highlightChanged.emit(self._highlight)
+        self.model.set_highlight(index)
 
     def rows(self) -> list[tuple[int, str, str, bool]]:
         """(class index, name, area text, checked) of the rows shown, in order."""
@@ -156,7 +138,62 @@ class LegendDock(QDockWidget):
                             item.checkState(0) == Qt.CheckState.Checked))
         return out
 
-    # --- reactions ---------------------------------------------------------------------
+    # --- model -> widgets ------------------------------------------------------------------
+    def _on_counts(self) -> None:
+        """The rows: the classes present, largest first, ticked when shown."""
+        model, counts = self.model, self.model.counts
+        self._updating = True
+        self.tree.clear()
+        if counts is not None and len(model.names):
+            total = max(int(counts.sum()), 1)
+            for index in model.present():
+                item = QTreeWidgetItem([model.names[index], f"{100.0 * counts[index] / total:.1f} %"])
+                item.setData(0, CLASS_ROLE, int(index))
+                item.setIcon(0, self._swatch(tuple(int(v) for v in model.palette[index][:3])))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(0, Qt.CheckState.Checked if model.is_visible(index) else Qt.CheckState.Unchecked)
+                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(0, f"{model.names[index]} (class {index}): {int(counts[index]):,} pixels")
+                self.tree.addTopLevelItem(item)
+                if index == model.highlight:
+                    item.setSelected(True)
+                    self._mark(item, True)
+        self._updating = False
+        self._apply_filter(self.filter.text())
+        self._show_state()
+
+    def _swatch(self, rgb: tuple[int, ...]) -> QIcon:
+        key = (rgb[0], rgb[1], rgb[2])
+        if key not in self._swatches:  # icons are made once per colour, not once per image
+            self._swatches[key] = swatch(key)
+        return self._swatches[key]
+
+    def _on_visibility(self, visible: np.ndarray) -> None:
+        self._updating = True
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            on = bool(visible[int(item.data(0, CLASS_ROLE))])
+            if (item.checkState(0) == Qt.CheckState.Checked) != on:
+                item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self._updating = False
+        self._show_state()
+        self.classVisibilityChanged.emit(visible.copy())
+
+    def _on_highlight(self, index: int) -> None:
+        self._updating = True
+        self.tree.clearSelection()
+        for i in range(self.tree.topLevelItemCount()):
+            self._mark(self.tree.topLevelItem(i), False)
+        item = self._item_for(index)
+        if item is not None:
+            item.setSelected(True)
+            self._mark(item, True)
+            self.tree.scrollToItem(item)
+        self._updating = False
+        self._show_state()
+        self.highlightChanged.emit(index)
+
+    # --- widgets -> model ------------------------------------------------------------------
     def _item_for(self, index: int) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
@@ -169,14 +206,10 @@ class LegendDock(QDockWidget):
             return
         index = int(item.data(0, CLASS_ROLE))
         on = item.checkState(0) == Qt.CheckState.Checked
-        if self._visible[index] != on:
-            self._visible[index] = on
+        if self.model.is_visible(index) != on:
             self._toggled = index  # a click on the checkbox emits itemClicked right after this
             QTimer.singleShot(0, self._forget_toggle)
-            if not on and index == self._highlight:
-                self.set_highlight(-1)  # a hidden class is not highlighted
-            self._show_state()
-            self.classVisibilityChanged.emit(self.visible())
+            self.model.set_visible(index, on)
 
     def _forget_toggle(self) -> None:
         self._toggled = -1
@@ -186,18 +219,7 @@ class LegendDock(QDockWidget):
         if index == self._toggled:  # the checkbox: show/hide only
             self._toggled = -1
             return
-        self.set_highlight(-1 if index == self._highlight else index)
-
-    def _set_all(self, on: bool) -> None:
-        if self._highlight >= 0:
-            self.set_highlight(-1)
-        self._visible[:] = on
-        self._updating = True
-        for i in range(self.tree.topLevelItemCount()):
-            self.tree.topLevelItem(i).setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-        self._updating = False
-        self._show_state()
-        self.classVisibilityChanged.emit(self.visible())
+        self.model.toggle_highlight(index)
 
     def _mark(self, item: QTreeWidgetItem, on: bool) -> None:
         font = QFont(item.font(0))
@@ -207,14 +229,8 @@ class LegendDock(QDockWidget):
 
     def _show_state(self) -> None:
         """What is highlighted and hidden, in words (the overlay alone can mislead)."""
-        parts = []
-        if self._highlight >= 0:
-            parts.append(f"Highlighted: {self._names[self._highlight]} (others dimmed)")
-        hidden = int((~self._visible).sum())
-        if hidden:
-            parts.append(f"{hidden} class{'es' if hidden > 1 else ''} hidden")
-        self.state_label.setText(" · ".join(parts) or "All shown; click a name to highlight it")
-        self.clear_highlight.setVisible(self._highlight >= 0)
+        self.state_label.setText(self.model.summary())
+        self.clear_highlight.setVisible(self.model.highlight >= 0)
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
