@@ -1,0 +1,251 @@
+"""ONNX Runtime graphs of the network, one per input shape, cached in the user's cache folder.
+
+A graph is the network's plain forward, ``model(x, upsample=False)`` (the low-resolution
+logits; the engine upsamples them as it does torch's), exported by ``torch.onnx`` (the
+dynamo exporter: the TorchScript one refuses adaptive pooling to bins that do not divide
+the feature map) at one fixed shape (batch, 3, h, w). Fixed shapes keep the adaptive
+pooling of the PPM exact; the official protocol's windows all have one shape, the fast
+protocol needs a graph per input size.
+
+Files: ``user_cache_dir()/onnx/KEY.onnx`` and ``KEY.json``, written atomically, the JSON
+last. KEY hashes the weights (every state-dict tensor), the model's config, the shape, the
+opset and the versions of torch, onnx, onnxscript and onnxruntime: new weights or a new
+release build a new graph. The JSON holds the graph's sha256 and the time of an ONNX
+Runtime run and of a torch forward at that shape, measured when the graph was built (mean
+of interleaved rounds after a warm-up), which the ``auto`` backend reads. A missing,
+truncated or unloadable file is rebuilt; a cache that cannot be written only costs the
+rebuild next time. At most ``CACHE_BUDGET`` bytes of graphs are kept, least recently used
+dropped first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import re
+import stat
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from app.fileio import atomic_write_bytes
+from app.paths import user_cache_dir
+
+OPSET = 18
+REQUIRED = ("onnxruntime", "onnx", "onnxscript")  # running the graphs; exporting them
+CACHE_BUDGET = 2 * 1024 ** 3  # a PSPNet-50 graph is about 190 MB
+TIMING_ROUNDS = 2
+MAX_RECORD_BYTES = 64 * 1024
+_KEY_NAME = re.compile(r"^[0-9a-f]{32}\.(onnx|json)$")
+
+
+class OnnxUnavailable(RuntimeError):
+    """The ONNX backend cannot run here; the message says why and what to install."""
+
+
+def missing_packages() -> list[str]:
+    """Which of onnxruntime, onnx and onnxscript cannot be imported."""
+    missing = []
+    for name in REQUIRED:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def require_onnx() -> None:
+    missing = missing_packages()
+    if missing:
+        raise OnnxUnavailable(f"the onnx backend needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
+                              f" not installed: pip install {' '.join(missing)} (or use --backend torch)")
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """sha256 of every state-dict tensor (name, dtype, shape, bytes) and the model's config."""
+    digest = hashlib.sha256(repr(getattr(model, "cfg", type(model).__name__)).encode())
+    for name, tensor in model.state_dict().items():
+        flat = tensor.detach().to("cpu").contiguous().reshape(-1)
+        digest.update(f"|{name}|{flat.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(memoryview(flat.view(torch.uint8).numpy()))
+    return digest.hexdigest()
+
+
+def weights_stamp(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
+    """Changes whenever a weight is replaced or written in place (cheap: no data read)."""
+    return tuple((t.data_ptr(), t._version) for t in model.state_dict().values())
+
+
+def versions() -> dict[str, str]:
+    found = {"torch": torch.__version__, "opset": str(OPSET)}
+    for name in REQUIRED:
+        found[name] = str(getattr(importlib.import_module(name), "__version__", "?"))
+    return found
+
+
+@dataclass
+class Graph:
+    session: Any  # onnxruntime.InferenceSession
+    input_name: str
+    onnx_ms: float | None  # measured when built; None when unknown
+    torch_ms: float | None
+
+    @property
+    def faster(self) -> bool:
+        """Whether ONNX Runtime ran this shape faster than torch when it was built."""
+        return self.onnx_ms is not None and self.torch_ms is not None and self.onnx_ms < self.torch_ms
+
+    def run(self, x: torch.Tensor) -> torch.Tensor:
+        array = x.detach().to("cpu", torch.float32).contiguous().numpy()
+        return torch.from_numpy(self.session.run(None, {self.input_name: array})[0])
+
+
+class GraphCache:
+    """The graphs of any model, built or loaded on first use of a shape, kept in memory."""
+
+    def __init__(self, folder: Path | None = None, threads: int | None = None,
+                 budget: int = CACHE_BUDGET) -> None:
+        self.folder = Path(folder) if folder is not None else user_cache_dir() / "onnx"
+        self.threads = threads
+        self.budget = budget
+        self.builds = 0  # graphs exported by this cache (the tests and benchmarks read it)
+        self.notes: list[str] = []  # what went wrong with the files (rebuilt, not written)
+        self._graphs: dict[str, Graph] = {}
+        self._digests: dict[int, tuple[tuple[tuple[int, int], ...], str]] = {}
+
+    def key(self, model: torch.nn.Module, shape: tuple[int, ...]) -> str:
+        stamp = weights_stamp(model)
+        known = self._digests.get(id(model))
+        if known is None or known[0] != stamp:
+            known = (stamp, weights_digest(model))
+            self._digests[id(model)] = known
+        text = json.dumps({"weights": known[1], "shape": list(shape), **versions()}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def cached(self, model: torch.nn.Module, shape: tuple[int, ...]) -> bool:
+        """Whether the graph of this shape is in memory or on disk (not checked further)."""
+        key = self.key(model, shape)
+        return key in self._graphs or _regular(self.folder / f"{key}.json")
+
+    def graph(self, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph:
+        key = self.key(model, shape)
+        graph = self._graphs.get(key)
+        if graph is None:
+            graph = self._load(key) or self._build(key, model, shape)
+            self._graphs[key] = graph
+        return graph
+
+    # --- files --------------------------------------------------------------------
+
+    def _load(self, key: str) -> Graph | None:
+        record_path, graph_path = self.folder / f"{key}.json", self.folder / f"{key}.onnx"
+        if not _regular(record_path):
+            return None
+        try:
+            if record_path.stat().st_size > MAX_RECORD_BYTES or not _regular(graph_path):
+                raise ValueError("incomplete")
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            data = graph_path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != record["sha256"]:
+                raise ValueError("its sha256 does not match")
+            session = self._session(data)
+            os.utime(graph_path)  # recently used: pruned last
+            return Graph(session, session.get_inputs()[0].name, _ms(record.get("onnx_ms")),
+                         _ms(record.get("torch_ms")))
+        except Exception as exc:  # noqa: BLE001 - any unreadable cache file is rebuilt
+            self.notes.append(f"cached ONNX graph {graph_path.name} unusable ({exc}); rebuilt")
+            return None
+
+    def _build(self, key: str, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph:
+        require_onnx()
+        data = export_graph(model, shape)
+        self.builds += 1
+        session = self._session(data)
+        graph = Graph(session, session.get_inputs()[0].name, None, None)
+        graph.onnx_ms, graph.torch_ms = measure(graph, model, shape)
+        record = {"sha256": hashlib.sha256(data).hexdigest(), "shape": list(shape),
+                  "onnx_ms": graph.onnx_ms, "torch_ms": graph.torch_ms, "versions": versions()}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.folder / f"{key}.onnx", data)
+            atomic_write_bytes(self.folder / f"{key}.json", json.dumps(record, indent=1).encode())
+            self._prune(keep=key)
+        except OSError as exc:  # a read-only or full cache: the graph still runs, from memory
+            self.notes.append(f"could not cache the ONNX graph in {self.folder}: {exc}")
+        return graph
+
+    def _prune(self, keep: str) -> None:
+        graphs = [p for p in self.folder.glob("*.onnx") if _KEY_NAME.match(p.name) and _regular(p)]
+        graphs.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        total = 0
+        for path in graphs:
+            total += path.stat().st_size
+            if total > self.budget and path.stem != keep:
+                path.with_suffix(".json").unlink(missing_ok=True)  # the record first: no graph without one
+                path.unlink(missing_ok=True)
+
+    def _session(self, data: bytes) -> Any:
+        import onnxruntime as ort  # noqa: PLC0415 - optional until the backend is used
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: the warnings are about unused initialisers
+        # idle threads sleep instead of spinning: torch's own threads run the resize and
+        # argmax right after each forward, on the same cores
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+
+
+def export_graph(model: torch.nn.Module, shape: tuple[int, ...]) -> bytes:
+    """The serialised ONNX model of ``model(x, upsample=False)`` for inputs of ``shape``."""
+    was_training = model.training
+    model.eval()
+    example = torch.zeros(shape)
+    try:
+        # torch.export traces with autograd's view of the tensors: not under inference_mode
+        with torch.inference_mode(False), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on its own internals
+            program = torch.onnx.export(model, (example,), kwargs={"upsample": False}, dynamo=True,
+                                        opset_version=OPSET, optimize=True, verbose=False)
+    finally:
+        model.train(was_training)
+    if program is None:
+        raise RuntimeError("torch.onnx.export returned no program")
+    return program.model_proto.SerializeToString()
+
+
+def measure(graph: Graph, model: torch.nn.Module, shape: tuple[int, ...]) -> tuple[float, float]:
+    """(ONNX Runtime ms, torch ms) for one input of ``shape``: mean of interleaved rounds
+    after a warm-up of each; raises if the graph's output has another shape than torch's."""
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        if tuple(graph.run(x).shape) != tuple(model(x, upsample=False).shape):
+            raise RuntimeError("the exported graph's output shape differs from the network's")
+        onnx_s, torch_s = [], []
+        for _ in range(TIMING_ROUNDS):
+            started = time.perf_counter()
+            graph.run(x)
+            onnx_s.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            model(x, upsample=False)
+            torch_s.append(time.perf_counter() - started)
+    return 1000 * sum(onnx_s) / len(onnx_s), 1000 * sum(torch_s) / len(torch_s)
+
+
+def _regular(path: Path) -> bool:
+    """A regular file, not a link to one (the cache is ours; nothing else is read)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _ms(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
