@@ -45,10 +45,12 @@ def outputs_done(job: Job, formats: Iterable[str]) -> bool:
 
 
 def write_job(job: Job, out_dir: Path, image: np.ndarray, result: SegmentationResult, segmenter: Segmenter,
-              formats: Iterable[str], overwrite: bool) -> FileRecord:
+              formats: Iterable[str], overwrite: bool, cancel: threading.Event | None = None) -> FileRecord:
+    """Write one image's files (all or, on ``Cancelled``, none of them) and its record."""
     classes = segmenter.loaded.meta.classes
     paths = output_paths(job.stem, formats)
-    write_outputs(paths, image, result, classes, str(job.source), model_description(segmenter), overwrite)
+    write_outputs(paths, image, result, classes, str(job.source), model_description(segmenter), overwrite,
+                  cancel)
     names = [classes.names[i] if i < len(classes) else f"class {i}" for i in result.present_classes()]
     return FileRecord(str(job.source), "ok", round(result.seconds, 4), names, "",
                       relative_names(paths.values(), out_dir), list(result.notes))
@@ -68,7 +70,7 @@ def process_one(job: Job, segmenter: Segmenter, out_dir: str | Path, formats: It
     try:
         image = read_image(job.source)
         result = segmenter.segment(image, settings, cancel=cancel)
-        return write_job(job, out_dir, image, result, segmenter, formats, overwrite)
+        return write_job(job, out_dir, image, result, segmenter, formats, overwrite, cancel)
     except Cancelled:
         raise
     except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
@@ -87,9 +89,10 @@ def run_batch(jobs: list[Job], segmenter: Segmenter, out_dir: str | Path,
     with inference.
 
     Records come back in job order. On cancel, images not started are 'cancelled',
-    the one on the network is dropped (no file of it is written), and writes
-    already queued finish (each is atomic). ``on_progress(done, total)`` and
-    ``on_file(record)`` are called from the calling thread. ``LedgerError`` when the
+    the one on the network is dropped (no file of it is written), and so is any
+    image still being written (its temporaries are removed: each image's files
+    appear all together or not at all); those stay 'cancelled', not done.
+    ``on_progress(done, total)`` and ``on_file(record)`` are called from the calling thread. ``LedgerError`` when the
     run cannot start (folder in use or unwritable); failed writes are per-file
     failures and run-level ``report.problems``, never exceptions.
     """
@@ -123,12 +126,15 @@ def _loop(ledger: BatchLedger, segmenter: Segmenter, settings: ProtocolSettings 
             on_progress(done, len(jobs))
 
     def drain(block: bool) -> None:
+        nonlocal cancelled
         for item in list(pending_writes):
             index, future = item
             if block or future.done():
                 pending_writes.remove(item)
                 try:
                     finish(index, future.result())
+                except Cancelled:
+                    cancelled = True  # nothing of it was written: it stays not done
                 except Exception as exc:  # noqa: BLE001 - a failed write is this file's failure
                     finish(index, ledger.failed_record(index, exc))
 
@@ -165,7 +171,7 @@ def _loop(ledger: BatchLedger, segmenter: Segmenter, settings: ProtocolSettings 
                 drain(block=False)
                 continue
             pending_writes.append((index, pool.submit(write_job, job, out_dir, image, result, segmenter,
-                                                      formats, ledger.overwrite_for(index))))
+                                                      formats, ledger.overwrite_for(index), cancel)))
             drain(block=False)
             while len(pending_writes) > 2 * max(1, io_threads):  # bound the results held in memory
                 pending_writes[0][1].exception()  # wait for the oldest write

@@ -17,6 +17,7 @@ themselves (H x W uint8 labels + H x W float32 confidence), whatever the image s
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,11 +26,18 @@ import torch
 from PIL import Image
 
 from app.checkpoints.meta import Normalization, ProtocolSettings
+from app.engine.cancel import check_cancel
 from app.engine.resize import (STRIP_BYTES, mmseg_keep_ratio_size, normalize, resize_image, resize_rows,
                                rows_needed, semseg_long_side_size, strip_rows)
 from app.model import PPMCapture
 
 ForwardWithCapture = Callable[[torch.Tensor, bool], tuple[torch.Tensor, "PPMCapture | None"]]
+Preview = Callable[[np.ndarray, np.ndarray], None]  # labels, confidence at preview_size
+
+# Photos above this many pixels get a quick preview (labels at a bounded size, computed
+# from the same logits) before the exact full-size labels; its long side is this long.
+PREVIEW_MIN_PIXELS = 4_000_000
+PREVIEW_LONG_SIDE = 1024
 
 
 CSAIL_SIZE_MULTIPLE = 8  # CSAIL's padding_constant: input sides rounded up to it
@@ -63,22 +71,22 @@ class FastOutput:
 
 
 def fast_input(image: np.ndarray, settings: ProtocolSettings, normalization: Normalization,
-               device: torch.device) -> torch.Tensor:
+               device: torch.device, cancel: threading.Event | None = None) -> torch.Tensor:
     """The normalised (1, 3, h, w) network input of the fast protocol."""
     height, width = image.shape[:2]
     size = fast_input_size(height, width, settings)
-    return resized_input(image, size, settings.style == "csail", normalization, device)
+    return resized_input(image, size, settings.style == "csail", normalization, device, cancel)
 
 
 def resized_input(image: np.ndarray, size: tuple[int, int], pil: bool, normalization: Normalization,
-                  device: torch.device) -> torch.Tensor:
+                  device: torch.device, cancel: threading.Event | None = None) -> torch.Tensor:
     """The normalised (1, 3, h, w) input of a whole-image pass at ``size``: the uint8 photo
     resized as OpenCV does inside mmseg's pipeline, or with PIL's bilinear (CSAIL's)."""
     if pil:
         resized = np.array(Image.fromarray(image).resize((size[1], size[0]), Image.Resampling.BILINEAR))
         planes = torch.from_numpy(resized).to(device).permute(2, 0, 1).float()
     else:
-        planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device)
+        planes = resize_image(image, size[0], size[1], round_to_uint8=True, device=device, cancel=cancel)
     return normalize(planes, normalization.mean, normalization.std)[None]
 
 
@@ -93,12 +101,13 @@ def full_size_rows(logits: torch.Tensor, via: tuple[int, int], original: tuple[i
 
 
 def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original: tuple[int, int],
-                       align_corners: bool, label_dtype: np.dtype, budget: int = STRIP_BYTES
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       align_corners: bool, label_dtype: np.dtype, budget: int = STRIP_BYTES,
+                       cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(C, h, w) low-resolution logits -> labels and confidence at ``original``, in strips.
 
     Equivalent to upsampling to ``resized`` and then to ``original`` with
-    F.interpolate, softmax and argmax, without holding C x H x W floats.
+    F.interpolate, softmax and argmax, without holding C x H x W floats. Each strip
+    goes straight into the preallocated outputs; ``cancel`` is checked before each.
     """
     channels = logits.shape[0]
     nw, (height, width) = resized[1], original
@@ -106,6 +115,7 @@ def labels_from_logits(logits: torch.Tensor, resized: tuple[int, int], original:
     confidence = np.empty((height, width), dtype=np.float32)
     step = strip_rows(channels, max(width, nw), budget)
     for start in range(0, height, step):
+        check_cancel(cancel)
         end = min(height, start + step)
         rows = full_size_rows(logits, resized, original, start, end, align_corners)
         best, conf = argmax_and_confidence(rows)
@@ -125,15 +135,32 @@ def argmax_and_confidence(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     return best, torch.sub(rows, top).exp_().sum(0).reciprocal_()
 
 
+def preview_size(height: int, width: int) -> tuple[int, int] | None:
+    """The size of a big photo's quick preview (long side ``PREVIEW_LONG_SIDE``), or None
+    for a photo small enough to show its exact labels at once."""
+    if height * width <= PREVIEW_MIN_PIXELS:
+        return None
+    scale = PREVIEW_LONG_SIDE / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
 def run_fast(forward: ForwardWithCapture, image: np.ndarray, settings: ProtocolSettings,
              normalization: Normalization, align_corners: bool, label_dtype: np.dtype,
-             device: torch.device, capture: bool = False) -> FastOutput:
+             device: torch.device, capture: bool = False, cancel: threading.Event | None = None,
+             preview: Preview | None = None) -> FastOutput:
+    """The fast protocol's labels of ``image``. ``preview``, for a photo above
+    ``PREVIEW_MIN_PIXELS``, is first given labels and confidence at ``preview_size``
+    from the same logits (a small fraction of the full-size upsampling's time)."""
     height, width = image.shape[:2]
-    x = fast_input(image, settings, normalization, device)
+    x = fast_input(image, settings, normalization, device, cancel)
     logits, cap = forward(x, capture)
     # mmseg goes through the input's size on the way up; CSAIL goes straight to full size
     via = (x.shape[2], x.shape[3]) if settings.style != "csail" else (logits.shape[2], logits.shape[3])
-    labels, confidence = labels_from_logits(logits[0].float(), via, (height, width), align_corners, label_dtype)
+    small = preview_size(height, width) if preview is not None else None
+    if preview is not None and small is not None:
+        preview(*labels_from_logits(logits[0].float(), via, small, align_corners, label_dtype, cancel=cancel))
+    labels, confidence = labels_from_logits(logits[0].float(), via, (height, width), align_corners, label_dtype,
+                                            cancel=cancel)
     if cap is not None:
         cap = cap.to("cpu", torch.float16)
     return FastOutput(labels, confidence, cap, (int(x.shape[2]), int(x.shape[3])))

@@ -11,12 +11,14 @@ the output in strips, so peak memory is C x strip x W floats instead of C x H x 
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from app.engine.cancel import check_cancel
 from app.engine.cv_resize import resize_rows_uint8, rows_needed_uint8
 
 # Budget for one strip's float32 temporaries (bytes); strips are sized to stay under it.
@@ -102,13 +104,15 @@ def strip_rows(channels: int, width: int, budget: int = STRIP_BYTES) -> int:
 
 
 def resize_image(image: np.ndarray, out_h: int, out_w: int, round_to_uint8: bool,
-                 device: torch.device | str = "cpu", budget: int = STRIP_BYTES) -> torch.Tensor:
+                 device: torch.device | str = "cpu", budget: int = STRIP_BYTES,
+                 cancel: threading.Event | None = None) -> torch.Tensor:
     """An (H, W, 3) uint8 image resized bilinearly (no antialiasing) to (3, out_h, out_w) float32.
 
     Works in strips of output rows, so a 10000 x 8000 photo is never converted to
     float as a whole. ``round_to_uint8`` resizes the uint8 image itself as OpenCV
     does inside mmsegmentation's pipeline, value for value (``cv_resize``); otherwise
     the float image is resized (OpenCV on float data, semseg's evaluation).
+    ``cancel`` is checked before every strip.
     """
     height, width = image.shape[:2]
     with warnings.catch_warnings():  # read-only arrays are fine: this view is only read
@@ -117,6 +121,7 @@ def resize_image(image: np.ndarray, out_h: int, out_w: int, round_to_uint8: bool
     out = torch.empty((3, out_h, out_w), dtype=torch.float32, device=device)
     step = strip_rows(3, max(width, out_w), budget)
     for start in range(0, out_h, step):
+        check_cancel(cancel)
         end = min(out_h, start + step)
         if round_to_uint8:
             lo, hi = rows_needed_uint8(height, out_h, start, end)

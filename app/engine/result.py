@@ -39,6 +39,9 @@ class SegmentationResult:
     input_size: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)  # e.g. "fell back to CPU after out-of-memory"
     capture_via_input: bool = True
+    # A quick first look at a big photo (labels smaller than the photo, to be drawn
+    # scaled up); the exact full-size result of the same request follows it.
+    preview: bool = False
 
     @property
     def size(self) -> tuple[int, int]:

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 
 from app.checkpoints.meta import LoadedModel, ProtocolSettings
+from app.engine.cancel import interruptible
 from app.engine.device import resolve_device
-from app.engine.fast import run_fast
+from app.engine.fast import Preview, run_fast
 from app.engine.histogram import class_counts
 from app.engine.ms import run_multi_scale
 from app.engine.out_of_memory import is_device_out_of_memory
@@ -69,20 +70,35 @@ class Segmenter:
 
     def segment(self, image: np.ndarray, settings: ProtocolSettings | None = None, capture: bool = False,
                 cancel: threading.Event | None = None,
-                progress: Callable[[int, int], None] | None = None) -> SegmentationResult:
-        """Labels, confidence and class counts of an (H, W, 3) uint8 RGB image."""
+                progress: Callable[[int, int], None] | None = None,
+                preview: Callable[[SegmentationResult], None] | None = None) -> SegmentationResult:
+        """Labels, confidence and class counts of an (H, W, 3) uint8 RGB image.
+
+        ``cancel`` is checked throughout (every network block, strip and window): once
+        set, ``Cancelled`` is raised within a fraction of a second. ``preview`` (fast
+        protocol, photos above ``fast.PREVIEW_MIN_PIXELS``) is called first with a
+        result whose labels are smaller than the photo (``result.preview``)."""
         _check_image(image)
         settings = settings or self.loaded.meta.protocol("fast")
         started = time.perf_counter()
         notes: list[str] = []
         device, window_batch = self.device, self.window_batch
+
+        def quick(labels: np.ndarray, confidence: np.ndarray) -> None:
+            if preview is not None:
+                counts = class_counts(labels, self.num_classes)[:self.num_classes].astype(np.int64)
+                preview(SegmentationResult(labels=labels, confidence=confidence, class_counts=counts,
+                                           protocol=settings, device=str(device),
+                                           seconds=time.perf_counter() - started, notes=list(notes),
+                                           preview=True))
         with self._lock:
             while True:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
                 try:
                     labels, confidence, cap, input_size = self._run(
-                        image, settings, capture, cancel, progress, device, window_batch)
+                        image, settings, capture, cancel, progress, device, window_batch,
+                        quick if preview is not None else None)
                     break
                 except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled
                     if not is_device_out_of_memory(exc) or device.type == "cpu":
@@ -123,7 +139,7 @@ class Segmenter:
 
     def _run(self, image: np.ndarray, settings: ProtocolSettings, capture: bool,
              cancel: threading.Event | None, progress: Callable[[int, int], None] | None,
-             device: torch.device, window_batch: int
+             device: torch.device, window_batch: int, preview: Preview | None = None
              ) -> tuple[np.ndarray, np.ndarray, PPMCapture | None, tuple[int, int] | None]:
         model = self._model_on(device)
         meta = self.loaded.meta
@@ -144,10 +160,10 @@ class Segmenter:
                 return model(prepare(x), upsample=True).float()
 
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), interruptible(model, cancel):
                 if settings.name == "fast":
                     out = run_fast(forward_capture, image, settings, meta.normalization,
-                                   model.cfg.align_corners, self.label_dtype, device, capture)
+                                   model.cfg.align_corners, self.label_dtype, device, capture, cancel, preview)
                     if progress is not None:
                         progress(1, 1)
                     return out.labels, out.confidence, out.capture, out.input_size
@@ -167,7 +183,7 @@ class Segmenter:
                 if capture:  # the capture is always of a whole-image (fast) pass at this base size
                     whole = _capture_settings(self.loaded, settings)
                     fast = run_fast(forward_capture, image, whole, meta.normalization,
-                                    model.cfg.align_corners, self.label_dtype, device, True)
+                                    model.cfg.align_corners, self.label_dtype, device, True, cancel)
                     cap, input_size = fast.capture, fast.input_size
                 return labels, confidence, cap, input_size
         finally:

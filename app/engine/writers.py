@@ -13,16 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, cast
 
 import numpy as np
 from PIL import Image
 
 from app.classes import ClassInfo
+from app.engine.cancel import check_cancel
 from app.engine.histogram import class_counts
-from app.engine.result import SegmentationResult
-from app.fileio import atomic_path
+from app.engine.result import Cancelled, SegmentationResult
+from app.fileio import atomic_path, discard, publish, temp_path_beside
 
 OUTPUT_FORMATS: tuple[str, ...] = ("label", "color", "overlay", "json")
 SUFFIXES = {"label": ".png", "color": "_color.png", "overlay": "_overlay.jpg", "json": ".json"}
@@ -70,7 +72,8 @@ def label_image(labels: np.ndarray, classes: ClassInfo) -> Image.Image:
     """Palette PNG image of class indices (16-bit grayscale past 256 classes)."""
     height, width = labels.shape
     if len(classes) <= 256 and labels.dtype == np.uint8:
-        im = Image.frombytes("P", (width, height), np.ascontiguousarray(labels).tobytes())
+        # frombuffer reads the labels in place (frombytes would hold two more copies of them)
+        im = Image.frombuffer("P", (width, height), np.ascontiguousarray(labels), "raw", "P", 0, 1)
         palette = np.zeros((256, 3), dtype=np.uint8)
         palette[: len(classes)] = classes.palette
         im.putpalette(palette.reshape(-1).tolist())
@@ -103,10 +106,6 @@ def overlay_image(image: np.ndarray, labels: np.ndarray, classes: ClassInfo,
 PNG_SPEED = {"compress_level": 1}
 
 
-def _save(im: Image.Image, fmt: str, **options: Any) -> Callable[[io.BufferedWriter], None]:
-    return lambda handle: im.save(handle, format=fmt, **options)
-
-
 def image_record(result: SegmentationResult, classes: ClassInfo, source: str, model: dict[str, Any],
                  outputs: dict[str, str]) -> dict[str, Any]:
     """What ``NAME.json`` holds: size, model, protocol, per-class fraction and confidence, timing."""
@@ -125,24 +124,108 @@ def image_record(result: SegmentationResult, classes: ClassInfo, source: str, mo
 
 
 def write_outputs(paths: dict[str, Path], image: np.ndarray, result: SegmentationResult, classes: ClassInfo,
-                  source: str, model: dict[str, Any], overwrite: bool = False) -> list[Path]:
-    """Write the requested files of one image; existing ones are kept unless ``overwrite``."""
-    written: list[Path] = []
+                  source: str, model: dict[str, Any], overwrite: bool = False,
+                  cancel: threading.Event | None = None) -> list[Path]:
+    """Write the requested files of one image; existing ones are kept unless ``overwrite``.
+
+    Each file is encoded into a temporary beside it, and all of them are renamed into
+    place at the end. ``cancel`` is checked between rows of the colour and overlay
+    images and between the encoder's blocks of output: on ``Cancelled`` every temporary
+    is removed and no file of this image is written (a later run redoes it whole). On
+    any other error the files already finished are still put in place (a rerun adopts
+    them) and the error is raised.
+    """
     todo = {fmt: p for fmt, p in paths.items() if overwrite or not p.exists()}
-    if "label" in todo:
-        atomic_write(todo["label"], _save(label_image(result.labels, classes), "PNG", **PNG_SPEED), overwrite)
-    if "color" in todo:
-        atomic_write(todo["color"], _save(Image.fromarray(color_image(result.labels, classes)), "PNG",
-                                           **PNG_SPEED), overwrite)
-    if "overlay" in todo:
-        over = Image.fromarray(overlay_image(image, result.labels, classes))
-        atomic_write(todo["overlay"], _save(over, "JPEG", quality=90), overwrite)
-    if "json" in todo:
-        names = {fmt: p.name for fmt, p in paths.items()}
-        record = image_record(result, classes, source, model, names)
-        write_bytes(todo["json"], json.dumps(record, indent=2).encode("utf-8"), overwrite)
-    written.extend(todo.values())
-    return written
+    finished: list[tuple[Path, Path]] = []  # (temporary, target), encoded completely
+    try:
+        for fmt, target in todo.items():
+            check_cancel(cancel)
+            finished.append((_encode(fmt, target, image, result, classes, source, model, paths, overwrite,
+                                     cancel), target))
+        check_cancel(cancel)
+    except Cancelled:
+        for temp, _target in finished:
+            discard(temp)
+        raise
+    except BaseException:
+        for temp, target in finished:
+            _publish_or_discard(temp, target, overwrite)
+        raise
+    for temp, target in finished:
+        publish(temp, target, overwrite)
+    return list(todo.values())
+
+
+def _publish_or_discard(temp: Path, target: Path, overwrite: bool) -> None:
+    try:
+        publish(temp, target, overwrite)
+    except OSError:
+        discard(temp)
+
+
+class _CancellableFile:
+    """A write-only file that raises ``Cancelled`` at the next block once ``cancel`` is set.
+
+    It has no ``fileno``, so PIL's encoders hand it their output block by block (64 KB)
+    instead of writing to the descriptor from C, where nothing could stop them."""
+
+    def __init__(self, handle: io.BufferedWriter, cancel: threading.Event | None) -> None:
+        self._handle, self._cancel = handle, cancel
+
+    def write(self, data: bytes) -> int:
+        check_cancel(self._cancel)
+        return self._handle.write(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+
+def _encode(fmt: str, target: Path, image: np.ndarray, result: SegmentationResult, classes: ClassInfo,
+            source: str, model: dict[str, Any], paths: dict[str, Path], overwrite: bool,
+            cancel: threading.Event | None) -> Path:
+    """One output encoded into a new temporary beside ``target``; the temporary's path."""
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; not overwriting it (use overwrite)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = temp_path_beside(target)
+    try:
+        with open(temp, "wb") as raw:
+            handle = cast(IO[bytes], _CancellableFile(raw, cancel))  # PIL needs only write and flush
+            if fmt == "label":
+                label_image(result.labels, classes).save(handle, format="PNG", **PNG_SPEED)
+            elif fmt == "color":
+                _by_rows(lambda top, bottom: color_image(result.labels[top:bottom], classes),
+                         result.labels.shape, cancel).save(handle, format="PNG", **PNG_SPEED)
+            elif fmt == "overlay":
+                _by_rows(lambda top, bottom: overlay_image(image[top:bottom], result.labels[top:bottom], classes),
+                         result.labels.shape, cancel).save(handle, format="JPEG", quality=90)
+            else:
+                names = {f: p.name for f, p in paths.items()}
+                record = image_record(result, classes, source, model, names)
+                handle.write(json.dumps(record, indent=2).encode("utf-8"))
+    except BaseException:
+        discard(temp)
+        raise
+    return temp
+
+
+# Rows of an RGB output made at a time (about 4 MB of uint8 per band, the overlay's float
+# temporaries a few times that), so no whole-photo colour or float blend exists beside
+# PIL's own copy of the picture.
+BAND_BYTES = 4 << 20
+
+
+def _by_rows(band: Callable[[int, int], np.ndarray], shape: tuple[int, ...],
+             cancel: threading.Event | None) -> Image.Image:
+    """An RGB PIL image of ``shape`` (H, W) filled band by band from ``band(top, bottom)``."""
+    height, width = shape[:2]
+    picture = Image.new("RGB", (width, height))
+    step = max(1, BAND_BYTES // max(1, 3 * width))
+    for top in range(0, height, step):
+        check_cancel(cancel)
+        bottom = min(height, top + step)
+        picture.paste(Image.fromarray(np.ascontiguousarray(band(top, bottom))), (0, top))
+    return picture
 
 
 def cvat_labelmap(classes: ClassInfo) -> str:

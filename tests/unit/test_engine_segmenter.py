@@ -18,13 +18,13 @@ def pretend_gpu_that_runs_out(monkeypatch, seg: Segmenter, fail_batches_above: i
     calls: list = []
     real_run = Segmenter._run
 
-    def run(self, image, settings, capture, cancel, progress, device, window_batch):
+    def run(self, image, settings, capture, cancel, progress, device, window_batch, *rest):
         calls.append((device.type, window_batch))
         if device.type == "cuda":
             if settings.name == "fast" or window_batch > fail_batches_above:
                 raise OOM("CUDA out of memory. Tried to allocate 2.00 GiB")
             device = torch.device("cpu")  # the "GPU" run that fits
-        return real_run(self, image, settings, capture, cancel, progress, device, window_batch)
+        return real_run(self, image, settings, capture, cancel, progress, device, window_batch, *rest)
 
     monkeypatch.setattr(Segmenter, "_run", run)
     seg.device = torch.device("cuda")
