@@ -26,7 +26,7 @@ def save_tiny_weights(folder: Path) -> Path:
     """A small, varied random PSPNet saved in the project's format, with small protocols."""
     from app.checkpoints import save_native
     from app.checkpoints.meta import ProtocolSettings
-    from tests.unit.test_engine_official import varied_loaded
+    from tests.engine_fixtures import varied_loaded
 
     loaded = varied_loaded()
     loaded.meta.protocols = {"fast": ProtocolSettings("fast", base_size=64),

@@ -12,7 +12,7 @@ from PIL import Image
 from app.checkpoints import save_native
 from app.checkpoints.meta import ProtocolSettings
 from app.cli import main
-from tests.unit.test_engine_official import block_image, varied_loaded
+from tests.engine_fixtures import block_image, varied_loaded
 
 
 @pytest.fixture(scope="module")

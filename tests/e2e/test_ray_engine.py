@@ -20,7 +20,7 @@ from app.checkpoints import load_checkpoint
 from app.engine.batch import plan_jobs, run_batch
 from app.engine.ledger_names import MANIFEST_NAME
 from app.engine.segmenter import Segmenter
-from tests.unit.test_engine_official import block_image
+from tests.engine_fixtures import block_image
 from tests.helpers import save_tiny_weights
 from tests.unit.test_imageio import write_odd_files
 

@@ -12,7 +12,7 @@ from PIL import Image
 from app.cli import main
 from tests.e2e.test_evaluate_cli import constant_weights, make_set  # noqa: F401 - a fixture
 from tests.helpers import save_tiny_weights
-from tests.unit.test_engine_official import block_image
+from tests.engine_fixtures import block_image
 from tests.unit.test_safe_decoding import eps_spy, hostile_postscript, write_gray_bomb_png  # noqa: F401
 
 REFUSED = "PostScript is not an image format this app reads"

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from tests.unit.test_engine_official import block_image
+from tests.engine_fixtures import block_image
 from tests.helpers import save_tiny_weights
 from tests.unit.test_imageio import write_odd_files
 

@@ -86,7 +86,7 @@ def test_segment_keeps_edited_maps_and_a_users_summary(tmp_path, capsys):
     from PIL import Image
 
     from tests.helpers import save_tiny_weights
-    from tests.unit.test_engine_official import block_image
+    from tests.engine_fixtures import block_image
 
     weights = save_tiny_weights(tmp_path)
     src = tmp_path / "in"

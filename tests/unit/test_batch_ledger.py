@@ -16,7 +16,7 @@ from app.engine.segmenter import Segmenter
 from app.fileio import temp_path_beside
 from tests.helpers import folder_lock_held_elsewhere
 from tests.unit.test_engine_batch import save, snapshot
-from tests.unit.test_engine_official import varied_loaded
+from tests.engine_fixtures import varied_loaded
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from PIL import Image
 from app.engine.batch import plan_jobs, process_one, run_batch
 from app.engine.segmenter import Segmenter
 from app.engine.writers import cvat_labelmap, parse_formats
-from tests.unit.test_engine_official import block_image, varied_loaded
+from tests.engine_fixtures import block_image, varied_loaded
 from tests.unit.test_imageio import write_odd_files
 
 

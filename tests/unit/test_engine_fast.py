@@ -14,7 +14,8 @@ from app.engine.fast import fast_input_size, labels_from_logits
 from app.engine.resize import mmseg_keep_ratio_size, resize_image, resize_rows, rows_needed
 from app.engine.segmenter import Segmenter
 from app.model import PSPNetConfig, build_pspnet
-from tests.unit.test_engine_official import MEAN, STD, block_image, varied_loaded
+from tests.engine_fixtures import block_image, varied_loaded
+from tests.unit.reference_official import MEAN, STD
 
 
 def test_size_rules():

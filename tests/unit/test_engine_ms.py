@@ -17,8 +17,8 @@ from app.engine.fast import fast_input_size
 from app.engine.ms import mmseg_tta_size, plan_passes
 from app.engine.resize import resize_image
 from app.engine.segmenter import Segmenter
-from tests.unit.test_engine_official import (MEAN, STD, assert_same_labels, block_image, ref_official,
-                                              varied_loaded)
+from tests.engine_fixtures import block_image, varied_loaded
+from tests.unit.reference_official import MEAN, STD, assert_same_labels, ref_official
 
 MS_RATIOS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)
 

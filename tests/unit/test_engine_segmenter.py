@@ -8,7 +8,7 @@ import torch
 
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.segmenter import Segmenter
-from tests.unit.test_engine_official import block_image, varied_loaded
+from tests.engine_fixtures import block_image, varied_loaded
 
 OOM = getattr(torch, "OutOfMemoryError", RuntimeError)
 

@@ -14,7 +14,7 @@ from app.engine.segmenter import Segmenter
 from app.engine.slide import grid_windows, slide_windows
 from tests.unit.test_engine_fast import assert_labels_are_the_argmax
 from tests.unit.test_engine_ms import normalised, tiny_published
-from tests.unit.test_engine_official import block_image
+from tests.engine_fixtures import block_image
 
 
 def mmseg_grid(length: int, crop: int, stride: int) -> list[tuple[int, int]]:

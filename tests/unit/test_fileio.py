@@ -63,7 +63,7 @@ def test_a_writer_that_recreates_the_temporary_still_gives_the_usual_mode(tmp_pa
 
 def test_saved_native_weights_are_readable_by_others(tmp_path):
     from app.checkpoints import save_native
-    from tests.unit.test_engine_official import varied_loaded
+    from tests.engine_fixtures import varied_loaded
 
     mask = os.umask(0o022)
     try:

@@ -104,7 +104,7 @@ def test_segment_refuses_an_ignored_option_with_exit_2(tmp_path, capsys, metas):
     from PIL import Image
 
     import tiny_layouts as tl
-    from tests.unit.test_engine_official import block_image, varied_loaded
+    from tests.engine_fixtures import block_image, varied_loaded
 
     weights = tl.write_csail(tmp_path / "csail", varied_loaded().model)
     Image.fromarray(block_image(40, 60, 1)).save(tmp_path / "a.png")
@@ -117,7 +117,7 @@ def test_segment_refuses_an_ignored_option_with_exit_2(tmp_path, capsys, metas):
 
 def test_info_lists_every_protocol_with_its_settings_and_options(tmp_path, capsys):
     import tiny_layouts as tl
-    from tests.unit.test_engine_official import varied_loaded
+    from tests.engine_fixtures import varied_loaded
 
     weights = tl.write_mmseg(tmp_path / "psp.pth", varied_loaded().model)
     assert main(["info", str(weights)]) == 0
@@ -141,7 +141,7 @@ def test_evaluate_runs_each_protocol(tmp_path, capsys):
     from PIL import Image
 
     import tiny_layouts as tl
-    from tests.unit.test_engine_official import block_image, varied_loaded
+    from tests.engine_fixtures import block_image, varied_loaded
 
     weights = tl.write_mmseg(tmp_path / "psp.pth", varied_loaded().model)
     for sub in ("images", "labels"):
