@@ -1,12 +1,13 @@
 """Menus, shortcuts and the toolbar of the main window (wiring only, no logic).
 
-Each menu is built by its own function so later features can add to it
-(``WindowActions.menus['file']`` etc.) without editing the others.
+Each menu is built by its own function. Later features (the links) add to the menus
+through the small ``WindowMenus`` interface: make an action, put it in a named menu at a
+named place, add a menu; they do not reach into the menus or the actions themselves.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -27,6 +28,24 @@ PROTOCOL_TITLES = {"fast": "&Fast (one whole-image pass)",
 ALWAYS_OFFERED = ("fast", "official")  # every model can run these (ModelMeta.protocol)
 
 
+class WindowMenus(Protocol):
+    """What a link may do to the window's menus (WindowActions implements it).
+
+    Places are named: a menu by its key ('file', 'view', 'model', 'help' and those added),
+    a position by an anchor ('file:recent', 'file:export', 'file:quit', 'model:card', and
+    the names actions were added under)."""
+
+    def make_action(self, text: str, slot: Callable[..., object], shortcut: object = None,
+                    checkable: bool = False, tip: str = "") -> QAction: ...
+
+    def add_to_menu(self, menu: str, action: QAction, before: str | None = None, after: str | None = None,
+                    name: str | None = None, separator: bool = False) -> None: ...
+
+    def add_menu(self, key: str, title: str, before: str) -> QMenu: ...
+
+    def device_names(self) -> list[str]: ...
+
+
 class WindowActions:
     def __init__(self, window: "MainWindow") -> None:
         self.w = window
@@ -35,6 +54,7 @@ class WindowActions:
         self.protocol_actions: dict[str, QAction] = {}
         self.precision_actions: dict[str, QAction] = {}
         self.device_group = QActionGroup(window)
+        self.anchors: dict[str, QAction] = {}  # named places in the menus (WindowMenus)
         self._build_file_menu()
         self._build_view_menu()
         self._build_model_menu()
@@ -81,6 +101,8 @@ class WindowActions:
         self.batch_anchor = menu.addSeparator()  # "Label Folder..." goes here (batch dialog)
         self.quit = self._action("&Quit", w.close, QKeySequence.StandardKey.Quit)
         menu.addAction(self.quit)
+        self.anchors.update({"file:recent": self.recent_menu.menuAction(), "file:quit": self.quit,
+                             "file:export": self.export_menu.menuAction()})
 
     def _build_view_menu(self) -> None:
         w, view, sp = self.w, self.w.view, QStyle.StandardPixmap
@@ -149,6 +171,45 @@ class WindowActions:
         menu.addSeparator()
         self.model_card = self._action("Model &Card...", w.show_model_card, "Ctrl+I")
         menu.addAction(self.model_card)
+        self.anchors["model:card"] = self.model_card
+
+    # --- WindowMenus: what the links use ----------------------------------------------------
+    def make_action(self, text: str, slot: Callable[..., object], shortcut: object = None,
+                    checkable: bool = False, tip: str = "") -> QAction:
+        """An action of the window: its shortcut works even with the menu bar hidden."""
+        return self._action(text, slot, shortcut, checkable=checkable, tip=tip)
+
+    def add_to_menu(self, menu: str, action: QAction, before: str | None = None, after: str | None = None,
+                    name: str | None = None, separator: bool = False) -> None:
+        """Put ``action`` in menu ``menu``: before or after an anchor (else at the end), followed
+        by a separator if asked; ``name`` makes it an anchor for later links ('file:label folder')."""
+        target = self.menus[menu]
+        entries = target.actions()
+        place = self.anchors.get(before) if before else None
+        if after and after in self.anchors and self.anchors[after] in entries:
+            index = entries.index(self.anchors[after]) + 1
+            place = entries[index] if index < len(entries) else None
+        if place is None:
+            target.addAction(action)
+            if separator:
+                target.addSeparator()
+        else:
+            target.insertAction(place, action)
+            if separator:
+                target.insertSeparator(place)
+        if name:
+            self.anchors[name] = action
+
+    def add_menu(self, key: str, title: str, before: str) -> QMenu:
+        """A new menu in the menu bar before the menu ``before`` ('view', 'help', ...)."""
+        menu = QMenu(title, self.w)
+        self.w.menuBar().insertMenu(self.menus[before].menuAction(), menu)
+        self.menus[key] = menu
+        return menu
+
+    def device_names(self) -> list[str]:
+        """The devices offered in Model > Device (auto and cpu until the worker lists them)."""
+        return [a.text() for a in self.device_group.actions()] or ["auto", "cpu"]
 
     def set_devices(self, names: list[str], current: str) -> None:
         self.device_menu.clear()

@@ -23,6 +23,7 @@ from app.interchange.exporter import EXPORT_FORMATS, FORMAT_TITLES, ExportReport
 from app.interchange.run_folder import ExportError
 
 if TYPE_CHECKING:
+    from app.gui.actions import WindowMenus
     from app.gui.main_window import MainWindow
 
 
@@ -235,11 +236,8 @@ class ExportDatasetLink(QObject):
         self.action.setToolTip("Export a labelled folder to CVAT, COCO, labelme, YOLO-seg or VOC")
         self.action.triggered.connect(self.open_dialog)
         window.addAction(self.action)
-        menu = window.actions_.menus["file"]
-        entries = menu.actions()
-        batch = getattr(getattr(window, "batch", None), "action", None)
-        after_batch = entries.index(batch) + 1 if batch in entries else len(entries) - 1
-        menu.insertAction(entries[min(after_batch, len(entries) - 1)], self.action)  # below Label Folder
+        menus: WindowMenus = window.actions_
+        menus.add_to_menu("file", self.action, before="file:quit", after="file:label folder")  # below Label Folder
         # the window is hidden, not deleted, when it closes: stop a running export before Qt exits
         QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
 

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
-        self.actions_.menus["view"].addAction(self.inspector.action)
+        self.actions_.add_to_menu("view", self.inspector.action)
         self.actions_.toolbar.addAction(self.inspector.action)
         self.resizeDocks([self.folder, self.legend], [350, 250], Qt.Orientation.Horizontal)
         self._connect()

@@ -23,6 +23,7 @@ from app.checkpoints.download import (DownloadCancelled, DownloadError, Download
                                       resumable_bytes)
 
 if TYPE_CHECKING:
+    from app.gui.actions import WindowMenus
     from app.gui.main_window import MainWindow
 
 COLUMNS = ("Model", "Trained on", "Classes", "mIoU ss / ms", "Size", "Source")
@@ -233,9 +234,9 @@ class PublishedModelsLink:
         self.action.setToolTip("PSPNet checkpoints trained on ADE20K, PASCAL VOC and Cityscapes")
         self.action.triggered.connect(lambda _checked=False: self.open_dialog())
         window.addAction(self.action)
-        model_menu = window.actions_.menus["model"]
-        model_menu.insertAction(window.actions_.model_card, self.action)
-        window.actions_.menus["help"].addAction(self.action)
+        menus: WindowMenus = window.actions_
+        menus.add_to_menu("model", self.action, before="model:card")
+        menus.add_to_menu("help", self.action)
 
     def open_dialog(self, models: Sequence[PublishedModel] | None = None, folder: Path | None = None) -> \
             PublishedModelsDialog:

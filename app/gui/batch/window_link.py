@@ -42,8 +42,8 @@ class BatchLink(QObject):
         self.action.setToolTip(f"Label every image of a folder and save the label files ({SHORTCUT})")
         self.action.triggered.connect(self.open_dialog)
         window.addAction(self.action)
-        window.actions_.menus["file"].insertAction(window.actions_.quit, self.action)
-        window.actions_.menus["file"].insertSeparator(window.actions_.quit)
+        window.actions_.add_to_menu("file", self.action, before="file:quit", name="file:label folder",
+                                    separator=True)  # (WindowMenus)
         self.button = QPushButton("Label Folder\u2026")
         self.button.setToolTip(self.action.toolTip())
         self.button.clicked.connect(self.open_dialog)
@@ -82,7 +82,7 @@ class BatchLink(QObject):
             self.dock.raise_()
             self.window.statusBar().showMessage("A batch is already running (see the Batch panel).", 5000)
             return
-        devices = [a.text() for a in self.window.actions_.device_group.actions()] or ["auto", "cpu"]
+        devices = self.window.actions_.device_names()
         dialog = BatchDialog(self.default_options(), devices, self.window)
         # a run that does not start (the user said No to overwriting, or it cannot) brings the
         # dialog back with its settings, as the question promises; Cancel there leaves

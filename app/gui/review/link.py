@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog
 
 from app.gui.batch.options import default_output_dir
 from app.gui.batch.saved_labels import SAVED_DEVICE
@@ -56,13 +56,13 @@ class ReviewLink(QObject):
 
     # --- menus and keys ------------------------------------------------------------------
     def _action(self, text: str, slot, keys: tuple[str, ...] = (), tip: str = "") -> QAction:  # noqa: ANN001
-        return self.window.actions_._action(text, slot, list(keys), tip=tip or text.replace("&", ""))
+        return self.window.actions_.make_action(text, slot, list(keys), tip=tip or text.replace("&", ""))
 
     def _build_actions(self) -> None:
         actions = self.window.actions_
         self.open_labels = self._action("Open &Labels...", self.open_labels_dialog,
                                         tip="Show the label maps of a folder for the open images")
-        actions.menus["file"].insertAction(actions.recent_menu.menuAction(), self.open_labels)
+        actions.add_to_menu("file", self.open_labels, before="file:recent")
         self.accept = self._action("&Accept and Next", self.accept_and_next, ACCEPT_KEYS,
                                    "Mark the image accepted and go to the next unreviewed one (A)")
         self.needs_work = self._action("Mark &Needs Work", self.mark_needs_work, (NEEDS_WORK_KEY,),
@@ -80,9 +80,7 @@ class ReviewLink(QObject):
                                         tip="Off: run the model even where label maps were found")
         self.show_labels.setCheckable(True)
         self.show_labels.setChecked(True)
-        menu = self.menu = QMenu("&Review", self.window)
-        self.window.menuBar().insertMenu(actions.menus["help"].menuAction(), menu)
-        actions.menus["review"] = menu
+        menu = self.menu = actions.add_menu("review", "&Review", before="help")
         menu.addActions([self.accept, self.needs_work, self.unreviewed])
         menu.addSeparator()
         menu.addActions([self.next_unreviewed, self.previous_unreviewed, self.sort_action])
