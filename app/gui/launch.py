@@ -1,7 +1,8 @@
 """Starting the desktop app: ``python main.py [IMAGE_OR_FOLDER] [--weights PATH] [--device NAME]``.
 
-The window is shown before torch is imported: torch and the model load in the
-worker thread, so the window appears in well under two seconds.
+The window is painted first; only then is the inspector dock built and the worker
+started (torch and the model load in its thread), so nothing competes with the first
+paint for the interpreter. benchmarks/bench_startup.py times it.
 """
 
 from __future__ import annotations
@@ -61,14 +62,12 @@ def launch(argv: Sequence[str] | None = None) -> int:
 
     # PySide6 before pyqtgraph: pyqtgraph binds to the first Qt it finds imported.
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.gui.pyside_fixes import protect_singletons_from_refcount_leak
 
     protect_singletons_from_refcount_leak()  # PySide6 6.12.0 + Python 3.11 would abort otherwise
-    import pyqtgraph as pg
-
+    pg = import_pyqtgraph()
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     from app.gui.settings import APPLICATION, ORGANIZATION, AppSettings
@@ -80,11 +79,11 @@ def launch(argv: Sequence[str] | None = None) -> int:
     settings = AppSettings()
     if args.protocol:
         settings.set_protocol(args.protocol)
-    window = MainWindow(settings, device=args.device)
+    window = MainWindow(settings, device=args.device, defer_inspector=True)
     window.show()
     weights = choose_weights(args.weights, settings.weights())
     target = args.target or first_sample()
-    QTimer.singleShot(0, lambda: window.start(weights, target))
+    window.after_first_paint(lambda: window.start(weights, target))
     if args.screenshot:
         _screenshot_when_ready(window, Path(args.screenshot))
     code = app.exec()
@@ -93,6 +92,30 @@ def launch(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         os._exit(code)
     return code
+
+
+class _WithoutCudaBindings:
+    """An import hook that makes ``cuda.bindings`` look absent (while pyqtgraph imports)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "cuda" or name.startswith("cuda."):
+            raise ImportError(f"{name} is not imported with pyqtgraph (start-up time)")
+
+
+def import_pyqtgraph():  # noqa: ANN201 - the pyqtgraph module
+    """pyqtgraph, imported without the CUDA Python bindings it tries on the way (for its
+    OpenGL image widget, which the app does not use): with them installed, as torch's CUDA
+    builds bring them, that import took 0.2-0.4 s of the start-up. torch imports them
+    normally later, in the worker."""
+    import sys
+
+    blocker = _WithoutCudaBindings()
+    sys.meta_path.insert(0, blocker)
+    try:
+        import pyqtgraph
+    finally:
+        sys.meta_path.remove(blocker)
+    return pyqtgraph
 
 
 def _screenshot_when_ready(window, path: Path, timeout_ms: int = 180_000) -> None:  # noqa: ANN001

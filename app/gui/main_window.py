@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 
@@ -17,7 +19,6 @@ from app.gui.export import export_current
 from app.gui.export_dataset import ExportDatasetLink
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
-from app.gui.inspector_link import InspectorLink
 from app.gui.message_bar import MessageBar
 from app.gui.model_status import ModelStatus
 from app.gui.published_models import PublishedModelsLink
@@ -30,9 +31,20 @@ from app.gui.window_state import WindowStateSync
 from app.gui.worker import InferenceWorker
 from app.gui.worker_types import ModelInfo
 
+if TYPE_CHECKING:
+    from app.gui.inspector_link import InspectorLink
+
+FIRST_PAINT_FALLBACK_MS = 1500  # a window that is never painted (minimised, hidden) still starts
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: AppSettings | None = None, device: str | None = None) -> None:
+    inspector: "InspectorLink"  # built in __init__, or by start() when deferred
+    _restored = False
+
+    def __init__(self, settings: AppSettings | None = None, device: str | None = None,
+                 defer_inspector: bool = False) -> None:
+        """``defer_inspector``: build the inspector dock (its plots are the most expensive
+        part of the window) in ``start``, after the first paint, instead of here."""
         super().__init__()
         self.settings = settings or AppSettings()
         self.setWindowTitle("PSPNet Studio")
@@ -60,8 +72,6 @@ class MainWindow(QMainWindow):
         self.save_location = SaveLocation(self.settings, lambda: self.viewer.shown_path)
         self.actions_ = WindowActions(self)
         self.addToolBar(self.actions_.toolbar)
-        self.inspector = InspectorLink(self)
-        self.inspector.dock.save_location = self.save_location  # its saves are named after the image
         self.batch = BatchLink(self)
         self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
         self.model_status = ModelStatus(self)  # the status bar names the model and what it knows
@@ -72,9 +82,9 @@ class MainWindow(QMainWindow):
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
-        self.actions_.add_to_menu("view", self.inspector.action)
-        self.actions_.toolbar.addAction(self.inspector.action)
         self.resizeDocks([self.folder, self.legend], [350, 250], Qt.Orientation.Horizontal)
+        if not defer_inspector:
+            self._build_inspector()
         self._connect()
         self._restore()
 
@@ -93,6 +103,7 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         s = self.settings
+        self._restored = True  # docks built from now on are put back with restoreDockWidget
         if (geometry := s.geometry()) is not None:
             self.restoreGeometry(geometry)
         if (state := s.window_state()) is not None:
@@ -108,8 +119,28 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Starting the inference engine...")
         self.view.setFocus()
 
+    def _build_inspector(self) -> None:
+        from app.gui.inspector_link import InspectorLink  # noqa: PLC0415 - its import is part of the cost
+
+        self.inspector = InspectorLink(self)
+        self.inspector.dock.save_location = self.save_location  # its saves are named after the image
+        self.actions_.add_to_menu("view", self.inspector.action)
+        self.actions_.toolbar.addAction(self.inspector.action)
+        if self._restored and (state := self.settings.window_state()) is not None:
+            # built after restoreState: the same state again puts it where the last session
+            # left it (restoreDockWidget would not, as the link has added it already)
+            self.restoreState(state)
+            self.batch.dock.hide()
+
+    def after_first_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the window has been painted (or after a fallback delay)."""
+        _FirstPaint(self, callback)
+
     def start(self, weights: str | Path | None, target: str | Path | None) -> None:
-        """Start the worker (torch loads there), then the model and the first image."""
+        """Build what was deferred, start the worker (torch loads there), then the model and
+        the first image."""
+        if not hasattr(self, "inspector"):
+            self._build_inspector()
         self.worker.start()
         if weights:
             self.worker.load_weights(weights)
@@ -284,3 +315,25 @@ class MainWindow(QMainWindow):
         self.worker.shutdown(2000)
         self.batch.finish_for_close()
         event.accept()
+
+
+class _FirstPaint(QObject):
+    """Runs a callback once, in the event loop after the window's first paint event."""
+
+    def __init__(self, window: QMainWindow, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window, self._callback, self._done = window, callback, False
+        window.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._window and event.type() == QEvent.Type.Paint and not self._done:
+            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
+        return False
+
+    def _run(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._window.removeEventFilter(self)
+        self._callback()

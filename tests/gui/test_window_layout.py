@@ -88,3 +88,49 @@ def test_window_takes_the_keyboard_on_a_bare_x_server_without_window_manager(tmp
     if run.returncode != 0 and "xcb" in run.stderr:
         pytest.skip("Qt's xcb platform plugin cannot load here (missing X libraries)")
     assert "ACTIVE True" in run.stdout, run.stdout + run.stderr
+
+
+def test_deferred_inspector_comes_after_the_first_paint_where_the_last_session_left_it(qtbot):
+    from PySide6.QtCore import Qt
+
+    from app.gui.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.inspector.action.trigger()
+    qtbot.waitUntil(first.inspector.dock.isVisible)
+    first.close()  # the state says: the inspector open, docked on the right
+
+    second = MainWindow(defer_inspector=True)  # as main.py builds it
+    qtbot.addWidget(second)
+    assert not hasattr(second, "inspector")
+    painted: list[bool] = []
+    second.after_first_paint(lambda: painted.append(second.isVisible()))
+    second.show()
+    qtbot.waitUntil(lambda: bool(painted), timeout=1000)  # well before the fallback delay
+    assert painted == [True]
+    second.start(None, None)
+    dock = second.inspector.dock
+    qtbot.waitUntil(dock.isVisible)
+    assert second.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea and not dock.isFloating()
+    assert second.inspector.action in second.actions_.toolbar.actions()
+    second.close()
+
+
+def test_deferred_inspector_stays_closed_when_it_was_closed(qtbot):
+    from app.gui.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.batch.dock.show()
+    first.close()
+    second = MainWindow(defer_inspector=True)
+    qtbot.addWidget(second)
+    second.show()
+    second.start(None, None)
+    qtbot.wait(100)
+    assert not second.inspector.dock.isVisible() and not second.batch.dock.isVisible()
+    assert second.folder.isVisible()
+    second.close()
