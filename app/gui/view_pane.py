@@ -63,6 +63,7 @@ class ImagePane:
         self._labels: np.ndarray | None = None
         self._confidence_map: np.ndarray | None = None
         self._lut: np.ndarray | None = None
+        self._photo_shape: tuple[int, ...] | None = None  # (H, W): the layers are stretched over it
         self._built: set[str] = set()
         self._edges: np.ndarray | None = None  # the contour layer's array, updated in place by edits
         self._layers: PreparedLayers | None = None  # the worker's contours for the labels drawn
@@ -73,6 +74,7 @@ class ImagePane:
         self._contour_timer.timeout.connect(self._next_contour_band)
 
     def set_photo(self, image: np.ndarray | None) -> None:
+        self._photo_shape = None if image is None else image.shape[:2]
         if image is None:
             self.photo.clear()
         elif image.dtype == np.uint8:
@@ -117,6 +119,16 @@ class ImagePane:
         elif layer == "confidence" and self._confidence_map is not None:
             self.confidence.setImage(self._confidence_map, autoLevels=False, levels=(0.0, 1.0),
                                      lut=self._conf_lut)
+        else:
+            return
+        self._cover_photo({"fill": self.fill, "contour": self.contour, "confidence": self.confidence}[layer])
+
+    def _cover_photo(self, item: pg.ImageItem) -> None:
+        """Stretch ``item`` over the photo: labels smaller than the photo (a big photo's quick
+        preview) are drawn scaled up; labels of the photo's size keep a scale of 1."""
+        if self._photo_shape is not None:
+            height, width = self._photo_shape[:2]
+            item.setRect(QRectF(0, 0, width, height))
 
     def labels(self) -> np.ndarray | None:
         """The label array the fill layer draws (the result's, or the threshold's hatched copy)."""

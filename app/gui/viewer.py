@@ -46,6 +46,7 @@ class Viewer(QObject):
     modelChanged = Signal(object)     # ModelInfo
     currentChanged = Signal(object)   # Path | None
     resultShown = Signal(object)      # CachedView (image + SegmentationResult)
+    previewShown = Signal(object)     # SegmentationResult: a big photo's quick labels, drawn until the exact ones
 
     model: _InState[ModelInfo | None] = _InState()
     protocol: _InState[str] = _InState()
@@ -74,6 +75,7 @@ class Viewer(QObject):
         worker.imageLoaded.connect(self._on_image_loaded)
         worker.requestStarted.connect(self._on_started)
         worker.progress.connect(self._on_progress)
+        worker.previewReady.connect(self._on_preview)
         worker.resultReady.connect(self._on_result)
         worker.requestFailed.connect(self._on_failed)
         worker.requestDropped.connect(self._on_dropped)
@@ -188,6 +190,17 @@ class Viewer(QObject):
     def _on_progress(self, rid: int, done: int, total: int) -> None:
         if rid == self.current_id:
             self.readout.set_busy(True, done, total)
+
+    def _on_preview(self, rid: int, outcome: SegmentOutcome) -> None:
+        """Draw a big photo's quick labels (smaller than the photo, stretched over it) while
+        the exact ones are computed. Never cached, never ``shown`` (nothing edits, exports or
+        reads out a preview); the exact result replaces it, and one for a request the user
+        left is ignored."""
+        if rid != self.current_id or rid == 0:
+            return
+        result = outcome.result
+        self.view.set_result(result.labels, result.confidence, self._lut())
+        self.previewShown.emit(result)
 
     def _on_result(self, rid: int, outcome: SegmentOutcome) -> None:
         item = CachedView(outcome.image, outcome.result, layers=outcome.layers)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after t
     from torch.utils.hooks import RemovableHandle
 
     from app.checkpoints.meta import LoadedModel
+    from app.engine.result import SegmentationResult
     from app.engine.segmenter import Segmenter
 
 
@@ -49,6 +50,7 @@ class InferenceWorker(QObject):
     imageLoaded = Signal(int, ImageLoaded)     # request id, the decoded photo
     requestStarted = Signal(int)
     progress = Signal(int, int, int)    # request id, windows done, windows total
+    previewReady = Signal(int, SegmentOutcome)  # request id, a big photo's quick first result (.preview)
     resultReady = Signal(int, SegmentOutcome)  # request id, the result
     requestFailed = Signal(int, str)    # request id, user-facing message
     requestDropped = Signal(int)        # superseded before it ran, or cancelled
@@ -251,10 +253,14 @@ class InferenceWorker(QObject):
             import torch
 
             settings = segmenter.loaded.meta.protocol(request.protocol)  # ValueError: a protocol it lacks
+
+            def preview(quick: SegmentationResult) -> None:  # a big photo: shown before the exact labels
+                self.previewReady.emit(rid, SegmentOutcome(rid, request.path, image, quick, self._token))
+
             with torch.inference_mode():
                 result = segmenter.segment(
                     image, settings, capture=request.capture, cancel=request.cancel,
-                    progress=lambda done, total: self.progress.emit(rid, done, total))
+                    progress=lambda done, total: self.progress.emit(rid, done, total), preview=preview)
         except Exception as exc:  # noqa: BLE001
             if is_cancellation(exc) or request.cancel.is_set():
                 self.requestDropped.emit(rid)

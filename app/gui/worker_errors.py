@@ -57,25 +57,6 @@ def install_cancel_hooks(segmenter: Any, current_event: Callable[[], threading.E
     so closing the window or moving on stops a pass within one block. Returns
     the hook handles (``.remove()`` them when the model is replaced).
     """
-    from app.engine.result import Cancelled
+    from app.engine.cancel import interrupt_hooks
 
-    model = _model_of(segmenter)
-    if model is None:
-        return []
-
-    def check(_module: Any, _inputs: Any) -> None:
-        event = current_event()
-        if event is not None and event.is_set():
-            raise Cancelled("cancelled")
-
-    targets = []
-    backbone = getattr(model, "backbone", None)
-    if backbone is not None:
-        for child in backbone.children():
-            blocks = list(child.children())
-            if type(child).__name__ == "Sequential" and blocks:
-                targets.extend(blocks)
-            else:
-                targets.append(child)
-    targets += [m for m in (getattr(model, "ppm", None), getattr(model, "head", None)) if m is not None]
-    return [m.register_forward_pre_hook(check) for m in targets]
+    return interrupt_hooks(_model_of(segmenter), current_event)
