@@ -10,7 +10,9 @@ without a model: the map is shown as labels read from disk would be.
            the fill and contour layers, repaint the viewport), against the baseline of
            redrawing the whole map per step (what an editor without box updates does)
   stall    a 2 ms heartbeat timer's largest gap while strokes arrive at 125 Hz, and while
-           a flood fill, a whole-image replace, undo and redo run on the GUI thread
+           a flood fill, a polygon, a whole-image replace, undo and redo are computed (off
+           the GUI thread, app.gui.editor.edit_queue) and applied; "done" is the time from
+           the request until the change is on the map and the editor is idle again
 
     python benchmarks/bench_editor.py [--redraw-size 4000x3000] [--stall-size 8000x6000] [--steps 200]
 """
@@ -56,6 +58,9 @@ def synthetic(height: int, width: int, classes: int, seed: int = 0) -> tuple[np.
     return image, labels
 
 
+OVERLAY = "both"  # the overlay mode of the window (--overlay): "both" draws the contours too
+
+
 def make_window(image: np.ndarray, labels: np.ndarray, classes: int):  # noqa: ANN201
     from app.checkpoints.meta import ProtocolSettings
     from app.classes import generic_classes
@@ -71,7 +76,7 @@ def make_window(image: np.ndarray, labels: np.ndarray, classes: int):  # noqa: A
     confidence = np.full(labels.shape, np.nan, np.float32)
     result = SegmentationResult(labels, confidence, class_counts(labels, classes), ProtocolSettings(), "bench", 0.0)
     win.viewer._display(CachedView(image, result, info), Path(tempfile.mkdtemp()) / "photo.png")  # noqa: SLF001
-    win.set_overlay_mode("both")
+    win.set_overlay_mode(OVERLAY)
     win.editor.set_edit_mode(True)
     win.editor.toolbar.size.setValue(25)
     win.editor.toolbar.paint_class.set_value(classes - 1)
@@ -168,8 +173,9 @@ class Heartbeat:
         self.gaps.append(now - self._last)
         self._last = now
 
-    def run(self, actions: list, interval_ms: int) -> float:  # noqa: ANN001 - callables
-        """Run ``actions`` one per ``interval_ms`` from the event loop; the largest gap in ms."""
+    def run(self, actions: list, interval_ms: int, busy=lambda: False) -> float:  # noqa: ANN001 - callables
+        """Run ``actions`` one per ``interval_ms`` from the event loop until they are done and
+        ``busy()`` is False; the largest gap in ms (``self.done_ms``: first action to idle)."""
         self.gaps = []
         self.clock.start()
         self._last = 0.0
@@ -186,15 +192,17 @@ class Heartbeat:
         driver.setInterval(interval_ms)
         driver.timeout.connect(step)
         driver.start()
-        while queue:
+        began = time.perf_counter()
+        while queue or busy():
             QApplication.instance().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        self.done_ms = (time.perf_counter() - began) * 1000
         settle(100)
         driver.stop()
         self.timer.stop()
         return max(self.gaps[1:] or [0.0])
 
 
-def stall(size: tuple[int, int], steps: int) -> dict[str, tuple[float, float]]:
+def stall(size: tuple[int, int], steps: int) -> dict[str, tuple[float, float, float]]:
     height, width = size
     image, labels = synthetic(height, width, 8, seed=1)
     win = make_window(image, labels, 8)
@@ -202,21 +210,28 @@ def stall(size: tuple[int, int], steps: int) -> dict[str, tuple[float, float]]:
     beat = Heartbeat()
     points = stroke_points(height, width, steps)
     def phase(name: str, actions: list) -> None:  # noqa: ANN001
-        gap = beat.run(actions, 8)
-        out[name] = (gap, beat.slowest)
+        gap = beat.run(actions, 8, editor.busy)
+        out[name] = (gap, beat.slowest, beat.done_ms)
 
-    out: dict[str, tuple[float, float]] = {}
+    out: dict[str, tuple[float, float, float]] = {}
     phase("idle", [lambda: None] * 50)
     phase("stroke", [lambda p=points[0]: editor.begin_stroke(*p)] +
           [lambda p=p: editor.stroke_to(*p) for p in points[1:]])
     phase("stroke end", [editor.end_stroke])
     editor.toolbar.paint_class.set_value(5)
     phase("fill (sky, 25% of the map)", [lambda: editor.fill_at(5.5, 5.5)])
+    editor.toolbar.set_tool("polygon")
+    corners = [(0.1 * width, 0.1 * height), (0.9 * width, 0.2 * height), (0.6 * width, 0.9 * height)]
+    phase("polygon (a third of the map)", [lambda: editor.region_done(corners, rectangle=False)])
     editor.toolbar.replace_from.set_value(2)
     editor.toolbar.paint_class.set_value(6)
     phase("replace in the whole map", [editor.replace_everywhere])
     phase("undo (the replace)", [editor.undo_edit])
     phase("redo", [editor.redo_edit])
+    editor.toolbar.set_tool("brush")
+    phase("fill, then a stroke at once", [lambda: editor.fill_at(5.5, 5.5)] +
+          [lambda p=points[0]: editor.begin_stroke(*p)] + [lambda p=p: editor.stroke_to(*p) for p in points[1:50]]
+          + [editor.end_stroke])
     editor.recovery.flush(60)
     editor.discard()
     editor.shutdown()
@@ -229,12 +244,30 @@ def main() -> None:
     parser.add_argument("--redraw-size", default="4000x3000")
     parser.add_argument("--stall-size", default="8000x6000")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--overlay", choices=("both", "fill"), default="both",
+                        help="fill only, or fill and contours (recomputed on the GUI thread a band at a time)")
+    parser.add_argument("--skip-redraw", action="store_true", help="only the event-loop gaps on the big map")
     args = parser.parse_args()
+    global OVERLAY
+    OVERLAY = args.overlay
     settings_dir = tempfile.mkdtemp()
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)  # no user settings
     app = QApplication.instance() or QApplication([])  # noqa: F841 - keeps Qt alive
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, offscreen Qt")
+          f"Python {platform.python_version()}, offscreen Qt, overlay {OVERLAY}, "
+          f"load average {os.getloadavg()[0]:.1f} at the start")
+    if not args.skip_redraw:
+        report_redraw(args)
+    w, h = (int(v) for v in args.stall_size.split("x"))
+    s = stall((h, w), args.steps)
+    print(f"\nlargest event-loop gap on {w}x{h} (2 ms heartbeat), the slowest single action on the "
+          "GUI thread, and the time until the edit was applied and the editor idle:")
+    for phase, (gap, slowest, done) in s.items():
+        print(f"  {phase:30s} gap {gap:7.1f} ms   action {slowest:7.1f} ms   done {done:7.1f} ms")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+def report_redraw(args: argparse.Namespace) -> None:
     w, h = (int(v) for v in args.redraw_size.split("x"))
     r = redraw((h, w), args.steps)
     print(f"\nredraw per stroke step on {w}x{h} (brush 25 px, {args.steps} steps, window 1400x900):")
@@ -243,11 +276,6 @@ def main() -> None:
     print(f"  whole map per step (baseline): median {r['full_median']:.1f} ms "
           f"({r['full_median'] / r['median']:.0f}x slower)")
     print(f"  stroke end (undo step, legend, recovery copy): {r['stroke_end']:.1f} ms")
-    w, h = (int(v) for v in args.stall_size.split("x"))
-    s = stall((h, w), args.steps)
-    print(f"\nlargest event-loop gap on {w}x{h} (2 ms heartbeat), and the slowest single action:")
-    for phase, (gap, slowest) in s.items():
-        print(f"  {phase:30s} gap {gap:7.1f} ms   action {slowest:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -183,7 +183,7 @@ def test_undo_and_redo_past_the_history_limit(qtbot, editing):
     for _ in range(100):
         QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     np.testing.assert_array_equal(session.doc.labels, states[10])
-    assert not editor.undo.isEnabled()
+    assert not editor.actions.undo.isEnabled()
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     np.testing.assert_array_equal(session.doc.labels, states[10]), "the 10 oldest steps were dropped"
     for _ in range(100):

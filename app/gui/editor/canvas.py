@@ -60,6 +60,7 @@ class EditCanvas(QObject):
         self._dragging = False
         self._stroking = False
         self._hover: tuple[float, float] | None = None
+        self._busy = False
         view.graphics.viewport().installEventFilter(self)
 
     # --- state ---------------------------------------------------------------------------
@@ -82,6 +83,11 @@ class EditCanvas(QObject):
             self.points.pop()
             self._draw_outline(self._hover)
 
+    def set_busy(self, on: bool) -> None:
+        """An edit is being computed: the pointer says so (input still goes in line)."""
+        self._busy = on
+        self.refresh_cursor()
+
     def refresh_cursor(self) -> None:
         """Show or hide the brush circle for the current tool, size and pointer position."""
         show = (self.controller.active() and self.controller.tool() in ("brush", "eraser")
@@ -94,7 +100,9 @@ class EditCanvas(QObject):
         self.circle.setVisible(show)
         self.circle_shadow.setVisible(show)
         viewport = self.view.graphics.viewport()
-        if self.controller.active():
+        if self.controller.active() and self._busy:
+            viewport.setCursor(Qt.CursorShape.BusyCursor)
+        elif self.controller.active():
             viewport.setCursor(Qt.CursorShape.BlankCursor if show else Qt.CursorShape.CrossCursor)
         else:
             viewport.unsetCursor()

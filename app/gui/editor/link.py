@@ -1,9 +1,12 @@
-"""The label editor in the main window: Edit mode, tools, undo/redo, and the session.
+"""The label editor in the main window: Edit mode, the session of the shown image, and
+leaving it (Save / Discard / Cancel, recovery files).
 
-The edit model is Qt-free (app.editing); this wires it to the view (strokes from
-``EditCanvas``, redraws of the changed box only), the legend (areas, click to pick a
-class), the toolbar, recovery files and saving (``EditSaver``). The viewer asks
-``confirm_leave`` before anything replaces the shown labels.
+The edit model is Qt-free (app.editing). The parts around this file: ``menu.py`` (the
+actions and their enabled state), ``tool_edits.py`` (what the tools do and the redraw of
+the changed box, mixed in here because the canvas calls them on this object),
+``edit_queue.py`` (big edits off the GUI thread, in order), ``canvas.py`` (mouse input),
+``save_flow.py`` (Ctrl+S). The viewer asks ``confirm_leave`` before anything replaces
+the shown labels.
 """
 
 from __future__ import annotations
@@ -13,27 +16,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QTreeWidgetItem
+from PySide6.QtWidgets import QTreeWidgetItem
 
-from app.editing import IGNORE, tools
+from app.editing import IGNORE
 from app.editing.recovery import read_recovery
-from app.editing.undo import Box
 from app.gui.editor import prompts
 from app.gui.editor.canvas import EditCanvas
+from app.gui.editor.edit_queue import EditQueue
+from app.gui.editor.menu import EditorActions
 from app.gui.editor.recovery_writer import RecoveryWriter
 from app.gui.editor.save_flow import EditSaver
 from app.gui.editor.session import EditSession
-from app.gui.editor.toolbar import PICK_KEY, SIZE_KEYS, EditToolbar
+from app.gui.editor.tool_edits import ToolEdits
+from app.gui.editor.toolbar import EditToolbar
 from app.gui.result_cache import CachedView
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 LEGEND_DELAY_MS = 120  # the legend's areas follow a stroke at most this often
+BUSY_DELAY_MS = 120    # an edit computed for longer than this shows as busy
 
 
-class EditorLink(QObject):
+class EditorLink(ToolEdits, QObject):
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.window, self.viewer, self.view = window, window.viewer, window.view
@@ -42,76 +47,51 @@ class EditorLink(QObject):
         window.addToolBarBreak()
         window.addToolBar(self.toolbar)
         self.toolbar.hide()
+        self.queue = EditQueue(lambda text: window.messages.show_message(text, "error"), self)
         self.canvas = EditCanvas(window.view, self)
         self.recovery = RecoveryWriter(window.settings.recovery_dir())
         self.saver = EditSaver(self)
         self._last_point: tuple[float, float] | None = None
         self._class_names: tuple[str, ...] = ()
-        self._legend_timer = QTimer(self)
-        self._legend_timer.setSingleShot(True)
-        self._legend_timer.setInterval(LEGEND_DELAY_MS)
+        self._legend_timer = QTimer(self, singleShot=True, interval=LEGEND_DELAY_MS)
         self._legend_timer.timeout.connect(self._refresh_legend)
-        self._build_actions()
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
+        self.actions = EditorActions(self)
+        self.edit_mode, self.autosave = self.actions.edit_mode, self.actions.autosave
+        self.update_actions()
         self.toolbar.size.setValue(window.settings.brush_size())
         self.toolbar.size.valueChanged.connect(self._on_size)
         self.toolbar.connect_tools(self._on_tool)
+        self.queue.busyChanged.connect(self._on_busy)
         self.viewer.leave_guard = self.confirm_leave
         self.viewer.resultShown.connect(self._on_result_shown)
         window.legend.tree.itemClicked.connect(self._on_legend_clicked)
 
-    # --- actions -------------------------------------------------------------------------
-    def _action(self, text: str, slot, keys=(), tip: str = "", checkable: bool = False) -> QAction:  # noqa: ANN001
-        # the window's own helper: the shortcut works with the menu bar hidden too
-        return self.window.actions_._action(text, slot, list(keys), checkable=checkable,  # noqa: SLF001
-                                            tip=tip or text.replace("&", ""))
+    def update_actions(self) -> None:
+        self.actions.update()
 
-    def _build_actions(self) -> None:
-        actions, bar = self.window.actions_, self.toolbar
-        self.edit_mode = self._action("&Edit Labels", self.set_edit_mode, ("Ctrl+E",),
-                                      "Correct the labels with a brush, eraser, fill, polygon or replace (Ctrl+E)",
-                                      checkable=True)
-        self.undo = self._action("&Undo", self.undo_edit, (QKeySequence.StandardKey.Undo,), "Undo (Ctrl+Z)")
-        self.redo = self._action("&Redo", self.redo_edit, ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo (Ctrl+Shift+Z, Ctrl+Y)")
-        self.save = self._action("&Save Labels", self.saver.save, (QKeySequence.StandardKey.Save,),
-                                 "Save the edited labels as the palette PNG, colour PNG and JSON (Ctrl+S)")
-        self.pick = self._action("&Pick Class Under Cursor", self.pick_under_cursor, (PICK_KEY,),
-                                 f"The class under the cursor becomes the paint class ({PICK_KEY}, or Alt+click)")
-        self.smaller = self._action("S&maller Brush", lambda: self.toolbar.step_size(1 / 1.25), (SIZE_KEYS[0],))
-        self.larger = self._action("&Larger Brush", lambda: self.toolbar.step_size(1.25), (SIZE_KEYS[1],))
-        self.finish = self._action("&Finish Polygon", self.canvas.finish_polygon, ("Return", "Enter"))
-        self.cancel = self._action("&Cancel Polygon", self.canvas.cancel, ("Escape",))
-        self.back = self._action("Remove Last &Corner", self.canvas.remove_last_point, ("Backspace",))
-        self.replace_all = self._action("Replace in &Whole Image", self.replace_everywhere,
-                                        tip="Replace the Replace class by the paint class everywhere")
-        self.revert = self._action("Re&vert to Saved", self.discard,
-                                   tip="Throw away the edits of this image since it was opened or saved")
-        self.autosave = self._action("Save &Automatically", self.window.settings.set_autosave_edits,
-                                     tip="Save edited labels without asking when leaving an image", checkable=True)
-        self.autosave.setChecked(self.window.settings.autosave_edits())
-        for action in bar.tool_actions.values():
-            self.window.addAction(action)
-        menu = self.menu = QMenu("&Edit", self.window)
-        self.window.menuBar().insertMenu(actions.menus["view"].menuAction(), menu)
-        actions.menus["edit"] = menu
-        menu.addActions([self.edit_mode, self.undo, self.redo])
-        menu.addSeparator()
-        menu.addActions(list(bar.tool_actions.values()))
-        menu.addActions([self.pick, self.smaller, self.larger])
-        menu.addSeparator()
-        menu.addActions([self.finish, self.back, self.cancel, self.replace_all])
-        menu.addSeparator()
-        menu.addActions([self.save, self.revert, self.autosave])
-        actions.menus["file"].insertAction(actions.export_menu.menuAction(), self.save)
-        bar.addActions([self.undo, self.redo, self.save])
-        actions.toolbar.addSeparator()
-        actions.toolbar.addAction(self.edit_mode)
-        self._update_actions()
+    # --- busy: an edit being computed ------------------------------------------------------
+    def busy(self) -> bool:
+        """True while an edit is computed or actions wait in line for one."""
+        return self.queue.busy()
 
-    def _update_actions(self) -> None:
-        doc = self.session.doc if self.session else None
-        self.undo.setEnabled(bool(doc and doc.can_undo()))
-        self.redo.setEnabled(bool(doc and doc.can_redo()))
-        self.revert.setEnabled(bool(doc and doc.dirty))
+    def wait(self) -> None:
+        """Finish the edits in line now (blocking): before the map is saved, left or read."""
+        self.queue.wait()
+
+    def _on_busy(self, what: str) -> None:
+        if what:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self._show_busy()
+        self.update_actions()
+
+    def _show_busy(self) -> None:
+        what = self.queue.busy_with()
+        self.toolbar.set_busy(f"{what}\u2026" if what else "")
+        self.canvas.set_busy(bool(what))
 
     # --- mode and tools -------------------------------------------------------------------
     def active(self) -> bool:
@@ -176,83 +156,9 @@ class EditorLink(QObject):
             self._refresh_legend()
         elif drawn is session.original.result.labels:
             self.view.swap_labels(session.doc.labels)  # equal arrays: nothing is redrawn
-        self._update_actions()
+        self.update_actions()
 
-    def _changed(self, box: Box | None, step_done: bool = True, drawn: bool = False) -> None:
-        """Redraw what changed (unless ``drawn``: a stroke's segments already were); after a
-        finished step also the legend, hatching and recovery."""
-        session = self.session
-        if box is None or session is None:
-            return
-        if not drawn:
-            self.view.update_labels(box, session.doc.labels)
-        if not step_done:
-            if not self._legend_timer.isActive():
-                self._legend_timer.start()
-            return
-        self._refresh_legend()
-        if self.viewer.threshold.active():
-            self.viewer.redraw()
-        self.recovery.submit(session.source, session.doc.labels.copy(), session.stem)
-        self._update_actions()
-
-    def _refresh_legend(self) -> None:
-        if self.session is not None:
-            self.session.item.result.class_counts = self.session.doc.class_counts()
-            self.window.legend.show_counts(self.session.item.result.class_counts, self.session.classes.palette)
-
-    # --- tools (called by the canvas) ---------------------------------------------------------
-    def begin_stroke(self, x: float, y: float) -> None:
-        session = self.ensure_session()
-        if session is None:
-            return
-        session.doc.begin_stroke()
-        self._last_point = (x, y)
-        self._changed(session.doc.stroke_to((x, y), (x, y), self.brush_size(), self._stroke_value()),
-                      step_done=False)
-
-    def stroke_to(self, x: float, y: float) -> None:
-        if self.session is None or self._last_point is None:
-            return
-        box = self.session.doc.stroke_to(self._last_point, (x, y), self.brush_size(), self._stroke_value())
-        self._last_point = (x, y)
-        self._changed(box, step_done=False)
-
-    def end_stroke(self) -> None:
-        self._last_point = None
-        if self.session is not None:
-            self._changed(self.session.doc.end_stroke(), drawn=True)
-
-    def _stroke_value(self) -> int:
-        if self.tool() == "eraser":
-            value = self.toolbar.eraser_value.value()
-            return IGNORE if value is None else value
-        return self.paint_value()
-
-    def fill_at(self, x: float, y: float) -> None:
-        session = self.ensure_session()
-        if session is not None:
-            self._changed(session.doc.fill(int(np.floor(x)), int(np.floor(y)), self.paint_value()))
-
-    def region_done(self, points: list[tuple[float, float]], rectangle: bool) -> None:
-        session = self.ensure_session()
-        if session is None:
-            return
-        shape = session.doc.shape
-        region = tools.rectangle_region(shape, *points) if rectangle else tools.polygon_region(shape, points)
-        if self.tool() == "replace":
-            old = self.toolbar.replace_from.value()
-            box = session.doc.replace(old, self.paint_value(), region) if region is not None and old is not None else None
-        else:
-            box = session.doc.paint(region, self.paint_value())
-        self._changed(box)
-
-    def replace_everywhere(self) -> None:
-        session = self.ensure_session()
-        old = self.toolbar.replace_from.value()
-        if session is not None and old is not None:
-            self._changed(session.doc.replace(old, self.paint_value()))
-
+    # --- picking the paint class ------------------------------------------------------------
     def pick_at(self, x: float, y: float) -> None:
         shown = self.viewer.shown
         if shown is None:
@@ -276,34 +182,26 @@ class EditorLink(QObject):
         if self.edit_mode.isChecked():
             self.toolbar.paint_class.set_value(int(item.data(0, Qt.ItemDataRole.UserRole)))
 
-    # --- undo, redo, discard ------------------------------------------------------------------
-    def undo_edit(self) -> None:
-        if self.session is not None:
-            self.canvas.cancel()
-            self._changed(self.session.doc.undo())
-
-    def redo_edit(self) -> None:
-        if self.session is not None:
-            self._changed(self.session.doc.redo())
-
+    # --- discarding, leaving an image --------------------------------------------------------
     def discard(self) -> None:
         """Throw the session away and show the labels it started from."""
+        self.canvas.cancel()
+        self.wait()  # an edit in line belongs to the session being thrown away
         session, self.session = self.session, None
         if session is None:
             return
-        self.canvas.cancel()
         self.recovery.discard(session.source)
         if self.viewer.shown is session.item:
             self.viewer.shown = session.original
             self.viewer.redraw()
             self.window.legend.show_counts(session.original.result.class_counts, session.classes.palette)
-        self._update_actions()
+        self.update_actions()
 
-    # --- leaving an image ----------------------------------------------------------------------
     def confirm_leave(self) -> bool:
         """True when the shown labels may be replaced: saved, discarded, or nothing to lose."""
-        session = self.session
         self.canvas.cancel()
+        self.wait()  # what the user did before leaving is part of what is saved or discarded
+        session = self.session
         if session is None or not session.doc.dirty:
             return True
         if self.autosave.isChecked() and self.saver.save():
@@ -320,7 +218,7 @@ class EditorLink(QObject):
     def _on_result_shown(self, item: CachedView) -> None:
         if self.session is not None and item is not self.session.item:
             self.session = None  # the viewer moved on (confirm_leave settled the edits)
-            self._update_actions()
+            self.update_actions()
         self._sync_classes()
         self._offer_recovery()
         if self.session is None and self.edit_mode.isChecked():
@@ -343,4 +241,5 @@ class EditorLink(QObject):
         self.window.statusBar().showMessage(f"Restored the unsaved edits of {path.name}", 6000)
 
     def shutdown(self) -> None:
+        self.queue.close()
         self.recovery.close()

@@ -42,10 +42,11 @@ class EditSaver:
 
     def save(self) -> bool:
         """Save the shown image's labels (edited or not); False when not saved."""
+        self.link.canvas.cancel()
+        self.link.wait()  # the edits in line are part of what is saved
         session = self.link.session or self.link.ensure_session()
         if session is None:
             return False
-        self.link.canvas.cancel()
         target = self.target(session)
         if target is None:
             return False
@@ -69,7 +70,7 @@ class EditSaver:
         session.stem, session.stem_known = stem, True
         self.link.recovery.discard(session.source)
         self.link.viewer.remember(session.source, session.saved_view())
-        self.link._update_actions()  # noqa: SLF001 - the link's own refresh
+        self.link.update_actions()
         self._say(f"Saved {', '.join(p.name for p in written)} in {stem.parent}", "info")
         return True
 
@@ -99,7 +100,7 @@ class EditSaver:
         original = session.item.original_labels
         below = below_threshold(original, confidence, threshold.global_t, threshold.per_class)
         below &= session.doc.labels == original  # what a person painted is certain
-        if below.any():
+        if below.any():  # on the GUI thread: saving waits for it anyway
             self.link._changed(session.doc.paint(tools.Region((0, below.shape[0], 0, below.shape[1]), below),
                                                  IGNORE))  # noqa: SLF001
 

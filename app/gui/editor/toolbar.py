@@ -11,7 +11,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QSpinBox, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QProgressBar, QSpinBox, QToolBar, QWidget
 
 from app.editing import IGNORE
 from app.gui.docks.legend import swatch
@@ -113,6 +113,23 @@ class EditToolbar(QToolBar):
         self.addWidget(QLabel("  Replace "))
         self.addWidget(self.replace_from)
         self.addSeparator()
+        # an edit being computed off the GUI thread (see app.gui.editor.edit_queue)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # no percentage: it moves while the edit runs
+        self.busy_bar.setMaximumWidth(60)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.setTextVisible(False)
+        self.busy_label = QLabel()
+        self.busy_label.setObjectName("editBusy")
+        self.busy_label.setToolTip("An edit is being computed; what you do meanwhile waits and follows in order")
+        self._busy_items = [self.addWidget(self.busy_bar), self.addWidget(self.busy_label)]
+        self.set_busy("")
+
+    def set_busy(self, text: str) -> None:
+        """Show ``text`` ("Filling...") with a moving bar, or nothing when ""."""
+        self.busy_label.setText(f" {text} " if text else "")
+        for item in self._busy_items:
+            item.setVisible(bool(text))
 
     def tool(self) -> str:
         checked = self.tool_group.checkedAction()
