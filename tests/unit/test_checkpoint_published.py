@@ -3,8 +3,6 @@ and compute what their own code computes (checked against an independent forward
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import torch
 
@@ -13,13 +11,19 @@ import reference_forward as ref
 from app.checkpoints import load_checkpoint
 from app.classes import dataset_classes
 from app.model import count_parameters
+from tests.helpers import under_ci
 
 # The key listings live in ../shared beside the checkout (CI always has it). Elsewhere the
-# tests are skipped with the reason rather than failing on a missing file; under CI a
-# missing listing is an error.
-pytestmark = pytest.mark.skipif(
-    not pl.REFERENCE.is_dir() and not os.environ.get("CI"),
-    reason=f"reference key listings not found at {pl.REFERENCE} (../shared beside the checkout)")
+# tests are skipped with the reason rather than failing on a missing file; under CI (the
+# CI variable set) a missing listing fails every test here with that reason.
+MISSING = f"reference key listings not found at {pl.REFERENCE} (../shared beside the checkout)"
+pytestmark = pytest.mark.skipif(not pl.REFERENCE.is_dir() and not under_ci(), reason=MISSING)
+
+
+@pytest.fixture(autouse=True)
+def reference_listings():
+    if not pl.REFERENCE.is_dir():
+        pytest.fail(f"{MISSING}; under CI these tests must run", pytrace=False)
 
 # (H-1) % 8 == 0, as semseg requires; small so ResNet-50 on the CPU stays quick.
 INPUT = (1, 3, 65, 65)
