@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -11,6 +12,15 @@ from app.checkpoints.meta import PROTOCOL_STYLES
 ORGANIZATION = "PSPNetStudio"
 APPLICATION = "PSPNet Studio"
 MAX_RECENT = 10
+
+
+def _fraction(value: object, default: float | None) -> float | None:
+    """A stored value in 0-1 (INI files give strings back), else ``default``."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return number if 0.0 <= number <= 1.0 else default
 
 
 def _as_list(value: object) -> list[str]:
@@ -138,6 +148,25 @@ class AppSettings:
         folders = dict(folders) if isinstance(folders, dict) else {}
         folders[str(Path(image_folder).resolve())] = str(Path(label_folder).resolve())
         self._s.setValue("edit/label_folders", folders)
+
+    # --- review ------------------------------------------------------------------------
+    def threshold(self) -> tuple[bool, float, dict[str, float]]:
+        """The confidence threshold: on, the global value and per-class values keyed by class
+        *name* (0-1 each), so another model's class list gets only the classes it shares."""
+        on = str(self._s.value("review/threshold_on", "false")).lower() == "true"
+        global_t = _fraction(self._s.value("review/threshold_global"), 0.5)
+        try:
+            stored = json.loads(str(self._s.value("review/threshold_classes", "{}")))
+        except ValueError:
+            stored = {}
+        per_class = {str(name): value for name, raw in (stored.items() if isinstance(stored, dict) else ())
+                     if (value := _fraction(raw, None)) is not None}
+        return on, global_t if global_t is not None else 0.5, per_class
+
+    def set_threshold(self, on: bool, global_t: float, per_class: dict[str, float]) -> None:
+        self._s.setValue("review/threshold_on", "true" if on else "false")
+        self._s.setValue("review/threshold_global", float(global_t))
+        self._s.setValue("review/threshold_classes", json.dumps({str(k): float(v) for k, v in per_class.items()}))
 
     def recovery_dir(self) -> Path:
         """Where unsaved label edits are kept until saved or discarded (beside the settings)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
@@ -34,6 +34,8 @@ SHORTCUT = "Ctrl+Shift+L"
 
 
 class BatchLink(QObject):
+    runFinished = Signal(object)  # the BatchReport, after the window has taken in the run's results
+
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.window, self.viewer, self.folder = window, window.viewer, window.folder
@@ -183,6 +185,7 @@ class BatchLink(QObject):
             self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window,
                                               rate=self.run.meter.rate())
             self.summary.show()
+        self.runFinished.emit(report)
 
     @Slot(object)
     def _on_model_changed(self, info: ModelInfo) -> None:

@@ -8,7 +8,7 @@ Keys: A / Ctrl+Return accept and go to the next unreviewed image; N marks "needs
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
@@ -24,6 +24,7 @@ from app.gui.worker_types import ModelInfo
 from app.labels.confidence import mean_confidences
 from app.labels.pairing import LabelPairing, label_stems, pair_folder
 from app.labels.review import ReviewState, ReviewStore
+from app.labels.threshold import ConfidenceThreshold
 
 from app.paths import SAMPLES_DIR
 
@@ -48,11 +49,17 @@ class ReviewLink(QObject):
         self.threshold_dock = ThresholdDock(window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.threshold_dock)
         self.threshold_dock.hide()
+        # the threshold is kept between sessions (app settings, per class by name)
+        on, global_t, self._class_thresholds = window.settings.threshold()
+        self._threshold_names: tuple[str, ...] = ()
+        self.threshold_dock.set_settings(ConfidenceThreshold(on, global_t))
         self._build_actions()
         self.folder.folderSet.connect(self._on_folder_set)
         self.viewer.modelChanged.connect(self._on_model_changed)
         self.viewer.resultShown.connect(self._on_result_shown)
         self.threshold_dock.changed.connect(self._on_threshold_changed)
+        if getattr(window, "batch", None) is not None:  # Label Folder writes new NAME.json records
+            window.batch.runFinished.connect(self._on_batch_finished)
 
     # --- menus and keys ------------------------------------------------------------------
     def _action(self, text: str, slot, keys: tuple[str, ...] = (), tip: str = "") -> QAction:  # noqa: ANN001
@@ -147,7 +154,6 @@ class ReviewLink(QObject):
 
     def _use_pairing(self, pairing: LabelPairing | None) -> None:
         self.labels.set_pairing(pairing)
-        paths = self.folder.paths()
         if pairing is not None:
             self.viewer.cache.clear()  # results made before the labels were found would hide them
             self.window.statusBar().showMessage(f"Showing {pairing.describe()}", 8000)
@@ -155,12 +161,27 @@ class ReviewLink(QObject):
                 self.window.messages.show_message(
                     f"Showing the label maps found in {pairing.label_dir} instead of running the model "
                     "(Review > Show Labels from Folder).", "info", "Run the Model Instead", self._run_model_instead)
-            self.folder.set_confidences(mean_confidences(paths, pairing.label_dir, pairing.image_dir))
+            self._show_confidences()
             self._paint_label_statuses()
             if self.viewer.current is not None:
                 self.viewer.rerun()
         self._open_store(pairing.label_dir if pairing else
                          default_output_dir(self.image_dir) if self.image_dir else None)
+
+    def _show_confidences(self, run_dir: Path | None = None) -> None:
+        """The folder list's mean confidences (and its lowest-first order) from the NAME.json
+        records: a Label Folder run's in ``run_dir`` first, then those beside the folder."""
+        paths, pairing = self.folder.paths(), self.labels.pairing
+        found = mean_confidences(paths, pairing.label_dir, pairing.image_dir) if pairing is not None else {}
+        if run_dir is not None:
+            fresh = mean_confidences(paths, run_dir, self.image_dir)
+            found = {p: fresh.get(p) if fresh.get(p) is not None else found.get(p) for p in paths}
+        self.folder.set_confidences(found)
+
+    @Slot(object)
+    def _on_batch_finished(self, report: Any) -> None:
+        if self.image_dir is not None:
+            self._show_confidences(Path(report.out_dir))
 
     def _paint_label_statuses(self) -> None:
         pairing = self.labels.pairing
@@ -236,13 +257,23 @@ class ReviewLink(QObject):
     @Slot(object)
     def _on_model_changed(self, info: ModelInfo) -> None:
         self.labels.set_model_classes(info.meta.classes)
-        self.threshold_dock.set_classes(info.meta.classes.names)
+        names = self._threshold_names = tuple(info.meta.classes.names)
+        current = self.threshold_dock.settings()
+        self.threshold_dock.set_classes(names)
+        self.threshold_dock.set_settings(ConfidenceThreshold(current.enabled, current.global_t, {
+            i: self._class_thresholds[name] for i, name in enumerate(names) if name in self._class_thresholds}))
         self._paint_label_statuses()  # the viewer has just reset the statuses
 
     def _on_threshold_changed(self) -> None:
-        self.viewer.threshold = self.threshold_dock.settings()
+        settings = self.viewer.threshold = self.threshold_dock.settings()
         self.viewer.redraw()
         self._describe_threshold()
+        for index, name in enumerate(self._threshold_names):  # other class lists' values are kept
+            if index in settings.per_class:
+                self._class_thresholds[name] = settings.per_class[index]
+            else:
+                self._class_thresholds.pop(name, None)
+        self.window.settings.set_threshold(settings.enabled, settings.global_t, self._class_thresholds)
 
     @Slot(object)
     def _on_result_shown(self, _item: CachedView) -> None:
