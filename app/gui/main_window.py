@@ -13,12 +13,14 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 from app.gui import dialogs
 from app.gui.actions import WindowActions
 from app.gui.batch import BatchLink
+from app.gui.confidence_bar import ConfidenceBar
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.editor import EditorLink
 from app.gui.export import export_current
 from app.gui.export_dataset import ExportDatasetLink
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
+from app.gui.view_pane import confidence_lut
 from app.gui.message_bar import MessageBar
 from app.gui.model_status import ModelStatus
 from app.gui.published_models import PublishedModelsLink
@@ -40,6 +42,7 @@ FIRST_PAINT_FALLBACK_MS = 1500  # a window that is never painted (minimised, hid
 class MainWindow(QMainWindow):
     inspector: "InspectorLink"  # built in __init__, or by start() when deferred
     _restored = False
+    _confidence_on = False
 
     def __init__(self, settings: AppSettings | None = None, device: str | None = None,
                  defer_inspector: bool = False) -> None:
@@ -58,6 +61,9 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.messages)
         layout.addWidget(self.view, 1)
+        self.confidence_bar = ConfidenceBar(confidence_lut())  # under the image in the confidence view
+        self.confidence_bar.hide()
+        layout.addWidget(self.confidence_bar)
         self.setCentralWidget(central)
         self.legend = LegendDock(self)
         self.folder = FolderDock(self)
@@ -207,6 +213,7 @@ class MainWindow(QMainWindow):
         self.settings.set_overlay_mode(mode)
         if mode != "hidden":
             self._mode_before_hidden = mode
+        self._show_confidence_bar()
 
     def toggle_overlay(self) -> None:
         hidden = self.view.overlay_mode() == "hidden"
@@ -226,6 +233,12 @@ class MainWindow(QMainWindow):
 
     def set_confidence_map(self, on: bool) -> None:
         self.view.set_confidence_map(bool(on))
+        self._confidence_on = bool(on)
+        self._show_confidence_bar()
+
+    def _show_confidence_bar(self) -> None:
+        """The bar while the confidence colours are drawn (Hidden draws none)."""
+        self.confidence_bar.setVisible(self._confidence_on and self.view.overlay_mode() != "hidden")
 
     # --- model -----------------------------------------------------------------------
     def set_device(self, name: str) -> None:
