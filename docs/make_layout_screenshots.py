@@ -7,7 +7,8 @@ as a user's desktop gives it. Settings live in a temporary folder. A first windo
 the sample folder, shows the batch dock (as a finished Label Folder run leaves it) and
 closes, saving its state; the second window is the one photographed: the batch dock must
 not come back, and the inspector is opened and a pixel clicked. Saves
-``layout-WxH.png`` (the window) and ``layout-WxH-inspector.png`` in --out.
+``layout-WxH.png`` (the window), ``layout-WxH-inspector.png`` and the inspector's
+contribution tab before any click in --out.
 """
 
 from __future__ import annotations
@@ -81,11 +82,15 @@ def main() -> int:
     win.inspector.action.trigger()
     wait_for(lambda: len(shown) > count)  # the image again, with the pooled maps captured
     settle(1500)
+    dock = win.inspector.dock
+    dock.tabs.setCurrentIndex(1)  # the contribution tab before any click
+    settle(1500)
+    dock.grab().save(str(out / f"layout-{width}x{height}-contribution-before-click.png"))
+    dock.tabs.setCurrentIndex(0)
     labels = shown[-1].result.labels  # type: ignore[attr-defined]
     h, w = labels.shape
     win.view.pixelClicked.emit(int(w * 0.5), int(h * 0.7))
     settle(2500)
-    dock = win.inspector.dock
     print(f"inspector {dock.width()}x{dock.height()}, legend {win.legend.width()}x{win.legend.height()}, "
           f"view {win.view.width()}x{win.view.height()}")
     win.grab().save(str(out / f"layout-{width}x{height}-inspector.png"))
