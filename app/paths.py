@@ -4,9 +4,20 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESOURCES = ROOT / "resources"
-WEIGHTS_DIR = ROOT / "weights"
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def shipped_dir(name: str) -> Path:
+    """A folder of shipped data: inside the package when installed from a wheel (setup.py
+    puts resources/ and weights/ there), else beside app/ in the checkout (and an editable
+    install), where the docs and the training recipe name them."""
+    installed = PACKAGE / name
+    return installed if installed.is_dir() else ROOT / name
+
+
+RESOURCES = shipped_dir("resources")
+WEIGHTS_DIR = shipped_dir("weights")
 SAMPLES_DIR = RESOURCES / "samples"
 # The shipped default model (project format: safetensors + JSON card beside it).
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "pspnet_scenes.safetensors"

@@ -11,12 +11,13 @@ import colorsys
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "classes"
+from app.paths import RESOURCES
+
+CLASS_FILES = RESOURCES / "classes"
 KNOWN_DATASETS = ("ade20k", "voc2012", "cityscapes", "camvid")
 
 
@@ -79,7 +80,7 @@ def dataset_classes(name: str) -> ClassInfo:
     """The built-in metadata of a known dataset (names and colours as published)."""
     if name not in KNOWN_DATASETS:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(KNOWN_DATASETS)}")
-    return ClassInfo.from_dict(json.loads((RESOURCES / f"{name}.json").read_text(encoding="utf-8")))
+    return ClassInfo.from_dict(json.loads((CLASS_FILES / f"{name}.json").read_text(encoding="utf-8")))
 
 
 def classes_for_count(count: int) -> ClassInfo:
