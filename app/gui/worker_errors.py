@@ -6,11 +6,16 @@ Runs in the worker thread only (it imports torch lazily).
 from __future__ import annotations
 
 import sys
-import traceback
-from typing import Any, Callable
 import threading
+import traceback
+from typing import TYPE_CHECKING, Callable
 
 from app.engine.out_of_memory import out_of_memory_kind
+
+if TYPE_CHECKING:  # annotations only: torch loads in the worker thread
+    from torch.utils.hooks import RemovableHandle
+
+    from app.engine.segmenter import Segmenter
 
 OOM_ADVICE = ("Try the fast protocol, a smaller image, fp16 precision, or the CPU "
               "(Model > Device).")
@@ -42,15 +47,8 @@ def _names_context(message: str, context: str) -> bool:
     return len(tail) > 3 and tail in message
 
 
-def _model_of(segmenter: Any) -> Any:
-    for owner in (segmenter, getattr(segmenter, "loaded", None)):
-        model = getattr(owner, "model", None)
-        if model is not None and hasattr(model, "register_forward_pre_hook"):
-            return model
-    return None
-
-
-def install_cancel_hooks(segmenter: Any, current_event: Callable[[], threading.Event | None]) -> list[Any]:
+def install_cancel_hooks(segmenter: Segmenter,
+                         current_event: Callable[[], threading.Event | None]) -> list[RemovableHandle]:
     """Forward pre-hooks on every backbone block, the PPM and the head.
 
     Each raises the engine's ``Cancelled`` when the current request's event is set,
@@ -59,4 +57,4 @@ def install_cancel_hooks(segmenter: Any, current_event: Callable[[], threading.E
     """
     from app.engine.cancel import interrupt_hooks
 
-    return interrupt_hooks(_model_of(segmenter), current_event)
+    return interrupt_hooks(segmenter.model, current_event)
