@@ -120,7 +120,8 @@ def test_contributions_and_pixel_split(qtbot, dock, result, image, segmenter):
     dock.tabs.setCurrentWidget(dock.contrib_tab)
     maps = dock.contrib_tab.maps
     assert maps is not None and maps.shares.shape[0] == 5
-    assert "features" in dock.contrib_tab.status.text()
+    fractions = [dock.contrib_tab.part.itemText(n) for n in range(5)]  # each part's mean |share| in the list
+    assert fractions[0].startswith("features  (") and all("% of the mean |share|)" in t for t in fractions)
     assert dock.contrib_tab.shown_map() is not None
     x, y = 50, 30
     dock.show_pixel(x, y)

@@ -20,6 +20,19 @@ from app.gui.inspector.map_view import DIVERGING, PHOTO_MAX_SIDE, colormap, robu
 BIAS_TITLE = "BN shift + bias"
 
 
+def best_columns(count: int, width: float, height: float, aspect: float, bar: float = 70.0,
+                 title: float = 24.0) -> int:
+    """The column count that shows ``count`` panels of a ``aspect`` (width / height) image largest."""
+    best, best_scale = max(1, min(count, 3)), 0.0  # the default when nothing fits yet (not laid out)
+    for columns in range(1, count + 1):
+        rows = (count + columns - 1) // columns
+        cell_w, cell_h = (width - bar) / columns, height / rows - title
+        scale = min(cell_w / aspect, cell_h) if cell_w > 0 and cell_h > 0 else 0.0
+        if scale > best_scale + 1e-9:
+            best, best_scale = columns, scale
+    return best
+
+
 class BranchGrid(QWidget):
     """Per-part share maps of the target class on one colour scale."""
 
@@ -29,7 +42,7 @@ class BranchGrid(QWidget):
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("#202124")
-        self.graphics.setMinimumHeight(120)
+        self.graphics.setMinimumHeight(80)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
@@ -41,10 +54,11 @@ class BranchGrid(QWidget):
         self.markers: list[pg.ScatterPlotItem] = []
         self.values: list[np.ndarray] = []
         self._image_size: tuple[int, int] | None = None
+        self._columns = 0
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
 
     def set_parts(self, names: list[str], photo: np.ndarray | None, extra: str | None = BIAS_TITLE,
-                  cmap_name: str = DIVERGING, bar_label: str = "share of the logit, per cell") -> None:
+                  cmap_name: str | pg.ColorMap = DIVERGING, bar_label: str = "share of the logit, per cell") -> None:
         """Build one empty panel per part (plus ``extra``, the bias by default) over ``photo``."""
         self.graphics.clear()
         self.plots, self.images, self.photos, self.values = [], [], [], []
@@ -53,8 +67,8 @@ class BranchGrid(QWidget):
         if not names:
             return
         titles = list(names) + ([extra] if extra else [])
-        columns = 3 if len(titles) > 4 else len(titles)
-        cmap = colormap(cmap_name)
+        columns = self._best_columns(len(titles))
+        cmap = colormap(cmap_name) if isinstance(cmap_name, str) else cmap_name
         for n, title in enumerate(titles):
             plot = self.graphics.addPlot(row=n // columns, col=n % columns, title=title)
             plot.hideAxis("left")
@@ -97,6 +111,29 @@ class BranchGrid(QWidget):
                                         label=bar_label, colorMapMenu=False)
         self.colorbar.setImageItem(self.images)
         self.graphics.addItem(self.colorbar, row=0, col=columns, rowspan=rows)
+        self._columns = columns
+
+    def _best_columns(self, count: int) -> int:
+        size = self.graphics.size()
+        aspect = 1.0 if self._image_size is None else self._image_size[1] / max(self._image_size[0], 1)
+        return best_columns(count, size.width(), size.height(), aspect)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        if self.plots and self._best_columns(len(self.plots)) != self._columns:
+            self._arrange(self._best_columns(len(self.plots)))
+
+    def _arrange(self, columns: int) -> None:
+        """Lay the same panels out again in ``columns`` columns (the colour bar on the right)."""
+        layout = self.graphics.ci
+        items = [*self.plots, *([self.colorbar] if self.colorbar is not None else [])]
+        for item in items:
+            layout.removeItem(item)
+        for n, plot in enumerate(self.plots):
+            layout.addItem(plot, row=n // columns, col=n % columns)
+        if self.colorbar is not None:
+            layout.addItem(self.colorbar, row=0, col=columns, rowspan=(len(self.plots) + columns - 1) // columns)
+        self._columns = columns
 
     def set_maps(self, shares: np.ndarray, bias: np.ndarray | None, rect: tuple[float, float, float, float],
                  title: str, symmetric: bool = True) -> tuple[float, float]:

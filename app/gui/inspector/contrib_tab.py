@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from app.gui.inspector.branch_grid import BranchGrid
 from app.gui.inspector.map_view import DIVERGING, MapView, robust_levels
@@ -31,6 +31,7 @@ SELECTIONS = (("pixel", "Pixel (click)"), ("box", "Box (drag)"),
               ("connected", "Connected region (click)"), ("class", "Whole class (click)"))
 HINT = "Click a pixel, or drag a box\n(Select: Box), to split its logit"
 NO_CLASS = -1
+COMPACT_WIDTH = 900  # narrower than this (the docked inspector), the bars go below the map
 GRID_MODES = (("exact", "exact share (adds up to the logit)"),
               ("gradcam", "Grad-CAM, signed (approximation)"),
               ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
@@ -66,7 +67,8 @@ class ContributionTab(QWidget):
         self.why_button = QPushButton("Why not runner-up?")
         self.why_button.setToolTip("Predicted class minus the runner-up: what decides between them")
         self.part = QComboBox()
-        self.part.setToolTip("Whose share of the predicted class's logit to show, per feature cell")
+        self.part.setToolTip("Whose share of the predicted class's logit to show, per feature cell; in brackets, "
+                             "each part's mean |share| over the image as a fraction of all parts'")
         self.status = QLabel("Contribution maps are computed when this tab is opened.")
         self.status.setWordWrap(True)
         self.map_view = MapView(histogram=True)
@@ -119,6 +121,7 @@ class ContributionTab(QWidget):
         upper.addWidget(right)
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 2)
+        self.upper, self.right = upper, right
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -134,6 +137,13 @@ class ContributionTab(QWidget):
         self.splitter.addWidget(lower)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.lower = lower
+        # narrow (docked beside the image): the map takes the full width, the bars and the
+        # per-part maps share the space below it as two tabs
+        self.below = QTabWidget()
+        self.below.setDocumentMode(True)
+        self.below.hide()
+        self.compact = False
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.status)
@@ -185,7 +195,35 @@ class ContributionTab(QWidget):
         """Share the height between the selection map and bars (upper) and the per-part maps."""
         height = self.splitter.height()
         if height > 200:
-            self.splitter.setSizes([int(height * 0.58), height - int(height * 0.58)])
+            share = 0.58
+            self.splitter.setSizes([int(height * share), height - int(height * share)])
+
+    def set_compact(self, on: bool) -> None:
+        """Narrow: map on top at full width, bars and per-part maps as tabs below; wide: side by side."""
+        if on == self.compact:
+            return
+        self.compact = on
+        self.map_view.set_histogram_visible(not on)  # narrow: the map's width matters more (levels stay symmetric)
+        lines = 2 if on else 3
+        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * lines + 4)
+        if on:
+            self.below.addTab(self.right, "Split of the selection")
+            self.below.addTab(self.lower, "Per-part maps")
+            self.splitter.addWidget(self.below)
+            self.below.show()
+        else:
+            self.below.clear()  # the pages stay alive; they move back below
+            self.upper.addWidget(self.right)
+            self.splitter.addWidget(self.lower)
+            self.below.hide()
+            self.below.setParent(None)  # out of the splitter, kept for the next narrowing
+            self.right.show()
+            self.lower.show()
+        self.balance()
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        self.set_compact(self.width() < COMPACT_WIDTH)
 
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().showEvent(event)
@@ -193,6 +231,7 @@ class ContributionTab(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
 
     def selection_mode(self) -> str:
         return str(self.selection.currentData())
@@ -204,8 +243,10 @@ class ContributionTab(QWidget):
     def set_maps(self, maps: ContributionMaps) -> None:
         self.maps = maps
         fractions = maps.fractions()
-        parts = ", ".join(f"{n} {f:.0%}" for n, f in zip(maps.names, fractions))
-        self.status.setText("Mean |share| of the predicted logit over the image: " + parts)
+        # each part's mean |share| in its own entry of the map's list: no line of its own in a docked tab
+        for n, fraction in enumerate(fractions):
+            self.part.setItemText(n, f"{maps.names[n]}  ({fraction:.0%} of the mean |share|)")
+        self.set_status("")
         self._draw_map()
         self._redraw()
 
@@ -230,6 +271,8 @@ class ContributionTab(QWidget):
 
     def show_split(self, split: RegionSplit) -> None:
         self.split = split
+        if self.compact:
+            self.below.setCurrentWidget(self.right)  # the bars of what was just asked for
         y0, y1, x0, x1 = split.region.box
         if split.kind == "pixel":
             self.map_view.set_region(None)

@@ -17,7 +17,9 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.gui.inspector._pg import pg
 from app.gui.inspector.branch_grid import BranchGrid
+from app.gui.inspector.map_view import colormap
 
 if TYPE_CHECKING:
     from app.engine.ppm_erf import ReceptiveField
@@ -25,10 +27,18 @@ if TYPE_CHECKING:
 HINT = ("Click a pixel (here or in the main view) to see which input pixels its logit depends on: "
         "the gradient's magnitude through the whole network and through each path alone.")
 FULL = "full network"
-SCALES = (("own", "each map to its own maximum"), ("sqrt", "each map, square root (faint reach)"),
-          ("shared", "one scale for all maps"))
+SCALES = (("own", "own maximum"), ("sqrt", "own maximum, \u221a"), ("shared", "one scale"))
 NO_CLASS = -1
 SEQUENTIAL_MAP = "inferno"
+
+
+def fading_colormap(name: str = SEQUENTIAL_MAP, fade: float = 0.2) -> pg.ColorMap:
+    """A sequential map whose low end is transparent: the photo shows where the gradient is ~0."""
+    cmap = colormap(name)
+    pos, colors = cmap.getStops(mode="byte")
+    colors = np.array(colors, dtype=np.uint8)
+    colors[:, 3] = np.round(np.clip(np.asarray(pos) / fade, 0.0, 1.0) * 255).astype(np.uint8)
+    return pg.ColorMap(pos, colors)
 
 
 def scaled_maps(magnitudes: np.ndarray, mode: str) -> np.ndarray:
@@ -62,7 +72,8 @@ class ReceptiveFieldTab(QWidget):
         self.scale = QComboBox()
         for key, text in SCALES:
             self.scale.addItem(text, key)
-        self.scale.setToolTip("Each map to its own maximum shows every path's shape; one scale compares strengths")
+        self.scale.setToolTip("Each map to its own maximum shows every path's shape (the square root shows the "
+                              "faint far reach); one scale for all maps compares their strengths")
         self.bounds_box = QCheckBox("Analytic field")
         self.bounds_box.setChecked(True)
         self.bounds_box.setToolTip("Outline the box outside which each path's gradient is exactly zero")
@@ -70,7 +81,6 @@ class ReceptiveFieldTab(QWidget):
         self.readout.setWordWrap(True)
         self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
         self.grid = BranchGrid()
-        self.grid.graphics.setMinimumHeight(220)
 
         row = QHBoxLayout()
         for widget in (QLabel("Class"), self.target, QLabel("Scale"), self.scale, self.bounds_box):
@@ -101,7 +111,7 @@ class ReceptiveFieldTab(QWidget):
         for i, name in enumerate(class_names):
             self.target.addItem(name, i)
         self.target.blockSignals(False)
-        self.grid.set_parts(self._names, photo, extra=None, cmap_name=SEQUENTIAL_MAP,
+        self.grid.set_parts(self._names, photo, extra=None, cmap_name=fading_colormap(),
                             bar_label="|d logit / d input|")
         self.readout.setText(HINT)
 

@@ -99,6 +99,7 @@ class MapView(QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self._image_size: tuple[int, int] | None = None
         self._values: np.ndarray | None = None
+        self.histogram_wanted = True
         self.set_colormap(SEQUENTIAL)
 
     # --- content ----------------------------------------------------------------------
@@ -117,6 +118,12 @@ class MapView(QWidget):
         if first:
             self.view.setRange(QRectF(0, 0, width, height), padding=0.02)
 
+    def set_histogram_visible(self, on: bool) -> None:
+        """Fold the histogram/levels widget away (a narrow dock) or show it again."""
+        self.histogram_wanted = on
+        if self.histogram is not None:
+            self.histogram.setVisible(on and (self._values is None or self._values.ndim == 2))
+
     def show_photo(self, visible: bool) -> None:
         self.photo.setVisible(visible)
 
@@ -128,7 +135,7 @@ class MapView(QWidget):
             self.image.clear()
             return
         if self.histogram is not None:
-            self.histogram.setVisible(values.ndim == 2)  # levels mean nothing for an RGB image
+            self.histogram.setVisible(values.ndim == 2 and self.histogram_wanted)  # levels mean nothing for RGB
         if values.ndim == 3:
             self.image.setImage(values, autoLevels=False, levels=(0, 1) if values.dtype.kind == "f"
                                 else (0, 255))

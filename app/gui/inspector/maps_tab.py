@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider,
-                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from app.engine.ppm_export import colorize
 from app.gui.inspector.gallery import ChannelGallery
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 REDUCTION_LABELS = {"channel": "One channel", "mean": "Mean of channels", "max": "Max of channels",
                     "l2": "L2 norm of channels", "pca": "PCA of channels \u2192 RGB"}
 GALLERY_SIZE = 16
+GALLERY_MIN_TAB_HEIGHT = 560  # a shorter tab starts with the gallery folded (the map needs the height)
 
 
 @dataclass
@@ -58,17 +59,21 @@ class MapsTab(QWidget):
         self.reduction = QComboBox()
         for key, label in REDUCTION_LABELS.items():
             self.reduction.addItem(label, key)
+        for combo in (self.source, self.view_mode, self.reduction):  # may shrink in a narrow dock
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.spin = QSpinBox()
         self.spin.setKeyboardTracking(False)
-        self.photo_box = QCheckBox("Photo under the map")
+        self.photo_box = QCheckBox("Photo")
+        self.photo_box.setToolTip("The photo under the map")
         self.photo_box.setChecked(True)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(75)
         self.opacity.setToolTip("Opacity of the map over the photo")
         self.opacity.setMinimumWidth(120)  # in a narrow dock the row's check boxes squeezed it to a sliver
-        self.send_box = QCheckBox("Show on the main view")
+        self.send_box = QCheckBox("On the main view")
         self.send_box.setToolTip("Send this map, with its opacity, to the main image view as an overlay")
         self.info = QLabel()
         self.info.setWordWrap(True)
@@ -86,13 +91,29 @@ class MapsTab(QWidget):
         overlay_row.addWidget(QLabel("Opacity"))
         overlay_row.addWidget(self.opacity, 1)
         overlay_row.addWidget(self.send_box)
+        # three rows, so that the map keeps most of a docked inspector's height
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source, 1)
+        source_row.addWidget(QLabel("View"))
+        source_row.addWidget(self.view_mode, 1)
+        show_row = QHBoxLayout()
+        show_row.addWidget(self.reduction, 1)
+        show_row.addWidget(QLabel("Channel"))
+        show_row.addLayout(channel_row, 1)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Branch", self.source)
-        form.addRow("View", self.view_mode)
-        form.addRow("Show", self.reduction)
-        form.addRow("Channel", channel_row)
+        form.addRow("Branch", source_row)
+        form.addRow("Show", show_row)
         form.addRow("Overlay", overlay_row)
+        self.gallery_button = QToolButton()
+        self.gallery_button.setText("Most active channels")
+        self.gallery_button.setCheckable(True)
+        self.gallery_button.setChecked(True)
+        self.gallery_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.gallery_button.setAutoRaise(True)
+        self.gallery_button.setArrowType(Qt.ArrowType.DownArrow)
+        self.gallery_button.setToolTip("Show or hide the thumbnails of this branch's most active channels")
+        self._gallery_chosen = False  # until the user toggles it, a short tab hides the gallery
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         self.panes = QSplitter(Qt.Orientation.Horizontal)
@@ -100,7 +121,7 @@ class MapsTab(QWidget):
         self.panes.addWidget(self.pinned)
         layout.addWidget(self.panes, 1)
         layout.addWidget(self.info)
-        layout.addWidget(QLabel("Most active channels"))
+        layout.addWidget(self.gallery_button)
         layout.addWidget(self.gallery)
 
         self.source.currentIndexChanged.connect(self._source_changed)
@@ -113,11 +134,22 @@ class MapsTab(QWidget):
         self.opacity.valueChanged.connect(self._opacity_changed)
         self.send_box.toggled.connect(lambda _: self._emit_overlay())
         self.gallery.channelChosen.connect(self.choose_channel)
+        self.gallery_button.toggled.connect(self._gallery_toggled)
+        self.gallery_button.clicked.connect(lambda: setattr(self, "_gallery_chosen", True))
         self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self._emit_overlay())
         self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self.pinned.set_levels(self.map_view.levels()))
         self.map_view.histogram.sigLookupTableChanged.connect(lambda *_: self._draw_pinned())
         self.map_view.set_opacity(self.opacity.value() / 100)
         self.set_activations(None, None)
+
+    def _gallery_toggled(self, shown: bool) -> None:
+        self.gallery.setVisible(shown)
+        self.gallery_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        if not self._gallery_chosen:  # docked in a short column: the map first
+            self.gallery_button.setChecked(self.height() >= GALLERY_MIN_TAB_HEIGHT)
 
     # --- content -----------------------------------------------------------------------
     def set_activations(self, acts: PPMActivations | None, photo: np.ndarray | None) -> None:

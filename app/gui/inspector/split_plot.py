@@ -20,7 +20,7 @@ BIAS_NAME = "bias"
 class SplitPlot(pg.PlotWidget):
     def __init__(self, hint: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="#202124")
-        self.setMinimumHeight(100)
+        self.setMinimumHeight(80)
         self.showGrid(y=True, alpha=0.25)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
