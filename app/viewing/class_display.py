@@ -22,6 +22,7 @@ from app.viewing.events import Event
 from app.viewing.rendering import hatched_lut, overlay_lut
 
 NO_CLASS = -1
+NAMED_HIDDEN = 3  # the summary names up to this many hidden classes
 
 
 class ClassDisplay:
@@ -65,8 +66,10 @@ class ClassDisplay:
         if self._highlight >= 0:
             parts.append(f"Highlighted: {self.names[self._highlight]} (others dimmed)")
         hidden = self.hidden_count()
-        if hidden:
-            parts.append(f"{hidden} class{'es' if hidden > 1 else ''} hidden")
+        if hidden:  # named when few: a hidden class the image lacks has no row to show it
+            names = [self.names[i] for i in np.flatnonzero(~self._visible)]
+            named = f" ({', '.join(names)})" if hidden <= NAMED_HIDDEN else ""
+            parts.append(f"{hidden} class{'es' if hidden > 1 else ''} hidden{named}")
         return " · ".join(parts) or "All shown; click a name to highlight it"
 
     def lut(self, palette: np.ndarray | None = None, hatched: bool = False) -> np.ndarray:

@@ -42,7 +42,7 @@ def test_model_changes_show_in_the_legend_and_the_overlay(shown):
     first, second = (int(c) for c in item.result.present_classes()[:2])
     display.set_visible(first, False)
     assert legend._item_for(first).checkState(0) == Qt.CheckState.Unchecked
-    assert fill.lut[first, 3] == 0 and legend.state_label.text() == "1 class hidden"
+    assert fill.lut[first, 3] == 0 and legend.state_label.text() == f"1 class hidden ({legend._names[first]})"
     display.set_highlight(second)
     assert legend._item_for(second).font(0).bold() and legend._item_for(second).isSelected()
     assert legend.clear_highlight.isVisibleTo(legend) and 0 < fill.lut[int(item.result.present_classes()[2]), 3] < 255

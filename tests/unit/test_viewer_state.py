@@ -75,9 +75,9 @@ def test_hiding_never_highlights_and_the_summary_says_so(display):
     display.set_visible(2, False)
     assert display.highlight == NO_CLASS and not display.is_visible(2)
     assert seen.events == [("visibility", [True, True, False, True, True])]
-    assert display.summary() == "1 class hidden"
+    assert display.summary() == "1 class hidden (class 2)"
     display.set_visible(3, False)
-    assert display.summary() == "2 classes hidden"
+    assert display.summary() == "2 classes hidden (class 2, class 3)"
 
 
 def test_highlighting_a_hidden_class_shows_it(display):
@@ -114,7 +114,7 @@ def test_all_and_none_clear_the_highlight(display):
     display.set_highlight(2)
     display.set_all(False)
     assert display.highlight == NO_CLASS and not display.visible().any()
-    assert display.summary() == "5 classes hidden"
+    assert display.summary() == "5 classes hidden", "too many to name"
 
 
 def test_highlight_carries_over_only_to_an_image_that_has_the_class(display):
@@ -127,7 +127,7 @@ def test_highlight_carries_over_only_to_an_image_that_has_the_class(display):
     display.show_counts(np.array([1, 1, 0, 0, 9]))  # and the one after has none of it
     assert display.highlight == NO_CLASS
     assert not display.is_visible(3), "hidden classes carry over, and the summary says so"
-    assert display.summary() == "1 class hidden"
+    assert display.summary() == "1 class hidden (class 3)"
     assert display.lut()[:CLASSES, 3].tolist() == [255, 255, 255, 0, 255], "the overlay is back at full strength"
 
 
