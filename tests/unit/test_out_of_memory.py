@@ -61,11 +61,11 @@ def gpu_segmenter(monkeypatch, tiny_config):
     devices: list[str] = []
     real_run = Segmenter._run
 
-    def run(self, image, settings, capture, cancel, progress, device, window_batch):
+    def run(self, image, settings, capture, cancel, progress, device, window_batch, *rest):
         devices.append(device.type)
         if device.type == "cuda":
             raise failures.pop(0)
-        return real_run(self, image, settings, capture, cancel, progress, device, window_batch)
+        return real_run(self, image, settings, capture, cancel, progress, device, window_batch, *rest)
 
     monkeypatch.setattr(Segmenter, "_run", run)
     seg.device = torch.device("cuda")
