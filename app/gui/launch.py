@@ -1,8 +1,9 @@
 """Starting the desktop app: ``python main.py [IMAGE_OR_FOLDER] [--weights PATH] [--device NAME]``.
 
-The window is painted first; only then is the inspector dock built and the worker
-started (torch and the model load in its thread), so nothing competes with the first
-paint for the interpreter. benchmarks/bench_startup.py times it.
+The window is painted first; only then are the inspector dock and two menu links
+built (``MainWindow(defer_extras=True)``) and the worker started (torch and the model
+load in its thread), so nothing competes with the first paint for the interpreter.
+benchmarks/bench_startup.py times it.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def launch(argv: Sequence[str] | None = None) -> int:
     settings = AppSettings()
     if args.protocol:
         settings.set_protocol(args.protocol)
-    window = MainWindow(settings, device=args.device, defer_inspector=True)
+    window = MainWindow(settings, device=args.device, defer_extras=True)
     window.show()
     weights = choose_weights(args.weights, settings.weights())
     target = args.target or first_sample()

@@ -17,13 +17,11 @@ from app.gui.confidence_bar import ConfidenceBar
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.editor import EditorLink
 from app.gui.export import export_current
-from app.gui.export_dataset import ExportDatasetLink
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
 from app.gui.view_pane import confidence_lut
 from app.gui.message_bar import MessageBar
 from app.gui.model_status import ModelStatus
-from app.gui.published_models import PublishedModelsLink
 from app.gui.review import ReviewLink
 from app.gui.save_location import SaveLocation
 from app.gui.settings import AppSettings
@@ -34,20 +32,26 @@ from app.gui.worker import InferenceWorker
 from app.gui.worker_types import ModelInfo
 
 if TYPE_CHECKING:
+    from app.gui.export_dataset import ExportDatasetLink
     from app.gui.inspector_link import InspectorLink
+    from app.gui.published_models import PublishedModelsLink
 
 FIRST_PAINT_FALLBACK_MS = 1500  # a window that is never painted (minimised, hidden) still starts
 
 
 class MainWindow(QMainWindow):
-    inspector: "InspectorLink"  # built in __init__, or by start() when deferred
+    # built in __init__, or by start() after the first paint when deferred (defer_extras)
+    inspector: "InspectorLink"
+    export_dataset: "ExportDatasetLink"
+    published_models: "PublishedModelsLink"
     _restored = False
     _confidence_on = False
 
     def __init__(self, settings: AppSettings | None = None, device: str | None = None,
-                 defer_inspector: bool = False) -> None:
-        """``defer_inspector``: build the inspector dock (its plots are the most expensive
-        part of the window) in ``start``, after the first paint, instead of here."""
+                 defer_extras: bool = False) -> None:
+        """``defer_extras``: build the inspector dock (its plots are the most expensive part
+        of the window), File > Export Dataset and Get Published Models (their modules bring
+        the export formats and HTTP) in ``start``, after the first paint, instead of here."""
         super().__init__()
         self.settings = settings or AppSettings()
         self.setWindowTitle("PSPNet Studio")
@@ -79,9 +83,7 @@ class MainWindow(QMainWindow):
         self.actions_ = WindowActions(self)
         self.addToolBar(self.actions_.toolbar)
         self.batch = BatchLink(self)
-        self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
         self.model_status = ModelStatus(self)  # the status bar names the model and what it knows
-        self.published_models = PublishedModelsLink(self)  # Model/Help > Get Published Models...
         self.state_sync = WindowStateSync(self)  # title, read-out and messages follow what is shown
         self.review = ReviewLink(self)  # after the batch: its saved results come first
         self.editor = EditorLink(self)  # after batch and review: it asks them where labels live
@@ -89,8 +91,8 @@ class MainWindow(QMainWindow):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
         self.resizeDocks([self.folder, self.legend], [350, 250], Qt.Orientation.Horizontal)
-        if not defer_inspector:
-            self._build_inspector()
+        if not defer_extras:
+            self._build_extras()
         self._connect()
         self._restore()
 
@@ -125,9 +127,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Starting the inference engine...")
         self.view.setFocus()
 
-    def _build_inspector(self) -> None:
-        from app.gui.inspector_link import InspectorLink  # noqa: PLC0415 - its import is part of the cost
+    def _build_extras(self) -> None:
+        # their imports are part of the cost
+        from app.gui.export_dataset import ExportDatasetLink  # noqa: PLC0415
+        from app.gui.inspector_link import InspectorLink  # noqa: PLC0415
+        from app.gui.published_models import PublishedModelsLink  # noqa: PLC0415
 
+        self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
+        self.published_models = PublishedModelsLink(self)  # Model/Help > Get Published Models...
         self.inspector = InspectorLink(self)
         self.inspector.dock.save_location = self.save_location  # its saves are named after the image
         self.actions_.add_to_menu("view", self.inspector.action)
@@ -146,7 +153,7 @@ class MainWindow(QMainWindow):
         """Build what was deferred, start the worker (torch loads there), then the model and
         the first image."""
         if not hasattr(self, "inspector"):
-            self._build_inspector()
+            self._build_extras()
         self.worker.start()
         if weights:
             self.worker.load_weights(weights)
@@ -323,7 +330,8 @@ class MainWindow(QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.folder.thumbnails.shutdown(500)
-        self.published_models.shutdown()  # a running download stops and leaves nothing
+        if hasattr(self, "published_models"):  # (closed before start: never built)
+            self.published_models.shutdown()  # a running download stops and leaves nothing
         self.editor.shutdown()
         self.worker.shutdown(2000)
         self.batch.finish_for_close()

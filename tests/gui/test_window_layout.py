@@ -100,9 +100,10 @@ def test_deferred_inspector_comes_after_the_first_paint_where_the_last_session_l
     first.show()
     first.inspector.action.trigger()
     qtbot.waitUntil(first.inspector.dock.isVisible)
+    menus = {name: [a.text() for a in menu.actions()] for name, menu in first.actions_.menus.items()}
     first.close()  # the state says: the inspector open, docked on the right
 
-    second = MainWindow(defer_inspector=True)  # as main.py builds it
+    second = MainWindow(defer_extras=True)  # as main.py builds it
     qtbot.addWidget(second)
     assert not hasattr(second, "inspector")
     painted: list[bool] = []
@@ -115,6 +116,8 @@ def test_deferred_inspector_comes_after_the_first_paint_where_the_last_session_l
     qtbot.waitUntil(dock.isVisible)
     assert second.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea and not dock.isFloating()
     assert second.inspector.action in second.actions_.toolbar.actions()
+    # Export Dataset and Get Published Models, built later, sit where they always do
+    assert {name: [a.text() for a in menu.actions()] for name, menu in second.actions_.menus.items()} == menus
     second.close()
 
 
@@ -126,7 +129,7 @@ def test_deferred_inspector_stays_closed_when_it_was_closed(qtbot):
     first.show()
     first.batch.dock.show()
     first.close()
-    second = MainWindow(defer_inspector=True)
+    second = MainWindow(defer_extras=True)
     qtbot.addWidget(second)
     second.show()
     second.start(None, None)
