@@ -55,7 +55,7 @@ def synchronous_submit(context: Any = None) -> Submit:
 class _Relay(QObject):
     """Lives on the GUI thread; queued signals bring results back to it."""
 
-    finished = Signal(int, object)
+    finished = Signal(int, object)  # job id, the job's return value (any type: object)
     failed = Signal(int, str)
 
 
