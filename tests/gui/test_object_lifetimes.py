@@ -15,6 +15,7 @@ from app.checkpoints.meta import LoadedModel
 from app.engine.batch import FileRecord
 from app.gui.batch import BatchOptions
 from app.gui.batch.controller import BatchRun
+from app.gui.batch.summary import BatchSummaryDialog
 from app.gui.dialogs import ModelCardDialog
 from app.gui.docks import ItemStatus
 from app.gui.inspector.jobs import _WorkerBridge
@@ -73,8 +74,19 @@ def test_each_batch_run_lets_go_of_the_worker_and_the_next_run_deletes_it(qtbot,
         assert window.worker.receivers(JOB_FINISHED) == listeners  # the finished run's bridge is gone
         assert len(window.findChildren(_WorkerBridge)) == bridges
         assert window.batch.findChildren(BatchRun) == [runs[-1]]  # only the last run is kept
+        assert window.findChildren(BatchSummaryDialog) == [window.batch.summary]  # and its summary
     assert runs[-1].report.count("ok") == 1
     assert [shiboken6.isValid(r) for r in runs] == [False, False, True]
+
+
+def test_the_label_folder_dialog_is_deleted_once_answered(qtbot, window, monkeypatch):
+    from app.gui.batch import BatchDialog
+
+    monkeypatch.setattr(BatchDialog, "exec", lambda self: BatchDialog.DialogCode.Rejected)
+    for _ in range(3):
+        window.batch.open_dialog()
+    deleted_later()
+    assert window.findChildren(BatchDialog) == []
 
 
 def test_signals_of_a_finished_run_no_longer_reach_the_window(qtbot, window, tmp_path):
@@ -83,13 +95,13 @@ def test_signals_of_a_finished_run_no_longer_reach_the_window(qtbot, window, tmp
     image = folder / "img.png"
     assert window.folder.status(image) == ItemStatus.DONE
     summary = window.batch.summary
-    summaries = len(window.findChildren(type(summary)))
+    summaries = len(window.findChildren(BatchSummaryDialog))
 
     run.fileStarted.emit(image)
     run.fileFinished.emit(0, FileRecord(str(image), "failed", error="a stale record"))
     run.finished.emit(run.report)
     assert window.folder.status(image) == ItemStatus.DONE
-    assert window.batch.summary is summary and len(window.findChildren(type(summary))) == summaries
+    assert window.batch.summary is summary and len(window.findChildren(BatchSummaryDialog)) == summaries
     assert "a stale record" not in "\n".join(window.batch.dock.failures.lines())
 
 

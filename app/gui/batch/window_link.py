@@ -86,11 +86,14 @@ class BatchLink(QObject):
             return
         devices = self.window.actions_.device_names()
         dialog = BatchDialog(self.default_options(), devices, self.window)
-        # a run that does not start (the user said No to overwriting, or it cannot) brings the
-        # dialog back with its settings, as the question promises; Cancel there leaves
-        while dialog.exec() == BatchDialog.DialogCode.Accepted:
-            if self.start(dialog.options()):
-                return
+        try:
+            # a run that does not start (the user said No to overwriting, or it cannot) brings the
+            # dialog back with its settings, as the question promises; Cancel there leaves
+            while dialog.exec() == BatchDialog.DialogCode.Accepted:
+                if self.start(dialog.options()):
+                    return
+        finally:
+            dialog.deleteLater()  # one dialog per opening, not one more child of the window each time
 
     def start(self, options: BatchOptions) -> bool:
         """Start a run; False (with a message) when it cannot start or the user declines."""
@@ -182,6 +185,9 @@ class BatchLink(QObject):
         self.action.setEnabled(True)
         self.button.setEnabled(True)
         if self.window.isVisible() and self.run is not None and self.run.started:
+            if self.summary is not None:  # the last run's summary gives way to this one's
+                self.summary.close()
+                self.summary.deleteLater()
             self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window,
                                               rate=self.run.meter.rate())
             self.summary.show()
