@@ -78,3 +78,18 @@ def test_thumbnail_of_a_16_bit_image_is_not_blank(qtbot, tmp_path):
 def test_ctrl_f_puts_the_cursor_in_the_folder_search(qtbot, window):
     window.actions_.find.trigger()
     qtbot.waitUntil(window.folder.search.hasFocus, timeout=2000)
+
+
+def test_names_wrap_whole_onto_two_lines_only_when_they_fit_there():
+    from app.gui.docks.folder import BREAKS, lines_needed
+
+    def width(text: str) -> int:
+        return 7 * len(text)  # a monospaced stand-in: 7 px a character
+
+    def lines(name: str, room: int) -> int:
+        return lines_needed([p for p in BREAKS.split(name) if p], width, room)
+
+    assert lines("short.png", 100) == 1
+    assert lines("scene_20000000.jpg", 100) == 2  # "scene_" / "20000000.jpg"
+    assert lines("IMG20240101123456789.jpg", 100) > 2  # one piece wider than the room: cut in the middle
+    assert lines("a_very_long_file_name_from_a_camera.jpg", 100) > 2

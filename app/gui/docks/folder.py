@@ -9,13 +9,16 @@ loader reads every file off the GUI thread), not only once visited.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from app.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
 from app.labels.confidence import lowest_confidence_first
@@ -46,6 +49,43 @@ FILTERS: tuple[ReviewState | ItemStatus | None, ...] = (
 SORT_NAME, SORT_CONFIDENCE, SORT_REVIEW = "name", "confidence", "review"
 REVIEW_ORDER = {ReviewState.UNREVIEWED: 0, ReviewState.NEEDS_WORK: 1, ReviewState.ACCEPTED: 2}  # work left first
 NAME_COL, STATUS_COL, REVIEW_COL, CONF_COL = range(4)
+
+
+BREAKS = re.compile(r"([_\-.\s])")  # where a file name may wrap onto the second line
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+class NameDelegate(QStyledItemDelegate):
+    """File names beside their thumbnails: on two lines, broken after ``_ - .`` and spaces,
+    when that shows the whole name; longer ones on one line cut in the middle, where
+    names of one folder differ least (``IMG_2024...0815.jpg``)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        room = option.rect.width() - option.decorationSize.width() - 14  # icon and margins
+        pieces = [piece for piece in BREAKS.split(option.text) if piece]
+        two_lines_fit = option.rect.height() >= 2 * option.fontMetrics.lineSpacing()
+        if room > 0 and two_lines_fit and lines_needed(pieces, option.fontMetrics.horizontalAdvance, room) == 2:
+            option.text = BREAKS.sub(r"\1" + ZERO_WIDTH_SPACE, option.text)  # display only
+            option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+
+
+def lines_needed(pieces: list[str], width: Callable[[str], int], room: int) -> int:
+    """Lines a greedy wrap of ``pieces`` (kept whole, each break after a separator) takes in
+    ``room`` pixels; a large number when one piece alone is wider."""
+    lines, line = 1, ""
+    for piece in pieces:
+        if BREAKS.fullmatch(piece):
+            line += piece  # a separator stays at the end of its line
+            continue
+        candidate = line + piece
+        if width(candidate) <= room:
+            line = candidate
+        elif width(piece) > room:
+            return 1_000
+        else:
+            lines, line = lines + 1, piece
+    return lines
 
 
 def review_icon(state: ReviewState, size: int = 10) -> QIcon:
@@ -99,6 +139,7 @@ class FolderDock(QDockWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setIconSize(THUMB_SIZE)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # file names differ at the end
+        self.tree.setItemDelegateForColumn(NAME_COL, NameDelegate(self.tree))  # or two lines, whole
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
         header.setStretchLastSection(False)
