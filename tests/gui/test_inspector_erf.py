@@ -81,3 +81,20 @@ def test_a_failure_is_reported_in_the_tab(shown, monkeypatch):
     shown.show_pixel(3, 3)
     assert "Could not compute the receptive field" in shown.erf_tab.readout.text()
     assert shown.erf_tab.field is None
+
+
+def test_the_same_capture_again_keeps_the_field_and_the_map_saves_as_png(shown, segmenter, result, image, tmp_path):
+    from PIL import Image
+
+    tab = shown.erf_tab
+    assert shown.export_png(tmp_path / "none.png") is None  # nothing clicked yet
+    shown.show_pixel(30, 20)
+    field = tab.field
+    shown.set_result(image, result, ModelInfo.describe(segmenter.loaded))  # floated or shown again: re-fed
+    assert tab.field is field and len(tab.shown_maps()) == 6
+    saved = shown.export_png(tmp_path / "erf.png")
+    with Image.open(saved) as png:
+        assert png.mode == "RGB" and max(png.size) >= 512
+    again = segmenter.segment(image, result.protocol, capture=True)  # a new result: a fresh start
+    shown.set_result(image, again, ModelInfo.describe(segmenter.loaded))
+    assert tab.field is None

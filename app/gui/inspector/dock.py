@@ -162,6 +162,8 @@ class PPMInspectorDock(QDockWidget):
     @Slot(object, object, object)
     def set_result(self, image: np.ndarray, result: SegmentationResult, model: ModelInfo) -> None:
         """Show the PPM of ``result`` for ``image`` (H, W, 3 uint8), made by ``model``."""
+        if result is self._result and model.meta is self._meta and self.acts is not None:
+            return  # the same capture again (the dock was floated or shown again): every tab keeps its state
         self._generation += 1
         self._meta, self._result = model.meta, result
         self._contrib_pending = False
@@ -394,6 +396,14 @@ class PPMInspectorDock(QDockWidget):
     def export_png(self, path: str | Path) -> Path | None:
         """Save the current tab's map as PNG, colour-mapped as shown. None if nothing is shown."""
         tab = self.tabs.currentWidget()
+        from app.engine.ppm_export import save_map_png
+
+        if tab is self.erf_tab:  # the full network's receptive field, as drawn
+            shown = self.erf_tab.export_map()
+            if self.acts is None or shown is None:
+                self._say("There is no map to save yet.")
+                return None
+            return self._save(lambda: save_map_png(path, *shown), path)
         view = {self.maps_tab: self.maps_tab.map_view, self.contrib_tab: self.contrib_tab.map_view,
                 self.ablation_tab: self.ablation_tab.map_view}[tab]
         values = view.values
@@ -402,8 +412,6 @@ class PPMInspectorDock(QDockWidget):
             return None
         if values.ndim == 3 and values.dtype == np.uint8:
             values = values[..., :3].astype(np.float32) / 255.0
-        from app.engine.ppm_export import save_map_png
-
         return self._save(lambda: save_map_png(path, values, view.levels(), view.lookup_table()), path)
 
     def export_npz(self, path: str | Path) -> Path | None:

@@ -151,6 +151,13 @@ class ReceptiveFieldTab(QWidget):
     def shown_maps(self) -> list[np.ndarray]:
         return self.grid.values
 
+    def export_map(self) -> tuple[np.ndarray, tuple[float, float], np.ndarray] | None:
+        """(values, levels, RGB lookup table) of the full network's panel as drawn, for a PNG."""
+        levels = self.grid.levels()
+        if self.field is None or not self.grid.values or levels is None:
+            return None
+        return self.grid.values[0], levels, fading_colormap().getLookupTable(nPts=256, alpha=False)
+
     def _draw(self) -> None:
         field = self.field
         if field is None or self._photo_size is None:

@@ -131,6 +131,7 @@ class MapsTab(QWidget):
         self.spin.valueChanged.connect(self.slider.setValue)
         self.spin.valueChanged.connect(lambda _: self.redraw())
         self.photo_box.toggled.connect(self.map_view.show_photo)
+        self.photo_box.toggled.connect(self.pinned.view.show_photo)
         self.opacity.valueChanged.connect(self._opacity_changed)
         self.send_box.toggled.connect(lambda _: self._emit_overlay())
         self.gallery.channelChosen.connect(self.choose_channel)
@@ -212,6 +213,8 @@ class MapsTab(QWidget):
         if self.acts is None or self._photo is None:
             return False
         self.pinned.pin(self.acts, self._photo, title)
+        self.pinned.view.set_opacity(self.opacity.value() / 100)  # drawn as the current map is
+        self.pinned.view.show_photo(self.photo_box.isChecked())
         self.redraw()
         return True
 
@@ -304,6 +307,7 @@ class MapsTab(QWidget):
     # --- overlay for the main view -------------------------------------------------------
     def _opacity_changed(self, value: int) -> None:
         self.map_view.set_opacity(value / 100)
+        self.pinned.view.set_opacity(value / 100)
         self._emit_overlay()
 
     def current_overlay(self) -> MapOverlay | None:
