@@ -4,8 +4,9 @@
 
 Opens the first sample scene with the given (or default) model, switches Edit mode on,
 paints a stroke with the brush (driven by real mouse events, as in tests/gui/test_editor.py),
-starts a polygon and leaves the brush circle over the image, then grabs the window.
-Nothing is saved: the edits are discarded at the end.
+starts a polygon and leaves the brush circle over the image, then grabs the window; then
+the Edit toolbar while a fill is being computed (editor-busy.png). Nothing is saved: the
+edits are discarded at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +36,29 @@ def send(win, kind, x: float, y: float, buttons=Qt.MouseButton.LeftButton,  # no
     viewport = view.graphics.viewport()
     QApplication.sendEvent(viewport, QMouseEvent(kind, pos, QPointF(viewport.mapToGlobal(pos.toPoint())),
                                                  button, buttons, Qt.KeyboardModifier.NoModifier))
+
+
+def busy_toolbar(win, w: int, h: int, path: Path) -> None:  # noqa: ANN001
+    """The Edit toolbar while a fill is computed on the edit thread. The sample is small
+    enough to be edited at once, so the shot sends every edit to the thread and holds the
+    fill there until the toolbar is grabbed."""
+    from app.editing import prepared
+    from app.gui.editor import tool_edits
+
+    gate, real = threading.Event(), prepared.prepare_fill
+    prepared.prepare_fill = lambda *args: real(*args) if gate.wait(30) else None
+    tool_edits.BACKGROUND_PIXELS = 0
+    editor, bar = win.editor, win.editor.toolbar
+    bar.set_tool("fill")
+    send(win, QEvent.Type.MouseButtonPress, w * 0.3, h * 0.1)
+    send(win, QEvent.Type.MouseButtonRelease, w * 0.3, h * 0.1, buttons=Qt.MouseButton.NoButton)
+    wait_for(lambda: bool(bar.busy_label.text()))
+    settle(400)
+    bar.grab().save(str(path))
+    gate.set()
+    wait_for(lambda: not editor.busy())
+    prepared.prepare_fill = real
+    print("saved", path)
 
 
 def main() -> int:
@@ -82,6 +107,7 @@ def main() -> int:
     settle(600)
     win.grab().save(str(out / "editor.png"))
     editor.canvas.cancel()
+    busy_toolbar(win, w, h, out / "editor-busy.png")
     editor.discard()
     win.close()
     print("saved", out / "editor.png")
