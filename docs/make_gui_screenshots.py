@@ -4,7 +4,8 @@
 
 Opens the sample scenes with the given (or default) model, then grabs: the
 overlay with the cursor read-out, side by side with contours and a highlighted
-class, and the confidence map.
+class, the confidence map, and the legend's state rules (a hidden class and a
+highlight, then the next scene). Works offscreen or on a display (xcb under Xvfb).
 """
 
 from __future__ import annotations
@@ -78,8 +79,27 @@ def main() -> int:
     win.actions_.opacity_slider.setValue(80)
     settle()
     win.grab().save(str(out / "viewer-confidence.png"))
+
+    # The legend's rules (issue 18): hide one class, highlight a small one; on the next scene
+    # the highlight of a class it lacks goes, and the hidden class stays hidden, named.
+    win.actions_.confidence.setChecked(False)
+    win.set_confidence_map(False)
+    win.set_overlay_mode("fill")
+    win.actions_.opacity_slider.setValue(55)
+    display = win.viewer.display  # the Qt-free model the legend shows
+    present = display.present()
+    display.set_visible(present[1], False)
+    display.set_highlight(present[-2])
+    settle()
+    win.grab().save(str(out / "legend-hidden-and-highlight.png"))
+    count = len(shown)
+    win.viewer.navigate(1)
+    wait_for(lambda: len(shown) > count)
+    settle()
+    win.grab().save(str(out / "legend-next-image.png"))
+    print("legend on the next image:", display.summary())
     win.close()
-    print("saved", *sorted(p.name for p in out.glob("viewer-*.png")))
+    print("saved", *sorted(p.name for p in out.glob("viewer-*.png")), *sorted(p.name for p in out.glob("legend-*.png")))
     return 0
 
 

@@ -101,3 +101,23 @@ def window(qtbot, tiny_loaded):
         win.worker.set_model(tiny_loaded)
     yield win
     win.close()
+
+
+def open_and_wait(qtbot, win, path):
+    """Open ``path`` in the window and wait for its result on screen (the CachedView)."""
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
+        assert win.viewer.open_path(path)
+    return blocker.args[0]
+
+
+@pytest.fixture
+def varied(qtbot, window, image_folder, tiny_loaded):
+    """The window with a tiny model that gives several classes, and a result of scene2."""
+    from tests.helpers import lively
+
+    lively(tiny_loaded.model)
+    with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
+        window.worker.set_model(tiny_loaded)
+    item = open_and_wait(qtbot, window, image_folder / "scene2.png")
+    assert len(item.result.present_classes()) >= 3
+    return window, item

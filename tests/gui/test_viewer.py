@@ -6,13 +6,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.conftest import RESULT_TIMEOUT_MS
-
-
-def open_and_wait(qtbot, win, path):
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
-        assert win.viewer.open_path(path)
-    return blocker.args[0]
+from tests.gui.conftest import RESULT_TIMEOUT_MS, open_and_wait
 
 
 def test_open_image_shows_photo_mask_legend_and_status(qtbot, window, image_folder):

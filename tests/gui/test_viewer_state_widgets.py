@@ -5,39 +5,19 @@ And what the worker prepared is what the view draws."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.conftest import RESULT_TIMEOUT_MS
+from tests.gui.conftest import open_and_wait
 
 
-def open_and_wait(qtbot, win, path):
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
-        assert win.viewer.open_path(path)
-    return blocker.args[0]
-
-
-@pytest.fixture
-def shown(qtbot, window, image_folder, tiny_loaded):
-    """The window showing scene2 with a tiny model that gives several classes."""
-    from tests.helpers import lively
-
-    lively(tiny_loaded.model)
-    with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
-        window.worker.set_model(tiny_loaded)
-    item = open_and_wait(qtbot, window, image_folder / "scene2.png")
-    assert len(item.result.present_classes()) >= 3
-    return window, item
-
-
-def test_the_legend_is_bound_to_the_viewers_model(shown):
-    window, _item = shown
+def test_the_legend_is_bound_to_the_viewers_model(varied):
+    window, _item = varied
     assert window.legend.model is window.viewer.display is window.viewer.state.display
 
 
-def test_model_changes_show_in_the_legend_and_the_overlay(shown):
-    window, item = shown
+def test_model_changes_show_in_the_legend_and_the_overlay(varied):
+    window, item = varied
     display, legend, fill = window.viewer.display, window.legend, window.view.main_pane.fill
     first, second = (int(c) for c in item.result.present_classes()[:2])
     display.set_visible(first, False)
@@ -51,8 +31,8 @@ def test_model_changes_show_in_the_legend_and_the_overlay(shown):
     assert (fill.lut[:5, 3] == 255).all() and legend.state_label.text().startswith("All shown")
 
 
-def test_clicks_in_the_legend_and_on_pixels_change_the_model(shown):
-    window, item = shown
+def test_clicks_in_the_legend_and_on_pixels_change_the_model(varied):
+    window, item = varied
     display, tree = window.viewer.display, window.legend.tree
     cls = int(item.result.present_classes()[0])
     rect = tree.visualItemRect(window.legend._item_for(cls))
@@ -70,8 +50,8 @@ def test_clicks_in_the_legend_and_on_pixels_change_the_model(shown):
     assert display.highlight == -1
 
 
-def test_the_highlight_of_a_class_the_next_image_lacks_goes_in_the_legend_too(shown, qtbot, image_folder):
-    window, item = shown
+def test_the_highlight_of_a_class_the_next_image_lacks_goes_in_the_legend_too(varied, qtbot, image_folder):
+    window, item = varied
     display = window.viewer.display
     missing = next(c for c in range(5) if item.result.class_counts[c] == 0) if (item.result.class_counts == 0).any() \
         else None
@@ -86,8 +66,8 @@ def test_the_highlight_of_a_class_the_next_image_lacks_goes_in_the_legend_too(sh
         assert window.legend._item_for(missing) is None, "absent classes have no row"
 
 
-def test_the_view_draws_the_workers_contours_and_an_edit_leaves_the_cached_ones_alone(shown):
-    window, item = shown
+def test_the_view_draws_the_workers_contours_and_an_edit_leaves_the_cached_ones_alone(varied):
+    window, item = varied
     pane = window.view.main_pane
     assert item.layers is not None and item.layers.fits(item.result.labels, 5)
     before = item.layers.contours.copy()

@@ -15,14 +15,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import RESULT_TIMEOUT_MS
+from tests.gui.conftest import RESULT_TIMEOUT_MS, open_and_wait
 from tests.local_http import LocalServer, Route
-
-
-def open_and_wait(qtbot, win, path):
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
-        assert win.viewer.open_path(path)
-    return blocker.args[0]
 
 
 def load_and_wait(qtbot, win, path):
@@ -246,19 +240,6 @@ def test_title_names_the_image_on_screen_while_flicking(qtbot, window, image_fol
 
 
 # --- legend: hide and highlight are separate and always visible ---------------------------------
-@pytest.fixture
-def varied(qtbot, window, image_folder, tiny_loaded):
-    """The window with a tiny model that gives several classes, and a result of scene2."""
-    from tests.helpers import lively
-
-    lively(tiny_loaded.model)
-    with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
-        window.worker.set_model(tiny_loaded)
-    item = open_and_wait(qtbot, window, image_folder / "scene2.png")
-    assert len(item.result.present_classes()) >= 3
-    return window, item
-
-
 def legend_click(window, index: int, on_checkbox: bool) -> None:
     tree = window.legend.tree
     item = window.legend._item_for(index)
