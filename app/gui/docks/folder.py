@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem,
@@ -59,6 +59,11 @@ class NameDelegate(QStyledItemDelegate):
     """File names beside their thumbnails: on two lines, broken after ``_ - .`` and spaces,
     when that shows the whole name; longer ones on one line cut in the middle, where
     names of one folder differ least (``IMG_2024...0815.jpg``)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), 2 * option.fontMetrics.lineSpacing() + 4))  # room for two lines
+        return size
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
