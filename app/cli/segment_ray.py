@@ -45,6 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     from app.engine.ledger import LedgerError  # noqa: PLC0415
     from app.paths import DEFAULT_WEIGHTS  # noqa: PLC0415
 
+    if getattr(args, "backend", "auto") == "onnx":  # auto is torch there
+        raise UsageError("--backend onnx is not available with --engine ray: the Ray workers run PyTorch")
     jobs, formats, out_dir = plan_run(args)
     loaded = load_model(args)  # on the driver: bad weights are a usage error before any cluster work
     settings = protocol_settings(args, loaded.meta)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from app.checkpoints.meta import LoadedModel, ProtocolSettings
+from app.engine.backend import Backend
 from app.engine.cancel import interruptible
 from app.engine.device import resolve_device
 from app.engine.fast import Preview, run_fast
@@ -39,16 +40,18 @@ class Segmenter:
     ``window_batch``: windows per forward in the window protocols (official's doubled by
     flip); default 4 on a GPU, 1 on the CPU (where bigger batches measured no faster:
     the convolutions already use every core, and larger activations miss the caches).
+    ``backend``: torch, onnx or auto, what runs the plain forwards (``app.engine.backend``).
     """
 
     def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "fp32",
-                 window_batch: int | None = None) -> None:
+                 window_batch: int | None = None, backend: str = "torch") -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
         self.loaded = loaded
         self.device = resolve_device(device)
         self.precision = precision
         self.window_batch = window_batch or (4 if self.device.type == "cuda" else 1)
+        self.backend = Backend(backend, self.device)
         self._cpu_copy: PSPNet | None = None
         self._lock = threading.Lock()  # one image at a time per segmenter (shared model)
         loaded.model.to(self.device)
@@ -111,6 +114,7 @@ class Segmenter:
                     else:
                         device = torch.device("cpu")
                         notes.append(f"GPU out of memory on {self.device}: this image was segmented on the CPU")
+        notes += self.backend.take_notes()
         counts = class_counts(labels, self.num_classes)[:self.num_classes]
         return SegmentationResult(labels=labels, confidence=confidence, class_counts=counts.astype(np.int64),
                                   protocol=settings, device=str(device),
@@ -151,11 +155,17 @@ class Segmenter:
             return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
         def forward_capture(x: torch.Tensor, want: bool) -> tuple[torch.Tensor, PPMCapture | None]:
+            plain = None if want else self.backend.logits(model, x, recurring=False)
+            if plain is not None:
+                return plain, None
             with self._autocast(device):
                 logits, cap = model.forward_with_capture(prepare(x), upsample=False, capture=want)
             return logits.float(), cap
 
         def forward_windows(x: torch.Tensor) -> torch.Tensor:
+            plain = self.backend.logits(model, x, recurring=True)
+            if plain is not None:
+                return model.upsample_logits(plain, (x.shape[2], x.shape[3]))
             with self._autocast(device):
                 return model(prepare(x), upsample=True).float()
 
