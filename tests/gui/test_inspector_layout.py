@@ -46,8 +46,8 @@ def test_each_tab_fits_the_docked_column_before_any_click(qtbot, docked, tab_nam
     docked.tabs.setCurrentWidget(tab)
     _settle(qtbot, docked)
     # nothing cut off: the tab fits the dock, no scrolling either way
-    assert docked.scroll.horizontalScrollBar().maximum() == 0
-    assert docked.scroll.verticalScrollBar().maximum() == 0
+    assert docked.scroll_area.horizontalScrollBar().maximum() == 0
+    assert docked.scroll_area.verticalScrollBar().maximum() == 0
     if tab_name == "erf_tab":
         graphics = tab.grid.graphics
         assert graphics.width() >= 400 and graphics.height() >= 250

@@ -129,12 +129,12 @@ class PPMInspectorDock(QDockWidget):
         # In a crowded side column the tabs scroll instead of forcing the main window to grow
         # past the screen (at 1400x880 the window's other docks share the column); "Full
         # window" gives them the whole window.
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setWidget(_Fitted(self.stack))
-        self.scroll.setMinimumSize(280, 120)
-        layout.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setWidget(_Fitted(self.stack))
+        self.scroll_area.setMinimumSize(280, 120)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self.setWidget(body)
