@@ -143,3 +143,27 @@ def test_no_network_is_sent_to_the_gui_thread(qtbot, window, tmp_path):
     assert {"BatchLedger", "FileRecord", "SegmentOutcome", "ModelInfo"} <= kinds, kinds
     assert not [value for value in sent if _holds_network(value)]
     assert window.viewer.model.align_corners == window.worker._segmenter.loaded.model.cfg.align_corners
+
+
+def test_after_a_model_change_the_inspector_works_on_the_new_models_capture(qtbot, window, tmp_path, tiny_config):
+    from app.checkpoints.meta import ModelMeta
+    from app.classes import generic_classes
+    from app.model import build_pspnet
+
+    path = tmp_path / "scene.png"
+    Image.fromarray(scene(4)).save(path)
+    window.inspector.action.trigger()
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
+        window.open_path(path)
+    dock = window.inspector.dock
+    qtbot.waitUntil(lambda: dock.acts is not None, timeout=RESULT_TIMEOUT_MS)
+
+    torch.manual_seed(7)
+    other = LoadedModel(build_pspnet(tiny_config), ModelMeta("native", tiny_config,
+                                                             generic_classes(tiny_config.num_classes), name="other"))
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):  # the image runs again
+        window.worker.set_model(other)
+    qtbot.waitUntil(lambda: dock._meta is other.meta and dock.acts is not None, timeout=RESULT_TIMEOUT_MS)
+    dock.show_pixel(12, 9)
+    qtbot.waitUntil(lambda: dock.contrib_tab.attribution is not None, timeout=RESULT_TIMEOUT_MS)
+    assert "other" in dock.header.text()
