@@ -164,11 +164,15 @@ class GraphCache:
 
     def _build(self, key: str, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph:
         require_onnx()
+        started = time.perf_counter()
         data = export_graph(model, shape)
         self.builds += 1
         session = self._session(data)
         graph = Graph(session, session.get_inputs()[0].name, None, None)
         graph.onnx_ms, graph.torch_ms = measure(graph, model, shape)
+        self.notes.append(f"built the ONNX graph for inputs of {'x'.join(map(str, shape))} once, in "
+                          f"{time.perf_counter() - started:.0f} s (ONNX Runtime {graph.onnx_ms:.0f} ms, "
+                          f"PyTorch {graph.torch_ms:.0f} ms a forward); cached in {self.folder}")
         record = {"sha256": hashlib.sha256(data).hexdigest(), "shape": list(shape),
                   "onnx_ms": graph.onnx_ms, "torch_ms": graph.torch_ms, "versions": versions()}
         try:
