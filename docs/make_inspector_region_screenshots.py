@@ -39,9 +39,30 @@ def settle(ms: int = 600) -> None:
     qt_wait.settle(ms)
 
 
+def open_inspector(weights: str, image: Path):  # noqa: ANN201 - a MainWindow (Qt imported late)
+    """The main window at 1400x880 with ``weights`` loaded, ``image`` shown and the inspector open."""
+    from app.gui.main_window import MainWindow
+
+    global _app  # kept alive for the windows
+    _app = QApplication.instance() or QApplication(sys.argv)
+    # settings in a temporary folder: the default window layout, and the user's own untouched
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      tempfile.mkdtemp(prefix="inspector_shots_"))
+    window = MainWindow()
+    window.resize(1400, 880)
+    window.move(0, 0)
+    window.show()
+    window.start(weights, None)
+    wait_for(lambda: window.viewer.model is not None)
+    window.viewer.show(image)
+    if not window.inspector.is_open():  # the saved window state may have it open already
+        window.inspector.action.trigger()
+    wait_for(lambda: window.inspector.dock.acts is not None)
+    return window
+
+
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.gui.main_window import MainWindow
     from app.paths import DEFAULT_WEIGHTS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,22 +72,8 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)  # noqa: F841 - kept alive for the windows
-    # settings in a temporary folder: the default window layout, and the user's own untouched
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      tempfile.mkdtemp(prefix="inspector_shots_"))
-
-    window = MainWindow()
-    window.resize(1400, 880)
-    window.move(0, 0)
-    window.show()
-    window.start(args.weights, None)
-    wait_for(lambda: window.viewer.model is not None)
-    window.viewer.show(Path(args.image))
-    if not window.inspector.is_open():  # the saved window state may have it open already
-        window.inspector.action.trigger()
+    window = open_inspector(args.weights, Path(args.image))
     dock = window.inspector.dock
-    wait_for(lambda: dock.acts is not None)
     dock.tabs.setCurrentWidget(dock.contrib_tab)
     tab = dock.contrib_tab
     wait_for(lambda: tab.maps is not None and len(tab.grid.values) > 0)

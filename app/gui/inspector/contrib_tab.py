@@ -195,7 +195,7 @@ class ContributionTab(QWidget):
         """Share the height between the selection map and bars (upper) and the per-part maps."""
         height = self.splitter.height()
         if height > 200:
-            share = 0.58
+            share = 0.62 if self.compact else 0.58  # compact: the map above, a short tab of bars below
             self.splitter.setSizes([int(height * share), height - int(height * share)])
 
     def set_compact(self, on: bool) -> None:

@@ -75,6 +75,7 @@ class MapView(QWidget):
         self.graphics.setBackground("#202124")
         self.view = SelectViewBox(self._box_dragged, lockAspect=True, invertY=True)
         self.graphics.addItem(self.view)
+        self.graphics.ci.setContentsMargins(2, 2, 2, 2)  # the map, not a frame, gets a docked tab's few pixels
         self.photo = pg.ImageItem()
         self.image = pg.ImageItem()
         self.image.setZValue(1)
@@ -88,8 +89,8 @@ class MapView(QWidget):
         self.histogram = pg.HistogramLUTWidget(image=self.image) if histogram else None
         if self.histogram is not None:
             self.histogram.gradient.showTicks(False)
-            self.histogram.setMinimumWidth(110)
-            self.histogram.setMaximumWidth(130)
+            self.histogram.setMinimumWidth(90)  # narrow: in a docked tab the map needs the width
+            self.histogram.setMaximumWidth(120)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
