@@ -22,7 +22,7 @@ from app.engine.ledger_names import MANIFEST_NAME
 from app.engine.segmenter import Segmenter
 from tests.engine_fixtures import block_image
 from tests.helpers import save_tiny_weights
-from tests.unit.test_imageio import write_odd_files
+from tests.image_files import write_odd_files
 
 pytestmark = pytest.mark.cluster
 

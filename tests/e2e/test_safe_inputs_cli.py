@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from tests.e2e.test_evaluate_cli import constant_weights, make_set  # noqa: F401 - a fixture
+from tests.engine_fixtures import constant_weights, evaluation_set  # noqa: F401 - a fixture
 from tests.helpers import save_tiny_weights
 from tests.engine_fixtures import block_image
-from tests.unit.test_safe_decoding import eps_spy, hostile_postscript, write_gray_bomb_png  # noqa: F401
+from tests.image_files import eps_spy, hostile_postscript, write_gray_bomb_png  # noqa: F401
 
 REFUSED = "PostScript is not an image format this app reads"
 
@@ -39,7 +39,7 @@ def test_segment_refuses_postscript_named_as_photos(tmp_path, eps_spy, capsys): 
 @pytest.mark.timeout(120)
 def test_evaluate_reports_huge_and_hostile_labels_per_file(tmp_path, constant_weights, eps_spy,  # noqa: F811
                                                            capsys):
-    make_set(tmp_path / "data", raw=False)
+    evaluation_set(tmp_path / "data", raw=False)
     labels = tmp_path / "data" / "labels"
     write_gray_bomb_png(labels / "im1.png", 30000, 30000)
     target = tmp_path / "written_by_ghostscript.txt"
@@ -56,7 +56,7 @@ def test_evaluate_reports_huge_and_hostile_labels_per_file(tmp_path, constant_we
 
 @pytest.mark.timeout(60)
 def test_evaluate_with_a_fifo_label_fails_that_file_fast(tmp_path, constant_weights, capsys):  # noqa: F811
-    make_set(tmp_path / "data", raw=False, count=3)
+    evaluation_set(tmp_path / "data", raw=False, count=3)
     for fifo in (tmp_path / "data" / "labels" / "im1.png", tmp_path / "data" / "images" / "im2.jpg"):
         fifo.unlink()
         os.mkfifo(fifo)

@@ -15,7 +15,7 @@ from PIL import Image
 from app.cli import main
 from tests.engine_fixtures import block_image
 from tests.helpers import save_tiny_weights
-from tests.unit.test_imageio import write_odd_files
+from tests.image_files import write_odd_files
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import main
 from app.paths import DEFAULT_WEIGHTS
-from tests.e2e.test_evaluate_cli import constant_weights, make_set  # noqa: F401 - a fixture
+from tests.engine_fixtures import constant_weights, evaluation_set  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_train_refuses_an_existing_out_and_the_package(tmp_path, monkeypatch, ca
 
 
 def test_evaluate_keeps_an_existing_report(tmp_path, constant_weights, capsys):  # noqa: F811
-    make_set(tmp_path / "data", raw=False)
+    evaluation_set(tmp_path / "data", raw=False)
     report = tmp_path / "report.json"
     report.write_text("my notes")
     args = ["evaluate", "--data", str(tmp_path / "data"), "--weights", str(constant_weights),

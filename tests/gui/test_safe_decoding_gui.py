@@ -12,7 +12,7 @@ from app.checkpoints.meta import ProtocolSettings
 from app.gui.batch.saved_labels import saved_view
 from app.gui.thumbnails import load_thumbnail
 from tests.gui.conftest import RESULT_TIMEOUT_MS
-from tests.unit.test_safe_decoding import eps_spy, hostile_postscript  # noqa: F401 - a fixture
+from tests.image_files import eps_spy, hostile_postscript  # noqa: F401 - a fixture
 
 REFUSED = "PostScript is not an image format this app reads"
 

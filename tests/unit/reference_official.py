@@ -98,3 +98,19 @@ def assert_same_labels(labels: np.ndarray, reference_probs: np.ndarray, min_chec
     assert decided.mean() >= min_checked
     expected = reference_probs.argmax(axis=2)
     assert np.array_equal(labels[decided], expected[decided])
+
+
+def assert_labels_are_the_argmax(result, logits: torch.Tensor) -> np.ndarray:
+    """The result's labels are the reference logits' argmax wherever the top two softmax
+    probabilities are not a near-tie (1e-5); returns the probabilities."""
+    probs = torch.softmax(logits, 0).numpy()
+    top2 = np.sort(probs, axis=0)[-2:]
+    decided = top2[1] - top2[0] > 1e-5
+    assert decided.mean() > 0.97 and len(result.present_classes()) >= 2
+    assert np.array_equal(result.labels[decided], probs.argmax(0)[decided])
+    return probs
+
+
+def normalised(planes: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) 0-255 values -> the (1, 3, H, W) network input."""
+    return torch.from_numpy(((planes - MEAN) / STD).transpose(2, 0, 1).copy()).float()[None]

@@ -15,8 +15,7 @@ from app.engine.ledger_names import LOCK_NAME, LOG_NAME, MANIFEST_NAME
 from app.engine.segmenter import Segmenter
 from app.fileio import temp_path_beside
 from tests.helpers import folder_lock_held_elsewhere
-from tests.unit.test_engine_batch import save, snapshot
-from tests.engine_fixtures import varied_loaded
+from tests.engine_fixtures import folder_snapshot, save_block_photo, varied_loaded
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def segmenter():
 
 def folder_of(tmp_path, names):
     for i, name in enumerate(names):
-        save(tmp_path / "in" / name, seed=i)
+        save_block_photo(tmp_path / "in" / name, seed=i)
     return tmp_path / "in"
 
 
@@ -67,13 +66,13 @@ def test_resume_adopts_only_this_apps_outputs_for_the_same_settings(tmp_path, se
     jobs, _ = plan_jobs([src], out)
     settings = segmenter.loaded.meta.protocol("fast")
     assert run_batch(jobs, segmenter, out, ("label", "json"), settings).count("ok") == 4
-    before = snapshot(out)
+    before = folder_snapshot(out)
     other = settings.with_overrides(base_size=settings.base_size + 16)
     report = run_batch(jobs, segmenter, out, ("label", "json"), other)
     assert report.count("failed") == 4
     assert all("written with another model or other settings" in r.error and "--overwrite" in r.error
                for r in report.records)
-    images = {k: v for k, v in snapshot(out).items() if k.name.startswith("p") and k.name != MANIFEST_NAME}
+    images = {k: v for k, v in folder_snapshot(out).items() if k.name.startswith("p") and k.name != MANIFEST_NAME}
     assert images == {k: v for k, v in before.items() if k.name.startswith("p") and k.name != MANIFEST_NAME}  # nothing replaced
     # same settings again: all adopted
     assert run_batch(jobs, segmenter, out, ("label", "json"), settings).count("skipped") == 4
@@ -84,7 +83,7 @@ def test_resume_adopts_only_this_apps_outputs_for_the_same_settings(tmp_path, se
     (out / "p1.json").mkdir()
     (out / "p2.png").unlink()
     (out / "p2.png").symlink_to(src / "p2.jpg")
-    save(src / "p3.jpg", seed=9)
+    save_block_photo(src / "p3.jpg", seed=9)
     report = run_batch(jobs, segmenter, out, ("label", "json"), settings)
     errors = {r.input.rsplit("/", 1)[-1]: r.error for r in report.records}
     assert "was not written by this app" in errors["p0.jpg"] or "has changed" in errors["p0.jpg"]

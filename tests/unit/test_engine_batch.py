@@ -13,8 +13,8 @@ from PIL import Image
 from app.engine.batch import plan_jobs, process_one, run_batch
 from app.engine.segmenter import Segmenter
 from app.engine.writers import cvat_labelmap, parse_formats
-from tests.engine_fixtures import block_image, varied_loaded
-from tests.unit.test_imageio import write_odd_files
+from tests.engine_fixtures import folder_snapshot, save_block_photo, varied_loaded
+from tests.image_files import write_odd_files
 
 
 @pytest.fixture(scope="module")
@@ -22,20 +22,10 @@ def segmenter():
     return Segmenter(varied_loaded(), "cpu")
 
 
-def save(path, h=40, w=56, seed=0):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(block_image(h, w, seed)).save(path, quality=95)
-    return path
-
-
-def snapshot(folder):
-    return {p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
-
-
 def test_names_mirror_folders_and_never_collide(tmp_path):
     src = tmp_path / "in"
     for name in ("a.jpg", "a.png", "b.jpg", "sub/c.jpg", "sub/deeper/d.png", "A.bmp"):
-        save(src / name)
+        save_block_photo(src / name)
     (src / "readme.txt").write_text("x")
     out = tmp_path / "out"
     jobs, problems = plan_jobs([src], out, recursive=True)
@@ -46,8 +36,8 @@ def test_names_mirror_folders_and_never_collide(tmp_path):
     flat, _ = plan_jobs([src], out, recursive=False)
     assert {j.source.name for j in flat} == {"a.jpg", "a.png", "b.jpg", "A.bmp"}
     # the same stem from two folders given as inputs
-    save(tmp_path / "x" / "p.jpg")
-    save(tmp_path / "y" / "p.jpg")
+    save_block_photo(tmp_path / "x" / "p.jpg")
+    save_block_photo(tmp_path / "y" / "p.jpg")
     two, _ = plan_jobs([tmp_path / "y" / "p.jpg", tmp_path / "x" / "p.jpg", tmp_path / "nope.jpg"], out)
     assert sorted(j.stem.name for j in two) == ["p_jpg", "p_jpg_2"]
     assert two[0].source.parent.name == "x"  # deterministic: sorted by path
@@ -56,7 +46,7 @@ def test_names_mirror_folders_and_never_collide(tmp_path):
 
 
 def test_outputs_are_complete_and_readable(tmp_path, segmenter):
-    save(tmp_path / "in" / "photo.jpg")
+    save_block_photo(tmp_path / "in" / "photo.jpg")
     out = tmp_path / "out"
     jobs, _ = plan_jobs([tmp_path / "in"], out)
     report = run_batch(jobs, segmenter, out)
@@ -97,18 +87,18 @@ def test_sixteen_bit_label_map_past_256_classes(tmp_path):
 
 def test_resume_and_no_overwrite(tmp_path, segmenter):
     for i in range(3):
-        save(tmp_path / "in" / f"p{i}.jpg", seed=i)
+        save_block_photo(tmp_path / "in" / f"p{i}.jpg", seed=i)
     out = tmp_path / "out"
     jobs, _ = plan_jobs([tmp_path / "in"], out)
     run_batch(jobs, segmenter, out, formats=("label", "json"))
-    before = snapshot(out)
+    before = folder_snapshot(out)
     (out / "p1.json").unlink()  # p1 half done
     (out / "p2.png").write_bytes(b"user edited")  # a user's file: must survive
     report = run_batch(jobs, segmenter, out, formats=("label", "json"))
     # p2.png is not the file this app wrote: kept, and the image reported (not adopted as done)
     assert [r.status for r in report.records] == ["skipped", "ok", "failed"]
     assert "p2.png is in the way" in report.records[2].error and "--overwrite" in report.records[2].error
-    after = snapshot(out)
+    after = folder_snapshot(out)
     assert after[out.joinpath("p0.png").relative_to(out)] == before[out.joinpath("p0.png").relative_to(out)]
     assert (out / "p1.json").exists()
     assert (out / "p2.png").read_bytes() == b"user edited"
@@ -134,7 +124,7 @@ def test_bad_files_are_reported_and_good_ones_written(tmp_path, segmenter):
 
 def test_cancel_leaves_no_partial_files(tmp_path, segmenter):
     for i in range(4):
-        save(tmp_path / "in" / f"p{i}.jpg", seed=i)
+        save_block_photo(tmp_path / "in" / f"p{i}.jpg", seed=i)
     out = tmp_path / "out"
     jobs, _ = plan_jobs([tmp_path / "in"], out)
     cancel = threading.Event()

@@ -15,7 +15,7 @@ from app.engine.resize import mmseg_keep_ratio_size, resize_image, resize_rows, 
 from app.engine.segmenter import Segmenter
 from app.model import PSPNetConfig, build_pspnet
 from tests.engine_fixtures import block_image, varied_loaded
-from tests.unit.reference_official import MEAN, STD
+from tests.unit.reference_official import MEAN, STD, assert_labels_are_the_argmax
 
 
 def test_size_rules():
@@ -54,17 +54,6 @@ def test_labels_do_not_depend_on_the_strip_height():
     small = labels_from_logits(logits, (70, 90), (123, 171), False, np.dtype(np.uint8), budget=1)
     assert np.array_equal(big[0], small[0])
     np.testing.assert_allclose(big[1], small[1], rtol=1e-6)  # reduction order may differ
-
-
-def assert_labels_are_the_argmax(result, logits: torch.Tensor) -> np.ndarray:
-    """The result's labels are the reference logits' argmax wherever the top two softmax
-    probabilities are not a near-tie (1e-5); returns the probabilities."""
-    probs = torch.softmax(logits, 0).numpy()
-    top2 = np.sort(probs, axis=0)[-2:]
-    decided = top2[1] - top2[0] > 1e-5
-    assert decided.mean() > 0.97 and len(result.present_classes()) >= 2
-    assert np.array_equal(result.labels[decided], probs.argmax(0)[decided])
-    return probs
 
 
 @pytest.mark.parametrize("align_corners", [False, True])

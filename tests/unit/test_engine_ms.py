@@ -10,37 +10,16 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-import tiny_layouts as tl
-from app.checkpoints import LoadedModel, load_checkpoint
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.fast import fast_input_size
 from app.engine.ms import mmseg_tta_size, plan_passes
 from app.engine.resize import resize_image
 from app.engine.segmenter import Segmenter
-from tests.engine_fixtures import block_image, varied_loaded
-from tests.unit.reference_official import MEAN, STD, assert_same_labels, ref_official
+from tests.engine_fixtures import block_image
+from tests.unit.reference_official import assert_same_labels, normalised, ref_official
+from tests.unit.tiny_layouts import tiny_published
 
 MS_RATIOS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)
-
-
-def tiny_published(fmt: str, folder, num_classes: int = 5) -> LoadedModel:
-    """The varied tiny PSPNet written in a published layout and loaded back as that format,
-    so it carries the format's own protocols (and architecture details)."""
-    model = varied_loaded(num_classes=num_classes).model
-    if fmt == "semseg":
-        path = tl.write_semseg(folder / "train_epoch_50.pth", model)
-    elif fmt == "mmseg":
-        path = tl.write_mmseg(folder / "pspnet_tiny.pth", model)
-    else:
-        path = tl.write_csail(folder / "csail", model)
-    loaded = load_checkpoint(path)
-    assert loaded.meta.format == fmt
-    return loaded
-
-
-def normalised(planes: np.ndarray) -> torch.Tensor:
-    """(H, W, 3) 0-255 values -> the (1, 3, H, W) network input."""
-    return torch.from_numpy(((planes - MEAN) / STD).transpose(2, 0, 1).copy()).float()[None]
 
 
 def low_res(model, planes: np.ndarray) -> torch.Tensor:

@@ -12,8 +12,8 @@ from app.engine.fast import fast_input_size
 from app.engine.resize import resize_image
 from app.engine.segmenter import Segmenter
 from app.engine.slide import grid_windows, slide_windows
-from tests.unit.test_engine_fast import assert_labels_are_the_argmax
-from tests.unit.test_engine_ms import normalised, tiny_published
+from tests.unit.reference_official import assert_labels_are_the_argmax, normalised
+from tests.unit.tiny_layouts import tiny_published
 from tests.engine_fixtures import block_image
 
 

@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from app.engine.fast import labels_from_logits
@@ -17,42 +16,18 @@ from app.engine.ppm_contrib import attribute_pixel, contribution_maps, head_part
 from app.engine.ppm_export import save_activations_npz, save_map_png, viridis_lut
 from app.engine.ppm_geometry import CaptureGeometry, labels_at_photo_size
 from app.model import build_pspnet
+from tests.engine_fixtures import perturb_bn, ppm_capture
 from tests.helpers import lively
-
-
-def _capture(model, input_size=(64, 80), seed=1):
-    """The PPM's capture on lively features (a random-weight backbone's are nearly constant)."""
-    g = torch.Generator().manual_seed(seed)
-    ac = model.cfg.align_corners
-    size = tuple((s - 1) // 8 + 1 if ac else s // 8 for s in input_size)
-    coarse = torch.randn(1, model.cfg.feature_channels, 3, 4, generator=g)
-    features = F.relu(F.interpolate(coarse, size=size, mode="bilinear", align_corners=False)
-                      + 0.5 * torch.randn(1, model.cfg.feature_channels, *size, generator=g))
-    with torch.inference_mode():
-        _, cap = model.ppm(features, capture=True)
-    return cap.to("cpu", torch.float16)
-
-
-def _perturb_bn(model, seed=3):
-    """Random BN statistics, so the head's affine and ReLU gates are not trivial."""
-    g = torch.Generator().manual_seed(seed)
-    for bn in (model.head.bn, *(b.bn for b in model.ppm.branches)):
-        n = bn.num_features
-        bn.running_mean.copy_(torch.randn(n, generator=g) * 0.3)
-        bn.running_var.copy_(torch.rand(n, generator=g) + 0.5)
-        bn.weight.data.copy_(torch.randn(n, generator=g))
-        bn.bias.data.copy_(torch.randn(n, generator=g) * 0.5)
-    return model
 
 
 @pytest.fixture
 def model(tiny_model):
-    return _perturb_bn(tiny_model)
+    return perturb_bn(tiny_model)
 
 
 @pytest.fixture
 def capture(model):
-    return _capture(model)
+    return ppm_capture(model)
 
 
 def _geometry(model, cap, image_size=(50, 70)):
@@ -91,8 +66,8 @@ def test_contribution_maps_add_up_to_the_predicted_logit(model, capture):
 
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_pixel_attribution_is_exact_at_photo_pixels(tiny_config, align_corners):
-    model = _perturb_bn(build_pspnet(dataclasses.replace(tiny_config, align_corners=align_corners)))
-    cap = _capture(model, (65, 81) if align_corners else (64, 80))
+    model = perturb_bn(build_pspnet(dataclasses.replace(tiny_config, align_corners=align_corners)))
+    cap = ppm_capture(model, (65, 81) if align_corners else (64, 80))
     geometry = capture_geometry(cap, (47, 73), (65, 81) if align_corners else (64, 80), align_corners)
     with torch.inference_mode():
         low = model.head_from_parts(head_parts(cap))[0]

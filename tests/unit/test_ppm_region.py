@@ -14,7 +14,7 @@ from app.engine.ppm_geometry import labels_at_photo_size
 from app.engine.ppm_region import (box_region, class_region, connected_region, describe_region,
                                    pixel_region, region_cell_weights, split_from_pixel, split_region)
 from app.model import build_pspnet
-from tests.unit.test_ppm_analysis import _capture, _perturb_bn
+from tests.engine_fixtures import perturb_bn, ppm_capture
 
 IMAGE = (50, 70)
 
@@ -22,9 +22,9 @@ IMAGE = (50, 70)
 @pytest.fixture(params=[False, True], ids=["align_corners=False", "align_corners=True"])
 def setup(request, tiny_config):
     align = request.param
-    model = _perturb_bn(build_pspnet(dataclasses.replace(tiny_config, align_corners=align)))
+    model = perturb_bn(build_pspnet(dataclasses.replace(tiny_config, align_corners=align)))
     input_size = (65, 81) if align else (64, 80)
-    cap = _capture(model, input_size)
+    cap = ppm_capture(model, input_size)
     geometry = capture_geometry(cap, IMAGE, input_size, align)
     return model, cap, geometry, head_responses(model, cap)
 

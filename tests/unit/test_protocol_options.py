@@ -12,7 +12,7 @@ import pytest
 from app.cli import UsageError, main
 from app.cli.protocol_options import add_protocol_arguments, protocol_settings
 from app.engine.fast import fast_input_size
-from tests.unit.test_engine_ms import tiny_published
+from tests.unit.tiny_layouts import tiny_published
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -7,52 +7,18 @@ from __future__ import annotations
 import ast
 import os
 import socket
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import EpsImagePlugin, Image
+from PIL import Image
 
 from app.engine.imageio import (ImageReadError, is_image_file, read_image, read_label_map,
                                 read_thumbnail)
-from tests.unit.test_imageio import _png_chunk, photo
+from tests.image_files import eps_spy, hostile_postscript, photo, write_gray_bomb_png  # noqa: F401 - a fixture
 
 APP = Path(__file__).resolve().parents[2] / "app"
 READERS = (read_image, read_label_map, lambda p: read_thumbnail(p, 72, 54))
-
-
-def hostile_postscript(target: Path) -> bytes:
-    """An EPS program that writes ``target`` with Ghostscript's file operator, then loops forever."""
-    return (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n"
-            b"/f (" + str(target).encode() + b") (w) file def f (pwned) writestring f closefile\n"
-            b"{ } loop\nshowpage\n")
-
-
-@pytest.fixture
-def eps_spy(monkeypatch):
-    """Records any use of PIL's EPS plugin or its Ghostscript call (none may happen)."""
-    calls: list[str] = []
-
-    def opened(self, *args, **kwargs):
-        calls.append("EpsImageFile._open")
-        raise SyntaxError("the EPS plugin must never be reached")
-
-    def ghostscript(*args, **kwargs):
-        calls.append("Ghostscript")
-        raise OSError("Ghostscript must never run")
-
-    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", opened)
-    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
-    return calls
-
-
-def write_gray_bomb_png(path: Path, width: int, height: int) -> None:
-    """A tiny 8-bit grayscale PNG (a label map's kind) whose header claims width x height."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
-                     + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + _png_chunk(b"IEND", b""))
 
 
 @pytest.mark.timeout(30)

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import torch
 
+from app.checkpoints import LoadedModel, load_checkpoint
+from tests.engine_fixtures import varied_loaded
+
 SEMSEG = [(r"backbone\.stem\.", "layer0."), (r"backbone\.(layer\d)\.", r"\1."),
           (r"ppm\.branches\.(\d+)\.conv\.", r"ppm.features.\1.1."),
           (r"ppm\.branches\.(\d+)\.bn\.", r"ppm.features.\1.2."),
@@ -61,3 +64,18 @@ def write_csail(folder: Path, model, epoch: int = 20) -> Path:
     torch.save(renamed(model, CSAIL_ENCODER), folder / f"encoder_epoch_{epoch}.pth")
     torch.save(renamed(model, CSAIL_DECODER), folder / f"decoder_epoch_{epoch}.pth")
     return folder
+
+
+def tiny_published(fmt: str, folder, num_classes: int = 5) -> LoadedModel:
+    """The varied tiny PSPNet written in a published layout and loaded back as that format,
+    so it carries the format's own protocols (and architecture details)."""
+    model = varied_loaded(num_classes=num_classes).model
+    if fmt == "semseg":
+        path = write_semseg(folder / "train_epoch_50.pth", model)
+    elif fmt == "mmseg":
+        path = write_mmseg(folder / "pspnet_tiny.pth", model)
+    else:
+        path = write_csail(folder / "csail", model)
+    loaded = load_checkpoint(path)
+    assert loaded.meta.format == fmt
+    return loaded
