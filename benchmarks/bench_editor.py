@@ -27,6 +27,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -161,6 +162,17 @@ def redraw(size: tuple[int, int], steps: int) -> dict[str, float]:
             "stroke_end": end_ms, "full_median": statistics.median(full), "paints": painted}
 
 
+def run_queue_ms() -> float:
+    """Time this thread has spent runnable but not running, waiting for a CPU (the second
+    field of Linux's schedstat); 0 elsewhere. On a shared machine it tells a stall of the
+    editor from other processes' turns."""
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as stats:
+            return int(stats.read().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class Heartbeat:
     def __init__(self) -> None:
         self.timer = QTimer()
@@ -169,21 +181,27 @@ class Heartbeat:
         self.clock = QElapsedTimer()
         self.gaps: list[float] = []
         self.cpu_gaps: list[float] = []  # the GUI thread's own CPU time within each gap
-        self._last = 0.0
-        self._last_cpu = 0.0
+        self.queue_gaps: list[float] = []  # ... and its time waiting for a CPU (Linux only)
+        self._last = self._last_cpu = self._last_queued = 0.0
 
     def _tick(self) -> None:
-        now, cpu = self.clock.nsecsElapsed() / 1e6, time.thread_time() * 1000
+        now, cpu, queued = self.clock.nsecsElapsed() / 1e6, time.thread_time() * 1000, run_queue_ms()
         self.gaps.append(now - self._last)
         self.cpu_gaps.append(cpu - self._last_cpu)
-        self._last, self._last_cpu = now, cpu
+        self.queue_gaps.append(queued - self._last_queued)
+        self._last, self._last_cpu, self._last_queued = now, cpu, queued
+
+    def worst_gap_queued(self) -> float:
+        """How much of the largest gap the GUI thread spent runnable but waiting for a CPU."""
+        gaps = self.gaps[1:]
+        return self.queue_gaps[1:][gaps.index(max(gaps))] if gaps else 0.0
 
     def run(self, actions: list, interval_ms: int, busy=lambda: False) -> float:  # noqa: ANN001 - callables
         """Run ``actions`` one per ``interval_ms`` from the event loop until they are done and
         ``busy()`` is False; the largest gap in ms (``self.done_ms``: first action to idle)."""
-        self.gaps, self.cpu_gaps = [], []
+        self.gaps, self.cpu_gaps, self.queue_gaps = [], [], []
         self.clock.start()
-        self._last, self._last_cpu = 0.0, time.thread_time() * 1000
+        self._last, self._last_cpu, self._last_queued = 0.0, time.thread_time() * 1000, run_queue_ms()
         self.timer.start()
         queue = list(actions)
         self.slowest = 0.0
@@ -196,19 +214,27 @@ class Heartbeat:
         driver = QTimer()
         driver.setInterval(interval_ms)
         driver.timeout.connect(step)
+        # The event loop waits in Qt between events, as the app's does: a Python loop around
+        # processEvents would take the GIL from the edit thread thousands of times a second.
+        loop = QEventLoop()
+        watch = QTimer()
+        watch.setInterval(5)
+        watch.timeout.connect(lambda: None if queue or busy() else loop.quit())
         driver.start()
+        watch.start()
         began = time.perf_counter()
-        while queue or busy():
-            QApplication.instance().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        loop.exec()
         self.done_ms = (time.perf_counter() - began) * 1000
+        watch.stop()
         settle(100)
         driver.stop()
         self.timer.stop()
         return max(self.gaps[1:] or [0.0])
 
 
-def stall(size: tuple[int, int], steps: int) -> dict[str, tuple[float, float, float]]:
-    """Per phase: the largest heartbeat gap, the most CPU time the GUI thread itself spent
+def stall(size: tuple[int, int], steps: int) -> dict[str, tuple[float, float, float, float]]:
+    """Per phase: the largest heartbeat gap and how much of it the GUI thread waited for a
+    CPU (other processes' turns), the most CPU time the GUI thread itself spent
     within one gap (what a quiet machine would see, without other processes' share), and the
     time until the editor was idle."""
     height, width = size
@@ -219,9 +245,9 @@ def stall(size: tuple[int, int], steps: int) -> dict[str, tuple[float, float, fl
     points = stroke_points(height, width, steps)
     def phase(name: str, actions: list) -> None:  # noqa: ANN001
         gap = beat.run(actions, 8, getattr(editor, "busy", lambda: False))  # (an editor without a queue)
-        out[name] = (gap, max(beat.cpu_gaps[1:] or [0.0]), beat.done_ms)
+        out[name] = (gap, beat.worst_gap_queued(), max(beat.cpu_gaps[1:] or [0.0]), beat.done_ms)
 
-    out: dict[str, tuple[float, float, float]] = {}
+    out: dict[str, tuple[float, float, float, float]] = {}
     phase("idle", [lambda: None] * 50)
     phase("stroke", [lambda p=points[0]: editor.begin_stroke(*p)] +
           [lambda p=p: editor.stroke_to(*p) for p in points[1:]])
@@ -268,10 +294,12 @@ def main() -> None:
         report_redraw(args)
     w, h = (int(v) for v in args.stall_size.split("x"))
     s = stall((h, w), args.steps)
-    print(f"\nlargest event-loop gap on {w}x{h} (2 ms heartbeat), the GUI thread's most CPU time within "
-          "one gap, and the time until the edit was applied and the editor idle:")
-    for phase, (gap, cpu, done) in s.items():
-        print(f"  {phase:30s} gap {gap:7.1f} ms   GUI CPU {cpu:7.1f} ms   done {done:7.1f} ms")
+    print(f"\nlargest event-loop gap on {w}x{h} (2 ms heartbeat) and the part of it the GUI thread "
+          "waited for a CPU, the GUI thread's most CPU time within one gap, and the time until the "
+          "edit was applied and the editor idle:")
+    for phase, (gap, queued, cpu, done) in s.items():
+        print(f"  {phase:30s} gap {gap:7.1f} ms (waiting for a CPU {queued:6.1f})   GUI CPU {cpu:6.1f} ms   "
+              f"done {done:7.1f} ms")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
