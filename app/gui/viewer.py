@@ -200,6 +200,7 @@ class Viewer(QObject):
             return
         result = outcome.result
         self.view.set_result(result.labels, result.confidence, self._lut())
+        self.display.show_counts(result.class_counts, self._palette())  # the legend's areas, from the preview
         self.previewShown.emit(result)
 
     def _on_result(self, rid: int, outcome: SegmentOutcome) -> None:

@@ -71,9 +71,12 @@ def test_the_preview_is_drawn_first_over_the_whole_photo_then_replaced(qtbot, wi
     viewer, pane = window.viewer, window.view.main_pane
     events: list[tuple[str, tuple[int, ...], QRectF]] = []
 
+    legend_rows: list[int] = []
+
     def drawn(kind: str) -> None:
         fill = pane.fill
         events.append((kind, window.view.drawn_labels().shape, fill.mapRectToParent(fill.boundingRect())))
+        legend_rows.append(len(window.legend.rows()))
 
     viewer.previewShown.connect(lambda _result: drawn("preview"))
     viewer.resultShown.connect(lambda _item: drawn("exact"))
@@ -83,6 +86,7 @@ def test_the_preview_is_drawn_first_over_the_whole_photo_then_replaced(qtbot, wi
     assert events[0][1] == (24, 32) and events[1][1] == (96, 128)
     assert events[0][2] == QRectF(0, 0, 128, 96) == events[1][2]  # both cover the photo exactly
     assert not viewer.shown.result.preview and viewer.shown.result.labels.shape == (96, 128)
+    assert legend_rows[0] > 0  # the legend lists the preview's classes before the exact areas come
 
 
 def test_moving_on_drops_the_old_photos_full_result_and_stops_its_strips(qtbot, window, tmp_path, big_threshold,
