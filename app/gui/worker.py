@@ -41,6 +41,13 @@ if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after t
 NO_MODEL_MESSAGE = "No model is loaded. Open a weights file (File > Open Weights) to segment images."
 
 
+# The worker runs Python between its torch and numpy calls, and PySide6 hands the GIL back at
+# every call into Qt, so a painting GUI thread asks for it many times per frame; with Python's
+# default 5 ms switch interval each request could wait 5 ms (tens of ms per paint). 1 ms
+# bounds the wait (issue 18's GUI stall benchmark, docs/benchmarks.md). Process-wide.
+GIL_SWITCH_S = 0.001
+
+
 class InferenceWorker(QObject):
     modelLoading = Signal(str)          # what is being loaded (a path or a name)
     # Qt carries these payload classes as PyObject (a reference, no copy); naming them documents the slots' types
@@ -86,6 +93,7 @@ class InferenceWorker(QObject):
 
     def start(self) -> None:
         """Start the thread and import torch there (the window is already up)."""
+        sys.setswitchinterval(GIL_SWITCH_S)
         self._thread.start()
         self._enqueue(Task("warmup"))
 

@@ -56,9 +56,9 @@ def boundary_mask(labels: np.ndarray, thickness: int = 1) -> np.ndarray:
 def contour_labels(labels: np.ndarray, num_classes: int, thickness: int = 1) -> np.ndarray:
     """The label map with every non-boundary pixel set to the transparent index."""
     dtype = np.uint8 if num_classes < 255 else np.uint16
-    out = labels.astype(dtype, copy=True)
-    out[~boundary_mask(labels, thickness)] = num_classes
-    return out
+    # np.where, not a masked write: a boolean-mask assignment holds the GIL throughout, and
+    # this runs in the worker while the GUI thread paints (see worker.GIL_SWITCH_S)
+    return np.where(boundary_mask(labels, thickness), labels.astype(dtype, copy=False), dtype(num_classes))
 
 
 def contour_thickness(height: int, width: int) -> int:
