@@ -68,7 +68,7 @@ def process_one(job: Job, segmenter: Segmenter, out_dir: str | Path, formats: It
                           outputs=relative_names(output_paths(job.stem, formats).values(), out_dir))
     started = time.perf_counter()
     try:
-        image = read_image(job.source)
+        image = read_image(job.source, cancel=cancel)
         result = segmenter.segment(image, settings, cancel=cancel)
         return write_job(job, out_dir, image, result, segmenter, formats, overwrite, cancel)
     except Cancelled:

@@ -19,13 +19,15 @@ the file and what it really is.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
-from typing import BinaryIO, Callable, TypeVar
+from typing import Any, BinaryIO, Callable, TypeVar, cast
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.engine.cancel import check_cancel
 from app.engine.file_kinds import (SNIFF_BYTES, NotRegularFileError, content_description, format_name,
                                    open_regular, readable_format)
 
@@ -62,15 +64,19 @@ def is_image_file(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode ``path`` (first frame), apply EXIF orientation, return RGB uint8."""
+def read_image(path: str | Path, max_pixels: int = MAX_PIXELS,
+               cancel: threading.Event | None = None) -> np.ndarray:
+    """Decode ``path`` (first frame), apply EXIF orientation, return RGB uint8.
+
+    ``cancel`` is checked before each block the decoder reads (64 KB of a JPEG), so a
+    big photo's decode stops early with ``Cancelled``."""
     def decode(im: Image.Image) -> np.ndarray:
         im.seek(0)  # GIF/TIFF: first frame
         im.load()
         # in place: without an orientation tag exif_transpose would return a whole copy
         ImageOps.exif_transpose(im, in_place=True)
         return _to_rgb(im)
-    return _decode(Path(path), max_pixels, decode)
+    return _decode(Path(path), max_pixels, decode, cancel)
 
 
 def read_thumbnail(path: str | Path, width: int, height: int, max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -139,13 +145,29 @@ def _open_regular_file(path: Path) -> BinaryIO:
         raise ImageReadError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
 
 
-def _decode(path: Path, max_pixels: int, decode: Callable[[Image.Image], _T]) -> _T:
+class _CancellableReader:
+    """``file`` for PIL, raising ``Cancelled`` at the next read once ``cancel`` is set."""
+
+    def __init__(self, file: BinaryIO, cancel: threading.Event) -> None:
+        self._file, self._cancel = file, cancel
+
+    def read(self, size: int = -1) -> bytes:
+        check_cancel(self._cancel)
+        return self._file.read(size)
+
+    def __getattr__(self, name: str) -> Any:  # seek, tell, ...: the file's own
+        return getattr(self._file, name)
+
+
+def _decode(path: Path, max_pixels: int, decode: Callable[[Image.Image], _T],
+            cancel: threading.Event | None = None) -> _T:
     """Open ``path`` with the allowed formats only, check its size, then ``decode`` it."""
     with _open_regular_file(path) as file:
+        source = file if cancel is None else cast(BinaryIO, _CancellableReader(file, cancel))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                with Image.open(file, formats=ALLOWED_FORMATS) as im:
+                with Image.open(source, formats=ALLOWED_FORMATS) as im:
                     width, height = im.size
                     if width * height > max_pixels:
                         raise ImageReadError(

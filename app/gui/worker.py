@@ -243,9 +243,12 @@ class InferenceWorker(QObject):
 
                 if request.path is None:  # submit_segment refuses such requests
                     raise ValueError("the request has neither an image nor a path")
-                image = read_image(request.path)
+                image = read_image(request.path, cancel=request.cancel)
             except Exception as exc:  # noqa: BLE001
-                self.requestFailed.emit(rid, describe_failure(exc, f"Could not read {request.path}"))
+                if is_cancellation(exc):  # the user moved on while the photo was decoding
+                    self.requestDropped.emit(rid)
+                else:
+                    self.requestFailed.emit(rid, describe_failure(exc, f"Could not read {request.path}"))
                 return
             self.imageLoaded.emit(rid, ImageLoaded(rid, request.path, image))
         segmenter = self._segmenter

@@ -130,3 +130,37 @@ def test_the_batch_docks_cancel_stops_the_image_at_its_next_strip(qtbot, window,
     assert report.cancelled and [r.status for r in report.records] == ["cancelled", "cancelled"]
     assert sorted(outputs_state(out, folder).values()) == [0, 0]  # no file of either image, no temporaries
     assert np.all([not p.name.startswith("img") for p in out.iterdir()])
+
+
+def test_moving_on_while_the_photo_decodes_drops_it_without_an_error(qtbot, window, tmp_path, monkeypatch):
+    import app.engine.imageio as imageio
+
+    first, second = photos(tmp_path / "in", [(96, 128), (64, 80)])
+    reached, release = threading.Event(), threading.Event()
+    real_read = imageio._CancellableReader.read
+
+    def held_read(self, size=-1):
+        if not reached.is_set():  # the first read of the first photo: hold it
+            reached.set()
+            release.wait(RESULT_TIMEOUT_MS / 1000)
+        return real_read(self, size)
+
+    monkeypatch.setattr(imageio._CancellableReader, "read", held_read)
+    worker, viewer = window.worker, window.viewer
+    events: list[tuple[str, int]] = []
+    worker.imageLoaded.connect(lambda rid, _loaded: events.append(("loaded", rid)))
+    worker.requestFailed.connect(lambda rid, _text: events.append(("failed", rid)))
+    worker.requestDropped.connect(lambda rid: events.append(("dropped", rid)))
+    shown: list[tuple[int, ...]] = []
+    viewer.resultShown.connect(lambda item: shown.append(item.result.labels.shape))
+    try:
+        viewer.open_image(first)
+        first_id = viewer.current_id
+        qtbot.waitUntil(reached.is_set, timeout=RESULT_TIMEOUT_MS)
+        viewer.show(second)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: bool(shown), timeout=RESULT_TIMEOUT_MS)
+    mine = [kind for kind, rid in events if rid == first_id]
+    assert mine == ["dropped"]  # never decoded to the end, never an error message
+    assert shown == [(64, 80)]

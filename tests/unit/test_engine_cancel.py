@@ -186,3 +186,20 @@ def test_a_batch_cancelled_while_writing_records_the_image_as_not_done(tmp_path,
     monkeypatch.undo()
     again = run_batch(jobs, segmenter, out)  # the rerun finds nothing in its way
     assert [r.status for r in again.records] == ["ok", "ok"]
+
+
+def test_decoding_a_photo_stops_at_the_next_block_it_reads(tmp_path):
+    from PIL import Image
+
+    from app.engine.imageio import read_image
+
+    rng = np.random.default_rng(2)
+    Image.fromarray(rng.integers(0, 256, (400, 500, 3)).astype(np.uint8)).save(tmp_path / "noise.jpg", quality=95)
+    whole = CancelAfterChecks(10_000)
+    expected = read_image(tmp_path / "noise.jpg")
+    np.testing.assert_array_equal(read_image(tmp_path / "noise.jpg", cancel=whole), expected)
+    assert whole.checks > 5  # the header, then each 64 KB block of the ~600 KB file
+    cancel = CancelAfterChecks(3)
+    with pytest.raises(Cancelled):
+        read_image(tmp_path / "noise.jpg", cancel=cancel)
+    assert cancel.checks == 4
