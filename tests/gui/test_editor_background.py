@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
 from app.editing import LabelMapEdit, prepared
@@ -36,7 +36,7 @@ def threaded(monkeypatch, editing):  # noqa: F811
     return editing, gate, threads, real_fill
 
 
-def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, threaded):
+def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, threaded, monkeypatch):
     (win, _item, _out), gate, threads, real_fill = threaded
     editor, bar = win.editor, win.editor.toolbar
     doc = editor.ensure_session().doc
@@ -59,12 +59,19 @@ def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, thr
     np.testing.assert_array_equal(doc.labels, start)  # nothing applied while the fill is computed
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undoes the stroke, not the fill
     assert editor.queue.waiting() >= 4
+    turns, replayed = [0], []  # event-loop turns, and the turn each stroke action was replayed in
+    ticker = QTimer(interval=0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    ticker.start()
+    for name in ("_begin_stroke", "_stroke_to"):  # (the stroke's end was queued as a bound method)
+        real = getattr(editor, name)
+        monkeypatch.setattr(editor, name, lambda *args, real=real: (replayed.append(turns[0]), real(*args))[-1])
     gate.set()
-    qtbot.waitUntil(lambda: editor.queue.waiting() == 3, timeout=5000)  # the fill, then one action per turn
+    qtbot.waitUntil(lambda: not editor.busy(), timeout=5000)
+    ticker.stop()
+    assert len(replayed) == len(set(replayed)) == 2, "one waiting action per event-loop turn"
     twin.begin_stroke()
     twin.stroke_to((60.5, 40.5), (60.5, 40.5), 5, (seed + 2) % 5)
-    np.testing.assert_array_equal(doc.labels, twin.labels)  # the fill and the stroke's first dab, no more
-    qtbot.waitUntil(lambda: not editor.busy(), timeout=5000)
     twin.stroke_to((60.5, 40.5), (80.5, 40.5), 5, (seed + 2) % 5)
     twin.end_stroke()
     twin.undo()
