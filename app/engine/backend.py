@@ -16,9 +16,12 @@ PyTorch always runs the captures (the inspector reads the PPM's activations) and
 
 from __future__ import annotations
 
+import threading
+
 import torch
 
 from app.engine.onnx_backend import GraphCache, OnnxUnavailable, missing_packages, require_onnx
+from app.engine.result import Cancelled
 
 BACKENDS = ("torch", "onnx", "auto")
 
@@ -57,23 +60,26 @@ class Backend:
         return self._cache
 
     def usable(self) -> bool:
-        """Whether ONNX Runtime may run anything here (auto: whether it is installed)."""
+        """Whether ONNX Runtime may run anything here (auto: whether it is installed; onnx and
+        onnxscript are imported only when a graph is built, which fails over to torch)."""
         if self._usable is None:
-            self._usable = not missing_packages()
+            self._usable = not missing_packages(("onnxruntime",))
         return self._usable
 
-    def logits(self, model: torch.nn.Module, x: torch.Tensor, recurring: bool) -> torch.Tensor | None:
+    def logits(self, model: torch.nn.Module, x: torch.Tensor, recurring: bool,
+               cancel: threading.Event | None = None) -> torch.Tensor | None:
         """``model(x, upsample=False)`` by ONNX Runtime, or None: PyTorch runs this one.
 
         ``recurring``: the shape comes back for every image (windows), so auto may build it.
+        ``cancel``: once set, the run stops (``Cancelled``), inside the forward too.
         """
         if self.name == "torch" or x.device.type != "cpu" or not self.usable():
             return None
         shape = tuple(int(n) for n in x.shape)
         if self.name == "onnx":
             try:
-                return self.cache.graph(model, shape).run(x)
-            except OnnxUnavailable:
+                return self.cache.graph(model, shape).run(x, cancel)
+            except (OnnxUnavailable, Cancelled):
                 raise
             except Exception as exc:  # noqa: BLE001 - a model the exporter cannot take
                 raise OnnxUnavailable(f"could not run the network with ONNX Runtime at {shape}: {exc}") from exc
@@ -85,7 +91,7 @@ class Backend:
             self._failed.add(shape)
             self.notes.append(f"ONNX graph for {shape} not built ({exc}); PyTorch runs it")
             return None
-        return graph.run(x) if graph.faster else None
+        return graph.run(x, cancel) if graph.faster else None
 
     def take_notes(self) -> list[str]:
         """What went wrong since the last call (graphs rebuilt or not cached, torch fallbacks)."""

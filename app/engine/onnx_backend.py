@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.metadata
 import json
 import os
 import re
 import stat
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from typing import Any
 
 import torch
 
+from app.engine.result import Cancelled
 from app.fileio import atomic_write_bytes
 from app.paths import user_cache_dir
 
@@ -42,6 +45,7 @@ REQUIRED = ("onnxruntime", "onnx", "onnxscript")  # running the graphs; exportin
 CACHE_BUDGET = 2 * 1024 ** 3  # a PSPNet-50 graph is about 190 MB
 TIMING_ROUNDS = 2
 MAX_RECORD_BYTES = 64 * 1024
+CANCEL_POLL_S = 0.05  # how often a running graph looks at its cancel event
 _KEY_NAME = re.compile(r"^[0-9a-f]{32}\.(onnx|json)$")
 
 
@@ -49,10 +53,10 @@ class OnnxUnavailable(RuntimeError):
     """The ONNX backend cannot run here; the message says why and what to install."""
 
 
-def missing_packages() -> list[str]:
-    """Which of onnxruntime, onnx and onnxscript cannot be imported."""
+def missing_packages(names: tuple[str, ...] = REQUIRED) -> list[str]:
+    """Which of ``names`` (default: onnxruntime, onnx and onnxscript) cannot be imported."""
     missing = []
-    for name in REQUIRED:
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:
@@ -83,9 +87,14 @@ def weights_stamp(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
 
 
 def versions() -> dict[str, str]:
+    """The versions a graph depends on, read from the installed metadata: importing onnx and
+    onnxscript takes seconds, and only an export needs them."""
     found = {"torch": torch.__version__, "opset": str(OPSET)}
     for name in REQUIRED:
-        found[name] = str(getattr(importlib.import_module(name), "__version__", "?"))
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "none"
     return found
 
 
@@ -101,9 +110,36 @@ class Graph:
         """Whether ONNX Runtime ran this shape faster than torch when it was built."""
         return self.onnx_ms is not None and self.torch_ms is not None and self.onnx_ms < self.torch_ms
 
-    def run(self, x: torch.Tensor) -> torch.Tensor:
-        array = x.detach().to("cpu", torch.float32).contiguous().numpy()
-        return torch.from_numpy(self.session.run(None, {self.input_name: array})[0])
+    def run(self, x: torch.Tensor, cancel: threading.Event | None = None) -> torch.Tensor:
+        """The graph's output for ``x``; a set ``cancel`` stops the run between two of its
+        operators (ONNX Runtime's terminate flag) and raises ``Cancelled``."""
+        feeds = {self.input_name: x.detach().to("cpu", torch.float32).contiguous().numpy()}
+        if cancel is None:
+            return torch.from_numpy(self.session.run(None, feeds)[0])
+        import onnxruntime as ort  # noqa: PLC0415 - loaded already: the session is its
+
+        options = ort.RunOptions()
+        options.terminate = cancel.is_set()  # set already: the run stops at its first operator
+        finished = threading.Event()
+
+        def watch() -> None:  # the run holds this thread's caller; a watcher sets the flag
+            while not finished.is_set():
+                if cancel.wait(CANCEL_POLL_S):
+                    options.terminate = True
+                    return
+
+        watcher = threading.Thread(target=watch, name="onnx-cancel", daemon=True)
+        watcher.start()
+        try:
+            outputs = self.session.run(None, feeds, options)
+        except Exception:
+            if cancel.is_set():
+                raise Cancelled() from None
+            raise
+        finally:
+            finished.set()
+            watcher.join()
+        return torch.from_numpy(outputs[0])
 
 
 class GraphCache:

@@ -155,7 +155,7 @@ class Segmenter:
             return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
         def forward_capture(x: torch.Tensor, want: bool) -> tuple[torch.Tensor, PPMCapture | None]:
-            plain = None if want else self.backend.logits(model, x, recurring=False)
+            plain = None if want else self.backend.logits(model, x, recurring=False, cancel=cancel)
             if plain is not None:
                 return plain, None
             with self._autocast(device):
@@ -163,7 +163,7 @@ class Segmenter:
             return logits.float(), cap
 
         def forward_windows(x: torch.Tensor) -> torch.Tensor:
-            plain = self.backend.logits(model, x, recurring=True)
+            plain = self.backend.logits(model, x, recurring=True, cancel=cancel)
             if plain is not None:
                 return model.upsample_logits(plain, (x.shape[2], x.shape[3]))
             with self._autocast(device):

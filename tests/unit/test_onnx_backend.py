@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import torch
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.backend import Backend, BackendError
 from app.engine.onnx_backend import GraphCache
+from app.engine.result import Cancelled
 from app.engine.segmenter import Segmenter
 from app.paths import CACHE_ENV
 from tests.unit.test_engine_official import block_image, varied_loaded
@@ -155,6 +157,17 @@ def test_auto_uses_a_graph_only_where_it_measured_faster(built, tmp_path, monkey
         unseen = Backend("auto", torch.device("cpu"), GraphCache(folder))
         assert unseen.logits(model, torch.zeros(1, 3, 40, 48), recurring=False) is None
         assert unseen.cache.builds == 0
+
+
+def test_cancel_stops_an_onnx_run(built, tmp_path, monkeypatch):
+    folder = copy_cache(built, tmp_path, monkeypatch)
+    graph = GraphCache(folder).graph(built[0].model, WINDOW_SHAPE)
+    x = torch.zeros(WINDOW_SHAPE)
+    cancel = threading.Event()
+    assert torch.equal(graph.run(x, cancel), graph.run(x))  # not set: the same output
+    cancel.set()
+    with pytest.raises(Cancelled):  # ONNX Runtime's terminate flag, set by the watcher
+        graph.run(x, cancel)
 
 
 def test_auto_on_a_gpu_is_torch_and_onnx_there_is_refused():
