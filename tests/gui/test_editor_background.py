@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
 from app.editing import LabelMapEdit, prepared
-from app.editing.recovery import read_recovery
+from app.editing.recovery import read_recovery, recovery_files
 from app.engine.imageio import read_label_map
 from app.gui.editor import edit_queue, tool_edits
 from tests.gui.test_editor import click, editing  # noqa: F401 - the fixture
@@ -104,3 +104,5 @@ def test_saving_waits_for_the_edit_in_progress(qtbot, threaded):
     assert not editor.busy() and not doc.dirty
     np.testing.assert_array_equal(read_label_map(out / "scene0.png"), doc.labels)
     assert doc.labels[10, 10] == editor.toolbar.paint_class.value()
+    assert editor.recovery.flush()  # the edit's recovery copy came before the save removed it
+    assert not any(path.exists() for path in recovery_files(editor.recovery.folder, editor.session.source))

@@ -58,6 +58,7 @@ class EditSaver:
         if not own and label.exists() and not is_edited(stem) and not prompts.ask_replace(self.window, label):
             return False
         self._apply_threshold(session)
+        self.link.wait()  # that step's recovery copy: made before the file is removed below
         confidence = session.item.result.confidence
         try:
             written = save_edited(stem, session.doc.labels, session.classes, str(session.source),

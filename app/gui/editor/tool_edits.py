@@ -121,13 +121,19 @@ class ToolEdits:
             if session is None:
                 return
             doc = session.doc
-            self._changed(doc.end_stroke(), drawn=True)  # a stroke still open is a step first
             commit = lambda edit: self._commit(session, edit)
             if doc.labels.size <= BACKGROUND_PIXELS or (cheap is not None and cheap(doc)):
                 commit(prepare(doc))
             else:
                 self.queue.run(lambda: prepare(doc), commit, what)
+        # A stroke still open is a step first; its recovery copy (made in line on a big map)
+        # is taken before the edit changes the map.
+        self.queue.then(self._close_stroke)
         self.queue.then(begin)
+
+    def _close_stroke(self) -> None:
+        if self.session is not None:
+            self._changed(self.session.doc.end_stroke(), drawn=True)
 
     def _commit(self, session: "EditSession", edit: "prepared.PreparedEdit | None") -> None:
         box = session.doc.commit(edit)
