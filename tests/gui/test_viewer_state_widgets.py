@@ -36,12 +36,15 @@ def test_clicks_in_the_legend_and_on_pixels_change_the_model(varied):
     display, tree = window.viewer.display, window.legend.tree
     cls = int(item.result.present_classes()[0])
     rect = tree.visualItemRect(window.legend._item_for(cls))
+    clicked: list[int] = []
+    window.legend.classClicked.connect(clicked.append)  # the editor's small interface to the legend
     QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(rect.left() + 10, rect.center().y()))  # the checkbox
     assert not display.is_visible(cls) and display.highlight == -1
     QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(rect.center().x(), rect.center().y()))  # the name
     assert display.highlight == cls and display.is_visible(cls)
+    assert clicked == [cls, cls], "every row click names its class"
     y, x = (int(v[0]) for v in np.nonzero(item.result.labels != cls))
     other = int(item.result.labels[y, x])
     window.view.pixelClicked.emit(x, y)

@@ -35,6 +35,7 @@ def swatch(rgb: tuple[int, int, int], size: int = 14) -> QIcon:
 class LegendDock(QDockWidget):
     classVisibilityChanged = Signal(object)  # np.ndarray[bool] of length C
     highlightChanged = Signal(int)       # class index, -1 for none
+    classClicked = Signal(int)  # a row was clicked, its name or its checkbox (the editor picks it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Legend", parent)
@@ -216,6 +217,7 @@ class LegendDock(QDockWidget):
 
     def _on_item_clicked(self, item: QTreeWidgetItem, column: int) -> None:
         index = int(item.data(0, CLASS_ROLE))
+        self.classClicked.emit(index)
         if index == self._toggled:  # the checkbox: show/hide only
             self._toggled = -1
             return

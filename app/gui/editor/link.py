@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtCore import QObject, QTimer, Slot
 
 from app.editing import IGNORE
 from app.editing.recovery import read_recovery
@@ -66,7 +65,7 @@ class EditorLink(ToolEdits, QObject):
         self.queue.busyChanged.connect(self._on_busy)
         self.viewer.leave_guard = self.confirm_leave
         self.viewer.resultShown.connect(self._on_result_shown)
-        window.legend.tree.itemClicked.connect(self._on_legend_clicked)
+        window.legend.classClicked.connect(self._on_legend_clicked)
 
     def update_actions(self) -> None:
         self.actions.update()
@@ -178,9 +177,9 @@ class EditorLink(ToolEdits, QObject):
         if self.canvas._hover is not None:  # noqa: SLF001 - the canvas's own pointer position
             self.pick_at(*self.canvas._hover)  # noqa: SLF001
 
-    def _on_legend_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+    def _on_legend_clicked(self, index: int) -> None:
         if self.edit_mode.isChecked():
-            self.toolbar.paint_class.set_value(int(item.data(0, Qt.ItemDataRole.UserRole)))
+            self.toolbar.paint_class.set_value(index)
 
     # --- discarding, leaving an image --------------------------------------------------------
     def discard(self) -> None:
