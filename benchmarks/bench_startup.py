@@ -5,8 +5,10 @@
 Each run starts ``python main.py`` (the shipped model, the first sample scene) in a new
 process, with its own empty settings folder, and stops it at the main window's first
 paint event; the time is from just before the process is spawned to that event, so
-it includes the interpreter's start-up and every import. A second figure says when
-the worker had torch imported (it loads after the first paint, so later is normal).
+it includes the interpreter's start-up and every import. The CPU time the process used
+until then is printed too: on a busy machine the wall time grows with the load, the CPU
+time much less, and on an idle one the two are close. A run that imported torch before
+the first paint is marked (the worker starts after it).
 With ``--platform xcb`` run it under ``xvfb-run`` (ideally with a window manager).
 Prints each run, then the median and the spread.
 """
@@ -42,7 +44,8 @@ class FirstPaint(QObject):
         if event.type() == QEvent.Type.Paint and isinstance(watched, QMainWindow):
             painted = time.time()
             torch_loaded = "torch" in sys.modules
-            print(f"FIRST_PAINT {painted:.6f} TORCH_BEFORE_PAINT {torch_loaded}", flush=True)
+            cpu = time.process_time()  # all threads of the process, since it started
+            print(f"FIRST_PAINT {painted:.6f} TORCH_BEFORE_PAINT {torch_loaded} CPU {cpu:.6f}", flush=True)
             os._exit(0)
         return False
 
@@ -53,7 +56,9 @@ sys.exit(launch(sys.argv[1:]))
 """
 
 
-def one_run(argv: list[str], platform_name: str) -> tuple[float, bool]:
+def one_run(argv: list[str], platform_name: str) -> tuple[float, float, bool]:
+    """(wall seconds from spawn to first paint, CPU seconds the child used until then,
+    whether torch was imported before it)."""
     with tempfile.TemporaryDirectory(prefix="startup-settings-") as settings:
         env = dict(os.environ, QT_QPA_PLATFORM=platform_name, XDG_CONFIG_HOME=settings)
         started = time.time()
@@ -63,7 +68,7 @@ def one_run(argv: list[str], platform_name: str) -> tuple[float, bool]:
     if line is None:
         raise RuntimeError(f"no first paint (exit {run.returncode}):\n{run.stdout}\n{run.stderr[-2000:]}")
     fields = line.split()
-    return float(fields[1]) - started, fields[3] == "True"
+    return float(fields[1]) - started, float(fields[5]), fields[3] == "True"
 
 
 def main() -> int:
@@ -75,15 +80,17 @@ def main() -> int:
     args = parser.parse_args()
     argv = ["--weights", args.weights] if args.weights else []
     one_run(argv, args.platform)  # warm the file cache: the runs below measure start-up, not the disk
-    times = []
+    times, cpu_times = [], []
     for index in range(args.runs):
-        seconds, torch_first = one_run(argv, args.platform)
+        seconds, cpu, torch_first = one_run(argv, args.platform)
         times.append(seconds)
-        print(f"run {index + 1}: first paint after {seconds:.3f} s"
+        cpu_times.append(cpu)
+        print(f"run {index + 1}: first paint after {seconds:.3f} s, {cpu:.3f} s of CPU"
               f"{' (torch was imported before it)' if torch_first else ''}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s "
-          f"over {len(times)} runs; platform {args.platform}; {os.cpu_count()} CPUs, load {load:.1f}; "
+          f"over {len(times)} runs (CPU used until then: median {statistics.median(cpu_times):.3f} s); "
+          f"platform {args.platform}; {os.cpu_count()} CPUs, load {load:.1f}; "
           f"Python {platform.python_version()}")
     return 0
 
