@@ -17,6 +17,8 @@ def test_each_link_puts_its_entries_where_the_window_says(window):
     assert texts(a.menus["help"])[-1] == "Get Published Models..."
     bar = [m.title().replace("&", "") for m in (x.menu() for x in window.menuBar().actions()) if m is not None]
     assert bar.index("Review") + 1 == bar.index("Help") and a.menus["review"].title() == "&Review"
+    assert bar.index("Edit") + 1 == bar.index("View") and a.menus["edit"].title() == "&Edit"
+    assert file_menu.index("Save Labels") + 1 == file_menu.index("Export Current")
     assert window.inspector.action in a.menus["view"].actions()
     assert a.device_names() == [x.text() for x in a.device_group.actions()] and "cpu" in a.device_names()
 

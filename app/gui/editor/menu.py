@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
 
 from app.gui.editor.toolbar import PICK_KEY, SIZE_KEYS
 
@@ -47,16 +46,14 @@ class EditorActions:
     def _action(self, text: str, slot: Callable, keys=(), tip: str = "",  # noqa: ANN001 - keys or StandardKeys
                 checkable: bool = False) -> QAction:
         # the window's own helper: the shortcut works with the menu bar hidden too
-        return self.window.actions_._action(text, slot, list(keys), checkable=checkable,  # noqa: SLF001
-                                            tip=tip or text.replace("&", ""))
+        return self.window.actions_.make_action(text, slot, list(keys), checkable=checkable,
+                                                tip=tip or text.replace("&", ""))
 
     def _build_menu(self) -> None:
         actions, bar = self.window.actions_, self.link.toolbar
         for action in bar.tool_actions.values():
             self.window.addAction(action)
-        menu = self.menu = QMenu("&Edit", self.window)
-        self.window.menuBar().insertMenu(actions.menus["view"].menuAction(), menu)
-        actions.menus["edit"] = menu
+        menu = self.menu = actions.add_menu("edit", "&Edit", before="view")
         menu.addActions([self.edit_mode, self.undo, self.redo])
         menu.addSeparator()
         menu.addActions(list(bar.tool_actions.values()))
@@ -65,7 +62,7 @@ class EditorActions:
         menu.addActions([self.finish, self.back, self.cancel, self.replace_all])
         menu.addSeparator()
         menu.addActions([self.save, self.revert, self.autosave])
-        actions.menus["file"].insertAction(actions.export_menu.menuAction(), self.save)
+        actions.add_to_menu("file", self.save, before="file:export")
         bar.addActions([self.undo, self.redo, self.save])
         actions.toolbar.addSeparator()
         actions.toolbar.addAction(self.edit_mode)
