@@ -63,3 +63,4 @@ def folder_lock_held_elsewhere(folder: Path) -> Iterator[int]:
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()  # the pipe, or it is left to the garbage collector (a ResourceWarning)

@@ -43,8 +43,8 @@ def test_export_writes_label_colour_and_overlay(qtbot, window, image_folder, tmp
     color = np.asarray(Image.open(export_current(window, "color", out / "scene0_color.png")))
     palette = window.viewer.model.meta.classes.palette
     np.testing.assert_array_equal(color, palette[labels])
-    overlay = Image.open(export_current(window, "overlay", out / "scene0_overlay.jpg"))
-    assert overlay.size == (128, 96) and overlay.format == "JPEG"
+    with Image.open(export_current(window, "overlay", out / "scene0_overlay.jpg")) as overlay:
+        assert overlay.size == (128, 96) and overlay.format == "JPEG"
     assert sorted(p.name for p in out.iterdir()) == ["scene0.png", "scene0_color.png", "scene0_overlay.jpg"]
 
 

@@ -38,8 +38,8 @@ def test_colliding_names_are_resolved_before_writing(tmp_path, segmenter):
                      "labelmap.png": "labelmap"}
     report = run_batch(jobs, segmenter, out)
     assert report.count("ok") == 4
-    assert Image.open(out / "x_color.png").mode == "RGB"  # x's colour mask, not x_color's label map
-    assert Image.open(out / "x_color_jpg.png").mode == "P"
+    with Image.open(out / "x_color.png") as mask, Image.open(out / "x_color_jpg.png") as label_map:
+        assert mask.mode == "RGB" and label_map.mode == "P"  # x's colour mask, not x_color's label map
     assert json.loads((out / "summary_jpg.json").read_text())["image"]["path"].endswith("summary.jpg")
     assert json.loads((out / "summary.json").read_text())["counts"]["ok"] == 4  # the run's summary
 

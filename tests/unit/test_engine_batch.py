@@ -58,7 +58,8 @@ def test_outputs_are_complete_and_readable(tmp_path, segmenter):
     assert np.array_equal(palette, segmenter.loaded.meta.classes.palette)
     color = np.asarray(Image.open(out / "photo_color.png"))
     assert np.array_equal(color, palette[indices])
-    assert Image.open(out / "photo_overlay.jpg").size == (56, 40)
+    with Image.open(out / "photo_overlay.jpg") as overlay:
+        assert overlay.size == (56, 40)
     record = json.loads((out / "photo.json").read_text())
     assert record["image"]["width"] == 56 and record["image"]["height"] == 40
     fractions = {c["index"]: c["fraction"] for c in record["classes"]}
@@ -70,7 +71,7 @@ def test_outputs_are_complete_and_readable(tmp_path, segmenter):
     assert labelmap[1] == f"class 0:{r},{g},{b}::"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"]["ok"] == 1 and summary["files"][0]["status"] == "ok"
-    rows = list(csv.DictReader((out / "summary.csv").open()))
+    rows = list(csv.DictReader((out / "summary.csv").read_text(encoding="utf-8").splitlines()))
     assert rows[0]["status"] == "ok" and rows[0]["classes"]
     assert not list(out.glob(".*.tmp"))
 
