@@ -20,6 +20,7 @@ dropped first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -30,6 +31,7 @@ import stat
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ REQUIRED = ("onnxruntime", "onnx", "onnxscript")  # running the graphs; exportin
 CACHE_BUDGET = 2 * 1024 ** 3  # a PSPNet-50 graph is about 190 MB
 TIMING_ROUNDS = 2
 MAX_RECORD_BYTES = 64 * 1024
+SESSIONS_KEPT = 4  # sessions in memory per cache: a folder of many sizes loads them again from disk
 CANCEL_POLL_S = 0.05  # how often a running graph looks at its cancel event
 _KEY_NAME = re.compile(r"^[0-9a-f]{32}\.(onnx|json)$")
 
@@ -86,6 +89,7 @@ def weights_stamp(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
     return tuple((t.data_ptr(), t._version) for t in model.state_dict().values())
 
 
+@functools.lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
     """The versions a graph depends on, read from the installed metadata: importing onnx and
     onnxscript takes seconds, and only an export needs them."""
@@ -152,7 +156,7 @@ class GraphCache:
         self.budget = budget
         self.builds = 0  # graphs exported by this cache (the tests and benchmarks read it)
         self.notes: list[str] = []  # what went wrong with the files (rebuilt, not written)
-        self._graphs: dict[str, Graph] = {}
+        self._graphs: OrderedDict[str, Graph] = OrderedDict()  # the most recently used last
         self._digests: dict[int, tuple[tuple[tuple[int, int], ...], str]] = {}
 
     def key(self, model: torch.nn.Module, shape: tuple[int, ...]) -> str:
@@ -175,6 +179,9 @@ class GraphCache:
         if graph is None:
             graph = self._load(key) or self._build(key, model, shape)
             self._graphs[key] = graph
+            while len(self._graphs) > SESSIONS_KEPT:  # each holds its own copy of the weights
+                self._graphs.popitem(last=False)
+        self._graphs.move_to_end(key)
         return graph
 
     # --- files --------------------------------------------------------------------

@@ -19,6 +19,7 @@ import torch
 
 from app.checkpoints.meta import ProtocolSettings
 from app.engine.backend import Backend, BackendError
+from app.engine import onnx_backend
 from app.engine.onnx_backend import GraphCache
 from app.engine.result import Cancelled
 from app.engine.segmenter import Segmenter
@@ -157,6 +158,18 @@ def test_auto_uses_a_graph_only_where_it_measured_faster(built, tmp_path, monkey
         unseen = Backend("auto", torch.device("cpu"), GraphCache(folder))
         assert unseen.logits(model, torch.zeros(1, 3, 40, 48), recurring=False) is None
         assert unseen.cache.builds == 0
+
+
+def test_sessions_kept_in_memory_are_bounded(built, tmp_path, monkeypatch):
+    folder = copy_cache(built, tmp_path, monkeypatch)
+    monkeypatch.setattr(onnx_backend, "SESSIONS_KEPT", 1)
+    cache = GraphCache(folder)
+    model = built[0].model
+    first = cache.graph(model, FAST_SHAPE)
+    assert cache.graph(model, FAST_SHAPE) is first  # kept while it is the most recent
+    cache.graph(model, WINDOW_SHAPE)
+    again = cache.graph(model, FAST_SHAPE)  # dropped for the window graph, loaded again
+    assert again is not first and cache.builds == 0
 
 
 def test_cancel_stops_an_onnx_run(built, tmp_path, monkeypatch):
