@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -13,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 # the ONNX graphs the tests build (app/engine/onnx_backend.py) go to a fresh folder, never the user's cache
 os.environ["PSPNET_STUDIO_CACHE"] = tempfile.mkdtemp(prefix="pspnet-test-cache-")
+atexit.register(shutil.rmtree, os.environ["PSPNET_STUDIO_CACHE"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -11,7 +11,7 @@ from PIL import Image
 from app.cli import main
 from app.paths import CACHE_ENV
 from tests.helpers import save_tiny_weights
-from tests.unit.test_engine_official import block_image
+from tests.engine_fixtures import block_image
 
 
 @pytest.fixture(scope="module")

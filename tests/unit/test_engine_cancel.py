@@ -19,7 +19,7 @@ import app.engine.writers as writers
 from app.engine.batch import plan_jobs, process_one, run_batch
 from app.engine.result import Cancelled
 from app.engine.segmenter import Segmenter
-from tests.unit.test_engine_official import block_image, varied_loaded
+from tests.engine_fixtures import block_image, varied_loaded
 
 
 @pytest.fixture(scope="module")

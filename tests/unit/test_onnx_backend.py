@@ -24,7 +24,7 @@ from app.engine.onnx_backend import GraphCache
 from app.engine.result import Cancelled
 from app.engine.segmenter import Segmenter
 from app.paths import CACHE_ENV
-from tests.unit.test_engine_official import block_image, varied_loaded
+from tests.engine_fixtures import block_image, varied_loaded
 
 FAST = ProtocolSettings("fast", base_size=64)
 OFFICIAL = ProtocolSettings("official", base_size=64, crop_size=33, flip=True)
