@@ -28,10 +28,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"),
                         help="autocast precision on a GPU (ignored on the CPU)")
-    parser.add_argument("--backend", default="auto", choices=("torch", "onnx", "auto"),
-                        help="what runs the network's plain forwards: torch, onnx (ONNX Runtime, CPU; "
-                        "graphs cached per model and input size), auto (default: onnx on the CPU where "
-                        "it measured faster, torch on a GPU)")
+    # torch by default: auto's first window-protocol run exports a graph (tens of seconds for the
+    # shipped model, minutes for PSPNet-50), which only a folder's worth of images pays back
+    parser.add_argument("--backend", default="torch", choices=("torch", "onnx", "auto"),
+                        help="what runs the network's plain forwards: torch (default), onnx (ONNX Runtime, "
+                        "CPU; graphs cached per model and input size), auto (onnx on the CPU where it "
+                        "measured faster, torch on a GPU; worth it for folders)")
 
 
 def load_model(args: argparse.Namespace):
