@@ -80,7 +80,7 @@ class EditQueue(QObject):
     def run(self, compute: Callable[[], Any], apply: Callable[[Any], None], what: str = "") -> None:
         """Compute off the GUI thread and apply on it; ``what`` ("Filling") shows as busy,
         "" runs silently (a copy for the recovery file)."""
-        if self._running is not None:
+        if self._running is not None or (self._waiting and not self._draining):  # keep the order
             self._enqueue(lambda: self.run(compute, apply, what))
             return
         job = self._running = _Job(compute, apply, what)
@@ -120,7 +120,10 @@ class EditQueue(QObject):
             self.report(f"{job.what or 'The edit'} failed: {job.error}")
         else:
             job.apply(job.value)
-        self._drain(None if self._flushing else DRAIN_BUDGET_MS)
+        if self._flushing:
+            self._drain()
+        elif self._waiting:  # the apply had its turn (tens of ms on a big map): replay in the next
+            QTimer.singleShot(0, self, lambda: self._drain(DRAIN_BUDGET_MS))
         self._say_busy()
 
     def _failed(self, job: _Job, message: str) -> None:
