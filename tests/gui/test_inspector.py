@@ -20,35 +20,7 @@ from app.gui.inspector import (MapOverlay, PPMInspectorDock, ThreadPoolSubmitter
                                synchronous_submit, worker_submitter)
 from app.gui.worker_types import ModelInfo  # noqa: E402
 from app.model import build_pspnet  # noqa: E402
-from tests.helpers import lively  # noqa: E402
-
-
-@pytest.fixture
-def segmenter(tiny_config):
-    torch.manual_seed(0)
-    model = lively(build_pspnet(tiny_config))
-    loaded = LoadedModel(model, ModelMeta("native", tiny_config, generic_classes(tiny_config.num_classes)))
-    return Segmenter(loaded, device="cpu")
-
-
-@pytest.fixture
-def image():
-    rng = np.random.default_rng(0)
-    return np.repeat(np.repeat(rng.integers(0, 255, (8, 10, 3), dtype=np.uint8), 10, 0), 10, 1)[:70, :96]
-
-
-@pytest.fixture
-def result(segmenter, image):
-    return segmenter.segment(image, ProtocolSettings(base_size=96), capture=True)
-
-
-@pytest.fixture
-def dock(qtbot, segmenter):
-    widget = PPMInspectorDock(submit=synchronous_submit(segmenter), background=synchronous_submit())
-    qtbot.addWidget(widget)
-    widget.resize(700, 900)
-    widget.show()
-    return widget
+from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 def test_result_without_activations_shows_a_clear_state(dock, segmenter, image):

@@ -10,7 +10,7 @@ pytest.importorskip("pytestqt")
 from app.engine.ppm_erf import capture_input, receptive_field  # noqa: E402
 from app.gui.inspector.erf_tab import FULL, scaled_maps  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.test_inspector import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

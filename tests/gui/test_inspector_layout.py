@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget  # noqa:
 
 from app.gui.inspector import PPMInspectorDock, synchronous_submit  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.test_inspector import image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ pytest.importorskip("pytestqt")
 from app.checkpoints.meta import ProtocolSettings  # noqa: E402
 from app.gui.inspector.map_view import robust_levels  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.test_inspector import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget  # noqa: E402
 from app.editing.tools import flood_region  # noqa: E402
 from app.engine.ppm_contrib import attribute_pixel, head_responses  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.test_inspector import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 @pytest.fixture
