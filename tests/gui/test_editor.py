@@ -18,15 +18,9 @@ from app.editing.recovery import recovery_files
 from app.engine import writers
 from app.engine.imageio import read_label_map
 from app.gui.rendering import contour_labels, contour_thickness
-from tests.gui.conftest import RESULT_TIMEOUT_MS
+from tests.gui.conftest import RESULT_TIMEOUT_MS, open_and_wait
 
 Button = QMessageBox.StandardButton
-
-
-def open_and_wait(qtbot, win, path):
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as blocker:
-        assert win.viewer.open_path(path)
-    return blocker.args[0]
 
 
 def widget_pos(win, x: float, y: float) -> QPointF:
