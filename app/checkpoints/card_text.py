@@ -102,9 +102,9 @@ def _generic(section: Section, value: Any, prefix: str = "") -> None:
         name = f"{prefix} / {label(str(key))}" if prefix else label(str(key))
         if isinstance(item, dict) and any(isinstance(v, (dict, list)) for v in item.values()):
             _generic(section, item, name)
-        elif isinstance(item, list) and _records_table(item) is not None:
+        elif isinstance(item, list) and (table := _records_table(item)) is not None:
             section.rows.append((name, f"{len(item)} rows, below"))
-            section.tables.append(_records_table(item))  # type: ignore[arg-type]
+            section.tables.append(table)
         else:
             section.rows.append((name, value_text(item, str(key))))
 
@@ -140,8 +140,8 @@ def _training(training: dict[str, Any]) -> Section:
         if key in rest:
             section.rows.append((key, value_text(rest[key])))
     if isinstance(history, list) and history:
-        table = _records_table(history)
-        if table is not None and all(isinstance(h, dict) for h in history):
+        table = _records_table(history)  # None unless every entry is an object of plain values
+        if table is not None:
             section.rows.append(("history", _history_summary(history)))
             section.tables.append(table)
         else:
