@@ -72,15 +72,27 @@ def partial_paths(dest: Path) -> tuple[Path, Path]:
     return dest.with_name(dest.name + PART_SUFFIX), dest.with_name(dest.name + RECORD_SUFFIX)
 
 
+def _record_url(record: Path) -> str | None:
+    """The link a record of ours names; None for anything else (a user's file, a link, a FIFO)."""
+    try:
+        if record.is_symlink() or not record.is_file() or record.stat().st_size > 64 * 1024:
+            return None
+        kept = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(kept, dict) and set(kept) == {"url", "size"} and isinstance(kept["url"], str):
+        return kept["url"]
+    return None
+
+
 def resumable_bytes(url: str, dest: Path) -> int:
     """How many bytes of ``url`` a download to ``dest`` would not fetch again (0: none kept)."""
     part, record = partial_paths(Path(dest))
     try:
-        kept = json.loads(record.read_text(encoding="utf-8"))
-        if not (isinstance(kept, dict) and kept.get("url") == url and part.is_file() and not part.is_symlink()):
+        if _record_url(record) != url or not part.is_file() or part.is_symlink():
             return 0
         return part.stat().st_size
-    except (OSError, ValueError):
+    except OSError:
         return 0
 
 
@@ -102,6 +114,9 @@ def download_file(url: str, dest: Path, *, size: int | None = None, sha256: str 
     if (part.exists() or part.is_symlink()) and not resumable_bytes(url, dest) and not _is_empty_file(part):
         raise DownloadError(f"{part} exists and is not a download of {url}; it was kept and nothing was "
                             "downloaded. Move it away to download again.")
+    if (record.exists() or record.is_symlink()) and _record_url(record) is None:
+        raise DownloadError(f"{record} exists and is not the app's download record; it was kept and "
+                            "nothing was downloaded. Move it away to download again.")
     host = urllib.parse.urlsplit(url).netloc
     try:
         return _download(url, dest, size, sha256, sha256_prefix, progress, cancel, timeout)
@@ -272,7 +287,7 @@ def _stream(response, out: BinaryIO, digest: "hashlib._Hash", done: int, expecte
     while True:
         if cancel is not None and cancel.is_set():
             out.flush()
-            raise DownloadCancelled("The download was cancelled." + _kept_after(out))
+            raise DownloadCancelled("The download was cancelled." + _kept(Path(out.name)))
         chunk = response.read(CHUNK)
         if not chunk:
             break
@@ -285,10 +300,6 @@ def _stream(response, out: BinaryIO, digest: "hashlib._Hash", done: int, expecte
         if progress is not None:
             progress(done, expected)
     return done
-
-
-def _kept_after(out: BinaryIO) -> str:
-    return _kept(Path(out.name))
 
 
 def _check(url: str, done: int, expected: int | None, digest: "hashlib._Hash", sha256: str, prefix: str) -> None:

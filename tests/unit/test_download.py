@@ -123,6 +123,13 @@ def test_partial_of_another_link_or_not_ours_is_kept_and_refused(server, tmp_pat
     with pytest.raises(DownloadError, match="own.pth.part exists"):
         download_file(server.url("/moved.pth"), tmp_path / "own.pth")
     assert (tmp_path / "own.pth.part").read_bytes() == b"the user's own notes"
+    (tmp_path / "notes.pth.part.json").write_text('{"my": "settings"}')
+    with pytest.raises(DownloadError, match="notes.pth.part.json exists and is not the app's download record"):
+        download_file(server.url("/moved.pth"), tmp_path / "notes.pth")
+    assert (tmp_path / "notes.pth.part.json").read_text() == '{"my": "settings"}'
+    os.mkfifo(tmp_path / "fifo.pth.part.json")
+    with pytest.raises(DownloadError, match="fifo.pth.part.json exists"):
+        download_file(server.url("/moved.pth"), tmp_path / "fifo.pth")
     assert len(server.requests) == requests, "nothing was requested"
 
 
