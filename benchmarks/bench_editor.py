@@ -70,7 +70,7 @@ def make_window(image: np.ndarray, labels: np.ndarray, classes: int):  # noqa: A
     from app.engine.histogram import class_counts
     from app.engine.result import SegmentationResult
     from app.gui.main_window import MainWindow
-    from app.gui.result_cache import CachedView
+    from app.viewing.cache import CachedView
 
     win = MainWindow()
     win.resize(1400, 900)

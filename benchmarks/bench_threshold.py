@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.gui.rendering import hatched_labels  # noqa: E402 - numpy only, no Qt
+from app.viewing.rendering import hatched_labels  # noqa: E402 - numpy only, no Qt
 from app.labels.threshold import apply_confidence_threshold, below_threshold  # noqa: E402
 
 

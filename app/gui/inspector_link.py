@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from app.gui.inspector import MapOverlay, PPMInspectorDock, worker_submitter
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -40,7 +40,7 @@ class ImagePane:
     """Photo + class fill + contour + confidence, each an ImageItem in one ViewBox.
 
     The fill and contour layers draw the label array through a lookup table with
-    fixed levels (see app.gui.rendering), so opacity, class visibility and
+    fixed levels (see app.viewing.rendering), so opacity, class visibility and
     highlighting never recompute the image.
     """
 

@@ -17,7 +17,7 @@ from app.editing import IGNORE, EditHistory
 from app.editing.recovery import recovery_files
 from app.engine import writers
 from app.engine.imageio import read_label_map
-from app.gui.rendering import contour_labels, contour_thickness
+from app.viewing.rendering import contour_labels, contour_thickness
 from tests.gui.conftest import RESULT_TIMEOUT_MS, open_and_wait
 
 Button = QMessageBox.StandardButton

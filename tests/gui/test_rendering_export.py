@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from app.gui.rendering import boundary_mask, contour_labels, overlay_lut
+from app.viewing.rendering import boundary_mask, contour_labels, overlay_lut
 from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 

@@ -259,7 +259,7 @@ def test_checkbox_hides_and_a_name_click_highlights(varied):
     assert "1 class hidden" in legend.state_label.text()
     legend_click(window, second, on_checkbox=False)
     assert legend.highlight() == second and legend.visible()[second]
-    from app.gui.rendering import HIGHLIGHT_DIM_ALPHA
+    from app.viewing.rendering import HIGHLIGHT_DIM_ALPHA
 
     expected = [255 if c == second else 0 if c == first else HIGHLIGHT_DIM_ALPHA for c in range(5)]
     assert fill.lut[:5, 3].tolist() == expected, "the hidden class stays hidden, the rest are dimmed"

@@ -15,7 +15,7 @@ from app.checkpoints.meta import ProtocolSettings
 from app.engine.histogram import class_counts
 from app.engine.imageio import read_image, read_label_map
 from app.engine.result import SegmentationResult
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 
 SAVED_DEVICE = "saved labels"
 

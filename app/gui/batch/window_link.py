@@ -21,7 +21,7 @@ from app.gui.batch.progress_dock import BatchDock
 from app.gui.batch.saved_labels import saved_view
 from app.gui.batch.summary import BatchSummaryDialog
 from app.gui.docks import ItemStatus
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 from app.gui.worker_types import ModelInfo
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from app.gui.editor.save_flow import EditSaver
 from app.gui.editor.session import EditSession
 from app.gui.editor.tool_edits import ToolEdits
 from app.gui.editor.toolbar import EditToolbar
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from app.editing import LabelMapEdit
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 
 
 @dataclass

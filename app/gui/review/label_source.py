@@ -17,7 +17,7 @@ from app.checkpoints.meta import ProtocolSettings
 from app.classes import ClassInfo
 from app.engine.imageio import ImageReadError, read_image
 from app.engine.result import SegmentationResult
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 from app.labels.label_files import (LabelFileError, check_record_classes, read_checked_labels,
                                     record_class_names)
 from app.labels.pairing import LabelPairing, compare_classes

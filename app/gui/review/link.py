@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.gui.batch.options import default_output_dir
 from app.gui.batch.saved_labels import SAVED_DEVICE
 from app.gui.docks import ItemStatus
-from app.gui.result_cache import CachedView
+from app.viewing.cache import CachedView
 from app.gui.review.label_source import LABELS_DEVICE, PairedLabels
 from app.gui.review.threshold_dock import ThresholdDock
 from app.gui.worker_types import ModelInfo

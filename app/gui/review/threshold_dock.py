@@ -1,6 +1,6 @@
 """The confidence threshold panel: a global value and per-class values, on or off.
 
-Pixels under their threshold are drawn hatched (see app.gui.rendering) and are the
+Pixels under their threshold are drawn hatched (see app.viewing.rendering) and are the
 ones a saved map stores as ignore (255) (app.labels.threshold). Changes are applied
 after a short pause, so dragging the slider does not redraw a big photo on every step.
 """
