@@ -13,26 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from app.engine.writers import OUTPUT_FORMATS, output_paths
 from app.gui.batch import BatchOptions
 from app.gui.docks import ItemStatus
-from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
-
-
-def make_folder(root: Path, count: int, broken: bool = False, size: tuple[int, int] = (96, 128)) -> Path:
-    folder = root / "photos"
-    folder.mkdir()
-    for i in range(count):
-        Image.fromarray(scene(i, *size)).save(folder / f"img{i:02d}.png")
-    if broken:
-        (folder / "zz_broken.jpg").write_bytes(b"this is not a JPEG")
-        (folder / "empty.png").write_bytes(b"")
-    return folder
-
-
-def start_and_wait(qtbot, window, options: BatchOptions):
-    assert window.batch.start(options)
-    run = window.batch.run
-    with qtbot.waitSignal(run.finished, timeout=RESULT_TIMEOUT_MS):
-        pass
-    return run.report
+from tests.gui.batch_fixtures import make_folder, outputs_state, start_and_wait
+from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 
 def slow_images(monkeypatch, seconds: float = 0.25) -> None:
@@ -57,13 +39,6 @@ def answer_questions(monkeypatch, answer) -> list[str]:
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     return asked
-
-
-def outputs_state(out: Path, folder: Path, formats=OUTPUT_FORMATS) -> dict[str, int]:
-    """Per image, how many of its outputs exist; and no temporary files anywhere."""
-    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")], "half-written files left"
-    return {p.stem: sum(q.exists() for q in output_paths(out / p.stem, formats).values())
-            for p in sorted(folder.glob("img*.png"))}
 
 
 def test_good_and_bad_files(qtbot, window, tmp_path):

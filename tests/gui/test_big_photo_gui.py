@@ -19,7 +19,7 @@ from PySide6.QtCore import QRectF
 import app.engine.fast as fast
 from app.gui.batch import BatchOptions
 from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
-from tests.gui.test_batch_gui import outputs_state
+from tests.gui.batch_fixtures import outputs_state
 
 ROWS_PER_STRIP = 4
 

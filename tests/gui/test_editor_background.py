@@ -14,7 +14,7 @@ from app.editing import LabelMapEdit, prepared
 from app.editing.recovery import read_recovery, recovery_files
 from app.engine.imageio import read_label_map
 from app.gui.editor import edit_queue, tool_edits
-from tests.gui.test_editor import click, editing  # noqa: F401 - the fixture
+from tests.gui.editor_fixtures import click, editing  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("editing")
 

@@ -7,7 +7,7 @@ from app.gui.batch import BatchOptions
 from app.gui.batch.options import default_output_dir
 from app.gui.docks.folder import CONF_COL
 from app.labels.confidence import lowest_confidence_first, read_mean_confidence
-from tests.gui.test_batch_gui import make_folder, start_and_wait
+from tests.gui.batch_fixtures import make_folder, start_and_wait
 
 
 def test_a_finished_label_folder_run_updates_the_confidences_and_the_order(qtbot, window, tmp_path):
