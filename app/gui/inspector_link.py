@@ -18,7 +18,8 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from app.gui.inspector import MapOverlay, PPMInspectorDock, worker_submitter
+from app.gui.inspector import MapOverlay, PPMInspectorDock
+from app.gui.worker_bridge import worker_submitter
 from app.viewing.cache import CachedView
 
 if TYPE_CHECKING:

@@ -16,8 +16,10 @@ from PySide6.QtCore import QObject, Qt, Signal  # noqa: E402
 from app.checkpoints.meta import LoadedModel, ModelMeta, ProtocolSettings  # noqa: E402
 from app.classes import generic_classes  # noqa: E402
 from app.engine.segmenter import Segmenter  # noqa: E402
-from app.gui.inspector import (MapOverlay, PPMInspectorDock, ThreadPoolSubmitter,  # noqa: E402
-                               synchronous_submit, worker_submitter)
+from app.gui.inspector import MapOverlay, PPMInspectorDock  # noqa: E402
+from app.gui.jobs import synchronous_submit  # noqa: E402
+from app.gui.thread_pool import ThreadPoolSubmitter  # noqa: E402
+from app.gui.worker_bridge import worker_submitter  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
 from app.model import build_pspnet  # noqa: E402
 from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures

@@ -18,7 +18,7 @@ from app.gui.batch.controller import BatchRun
 from app.gui.batch.summary import BatchSummaryDialog
 from app.gui.dialogs import ModelCardDialog
 from app.gui.docks import ItemStatus
-from app.gui.inspector.jobs import _WorkerBridge
+from app.gui.worker_bridge import _WorkerBridge
 from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
 
 JOB_FINISHED = SIGNAL("jobFinished(int,PyObject)")

@@ -31,7 +31,7 @@ from app.engine.ledger import BatchLedger, LedgerError
 from app.engine.ledger_manifest import run_identity
 from app.engine.result import Cancelled
 from app.gui.batch.options import BatchOptions, RateMeter
-from app.gui.inspector.jobs import JobWorker, worker_submitter
+from app.gui.worker_bridge import JobWorker, worker_submitter
 
 if TYPE_CHECKING:  # annotations only
     from app.checkpoints.meta import ModelMeta, ProtocolSettings

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.gui.inspector.jobs import ThreadPoolSubmitter
+from app.gui.thread_pool import ThreadPoolSubmitter
 
 DRAIN_BUDGET_MS = 15  # waiting actions replayed per event-loop turn after an edit is applied
 

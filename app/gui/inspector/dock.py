@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QP
 from app.gui.inspector.ablation_tab import AblationTab
 from app.gui.inspector.contrib_tab import ContributionTab
 from app.gui.inspector.erf_tab import NO_CLASS, ReceptiveFieldTab
-from app.gui.inspector.jobs import Submit, ThreadPoolSubmitter
+from app.gui.jobs import Submit
+from app.gui.thread_pool import ThreadPoolSubmitter
 from app.gui.inspector.maps_tab import MapsTab
 
 if TYPE_CHECKING:  # the window must appear before torch has loaded

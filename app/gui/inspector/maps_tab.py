@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from app.engine.ppm_export import colorize
 from app.gui.inspector.gallery import ChannelGallery
-from app.gui.inspector.jobs import Submit
+from app.gui.jobs import Submit
 from app.gui.inspector.map_view import MapView, robust_levels
 from app.gui.inspector.pinned import PinnedMap
 

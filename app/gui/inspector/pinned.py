@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.gui.inspector.jobs import Submit
+from app.gui.jobs import Submit
 from app.gui.inspector.map_view import MapView
 
 if TYPE_CHECKING:
