@@ -10,7 +10,8 @@ semseg), softmaxed, and averaged with the horizontally flipped pass; the
 probabilities are averaged where windows overlap, the padding cut off, and the
 map resized (bilinear) to the original size. Scales are averaged, then argmax.
 
-Unlike the published loop this batches windows, accumulates on the device in
+Unlike the published loop this batches windows (``app.engine.windows``, which can also
+put windows of several images into one forward), accumulates on the device in
 float32 and does the last resize in strips, so memory is bounded by the scaled
 maps (C x round(scale x base)^2 floats per scale), not by the photo's size.
 """
@@ -28,6 +29,7 @@ from app.checkpoints.meta import Normalization, ProtocolSettings
 from app.engine.resize import (STRIP_BYTES, ceil_div, normalize, resize_image, resize_rows,
                                semseg_long_side_size, stride_for_crop, strip_rows)
 from app.engine.result import Cancelled
+from app.engine.windows import Canvas, WindowImage, WindowValues, run_windows
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # (B,3,crop,crop) -> logits at crop size
 Progress = Callable[[int, int], None]
@@ -85,32 +87,45 @@ def window_probabilities(forward: Forward, crops: torch.Tensor, flip: bool) -> t
     return probs
 
 
-def scale_probabilities(forward: Forward, image: np.ndarray, plan: ScalePlan, settings: ProtocolSettings,
-                        normalization: Normalization, num_classes: int, device: torch.device,
-                        window_batch: int, cancel: threading.Event | None, tick: Callable[[int], None]
-                        ) -> torch.Tensor:
-    """Window-averaged probabilities (C, h, w) of one scale, padding removed."""
+def official_image(image: np.ndarray, settings: ProtocolSettings, normalization: Normalization,
+                   num_classes: int, label_dtype: np.dtype, device: torch.device,
+                   cancel: threading.Event | None = None, budget: int = STRIP_BYTES
+                   ) -> WindowImage[tuple[np.ndarray, np.ndarray]]:
+    """One image's scales as canvases for ``run_windows``; finished into labels and confidence."""
+    height, width = image.shape[:2]
+    plans = plan_scales(height, width, settings)
+
+    def canvas(plan: ScalePlan) -> Callable[[], Canvas]:
+        return lambda: scale_canvas(image, plan, settings.crop_size, normalization, num_classes, device)
+
+    def finish(canvases: list[Canvas]) -> tuple[np.ndarray, np.ndarray]:
+        per_scale = [unpadded(c.mean, plan) for c, plan in zip(canvases, plans)]
+        return average_scales(per_scale, height, width, num_classes, label_dtype, cancel, budget)
+
+    return WindowImage([canvas(p) for p in plans], [len(p.windows) for p in plans], finish)
+
+
+def scale_canvas(image: np.ndarray, plan: ScalePlan, crop: int, normalization: Normalization,
+                 num_classes: int, device: torch.device) -> Canvas:
+    """The scaled, normalised and padded image of one scale, with its crop x crop windows."""
     nh, nw = plan.size
     top, bottom, left, right = plan.padding
     planes = normalize(resize_image(image, nh, nw, round_to_uint8=False, device=device),
                        normalization.mean, normalization.std)
     padded = torch.nn.functional.pad(planes, (left, right, top, bottom), value=0.0)
-    ph, pw = plan.padded_size
-    crop = settings.crop_size
-    total = torch.zeros((num_classes, ph, pw), dtype=torch.float32, device=device)
-    count = torch.zeros((ph, pw), dtype=torch.float32, device=device)
-    for first in range(0, len(plan.windows), window_batch):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        chunk = plan.windows[first:first + window_batch]
-        crops = torch.stack([padded[:, y:y + crop, x:x + crop] for y, x in chunk])
-        probs = window_probabilities(forward, crops, settings.flip)
-        for (y, x), p in zip(chunk, probs):
-            total[:, y:y + crop, x:x + crop] += p
-            count[y:y + crop, x:x + crop] += 1
-        tick(len(chunk))
-    total /= count
-    return total[:, top:top + nh, left:left + nw]
+    return Canvas.blank(padded, [(y, y + crop, x, x + crop) for y, x in plan.windows], num_classes)
+
+
+def unpadded(probs: torch.Tensor, plan: ScalePlan) -> torch.Tensor:
+    """(C, h, w) of a scale's window-averaged probabilities, padding removed."""
+    nh, nw = plan.size
+    top, _, left, _ = plan.padding
+    return probs[:, top:top + nh, left:left + nw]
+
+
+def official_values(forward: Forward, flip: bool) -> WindowValues:
+    """What each window adds to its canvas: its softmax (flip-averaged when ``flip``)."""
+    return lambda crops: window_probabilities(forward, crops, flip)
 
 
 def run_official(forward: Forward, image: np.ndarray, settings: ProtocolSettings,
@@ -119,18 +134,15 @@ def run_official(forward: Forward, image: np.ndarray, settings: ProtocolSettings
                  progress: Progress | None = None, budget: int = STRIP_BYTES
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Labels and confidence (mean probability of the chosen class) at the original size."""
-    height, width = image.shape[:2]
-    plans = plan_scales(height, width, settings)
-    total_windows = sum(len(p.windows) for p in plans)
-    done = [0]
+    job = official_image(image, settings, normalization, num_classes, label_dtype, device, cancel, budget)
+    return run_windows([job], official_values(forward, settings.flip), window_batch, cancel, progress,
+                       across_canvases=False)[0]
 
-    def tick(n: int) -> None:
-        done[0] += n
-        if progress is not None:
-            progress(done[0], total_windows)
 
-    per_scale = [scale_probabilities(forward, image, plan, settings, normalization, num_classes, device,
-                                     max(1, window_batch), cancel, tick) for plan in plans]
+def average_scales(per_scale: list[torch.Tensor], height: int, width: int, num_classes: int,
+                   label_dtype: np.dtype, cancel: threading.Event | None = None, budget: int = STRIP_BYTES
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each scale's probabilities resized to the original size, averaged, argmax (in strips)."""
     labels = np.empty((height, width), dtype=label_dtype)
     confidence = np.empty((height, width), dtype=np.float32)
     step = strip_rows(num_classes * 2, width, budget)

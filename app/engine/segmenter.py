@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -24,9 +24,10 @@ from app.engine.fast import Preview, run_fast
 from app.engine.histogram import class_counts
 from app.engine.ms import run_multi_scale
 from app.engine.out_of_memory import is_device_out_of_memory
-from app.engine.official import run_official
-from app.engine.slide import run_slide
+from app.engine.official import official_image, official_values, run_official
+from app.engine.slide import run_slide, slide_image, slide_values
 from app.engine.result import Cancelled, SegmentationResult
+from app.engine.windows import run_windows
 from app.model import PPMCapture, PSPNet, build_pspnet
 
 PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -122,7 +123,85 @@ class Segmenter:
                                   input_size=input_size, notes=notes,
                                   capture_via_input=_capture_settings(self.loaded, settings).style != "csail")
 
+    def groups_images(self, settings: ProtocolSettings) -> bool:
+        """Whether ``segment_many`` puts windows of several images into one forward with these
+        settings (the window protocols: official, slide, semseg's multi-scale); for the others
+        it segments the images one at a time."""
+        return _slides_windows(settings)
+
+    def segment_many(self, images: Sequence[np.ndarray], settings: ProtocolSettings | None = None,
+                     cancel: threading.Event | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> list[SegmentationResult]:
+        """``segment`` of each image, with the windows of all of them sharing forwards.
+
+        The window protocols' forwards take ``window_batch`` windows whichever image they
+        come from (a 512 x 384 photo has 2 windows: alone it would leave a GPU batch half
+        empty); each window's maths is unchanged, so the labels are those of ``segment``
+        (confidence equal up to float rounding of the batched convolutions). Only the
+        images still waiting for windows hold accumulators; ``cancel`` is checked before
+        every forward; ``progress(done, total)`` counts the windows of the whole group.
+        Each result's ``seconds`` is the group's time shared out equally. On GPU out of
+        memory the images are segmented one at a time by ``segment`` (with its recovery)
+        and their notes say so. Other protocols: ``segment`` of each image in turn."""
+        for image in images:
+            _check_image(image)
+        settings = settings or self.loaded.meta.protocol("fast")
+        if len(images) < 2 or not self.groups_images(settings):
+            return [self.segment(image, settings, cancel=cancel, progress=progress) for image in images]
+        started = time.perf_counter()
+        with self._lock:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            try:
+                outputs = self._run_many(images, settings, cancel, progress)
+            except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled
+                if not is_device_out_of_memory(exc) or self.device.type == "cpu":
+                    raise
+                outputs = None
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+        if outputs is None:
+            return self._one_by_one(images, settings, cancel)
+        notes = self.backend.take_notes()
+        seconds = (time.perf_counter() - started) / len(images)
+        via_input = _capture_settings(self.loaded, settings).style != "csail"
+        results = []
+        for labels, confidence in outputs:
+            counts = class_counts(labels, self.num_classes)[:self.num_classes].astype(np.int64)
+            results.append(SegmentationResult(labels=labels, confidence=confidence, class_counts=counts,
+                                              protocol=settings, device=str(self.device), seconds=seconds,
+                                              notes=list(notes), capture_via_input=via_input))
+        return results
+
     # --- internals ------------------------------------------------------------------
+
+    def _one_by_one(self, images: Sequence[np.ndarray], settings: ProtocolSettings,
+                    cancel: threading.Event | None) -> list[SegmentationResult]:
+        """The out-of-memory fallback of ``segment_many``: each image through ``segment``."""
+        note = (f"GPU out of memory with the windows of {len(images)} images per forward: "
+                "these images were segmented one at a time")
+        results = [self.segment(image, settings, cancel=cancel) for image in images]
+        for result in results:
+            result.notes.insert(0, note)
+        return results
+
+    def _run_many(self, images: Sequence[np.ndarray], settings: ProtocolSettings,
+                  cancel: threading.Event | None, progress: Callable[[int, int], None] | None
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Labels and confidence of each image, the windows of all of them in shared forwards."""
+        model, device, meta = self._model_on(self.device), self.device, self.loaded.meta
+        forward = self._window_forward(model, device, cancel)
+        with _evaluating(model), torch.inference_mode(), interruptible(model, cancel):
+            if settings.name == "slide":
+                slides = [slide_image(image, settings, meta.normalization, self.num_classes,
+                                      model.cfg.align_corners, self.label_dtype, device) for image in images]
+                finished = run_windows(slides, slide_values(forward), self.window_batch, cancel, progress)
+                return [(labels, confidence) for labels, confidence, _ in finished]
+            # official, and semseg's multi-scale test (the same windows at more scales)
+            jobs = [official_image(image, settings, meta.normalization, self.num_classes, self.label_dtype,
+                                   device, cancel) for image in images]
+            return run_windows(jobs, official_values(forward, settings.flip), self.window_batch, cancel, progress)
+
 
     def _model_on(self, device: torch.device) -> PSPNet:
         if device == self.device:
@@ -147,57 +226,69 @@ class Segmenter:
              ) -> tuple[np.ndarray, np.ndarray, PPMCapture | None, tuple[int, int] | None]:
         model = self._model_on(device)
         meta = self.loaded.meta
-        channels_last = device.type == "cuda"
-        was_training = model.training
-        model.eval()
-
-        def prepare(x: torch.Tensor) -> torch.Tensor:
-            return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
         def forward_capture(x: torch.Tensor, want: bool) -> tuple[torch.Tensor, PPMCapture | None]:
             plain = None if want else self.backend.logits(model, x, recurring=False, cancel=cancel)
             if plain is not None:
                 return plain, None
             with self._autocast(device):
-                logits, cap = model.forward_with_capture(prepare(x), upsample=False, capture=want)
+                logits, cap = model.forward_with_capture(_layout(x, device), upsample=False, capture=want)
             return logits.float(), cap
 
+        forward_windows = self._window_forward(model, device, cancel)
+        with _evaluating(model), torch.inference_mode(), interruptible(model, cancel):
+            if settings.name == "fast":
+                out = run_fast(forward_capture, image, settings, meta.normalization,
+                               model.cfg.align_corners, self.label_dtype, device, capture, cancel, preview)
+                if progress is not None:
+                    progress(1, 1)
+                return out.labels, out.confidence, out.capture, out.input_size
+            if settings.name == "slide":
+                labels, confidence, _ = run_slide(forward_windows, image, settings, meta.normalization,
+                                                  self.num_classes, model.cfg.align_corners,
+                                                  self.label_dtype, device, window_batch, cancel, progress)
+            elif settings.name == "ms" and settings.style != "semseg":
+                labels, confidence = run_multi_scale(lambda x: forward_capture(x, False)[0], image,
+                                                     settings, meta.normalization, model.cfg.align_corners,
+                                                     self.label_dtype, device, cancel, progress)
+            else:  # official, and semseg's multi-scale test (the same windows at more scales)
+                labels, confidence = run_official(forward_windows, image, settings, meta.normalization,
+                                                  self.num_classes, self.label_dtype, device,
+                                                  window_batch, cancel, progress)
+            cap, input_size = None, None
+            if capture:  # the capture is always of a whole-image (fast) pass at this base size
+                whole = _capture_settings(self.loaded, settings)
+                fast = run_fast(forward_capture, image, whole, meta.normalization,
+                                model.cfg.align_corners, self.label_dtype, device, True, cancel)
+                cap, input_size = fast.capture, fast.input_size
+            return labels, confidence, cap, input_size
+
+    def _window_forward(self, model: PSPNet, device: torch.device, cancel: threading.Event | None
+                        ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """(B, 3, h, w) windows -> (B, C, h, w) logits upsampled to the window."""
         def forward_windows(x: torch.Tensor) -> torch.Tensor:
             plain = self.backend.logits(model, x, recurring=True, cancel=cancel)
             if plain is not None:
                 return model.upsample_logits(plain, (x.shape[2], x.shape[3]))
             with self._autocast(device):
-                return model(prepare(x), upsample=True).float()
+                return model(_layout(x, device), upsample=True).float()
+        return forward_windows
 
-        try:
-            with torch.inference_mode(), interruptible(model, cancel):
-                if settings.name == "fast":
-                    out = run_fast(forward_capture, image, settings, meta.normalization,
-                                   model.cfg.align_corners, self.label_dtype, device, capture, cancel, preview)
-                    if progress is not None:
-                        progress(1, 1)
-                    return out.labels, out.confidence, out.capture, out.input_size
-                if settings.name == "slide":
-                    labels, confidence, _ = run_slide(forward_windows, image, settings, meta.normalization,
-                                                      self.num_classes, model.cfg.align_corners,
-                                                      self.label_dtype, device, window_batch, cancel, progress)
-                elif settings.name == "ms" and settings.style != "semseg":
-                    labels, confidence = run_multi_scale(lambda x: forward_capture(x, False)[0], image,
-                                                         settings, meta.normalization, model.cfg.align_corners,
-                                                         self.label_dtype, device, cancel, progress)
-                else:  # official, and semseg's multi-scale test (the same windows at more scales)
-                    labels, confidence = run_official(forward_windows, image, settings, meta.normalization,
-                                                      self.num_classes, self.label_dtype, device,
-                                                      window_batch, cancel, progress)
-                cap, input_size = None, None
-                if capture:  # the capture is always of a whole-image (fast) pass at this base size
-                    whole = _capture_settings(self.loaded, settings)
-                    fast = run_fast(forward_capture, image, whole, meta.normalization,
-                                    model.cfg.align_corners, self.label_dtype, device, True, cancel)
-                    cap, input_size = fast.capture, fast.input_size
-                return labels, confidence, cap, input_size
-        finally:
-            model.train(was_training)
+
+@contextlib.contextmanager
+def _evaluating(model: PSPNet) -> Iterator[None]:
+    """The model in eval mode for the run, back in the mode it was in afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def _layout(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Channels-last input on a GPU (where the model is channels-last too), as is elsewhere."""
+    return x.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else x
 
 
 def _slides_windows(settings: ProtocolSettings) -> bool:

@@ -23,7 +23,7 @@ import torch
 from app.checkpoints.meta import Normalization, ProtocolSettings
 from app.engine.fast import fast_input_size, labels_from_logits, resized_input
 from app.engine.resize import STRIP_BYTES, stride_for_crop
-from app.engine.result import Cancelled
+from app.engine.windows import Canvas, WindowImage, WindowValues, run_windows
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # (B, 3, h, w) -> logits at (h, w)
 Progress = Callable[[int, int], None]
@@ -51,30 +51,36 @@ def slide_windows(height: int, width: int, settings: ProtocolSettings
             for x1, x2 in grid_windows(width, crop, stride)]
 
 
+def slide_image(image: np.ndarray, settings: ProtocolSettings, normalization: Normalization,
+                num_classes: int, align_corners: bool, label_dtype: np.dtype, device: torch.device,
+                budget: int = STRIP_BYTES) -> WindowImage[tuple[np.ndarray, np.ndarray, tuple[int, int]]]:
+    """One image as a canvas for ``run_windows``: labels, confidence and the resized size."""
+    height, width = image.shape[:2]
+    nh, nw = fast_input_size(height, width, settings)
+    windows = slide_windows(nh, nw, settings)
+
+    def canvas() -> Canvas:
+        x = resized_input(image, (nh, nw), False, normalization, device)[0]
+        return Canvas.blank(x, windows, num_classes)
+
+    def finish(canvases: list[Canvas]) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+        labels, confidence = labels_from_logits(canvases[0].mean, (nh, nw), (height, width), align_corners,
+                                                label_dtype, budget)
+        return labels, confidence, (nh, nw)
+
+    return WindowImage([canvas], [len(windows)], finish)
+
+
+def slide_values(forward: Forward) -> WindowValues:
+    """What each window adds to the canvas: its logits, upsampled to the window (no softmax)."""
+    return lambda crops: forward(crops).float()
+
+
 def run_slide(forward: Forward, image: np.ndarray, settings: ProtocolSettings,
               normalization: Normalization, num_classes: int, align_corners: bool,
               label_dtype: np.dtype, device: torch.device, window_batch: int = 1,
               cancel: threading.Event | None = None, progress: Progress | None = None,
               budget: int = STRIP_BYTES) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """Labels and confidence at the original size, and the resized size the windows cover."""
-    height, width = image.shape[:2]
-    nh, nw = fast_input_size(height, width, settings)
-    x = resized_input(image, (nh, nw), False, normalization, device)[0]
-    windows = slide_windows(nh, nw, settings)
-    total = torch.zeros((num_classes, nh, nw), dtype=torch.float32, device=device)
-    count = torch.zeros((nh, nw), dtype=torch.float32, device=device)
-    batch = max(1, window_batch)
-    for first in range(0, len(windows), batch):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        chunk = windows[first:first + batch]  # every window has the same size
-        logits = forward(torch.stack([x[:, y1:y2, x1:x2] for y1, y2, x1, x2 in chunk])).float()
-        for (y1, y2, x1, x2), window_logits in zip(chunk, logits):
-            total[:, y1:y2, x1:x2] += window_logits
-            count[y1:y2, x1:x2] += 1
-        if progress is not None:
-            progress(first + len(chunk), len(windows))
-    total /= count
-    labels, confidence = labels_from_logits(total, (nh, nw), (height, width), align_corners,
-                                            label_dtype, budget)
-    return labels, confidence, (nh, nw)
+    job = slide_image(image, settings, normalization, num_classes, align_corners, label_dtype, device, budget)
+    return run_windows([job], slide_values(forward), window_batch, cancel, progress)[0]
