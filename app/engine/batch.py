@@ -84,7 +84,7 @@ def run_batch(jobs: list[Job], segmenter: Segmenter, out_dir: str | Path,
               overwrite: bool = False, cancel: threading.Event | None = None,
               on_progress: Callable[[int, int], None] | None = None,
               on_file: Callable[[FileRecord], None] | None = None, io_threads: int = 2,
-              replace_edited: bool = False) -> BatchReport:
+              replace_edited: bool = False, images_per_forward: int = 1) -> BatchReport:
     """Segment every job the ledger lets run; decoding ahead and writing behind overlap
     with inference.
 
@@ -92,6 +92,9 @@ def run_batch(jobs: list[Job], segmenter: Segmenter, out_dir: str | Path,
     the one on the network is dropped (no file of it is written), and so is any
     image still being written (its temporaries are removed: each image's files
     appear all together or not at all); those stay 'cancelled', not done.
+    ``images_per_forward`` > 1 (window protocols only; others ignore it): that many images
+    are read ahead and segmented together, their windows sharing forwards
+    (``Segmenter.segment_many``); each is still its own record and its own files.
     ``on_progress(done, total)`` and ``on_file(record)`` are called from the calling thread. ``LedgerError`` when the
     run cannot start (folder in use or unwritable); failed writes are per-file
     failures and run-level ``report.problems``, never exceptions.
@@ -101,16 +104,17 @@ def run_batch(jobs: list[Job], segmenter: Segmenter, out_dir: str | Path,
     ledger = BatchLedger.start(jobs, out_dir, segmenter.loaded.meta, settings, formats, overwrite,
                                replace_edited)
     try:
-        cancelled = _loop(ledger, segmenter, settings, cancel, on_progress, on_file, io_threads)
+        cancelled = _loop(ledger, segmenter, settings, cancel, on_progress, on_file, io_threads,
+                          images_per_forward)
     except BaseException:
         ledger.close()
         raise
     return ledger.finish(time.perf_counter() - started, cancelled)
 
 
-def _loop(ledger: BatchLedger, segmenter: Segmenter, settings: ProtocolSettings | None,
+def _loop(ledger: BatchLedger, segmenter: Segmenter, settings: ProtocolSettings,
           cancel: threading.Event | None, on_progress: Callable[[int, int], None] | None,
-          on_file: Callable[[FileRecord], None] | None, io_threads: int) -> bool:
+          on_file: Callable[[FileRecord], None] | None, io_threads: int, images_per_forward: int) -> bool:
     jobs, out_dir, formats = ledger.jobs, ledger.out_dir, ledger.formats
     pending_writes: list[tuple[int, Future]] = []
     done = 0
@@ -145,38 +149,79 @@ def _loop(ledger: BatchLedger, segmenter: Segmenter, settings: ProtocolSettings 
         if on_progress is not None:
             on_progress(done, len(jobs))
     todo = ledger.todo
+    group_size = images_per_forward if images_per_forward > 1 and segmenter.groups_images(settings) else 1
+    groups = [todo[first:first + group_size] for first in range(0, len(todo), group_size)]
     with ThreadPoolExecutor(max_workers=max(1, io_threads), thread_name_prefix="batch-io") as pool:
         reads: dict[int, Future] = {}
 
-        def prefetch(position: int) -> None:
-            if position < len(todo) and todo[position] not in reads:
-                reads[todo[position]] = pool.submit(read_image, jobs[todo[position]].source)
+        def prefetch(number: int) -> None:  # a whole group is read ahead while one is on the network
+            for index in groups[number] if number < len(groups) else ():
+                if index not in reads:
+                    reads[index] = pool.submit(read_image, jobs[index].source)
 
         prefetch(0)
-        for position, index in enumerate(todo):
+        for number, group in enumerate(groups):
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
-            prefetch(position + 1)
-            job = jobs[index]
+            prefetch(number + 1)
             t0 = time.perf_counter()
             try:
-                image = reads.pop(index).result()
-                result = segmenter.segment(image, settings, cancel=cancel)
+                segmented = _segment_group(segmenter, [reads.pop(index) for index in group], settings, cancel)
             except Cancelled:
                 cancelled = True
                 break
-            except Exception as exc:  # noqa: BLE001 - per-file failure
-                finish(index, ledger.failed_record(index, exc, time.perf_counter() - t0))
+            for index, outcome in zip(group, segmented):
+                if isinstance(outcome, Exception):  # per-file failure
+                    finish(index, ledger.failed_record(index, outcome, time.perf_counter() - t0))
+                    drain(block=False)
+                    continue
+                image, result = outcome
+                pending_writes.append((index, pool.submit(write_job, jobs[index], out_dir, image, result,
+                                                          segmenter, formats, ledger.overwrite_for(index),
+                                                          cancel)))
                 drain(block=False)
-                continue
-            pending_writes.append((index, pool.submit(write_job, job, out_dir, image, result, segmenter,
-                                                      formats, ledger.overwrite_for(index), cancel)))
-            drain(block=False)
-            while len(pending_writes) > 2 * max(1, io_threads):  # bound the results held in memory
-                pending_writes[0][1].exception()  # wait for the oldest write
-                drain(block=False)
+                while len(pending_writes) > 2 * max(1, io_threads):  # bound the results held in memory
+                    pending_writes[0][1].exception()  # wait for the oldest write
+                    drain(block=False)
         drain(block=True)
         for future in reads.values():
             future.cancel()
     return cancelled
+
+
+def _segment_group(segmenter: Segmenter, reads: list[Future], settings: ProtocolSettings,
+                   cancel: threading.Event | None
+                   ) -> list[tuple[np.ndarray, SegmentationResult] | Exception]:
+    """(image, result) of each read, in order, or the exception that is its failure.
+
+    One image: ``segment``, as the loop always did. Several: the images that could be
+    read go through ``segment_many`` together; should that raise anything but
+    ``Cancelled``, each is segmented alone, so only the image at fault fails.
+    """
+    images: dict[int, np.ndarray] = {}
+    outcomes: dict[int, SegmentationResult | Exception] = {}
+    for position, future in enumerate(reads):
+        try:
+            images[position] = future.result()
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unreadable file fails alone
+            outcomes[position] = exc
+    if len(images) > 1:
+        try:
+            outcomes.update(zip(images, segmenter.segment_many(list(images.values()), settings, cancel=cancel)))
+        except Cancelled:
+            raise
+        except Exception:  # noqa: BLE001, S110 - each image alone, below, finds the one at fault
+            pass
+    for position, image in images.items():
+        if position not in outcomes:
+            try:
+                outcomes[position] = segmenter.segment(image, settings, cancel=cancel)
+            except Cancelled:
+                raise
+            except Exception as exc:  # noqa: BLE001 - per-file failure
+                outcomes[position] = exc
+    return [(images[p], outcome) if isinstance(outcome, SegmentationResult) else outcome
+            for p, outcome in sorted(outcomes.items())]
