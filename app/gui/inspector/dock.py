@@ -12,56 +12,33 @@ dropped (a generation counter).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget,
+                               QTabWidget, QVBoxLayout, QWidget)
 
+from app.gui.inspector import capture_jobs
 from app.gui.inspector.ablation_tab import AblationTab
 from app.gui.inspector.contrib_tab import ContributionTab
 from app.gui.inspector.erf_tab import NO_CLASS, ReceptiveFieldTab
-from app.gui.jobs import Submit
-from app.gui.thread_pool import ThreadPoolSubmitter
+from app.gui.inspector.export import InspectorExport
+from app.gui.inspector.fitted import FittedHolder
 from app.gui.inspector.maps_tab import MapsTab
+from app.gui.jobs import Job, OnDone, OnError, Submit
+from app.gui.thread_pool import ThreadPoolSubmitter
 
 if TYPE_CHECKING:  # the window must appear before torch has loaded
     from app.checkpoints.meta import ModelMeta
     from app.engine.ppm_analysis import PPMActivations
     from app.engine.result import SegmentationResult
     from app.gui.worker_types import ModelInfo
-    from app.model import PSPNet
 
 NOT_CAPTURED = ("Activations were not captured for this image.\n\nThe inspector needs the pyramid "
                 "pooling module's activations from the same forward pass; segment the image again "
                 "with the inspector open (the viewer then asks the engine to capture them).")
 NO_IMAGE = "Open an image to look inside the pyramid pooling module."
-MODEL_CHANGED = "the model changed since this image was segmented; segment it again"
-
-
-class _Fitted(QWidget):
-    """Holds the pages inside the scroll area, sized to the viewport but never below their minimum.
-
-    With a layout, the scroll area would ask the word-wrapped labels for their preferred
-    height-for-width and make the pages far taller than the window; this holder has no
-    layout, so only the pages' minimum size counts.
-    """
-
-    def __init__(self, child: QWidget) -> None:
-        super().__init__()
-        self.child = child
-        child.setParent(self)
-
-    def minimumSizeHint(self):  # noqa: ANN201, N802 - Qt override
-        return self.child.minimumSizeHint()
-
-    def sizeHint(self):  # noqa: ANN201, N802 - Qt override
-        return self.child.minimumSizeHint()
-
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        super().resizeEvent(event)
-        self.child.setGeometry(self.rect())
 
 
 class PPMInspectorDock(QDockWidget):
@@ -133,7 +110,7 @@ class PPMInspectorDock(QDockWidget):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll_area.setWidget(_Fitted(self.stack))
+        self.scroll_area.setWidget(FittedHolder(self.stack))
         self.scroll_area.setMinimumSize(280, 120)
         layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
@@ -141,7 +118,7 @@ class PPMInspectorDock(QDockWidget):
         self.setWidget(body)
 
         self.maps_tab.overlayChanged.connect(self.overlayChanged)
-        self.maps_tab.message.connect(self._say)
+        self.maps_tab.message.connect(self.say)
         self.maps_tab.map_view.clicked.connect(self._picked)
         self.contrib_tab.pixelClicked.connect(self._picked)
         self.contrib_tab.boxSelected.connect(self.select_box)
@@ -155,6 +132,7 @@ class PPMInspectorDock(QDockWidget):
         self.erf_tab.pixelClicked.connect(self._picked)
         self.erf_tab.fieldWanted.connect(self._compute_field)
         self.tabs.currentChanged.connect(lambda _: self._ensure_contributions())
+        self._export = InspectorExport(self)
         self.export_png_button.clicked.connect(self._ask_png)
         self.export_npz_button.clicked.connect(self._ask_npz)
         self.clear()
@@ -232,10 +210,8 @@ class PPMInspectorDock(QDockWidget):
             self._split(region, mode)
             return
         self.contrib_tab.map_view.set_marker(x, y)
-        from app.engine.ppm_contrib import attribute_pixel
-
-        self._run(lambda ctx: attribute_pixel(self._network(ctx, meta), acts.capture, acts.geometry, x, y),
-                  self.contrib_tab.show_attribution, "splitting the pixel's logit")
+        self._run(capture_jobs.pixel_split_job(meta, acts, x, y), self.contrib_tab.show_attribution,
+                  "splitting the pixel's logit")
 
     @Slot(int, int, int, int)
     def select_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
@@ -249,48 +225,30 @@ class PPMInspectorDock(QDockWidget):
     def _split(self, region: Any, kind: str) -> None:
         if region is None or self.acts is None:
             return
-        acts, meta, responses = self.acts, self._meta, self._responses
-        from app.engine.ppm_region import split_region
-
+        responses = self._responses
         if not responses.ready:
-            self._say("Running the head's conv once for this image (region splits need it)…")
-        self._run(lambda ctx: split_region(responses.get(self._network(ctx, meta)), acts.geometry, region, kind),
+            self.say("Running the head's conv once for this image (region splits need it)…")
+        self._run(capture_jobs.region_split_job(self._meta, self.acts, responses, region, kind),
                   self.contrib_tab.show_split, "region split")
 
     def _compute_class_maps(self, classes: tuple) -> None:
         if self.acts is None:
             return
-        meta, responses = self._meta, self._responses
-
-        def job(ctx: Any) -> dict:
-            head = responses.get(self._network(ctx, meta))
-            return {int(c): head.class_shares(int(c)) for c in classes}
-
-        self._run(job, self.contrib_tab.set_class_maps, "per-part class maps")
+        self._run(capture_jobs.class_maps_job(self._meta, self._responses, classes), self.contrib_tab.set_class_maps,
+                  "per-part class maps")
 
     def _compute_field(self, x: int, y: int, class_index: int) -> None:
         if self.acts is None or self._image is None or self._meta is None:
             return
-        acts, meta, image = self.acts, self._meta, self._image
-        from app.engine.ppm_erf import capture_input, receptive_field
-
-        def job(ctx: Any) -> Any:
-            network = self._network(ctx, meta)
-            network_input = capture_input(image, acts.geometry, meta.normalization)  # moved to the model's device
-            return receptive_field(network, network_input, acts.geometry, x, y,
-                                   None if class_index == NO_CLASS else class_index)
-
+        job = capture_jobs.receptive_field_job(self._meta, self.acts, self._image, x, y,
+                                               None if class_index == NO_CLASS else class_index)
         self._run(job, self.erf_tab.set_field, "receptive field", self.erf_tab.set_failed)
 
     def _compute_gradcam(self, region: Any, class_index: int) -> None:
         if self.acts is None:
             return
-        acts, meta = self.acts, self._meta
-        from app.engine.ppm_gradcam import region_gradcam
-
-        self._run(lambda ctx: region_gradcam(self._network(ctx, meta), acts.capture, acts.geometry, region,
-                                             class_index),
-                  self.contrib_tab.set_gradcam, "Grad-CAM")
+        self._run(capture_jobs.gradcam_job(self._meta, self.acts, region, class_index), self.contrib_tab.set_gradcam,
+                  "Grad-CAM")
 
     @Slot(bool)
     def set_pinned(self, on: bool) -> None:
@@ -298,7 +256,7 @@ class PPMInspectorDock(QDockWidget):
         if not on:
             self.maps_tab.unpin()
             self.contrib_tab.unpin_split()
-            self._say("Unpinned.")
+            self.say("Unpinned.")
             return
         image = self._image
         title = "" if image is None else f"the {image.shape[1]}\u00d7{image.shape[0]} image"
@@ -306,10 +264,10 @@ class PPMInspectorDock(QDockWidget):
             self.pin_button.blockSignals(True)
             self.pin_button.setChecked(False)
             self.pin_button.blockSignals(False)
-            self._say("There is no image to pin.")
+            self.say("There is no image to pin.")
             return
         split = self.contrib_tab.pin_split(title)
-        self._say(f"Pinned {title}" + ("" if split else " (its maps; split a pixel or region first to pin a split too)")
+        self.say(f"Pinned {title}" + ("" if split else " (its maps; split a pixel or region first to pin a split too)")
                   + ": open another image to compare.")
 
     # --- layout ----------------------------------------------------------------------------
@@ -340,13 +298,9 @@ class PPMInspectorDock(QDockWidget):
     def apply_ablation(self, parts_off: tuple, mode: str) -> None:
         if self.acts is None:
             return
-        acts, meta = self.acts, self._meta
         baseline = self.contrib_tab.maps.logits if self.contrib_tab.maps is not None else None
         self.ablation_tab.set_busy(True)
-        from app.engine.ppm_ablation import run_ablation
-
-        self._run(lambda ctx: run_ablation(self._network(ctx, meta), acts.capture, acts.geometry,
-                                           parts_off, mode, baseline),
+        self._run(capture_jobs.ablation_job(self._meta, self.acts, parts_off, mode, baseline),
                   self.ablation_tab.set_result, "ablation", self.ablation_tab.set_failed)
 
     def _ensure_contributions(self) -> None:
@@ -354,30 +308,17 @@ class PPMInspectorDock(QDockWidget):
                 or self.tabs.currentWidget() is not self.contrib_tab):
             return
         self._contrib_pending = True
-        meta = self._meta
         self.contrib_tab.set_status("Computing the contribution maps\u2026")
 
         def failed(message: str) -> None:
             self._contrib_pending = False
             self.contrib_tab.set_status(f"Could not compute the contribution maps: {message}")
 
-        from app.engine.ppm_contrib import maps_from_responses
+        self._run(capture_jobs.contribution_maps_job(self._meta, self._responses), self.contrib_tab.set_maps,
+                  "contribution maps", failed)
 
-        responses = self._responses
-        self._run(lambda ctx: maps_from_responses(responses.get(self._network(ctx, meta))),
-                  self.contrib_tab.set_maps, "contribution maps", failed)
-
-    @staticmethod
-    def _network(context: Any, meta: ModelMeta | None) -> PSPNet:
-        """The network of the job's context (the worker's Segmenter), in the thread that owns it,
-        when it is still the model that made the capture (``meta``); otherwise a clear failure."""
-        loaded = getattr(context, "loaded", None)
-        if loaded is None or meta is None or loaded.meta is not meta:
-            raise ValueError(MODEL_CHANGED)
-        return loaded.model
-
-    def _run(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None], what: str,
-             on_error: Callable[[str], None] | None = None) -> None:
+    def _run(self, fn: Job, on_done: OnDone, what: str, on_error: OnError | None = None) -> None:
+        """Submit a model job; its answer is dropped once the user has left the image."""
         generation = self._generation
 
         def done(value: Any) -> None:
@@ -387,69 +328,25 @@ class PPMInspectorDock(QDockWidget):
         def failed(message: str) -> None:
             if generation != self._generation:
                 return
-            self._say(f"The inspector's {what} failed: {message}")
+            self.say(f"The inspector's {what} failed: {message}")
             if on_error is not None:
                 on_error(message)
 
         self._submit(fn, done, failed)
 
-    # --- export --------------------------------------------------------------------------
+    # --- export (app.gui.inspector.export) -------------------------------------------------
     def export_png(self, path: str | Path) -> Path | None:
         """Save the current tab's map as PNG, colour-mapped as shown. None if nothing is shown."""
-        tab = self.tabs.currentWidget()
-        from app.engine.ppm_export import save_map_png
-
-        if tab is self.erf_tab:  # the full network's receptive field, as drawn
-            shown = self.erf_tab.export_map()
-            if self.acts is None or shown is None:
-                self._say("There is no map to save yet.")
-                return None
-            return self._save(lambda: save_map_png(path, *shown), path)
-        view = {self.maps_tab: self.maps_tab.map_view, self.contrib_tab: self.contrib_tab.map_view,
-                self.ablation_tab: self.ablation_tab.map_view}[tab]
-        values = view.values
-        if self.acts is None or values is None:
-            self._say("There is no map to save yet.")
-            return None
-        if values.ndim == 3 and values.dtype == np.uint8:
-            values = values[..., :3].astype(np.float32) / 255.0
-        return self._save(lambda: save_map_png(path, values, view.levels(), view.lookup_table()), path)
+        return self._export.png(path)
 
     def export_npz(self, path: str | Path) -> Path | None:
-        if self.acts is None:
-            self._say("There are no activations to save.")
-            return None
-        acts = self.acts
-        from app.engine.ppm_export import save_activations_npz
-
-        return self._save(lambda: save_activations_npz(path, acts.capture, acts.geometry), path)
-
-    def _save(self, write: Callable[[], Path], path: str | Path) -> Path | None:
-        try:
-            saved = write()
-        except (OSError, ValueError) as exc:
-            self._say(f"Could not save {path}: {exc}")
-            return None
-        self._say(f"Saved {saved}")
-        return saved
+        return self._export.npz(path)
 
     def _ask_png(self) -> None:
-        path = self._ask_path("Save map as PNG", "_ppm_map.png", "PNG image (*.png)")
-        if path:
-            self.export_png(path if path.lower().endswith(".png") else path + ".png")
+        self._export.ask_png()
 
     def _ask_npz(self) -> None:
-        path = self._ask_path("Save activations", "_ppm_activations.npz", "NumPy archive (*.npz)")
-        if path:
-            self.export_npz(path if path.lower().endswith(".npz") else path + ".npz")
-
-    def _ask_path(self, title: str, suffix: str, file_filter: str) -> str:
-        """The window's SaveLocation (the last folder saved into, else the image's; the image's
-        name) when hosted; '' when cancelled."""
-        if self.save_location is None:
-            return QFileDialog.getSaveFileName(self, title, "pspnet" + suffix, file_filter)[0]
-        chosen = self.save_location.ask(self, title, suffix, file_filter, fallback_stem="pspnet")
-        return str(chosen) if chosen is not None else ""
+        self._export.ask_npz()
 
     # --- helpers ---------------------------------------------------------------------------
     def _set_empty(self, text: str) -> None:
@@ -469,6 +366,7 @@ class PPMInspectorDock(QDockWidget):
         self.pixelPicked.emit(x, y)
         self.show_pixel(x, y)
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Show ``text`` on the dock's status line and send it to the window's status bar."""
         self.status.setText(text)
         self.message.emit(text)

@@ -1,0 +1,89 @@
+"""The inspector's model jobs: what runs in the worker's thread for one capture.
+
+Each builder returns ``fn(context)`` for the dock's ``submit`` hook (``app.gui.jobs``).
+The job takes the network from its context (the worker's Segmenter), in the thread that
+owns it, and only while it is still the model that made the capture (``meta``): the
+user may have loaded another one since. No Qt here; the engine's modules are imported
+when a job is built, so torch loads after start-up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app.gui.jobs import Job
+
+if TYPE_CHECKING:  # the window must appear before torch has loaded
+    import numpy as np
+
+    from app.checkpoints.meta import ModelMeta
+    from app.engine.ppm_analysis import PPMActivations
+    from app.engine.ppm_contrib import LazyHeadResponses
+    from app.model import PSPNet
+
+MODEL_CHANGED = "the model changed since this image was segmented; segment it again"
+
+
+def network_of(context: Any, meta: ModelMeta | None) -> PSPNet:
+    """The network of the job's context when it is still the model that made the capture
+    (``meta``); otherwise a clear failure."""
+    loaded = getattr(context, "loaded", None)
+    if loaded is None or meta is None or loaded.meta is not meta:
+        raise ValueError(MODEL_CHANGED)
+    return loaded.model
+
+
+def pixel_split_job(meta: ModelMeta | None, acts: PPMActivations, x: int, y: int) -> Job:
+    """The logits at photo pixel (x, y) split by part (only the few cells it mixes)."""
+    from app.engine.ppm_contrib import attribute_pixel
+
+    return lambda ctx: attribute_pixel(network_of(ctx, meta), acts.capture, acts.geometry, x, y)
+
+
+def region_split_job(meta: ModelMeta | None, acts: PPMActivations, responses: LazyHeadResponses,
+                     region: Any, kind: str) -> Job:
+    """The logits summed over ``region`` (a box, a connected region, a class) split by part."""
+    from app.engine.ppm_region import split_region
+
+    return lambda ctx: split_region(responses.get(network_of(ctx, meta)), acts.geometry, region, kind)
+
+
+def class_maps_job(meta: ModelMeta | None, responses: LazyHeadResponses, classes: tuple) -> Job:
+    """Each part's share of each class in ``classes``, keyed by class index."""
+    def job(ctx: Any) -> dict:
+        head = responses.get(network_of(ctx, meta))
+        return {int(c): head.class_shares(int(c)) for c in classes}
+    return job
+
+
+def receptive_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, x: int, y: int,
+                        class_index: int | None) -> Job:
+    """The full network's receptive field of photo pixel (x, y), for ``class_index`` or the winner."""
+    from app.engine.ppm_erf import capture_input, receptive_field
+
+    def job(ctx: Any) -> Any:
+        network = network_of(ctx, meta)
+        network_input = capture_input(image, acts.geometry, meta.normalization)  # moved to the model's device
+        return receptive_field(network, network_input, acts.geometry, x, y, class_index)
+    return job
+
+
+def gradcam_job(meta: ModelMeta | None, acts: PPMActivations, region: Any, class_index: int) -> Job:
+    from app.engine.ppm_gradcam import region_gradcam
+
+    return lambda ctx: region_gradcam(network_of(ctx, meta), acts.capture, acts.geometry, region, class_index)
+
+
+def ablation_job(meta: ModelMeta | None, acts: PPMActivations, parts_off: tuple, mode: str,
+                 baseline: Any) -> Job:
+    """The head re-run with ``parts_off`` switched off (``mode``), compared with ``baseline``."""
+    from app.engine.ppm_ablation import run_ablation
+
+    return lambda ctx: run_ablation(network_of(ctx, meta), acts.capture, acts.geometry, parts_off, mode, baseline)
+
+
+def contribution_maps_job(meta: ModelMeta | None, responses: LazyHeadResponses) -> Job:
+    """Every part's contribution maps over the whole image (the head's conv run once)."""
+    from app.engine.ppm_contrib import maps_from_responses
+
+    return lambda ctx: maps_from_responses(responses.get(network_of(ctx, meta)))
