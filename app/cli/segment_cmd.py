@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
 from app.cli import EXIT_OK, EXIT_SOME_FAILED, UsageError
+from app.cli.argtypes import bounded
 from app.cli.protocol_options import add_protocol_arguments, protocol_settings  # noqa: F401 - evaluate and the Ray engine take them from here
 
 ENGINES = ("local", "ray")  # ray: app/cluster (the optional cluster extra), docs/cluster.md
@@ -115,6 +116,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replace-edited", action="store_true",
                         help="also label again the images whose maps were edited by hand (NAME.json says "
                         "\"edited\": true), replacing their files")
+    parser.add_argument("--images-per-forward", type=bounded(int, 1, 64, "--images-per-forward"), default=1,
+                        metavar="N",
+                        help="window protocols (official, slide, semseg's ms), local engine: segment N images "
+                        "together, their windows sharing each forward, which fills a GPU's batches on small "
+                        "photos; same labels; default 1 (one image at a time). Ignored by fast and the "
+                        "whole-image ms tests")
     parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
     from app.cli.segment_ray import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray
 
@@ -133,6 +140,8 @@ def check_writable(folder: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.engine == "ray":
+        if args.images_per_forward > 1:
+            raise UsageError("--images-per-forward is for --engine local: Ray workers segment one image at a time")
         from app.cli.segment_ray import run_segment  # noqa: PLC0415
 
         return run_segment(args)
@@ -202,12 +211,18 @@ def _run(args: argparse.Namespace) -> int:
     settings = protocol_settings(args, loaded.meta)
     segmenter = make_segmenter(args, loaded)
     check_writable(out_dir)  # last: a usage error above leaves no folder behind
+    together = args.images_per_forward if segmenter.groups_images(settings) else 1
     print(f"segmenting {len(jobs)} image(s) with {loaded.meta.display_name} on {segmenter.device}, "
-          f"protocol {settings.name}, backend {segmenter.backend.name} -> {out_dir}", file=sys.stderr)
+          f"protocol {settings.name}, backend {segmenter.backend.name}"
+          + (f", {together} images per forward" if together > 1 else "") + f" -> {out_dir}", file=sys.stderr)
+    if args.images_per_forward > 1 and together == 1:
+        print(f"note: --images-per-forward is for the window protocols; protocol {settings.name} "
+              "segments one image at a time", file=sys.stderr)
     progress = Progress(len(jobs))
     try:
         report = run_batch(jobs, segmenter, out_dir, formats, settings, overwrite=args.overwrite,
-                           on_file=file_reporter(progress), replace_edited=args.replace_edited)
+                           on_file=file_reporter(progress), replace_edited=args.replace_edited,
+                           images_per_forward=args.images_per_forward)
     except LedgerError as exc:
         raise UsageError(str(exc)) from None
     return print_report(report)
