@@ -99,7 +99,7 @@ def main() -> int:
 
     tab.set_versus(None)
     tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam"))
-    wait_for(lambda: tab.gradcam is not None)
+    wait_for(lambda: tab.lower.gradcam is not None)
     settle(1000)
     dock.grab().save(str(out / "inspector_gradcam.png"))
     tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("exact"))

@@ -18,9 +18,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from app.gui.inspector.branch_grid import BranchGrid
 from app.gui.inspector.map_view import DIVERGING, MapView, robust_levels
-from app.gui.inspector.split_plot import BIAS_NAME, SplitPlot
+from app.gui.inspector.part_maps import PartMapsPanel
+from app.gui.inspector.split_plot import SplitPlot
+from app.gui.inspector.split_readout import read_split, selection_title
 
 if TYPE_CHECKING:
     from app.engine.ppm_analysis import PPMActivations
@@ -32,9 +33,6 @@ SELECTIONS = (("pixel", "Pixel (click)"), ("box", "Box (drag)"),
 HINT = "Click a pixel, or drag a box\n(Select: Box), to split its logit"
 NO_CLASS = -1
 COMPACT_WIDTH = 900  # narrower than this (the docked inspector), the bars go below the map
-GRID_MODES = (("exact", "exact share (adds up to the logit)"),
-              ("gradcam", "Grad-CAM, signed (approximation)"),
-              ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
 
 
 class ContributionTab(QWidget):
@@ -50,8 +48,6 @@ class ContributionTab(QWidget):
         self.split: RegionSplit | None = None
         self.acts: PPMActivations | None = None
         self.class_names: list[str] = []
-        self.class_maps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._asked: tuple = ()
         self.pinned_text = ""  # what the pinned bars (another image's split) show
 
         self.selection = QComboBox()
@@ -83,16 +79,8 @@ class ContributionTab(QWidget):
         # plot's axis; reserve the lines a split takes.
         self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.grid_title = QLabel("Per-part share of the target class over the image")
-        self.grid_title.setWordWrap(True)
-        self.grid_mode = QComboBox()
-        for key, text in GRID_MODES:
-            self.grid_mode.addItem(text, key)
-        self.grid_mode.setToolTip("Grad-CAM (pytorch-grad-cam's SemanticSegmentationTarget over the selection) "
-                                  "for comparison: it uses the mean gradient per channel, so it is not exact")
-        self.gradcam: Any = None  # GradCAM of (region, class) last computed
-        self._gradcam_key: tuple | None = None
-        self.grid = BranchGrid()
+        self.lower = PartMapsPanel()  # the per-part maps, below the map and bars
+        self.grid, self.grid_mode, self.grid_title = self.lower.grid, self.lower.mode, self.lower.title
 
         # two short rows, so that the docked inspector fits a 1400x880 window's side column
         controls = QVBoxLayout()
@@ -122,22 +110,11 @@ class ContributionTab(QWidget):
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 2)
         self.upper, self.right = upper, right
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        grid_row = QHBoxLayout()
-        grid_row.addWidget(QLabel("Per-part maps:"))
-        grid_row.addWidget(self.grid_mode)
-        grid_row.addStretch(1)
-        lower_layout.addLayout(grid_row)
-        lower_layout.addWidget(self.grid_title)
-        lower_layout.addWidget(self.grid, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
-        self.splitter.addWidget(lower)
+        self.splitter.addWidget(self.lower)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.lower = lower
         # narrow (docked beside the image): the map takes the full width, the bars and the
         # per-part maps share the space below it as two tabs
         self.below = QTabWidget()
@@ -160,14 +137,14 @@ class ContributionTab(QWidget):
         self.map_view.clicked.connect(self.pixelClicked)
         self.map_view.boxSelected.connect(self.boxSelected)
         self.grid.clicked.connect(self.pixelClicked)
+        self.lower.classMapsWanted.connect(self.classMapsWanted)
+        self.lower.gradcamWanted.connect(self.gradcamWanted)
 
     # --- context ------------------------------------------------------------------------
     def set_context(self, acts: PPMActivations | None, photo: np.ndarray | None,
                     class_names: list[str]) -> None:
         self.acts, self.class_names = acts, class_names
         self.maps = self.attribution = self.split = None
-        self.class_maps, self._asked = {}, ()
-        self.gradcam, self._gradcam_key = None, None
         self.map_view.set_photo(photo)
         self.map_view.set_map(None, (0, 0, 1, 1))
         self.map_view.set_marker(None, None)
@@ -187,7 +164,7 @@ class ContributionTab(QWidget):
             self.versus.addItem(name, i)
         for combo in (self.part, self.target, self.versus):
             combo.blockSignals(False)
-        self.grid.set_parts(list(acts.names) if acts is not None else [], photo)
+        self.lower.reset(list(acts.names) if acts is not None else [], photo)
         self.plot.clear_split()
         self.readout.setText(HINT.replace("\n", " ") + ".")
 
@@ -323,32 +300,10 @@ class ContributionTab(QWidget):
         split, target = self.split, self.target_class()
         if split is None or target is None:
             return
-        versus = self.versus_class()
-        shares, bias, total = split.split(target, versus)
-        count = split.pixel_count
-        names = list(split.names)
-        from app.engine.ppm_region import describe_region
-
-        what = self._name(target) if versus is None else f"{self._name(target)} \u2212 {self._name(versus)}"
-        if count == 1:
-            self.plot.show_split(names, shares, bias, "share of the logit")
-            head = f"{describe_region(split).capitalize()}: <b>{what}</b>, logit {total:.3f}"
-        else:
-            self.plot.show_split(names, shares / count, bias / count, f"share of the mean logit ({count} px)")
-            head = (f"{describe_region(split).capitalize()}: <b>{what}</b>, logit summed over {count} px "
-                    f"{total:.2f} (mean {total / count:.3f} per pixel)")
-        terms = " + ".join(f"{n} {v / count:+.2f}" for n, v in zip(names + [BIAS_NAME], np.append(shares, bias)))
-        predicted = split.predicted
-        if target == predicted:
-            rival = split.runner_up(target)
-            margin = (float(split.logits[target]) - float(split.logits[rival])) / count
-            tail = f"Runner-up {self._name(rival)} by {margin:.2f} per pixel."
-        else:
-            gap = (float(split.logits[predicted]) - float(split.logits[target])) / count
-            tail = f"Predicted {self._name(predicted)}, {gap:.2f} per pixel above {self._name(target)}."
-        pinned = f" <i>Paler dashed bars, pinned: {self.pinned_text}</i>" if self.plot.pinned_heights is not None else ""
-        self.readout.setText(f"{head} = {terms} (per pixel; sum {float(shares.sum() + bias) / count:.3f}). "
-                             f"{tail}{pinned}")
+        pinned = self.pinned_text if self.plot.pinned_heights is not None else None
+        shown = read_split(split, target, self.versus_class(), self._name, pinned)
+        self.plot.show_split(shown.names, shown.shares, shown.bias, shown.axis_label)
+        self.readout.setText(shown.text)
 
     # --- a pinned split beside the next ones ----------------------------------------------------
     def pin_split(self, title: str) -> bool:
@@ -357,8 +312,8 @@ class ContributionTab(QWidget):
             return False
         from app.engine.ppm_region import describe_region
 
-        target, versus = self.target_class(), self.versus_class()
-        what = self._name(target) if versus is None else f"{self._name(target)} \u2212 {self._name(versus)}"
+        target = self.target_class()
+        what = "" if target is None else selection_title(target, self.versus_class(), self._name)
         self.plot.pinned_heights = self.plot.heights.copy()
         self.pinned_text = f"{title}, {describe_region(self.split)}, {what}"
         self._draw_split()
@@ -371,63 +326,14 @@ class ContributionTab(QWidget):
         self._draw_split()
 
     def _draw_grid(self) -> None:
-        target = self.target_class()
-        if target is None or self.acts is None:
-            return
-        if self.grid_mode.currentData() != "exact":
-            self._draw_gradcam(target)
-            return
-        versus = self.versus_class()
-        wanted = (target,) if versus is None else (target, versus)
-        missing = tuple(c for c in wanted if c not in self.class_maps)
-        if missing:
-            if missing != self._asked:
-                self._asked = missing
-                self.classMapsWanted.emit(missing)
-            return
-        shares, bias = self.class_maps[target]
-        title = f"share of {self._name(target)}"
-        if versus is not None:
-            other_shares, other_bias = self.class_maps[versus]
-            shares, bias = shares - other_shares, bias - other_bias
-            title = f"share of {self._name(target)} \u2212 {self._name(versus)}"
-        self.grid.set_maps(shares, bias, self.acts.geometry.feature_rect(), title)
-        self.grid_title.setText(f"Per-part {title} over the image, per feature cell (logit units; "
-                                "red raises it, blue lowers it)")
-
-    def _draw_gradcam(self, target: int) -> None:
-        from app.engine.ppm_region import box_region
-
-        height, width = self.acts.geometry.image_size
-        region = self.split.region if self.split is not None else box_region((height, width), 0, 0,
-                                                                                 width - 1, height - 1)
-        key = (region.box, region.pixels, target)
-        if self._gradcam_key != key or self.gradcam is None:
-            if self._gradcam_key != key:
-                self._gradcam_key = key
-                self.gradcam = None
-                self.grid_title.setText("Computing Grad-CAM…")
-                self.gradcamWanted.emit(region, target)
-            return
-        relu = self.grid_mode.currentData() == "gradcam_relu"
-        maps = self.gradcam.relu if relu else self.gradcam.signed
-        where = "the selection" if self.split is not None else "the whole image"
-        self.grid.set_maps(maps, None, self.acts.geometry.feature_rect(),
-                           f"Grad-CAM of {self._name(target)}{', ReLU' if relu else ''}")
-        self.grid_title.setText(
-            f"APPROXIMATION — Grad-CAM of {self._name(target)} summed over {where}"
-            f"{' (ReLU)' if relu else ''}: channel weights are the mean gradient, so these maps do not add up "
-            "to the logit (the exact split is above; gradient × input per part equals it).")
+        self.lower.draw(self.acts, self.split, self.target_class(), self.versus_class(), self._name)
 
     def set_gradcam(self, cam: Any) -> None:
-        if self._gradcam_key is None or cam.class_index != self._gradcam_key[2]:
-            return  # an answer for a class no longer asked for
-        self.gradcam = cam
-        self._draw_grid()
+        if self.lower.accept_gradcam(cam):  # else an answer for a class no longer asked for
+            self._draw_grid()
 
     def set_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-        self.class_maps.update(maps)
-        self._asked = ()
+        self.lower.add_class_maps(maps)
         self._draw_grid()
 
     def _name(self, index: int) -> str:
