@@ -81,7 +81,7 @@ def test_ctrl_f_puts_the_cursor_in_the_folder_search(qtbot, window):
 
 
 def test_names_wrap_whole_onto_two_lines_only_when_they_fit_there():
-    from app.gui.docks.folder import BREAKS, lines_needed
+    from app.gui.docks.name_delegate import BREAKS, lines_needed
 
     def width(text: str) -> int:
         return 7 * len(text)  # a monospaced stand-in: 7 px a character

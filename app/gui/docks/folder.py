@@ -9,94 +9,21 @@ loader reads every file off the GUI thread), not only once visited.
 
 from __future__ import annotations
 
-import re
-from enum import Enum
 from pathlib import Path
-from typing import Callable
+from typing import cast
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from app.gui.docks import folder_order
+from app.gui.docks.folder_order import FILTERS, SORT_CONFIDENCE, SORT_NAME, SORT_REVIEW
+from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, REVIEW_COL, STATUS_COL, STATUS_COLORS,
+                                       ItemStatus, blank_icon, paint_review, paint_status, review_icon, row_status)
+from app.gui.docks.name_delegate import NameDelegate
 from app.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
-from app.labels.confidence import lowest_confidence_first
 from app.labels.review import ReviewState
-
-PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-class ItemStatus(str, Enum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # a batch run found its label files already written
-    LABELS = "labels"    # a label map was found beside the folder: shown without the model
-
-
-STATUS_COLORS = {ItemStatus.PENDING: "#9aa0a6", ItemStatus.RUNNING: "#f9ab00",
-                 ItemStatus.DONE: "#34a853", ItemStatus.FAILED: "#ea4335", ItemStatus.SKIPPED: "#4285f4",
-                 ItemStatus.LABELS: "#4285f4"}
-REVIEW_COLORS = {ReviewState.UNREVIEWED: "#80868b", ReviewState.ACCEPTED: "#34a853",
-                 ReviewState.NEEDS_WORK: "#fa7b17"}
-REVIEW_TEXT = {ReviewState.UNREVIEWED: "\u2013", ReviewState.ACCEPTED: "\u2713 accepted",
-               ReviewState.NEEDS_WORK: "\u2717 needs work"}
-# None: all; the review states; the images whose reading or segmenting failed
-FILTERS: tuple[ReviewState | ItemStatus | None, ...] = (
-    None, ReviewState.UNREVIEWED, ReviewState.ACCEPTED, ReviewState.NEEDS_WORK, ItemStatus.FAILED)
-SORT_NAME, SORT_CONFIDENCE, SORT_REVIEW = "name", "confidence", "review"
-REVIEW_ORDER = {ReviewState.UNREVIEWED: 0, ReviewState.NEEDS_WORK: 1, ReviewState.ACCEPTED: 2}  # work left first
-NAME_COL, STATUS_COL, REVIEW_COL, CONF_COL = range(4)
-
-
-BREAKS = re.compile(r"([_\-.\s])")  # where a file name may wrap onto the second line
-ZERO_WIDTH_SPACE = "\u200b"
-
-
-class NameDelegate(QStyledItemDelegate):
-    """File names beside their thumbnails: on two lines, broken after ``_ - .`` and spaces,
-    when that shows the whole name; longer ones on one line cut in the middle, where
-    names of one folder differ least (``IMG_2024...0815.jpg``)."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        size = super().sizeHint(option, index)
-        size.setHeight(max(size.height(), 2 * option.fontMetrics.lineSpacing() + 4))  # room for two lines
-        return size
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
-        super().initStyleOption(option, index)
-        room = option.rect.width() - option.decorationSize.width() - 14  # icon and margins
-        pieces = [piece for piece in BREAKS.split(option.text) if piece]
-        two_lines_fit = option.rect.height() >= 2 * option.fontMetrics.lineSpacing()
-        if room > 0 and two_lines_fit and lines_needed(pieces, option.fontMetrics.horizontalAdvance, room) == 2:
-            option.text = BREAKS.sub(r"\1" + ZERO_WIDTH_SPACE, option.text)  # display only
-            option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
-
-
-def lines_needed(pieces: list[str], width: Callable[[str], int], room: int) -> int:
-    """Lines a greedy wrap of ``pieces`` (kept whole, each break after a separator) takes in
-    ``room`` pixels; a large number when one piece alone is wider."""
-    lines, line = 1, ""
-    for piece in pieces:
-        if BREAKS.fullmatch(piece):
-            line += piece  # a separator stays at the end of its line
-            continue
-        candidate = line + piece
-        if width(candidate) <= room:
-            line = candidate
-        elif width(piece) > room:
-            return 1_000
-        else:
-            lines, line = lines + 1, piece
-    return lines
-
-
-def review_icon(state: ReviewState, size: int = 10) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(REVIEW_COLORS[state]))
-    return QIcon(pixmap)
 
 
 class FolderDock(QDockWidget):
@@ -167,8 +94,8 @@ class FolderDock(QDockWidget):
         self._failed: set[str] = set()
         self._folder: Path | None = None
         self._review_icons = {state: review_icon(state) for state in ReviewState}
-        self._placeholder = self._blank_icon()
-        self._unreadable = self._blank_icon(STATUS_COLORS[ItemStatus.FAILED])
+        self._placeholder = blank_icon()
+        self._unreadable = blank_icon(STATUS_COLORS[ItemStatus.FAILED])
         self._silent = False
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.thumbnailReady.connect(self._on_thumbnail)
@@ -178,12 +105,6 @@ class FolderDock(QDockWidget):
         self.review_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.sort.currentIndexChanged.connect(lambda _i: self._apply_order())
         self._update_counts()
-
-    @staticmethod
-    def _blank_icon(color: str = "#3c4043") -> QIcon:
-        pixmap = QPixmap(THUMB_SIZE)
-        pixmap.fill(QColor(color))
-        return QIcon(pixmap)
 
     def set_folder(self, folder: Path | None, paths: list[Path]) -> None:
         self.thumbnails.reset()
@@ -199,8 +120,8 @@ class FolderDock(QDockWidget):
             item.setToolTip(0, str(path))
             self.tree.addTopLevelItem(item)
             self._items[str(path)] = item
-            self._paint_status(item, ItemStatus.PENDING, "")
-            self._paint_review(item, ReviewState.UNREVIEWED)
+            paint_status(item, ItemStatus.PENDING, "")
+            paint_review(item, ReviewState.UNREVIEWED, self._review_icons[ReviewState.UNREVIEWED])
         self._silent = False
         self.title.setToolTip(str(folder) if folder else "")
         self.thumbnails.request(paths)
@@ -210,14 +131,14 @@ class FolderDock(QDockWidget):
         self.folderSet.emit(folder, list(paths))
 
     def paths(self) -> list[Path]:
-        return [Path(self.tree.topLevelItem(i).data(0, PATH_ROLE))
-                for i in range(self.tree.topLevelItemCount())]
+        rows = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [Path(item.data(0, PATH_ROLE)) for item in rows if item is not None]  # never None in range
 
     def set_status(self, path: Path, status: ItemStatus, detail: str = "") -> None:
         item = self._items.get(str(path))
         if item is None:
             return
-        self._paint_status(item, status, detail)
+        paint_status(item, status, detail)
         was_failed = str(path) in self._failed
         if (status == ItemStatus.FAILED) != was_failed:
             (self._failed.add if status == ItemStatus.FAILED else self._failed.discard)(str(path))
@@ -227,7 +148,7 @@ class FolderDock(QDockWidget):
 
     def status(self, path: Path) -> ItemStatus | None:
         item = self._items.get(str(path))
-        return None if item is None else ItemStatus(item.data(1, PATH_ROLE))
+        return None if item is None else row_status(item)
 
     def select(self, path: Path) -> None:
         """Make ``path`` current without emitting ``imageSelected``."""
@@ -245,7 +166,7 @@ class FolderDock(QDockWidget):
             item = self._items.get(str(path))
             if item is not None:
                 self._reviews[str(path)] = ReviewState(state)
-                self._paint_review(item, ReviewState(state))
+                paint_review(item, ReviewState(state), self._review_icons[ReviewState(state)])
         if self.sort.currentData() == SORT_REVIEW:
             self._apply_order()
         self._apply_filter()
@@ -295,45 +216,30 @@ class FolderDock(QDockWidget):
     def neighbour(self, path: Path | None, step: int) -> Path | None:
         """The shown image ``step`` rows away from ``path`` in list order (None past the ends);
         from an image the filter hides, its place in the full list counts."""
-        order = self.paths()
-        direction = 1 if step > 0 else -1
-        index = order.index(path) if path in order else (-1 if step > 0 else len(order))
-        found, remaining = None, abs(step)
-        index += direction
-        while 0 <= index < len(order) and remaining:
-            if not self._items[str(order[index])].isHidden():
-                found, remaining = order[index], remaining - 1
-            index += direction
-        return found
+        return folder_order.neighbour(self.paths(), path, step, lambda p: not self._items[str(p)].isHidden())
 
     def next_with_review(self, path: Path | None, state: ReviewState, step: int = 1) -> Path | None:
         """The next (step 1) or previous (-1) image in list order with ``state``, wrapping
         around; ``path`` itself only when it is the only one."""
-        order = self.paths()
-        if not order:
-            return None
-        start = order.index(path) if path in order else (-1 if step > 0 else len(order))
-        for offset in range(1, len(order) + 1):
-            candidate = order[(start + step * offset) % len(order)]
-            if self.review(candidate) == state:
-                return candidate
-        return None
+        return folder_order.next_matching(self.paths(), path, lambda p: self.review(p) == state, step)
+
+    def _sort_item(self, key: str) -> QStandardItem:
+        """The sort menu's entry for ``key``: a combo box's own model is a QStandardItemModel,
+        whose rows can be disabled."""
+        model = cast(QStandardItemModel, self.sort.model())
+        return model.item(self.sort.findData(key))
 
     def _set_confidence_sort_offered(self, on: bool) -> None:
         """Lowest confidence first needs saved records; name and review order always work."""
-        item = self.sort.model().item(1)  # a QStandardItemModel: its rows can be disabled
-        item.setEnabled(on)
+        self._sort_item(SORT_CONFIDENCE).setEnabled(on)
         if not on and self.sort.currentData() == SORT_CONFIDENCE:
             self.sort.setCurrentIndex(0)
 
     def _apply_order(self) -> None:
         key = self.sort.currentData()
-        if key == SORT_CONFIDENCE and self.sort.model().item(1).isEnabled():
-            order = lowest_confidence_first(self._order, self._confidences)
-        elif key == SORT_REVIEW:
-            order = sorted(self._order, key=lambda p: REVIEW_ORDER[self.review(p)])  # stable: by name within
-        else:
-            order = self._order
+        if key == SORT_CONFIDENCE and not self._sort_item(SORT_CONFIDENCE).isEnabled():
+            key = SORT_NAME
+        order = folder_order.ordered(self._order, key, self._confidences, self.review)
         if order == self.paths():
             return
         current = self.tree.currentItem()
@@ -355,14 +261,8 @@ class FolderDock(QDockWidget):
         words = self.search.text().casefold().split()
         shown = 0
         for key, item in self._items.items():
-            if wanted is None:
-                kept = True
-            elif wanted == ItemStatus.FAILED:
-                kept = key in self._failed
-            else:
-                kept = self._reviews.get(key, ReviewState.UNREVIEWED) == wanted
-            name = item.text(NAME_COL).casefold()
-            kept = kept and all(word in name for word in words)
+            kept = folder_order.kept(wanted, key in self._failed, self._reviews.get(key, ReviewState.UNREVIEWED),
+                                     item.text(NAME_COL), words)
             item.setHidden(not kept)
             shown += kept
         self._update_title(shown)
@@ -390,18 +290,6 @@ class FolderDock(QDockWidget):
         done = totals[ReviewState.ACCEPTED] + totals[ReviewState.NEEDS_WORK]
         self.counts.setText(f"Reviewed {done} of {len(self._items)}: {totals[ReviewState.ACCEPTED]} accepted, "
                             f"{totals[ReviewState.NEEDS_WORK]} needing work" if self._items else "")
-
-    def _paint_review(self, item: QTreeWidgetItem, state: ReviewState) -> None:
-        item.setText(REVIEW_COL, REVIEW_TEXT[state])
-        item.setIcon(REVIEW_COL, self._review_icons[state])
-        item.setForeground(REVIEW_COL, QBrush(QColor(REVIEW_COLORS[state])))
-        item.setToolTip(REVIEW_COL, state.title)
-
-    def _paint_status(self, item: QTreeWidgetItem, status: ItemStatus, detail: str) -> None:
-        item.setText(1, status.value)
-        item.setData(1, PATH_ROLE, status.value)
-        item.setForeground(1, QBrush(QColor(STATUS_COLORS[status])))
-        item.setToolTip(1, detail or status.value)
 
     def _on_thumbnail(self, path: str, image: QImage) -> None:
         item = self._items.get(path)
