@@ -16,7 +16,7 @@ The submit hooks themselves live outside the inspector (``app.gui.jobs``,
 """
 
 from app.gui.inspector.dock import PPMInspectorDock
-from app.gui.inspector.maps_tab import MapOverlay
+from app.gui.inspector.overlay import MapOverlay
 # Kept in the inspector's public names: the way to drive the dock synchronously, which
 # tests/gui/inspector_fixtures.py (another change in flight) imports from here.
 from app.gui.jobs import synchronous_submit

@@ -8,7 +8,6 @@ the ``background`` runner, then cached by ``PPMActivations``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,27 +15,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider,
                                QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
-from app.engine.ppm_export import colorize
 from app.gui.inspector.gallery import ChannelGallery
-from app.gui.jobs import Submit
+from app.gui.inspector.map_caption import REDUCTION_LABELS, map_caption
 from app.gui.inspector.map_view import MapView, robust_levels
+from app.gui.inspector.overlay import MapOverlay, make_overlay
 from app.gui.inspector.pinned import PinnedMap
+from app.gui.jobs import Submit
 
 if TYPE_CHECKING:
     from app.engine.ppm_analysis import PPMActivations
 
-REDUCTION_LABELS = {"channel": "One channel", "mean": "Mean of channels", "max": "Max of channels",
-                    "l2": "L2 norm of channels", "pca": "PCA of channels \u2192 RGB"}
 GALLERY_SIZE = 16
 GALLERY_MIN_TAB_HEIGHT = 560  # a shorter tab starts with the gallery folded (the map needs the height)
-
-
-@dataclass
-class MapOverlay:
-    """What the main view may draw over the photo: RGBA at the map's resolution, stretched to ``rect``."""
-
-    rgba: np.ndarray  # (h, w, 4) uint8, alpha = the chosen opacity
-    rect: tuple[float, float, float, float]  # x, y, width, height in photo pixels
 
 
 class MapsTab(QWidget):
@@ -204,7 +194,7 @@ class MapsTab(QWidget):
         self.map_view.set_map(values, acts.geometry.feature_rect(), self._shared_levels(values))
         self._draw_pinned()
         self.last_redraw_ms = (time.perf_counter() - start) * 1000.0
-        self._describe(source, view, kind, channel, values)
+        self.info.setText(map_caption(acts, source, view, kind, channel, values, self.last_redraw_ms))
         self._emit_overlay()
 
     # --- a pinned image beside ----------------------------------------------------------
@@ -255,21 +245,6 @@ class MapsTab(QWidget):
         self.info.setText(f"Could not compute this map: {message}")
         self.message.emit(message)
 
-    def _describe(self, source: int, view: str, kind: str, channel: int, values: np.ndarray) -> None:
-        acts = self.acts
-        grid = f"{values.shape[1]}\u00d7{values.shape[0]}"
-        label = REDUCTION_LABELS[kind]
-        what = f"channel {channel}" if kind == "channel" else (label if kind == "pca" else label.lower())
-        text = f"<b>{acts.names[source]}</b>, {what}, {grid} cells"
-        if kind == "pca":
-            var = acts.pca_variance(source, view)
-            text += (f"; explained variance R {var[0]:.0%}, G {var[1]:.0%}, B {var[2]:.0%}"
-                     if var.sum() > 0 else "; no variance across positions (uniform grey)")
-        else:
-            text += f"; values {float(values.min()):.3g} to {float(values.max()):.3g}"
-        text += f"; drawn in {self.last_redraw_ms:.1f} ms"
-        self.info.setText(text)
-
     def _source_changed(self, *_: object) -> None:
         if self.acts is None or self.source.count() == 0:
             return
@@ -314,9 +289,8 @@ class MapsTab(QWidget):
         values = self.map_view.values
         if self.acts is None or values is None:
             return None
-        rgb = colorize(values, self.map_view.levels(), self.map_view.lookup_table())
-        alpha = np.full(rgb.shape[:2] + (1,), round(self.opacity.value() * 2.55), dtype=np.uint8)
-        return MapOverlay(np.concatenate([rgb, alpha], axis=2), self.acts.geometry.feature_rect())
+        return make_overlay(values, self.map_view.levels(), self.map_view.lookup_table(), self.opacity.value(),
+                            self.acts.geometry.feature_rect())
 
     def _emit_overlay(self) -> None:
         if self.send_box.isChecked():
