@@ -21,15 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-from docs import qt_wait  # noqa: E402
-
-protect_singletons_from_refcount_leak()
-import pyqtgraph as pg  # noqa: E402
-
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+from docs import qt_wait  # noqa: E402 - PySide6 first, in there
 
 
 # this script's patience and pause (the shared helpers' are 300 s and 400 ms)
@@ -56,7 +48,6 @@ def sample_folder(root: Path, copies: int) -> Path:
 
 def main() -> int:
     from app.gui.batch import BatchDialog, BatchOptions
-    from app.gui.main_window import MainWindow
     from app.paths import DEFAULT_WEIGHTS
 
     parser = argparse.ArgumentParser()
@@ -66,17 +57,9 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationName("PSPNet Studio screenshots")
     work = Path(tempfile.mkdtemp(prefix="batch_shots_"))
     folder = sample_folder(work, args.copies)
-
-    window = MainWindow()
-    window.resize(1500, 940)
-    window.inspector.dock.hide()  # the saved window state may have it open; it comes last
-    window.show()
-    window.start(args.weights, None)
-    wait_for(lambda: window.viewer.model is not None)
+    window, _shown = qt_wait.start_window(args.weights, None, size=(1500, 940), settle_ms=0)
     options = BatchOptions(folder, work / "street_photos_labels", protocol="fast", device=window.device)
     dialog = BatchDialog(options, ["auto", "cpu"], window)
     dialog.show()
@@ -109,6 +92,10 @@ def main() -> int:
     window.view.pixelClicked.emit(w // 2, h // 4)
     wait_for(lambda: dock.contrib_tab.attribution is not None)
     window.legend.set_highlight(-1)  # the click also highlighted its class in the legend
+    # as a user would drag it: the split's bars as tall as the map above them (docked, the
+    # tab gives the map most of its height)
+    splitter = dock.contrib_tab.splitter
+    splitter.setSizes([sum(splitter.sizes()) // 2] * 2)
     settle(800)
     window.grab().save(str(out / "main_inspector.png"))
     window.close()

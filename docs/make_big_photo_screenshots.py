@@ -19,22 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402 - PySide6 before pyqtgraph
-
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-
-protect_singletons_from_refcount_leak()
-import pyqtgraph as pg  # noqa: E402
-
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-
-from docs.qt_wait import wait_for  # noqa: E402
+from docs.qt_wait import start_window, wait_for  # noqa: E402 - PySide6 first, in there
 
 
 def main() -> int:
-    from app.gui.main_window import MainWindow
-    from benchmarks.bench_big_photo import big_photo
     from app.paths import DEFAULT_WEIGHTS
+    from benchmarks.bench_big_photo import big_photo
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default="6000x8000", help="HxW of the photo")
@@ -45,25 +35,18 @@ def main() -> int:
     height, width = map(int, args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         photo = big_photo(Path(tmp), height, width)
-        app = QApplication.instance() or QApplication([])
-        app.setApplicationName("PSPNet Studio screenshots")
-        win = MainWindow()
-        win.resize(1440, 900)
-        win.show()
-        win.set_overlay_mode("fill")  # not whatever the last session left in the settings
-        win.actions_.opacity_slider.setValue(55)
+        win, _shown = start_window(DEFAULT_WEIGHTS, None, settle_ms=0)
         times: dict[str, float] = {}
-        started = [0.0]
 
         def arrived(kind: str) -> None:
-            times[kind] = time.perf_counter() - started[0]
+            times[kind] = time.perf_counter() - started
             if kind == "preview":  # no event processing here: the exact result could land inside it
                 win.grab().save(str(out / "viewer-big-photo-preview.png"))
 
         win.viewer.previewShown.connect(lambda _result: arrived("preview"))
         win.viewer.resultShown.connect(lambda _item: arrived("exact"))
-        win.viewer.modelChanged.connect(lambda _info: started.__setitem__(0, time.perf_counter()))
-        win.start(str(DEFAULT_WEIGHTS), str(photo))
+        started = time.perf_counter()  # the model is ready
+        win.viewer.open_path(photo)
         wait_for(lambda: "exact" in times, timeout_s=900)
         print(", ".join(f"{kind} after {seconds:.1f} s" for kind, seconds in times.items()))
         win.close()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -22,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from docs.make_gui_screenshots import settle, wait_for  # noqa: E402 - also sets up pyqtgraph
+from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
 
 
 def send(win, kind, x: float, y: float, buttons=Qt.MouseButton.LeftButton,  # noqa: ANN001
@@ -63,7 +62,6 @@ def busy_toolbar(win, w: int, h: int, path: Path) -> None:  # noqa: ANN001
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.gui.main_window import MainWindow
     from app.paths import DEFAULT_WEIGHTS
 
     parser = argparse.ArgumentParser()
@@ -72,17 +70,7 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationName("PSPNet Studio screenshots")
-    win = MainWindow()
-    win.resize(1440, 900)
-    win.show()
-    shown: list[object] = []
-    win.viewer.resultShown.connect(shown.append)
-    win.start(args.weights, first_sample())
-    wait_for(lambda: bool(shown))
-    settle(1500)
+    win, shown = start_window(args.weights, first_sample())
     labels = shown[-1].result.labels  # type: ignore[attr-defined]
     h, w = labels.shape
     names = win.viewer.classes().names

@@ -13,14 +13,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402 - PySide6 first
+from docs.qt_wait import application, settle, wait_for  # noqa: E402 - PySide6 first, in there
 
 from app.gui.export_dataset import ExportDatasetDialog  # noqa: E402
 
@@ -29,7 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])
+    application()
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "samples_labels"
         subprocess.run([sys.executable, str(ROOT / "main.py"), "segment", str(ROOT / "resources" / "samples" / "images"),
@@ -39,13 +38,8 @@ def main() -> int:
         dialog.resize(720, 330)
         dialog.show()
         dialog.start()
-        deadline = time.perf_counter() + 120
-        while dialog.is_running() or not dialog.export_button.isEnabled():
-            app.processEvents()
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the export did not finish")
-            time.sleep(0.02)
-        app.processEvents()
+        wait_for(lambda: not dialog.is_running() and dialog.export_button.isEnabled(), timeout_s=120)
+        settle(200)
         target = Path(args.out) / "export_dataset.png"
         dialog.grab().save(str(target))
         print(f"wrote {target}: {dialog.status.text()}")

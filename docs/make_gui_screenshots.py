@@ -19,22 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QPointF  # noqa: E402 - PySide6 before pyqtgraph
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QPointF  # noqa: E402
 
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-
-protect_singletons_from_refcount_leak()
-import pyqtgraph as pg  # noqa: E402
-
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-
-from docs.qt_wait import settle, wait_for  # noqa: E402,F401 - also used by the other screenshot scripts
+from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
 
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.gui.main_window import MainWindow
     from app.paths import DEFAULT_WEIGHTS
 
     parser = argparse.ArgumentParser()
@@ -44,16 +35,7 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationName("PSPNet Studio screenshots")
-    win = MainWindow()
-    win.resize(1440, 900)
-    win.show()
-    shown: list[object] = []
-    win.viewer.resultShown.connect(shown.append)
-    win.start(args.weights, args.image or first_sample())
-    wait_for(lambda: bool(shown))
-    settle(1500)  # thumbnails
+    win, shown = start_window(args.weights, args.image or first_sample())
     item = shown[-1]
     labels = item.result.labels  # type: ignore[attr-defined]
     h, w = labels.shape

@@ -21,11 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-from docs import qt_wait  # noqa: E402
-from docs.make_inspector_region_screenshots import open_inspector  # noqa: E402 - PySide6 first, in there
+from docs import qt_wait  # noqa: E402 - PySide6 first, in there
+from docs.make_inspector_region_screenshots import open_inspector  # noqa: E402
 
-protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
 SAMPLES = ROOT / "resources" / "samples" / "images"
 
 

@@ -15,19 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QSettings  # noqa: E402 - PySide6 before pyqtgraph
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-from docs import qt_wait  # noqa: E402
-
-protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
+from docs import qt_wait  # noqa: E402 - PySide6 first, in there
 
 
 # this script's patience and pause (the shared helpers' are 300 s and 400 ms)
@@ -41,21 +34,9 @@ def settle(ms: int = 600) -> None:
 
 def open_inspector(weights: str, image: Path):  # noqa: ANN201 - a MainWindow (Qt imported late)
     """The main window at 1400x880 with ``weights`` loaded, ``image`` shown and the inspector open."""
-    from app.gui.main_window import MainWindow
-
-    global _app  # kept alive for the windows
-    _app = QApplication.instance() or QApplication(sys.argv)
-    # settings in a temporary folder: the default window layout, and the user's own untouched
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      tempfile.mkdtemp(prefix="inspector_shots_"))
-    window = MainWindow()
-    window.resize(1400, 880)
-    window.move(0, 0)
-    window.show()
-    window.start(weights, None)
-    wait_for(lambda: window.viewer.model is not None)
+    window, _shown = qt_wait.start_window(weights, None, size=(1400, 880), settle_ms=0)
     window.viewer.show(image)
-    if not window.inspector.is_open():  # the saved window state may have it open already
+    if not window.inspector.is_open():
         window.inspector.action.trigger()
     wait_for(lambda: window.inspector.dock.acts is not None)
     return window
@@ -99,7 +80,7 @@ def main() -> int:
 
     tab.set_versus(None)
     tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam"))
-    wait_for(lambda: tab.lower.gradcam is not None)
+    wait_for(lambda: tab.part_maps.gradcam is not None)
     settle(1000)
     dock.grab().save(str(out / "inspector_gradcam.png"))
     tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("exact"))

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import PySide6.QtCore  # noqa: E402,F401  (before pyqtgraph)
 import torch  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtWidgets import QMainWindow  # noqa: E402
+
+from docs.qt_wait import application, settle  # noqa: E402
 
 
 def load_model():
@@ -53,10 +53,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(2)
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    from app.gui.pyside_fixes import protect_singletons_from_refcount_leak
-
-    protect_singletons_from_refcount_leak()  # PySide6 6.12.0 refcount bug, see docs/inspector.md
+    application()  # also the PySide6 refcount fix and pyqtgraph's options, as in the app
     from app.engine.segmenter import Segmenter
     from app.gui.inspector import PPMInspectorDock, synchronous_submit
     from app.gui.worker_types import ModelInfo
@@ -84,12 +81,6 @@ def main() -> int:
     window.resizeDocks([dock], [820], Qt.Orientation.Horizontal)
     window.show()
     dock.set_result(image, result, ModelInfo.describe(loaded))
-
-    def settle() -> None:
-        end = time.time() + 0.4
-        while time.time() < end:
-            app.processEvents()
-            time.sleep(0.02)
 
     def shot(name: str) -> None:
         settle()

@@ -14,40 +14,13 @@ contribution tab before any click in --out.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402 - PySide6 before pyqtgraph
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-
-protect_singletons_from_refcount_leak()
-import pyqtgraph as pg  # noqa: E402
-
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-
-from docs.qt_wait import settle, wait_for  # noqa: E402
-
-
-def open_window(weights: str, target: Path, width: int, height: int):  # noqa: ANN201
-    from app.gui.main_window import MainWindow
-
-    win = MainWindow()
-    win.resize(width, height)
-    win.show()
-    shown: list[object] = []
-    win.viewer.resultShown.connect(shown.append)
-    win.start(weights, target)
-    wait_for(lambda: bool(shown))
-    settle(1200)  # thumbnails, layout
-    return win, shown
+from docs.qt_wait import settle, start_window, wait_for  # noqa: E402 - PySide6 first, in there
 
 
 def main() -> int:
@@ -62,19 +35,16 @@ def main() -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="layout-"))
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationName("PSPNet Studio layout screenshots")
     sample = first_sample()
     assert sample is not None, "no sample scene"
 
-    first, _ = open_window(args.weights, sample, width, height)
+    first, _ = start_window(args.weights, sample, (width, height), settle_ms=1200)  # thumbnails, layout
     first.batch.dock.show()  # as a finished Label Folder run leaves it
     settle(300)
     first.close()
     settle(300)
 
-    win, shown = open_window(args.weights, sample, width, height)
+    win, shown = start_window(args.weights, sample, (width, height), settle_ms=1200)
     print(f"window {win.width()}x{win.height()}, batch dock visible: {win.batch.dock.isVisible()}, "
           f"active: {win.isActiveWindow()}")
     win.grab().save(str(out / f"layout-{width}x{height}.png"))

@@ -15,14 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from docs.make_gui_screenshots import settle, wait_for  # noqa: E402 - sets up Qt and pyqtgraph
-
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from docs.qt_wait import settle, start_window  # noqa: E402
 
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.gui.main_window import MainWindow
     from app.paths import DEFAULT_WEIGHTS
 
     parser = argparse.ArgumentParser()
@@ -31,15 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication([])
-    win = MainWindow()
-    win.resize(1400, 880)
-    win.show()
-    shown: list[object] = []
-    win.viewer.resultShown.connect(shown.append)
-    win.start(str(DEFAULT_WEIGHTS), args.image or first_sample())
-    wait_for(lambda: bool(shown))
-    settle(1500)
+    win, _shown = start_window(DEFAULT_WEIGHTS, args.image or first_sample(), size=(1400, 880))
     win.grab().save(str(out / "model-chip.png"))
     dialog = win.published_models.open_dialog()
     dialog.select("mmseg-pspnet_r50-d8_512x512_20k_voc12aug")
@@ -47,7 +36,7 @@ def main() -> int:
     dialog.grab().save(str(out / "published-models.png"))
     dialog.close()
     win.close()
-    app.processEvents()
+    settle(100)
     print("saved model-chip.png, published-models.png in", out)
     return 0
 

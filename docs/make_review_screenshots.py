@@ -22,18 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.gui.pyside_fixes import protect_singletons_from_refcount_leak  # noqa: E402
-
-protect_singletons_from_refcount_leak()
-import pyqtgraph as pg  # noqa: E402
-
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-
-from docs.make_gui_screenshots import settle, wait_for  # noqa: E402
+from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
 
 
 def labelled_folder(work: Path, weights: str) -> Path:
@@ -47,7 +39,6 @@ def labelled_folder(work: Path, weights: str) -> Path:
 
 
 def main() -> int:
-    from app.gui.main_window import MainWindow
     from app.paths import DEFAULT_WEIGHTS
 
     parser = argparse.ArgumentParser()
@@ -58,15 +49,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="review-shots-"))
     images = labelled_folder(work, args.weights)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())  # not yours
-    app = QApplication.instance() or QApplication([])
-    win = MainWindow()
-    win.resize(1440, 900)
-    win.show()
-    shown: list[object] = []
-    win.viewer.resultShown.connect(shown.append)
-    win.start(args.weights, images)
-    wait_for(lambda: bool(shown) and win.viewer.model is not None)
+    win, shown = start_window(args.weights, images, settle_ms=0)
     win.resizeDocks([win.folder], [420], Qt.Orientation.Horizontal)
     win.review.sort_action.trigger()  # lowest mean confidence first
     win.viewer.show(win.folder.paths()[0])
@@ -92,7 +75,7 @@ def main() -> int:
     settle(600)
     win.grab().save(str(out / "review-threshold.png"))
     win.close()
-    app.processEvents()
+    settle(100)
     print("saved review-folder.png and review-threshold.png in", out, "; scenes in", work)
     return 0
 
