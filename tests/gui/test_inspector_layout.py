@@ -74,7 +74,7 @@ def test_contribution_tab_is_compact_when_docked_and_side_by_side_in_full_window
     qtbot.waitUntil(lambda: docked.width() >= 1300)
     _settle(qtbot, docked)
     assert not tab.compact and tab.right.parent() is tab.upper and not tab.map_view.histogram.isHidden()
-    assert tab.lower.parent() is tab.splitter and tab.lower.isVisible()
+    assert tab.part_maps.parent() is tab.splitter and tab.part_maps.isVisible()
     docked.full_button.click()
     qtbot.waitUntil(lambda: docked.width() < 700)
     _settle(qtbot, docked)

@@ -32,6 +32,13 @@ def swatch(rgb: tuple[int, int, int], size: int = 14) -> QIcon:
     return QIcon(pixmap)
 
 
+def tool_button(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    return button
+
+
 class LegendDock(QDockWidget):
     classVisibilityChanged = Signal(object)  # np.ndarray[bool] of length C
     highlightChanged = Signal(int)       # class index, -1 for none
@@ -42,8 +49,8 @@ class LegendDock(QDockWidget):
         self.setObjectName("legendDock")
         self.filter = QLineEdit(placeholderText="Filter classes")
         self.filter.setClearButtonEnabled(True)
-        self.show_all = QToolButton(text="All", toolTip="Show every class (clears the highlight)")
-        self.show_none = QToolButton(text="None", toolTip="Hide every class (clears the highlight)")
+        self.show_all = tool_button("All", "Show every class (clears the highlight)")
+        self.show_none = tool_button("None", "Hide every class (clears the highlight)")
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Class", "Area"])
@@ -53,7 +60,7 @@ class LegendDock(QDockWidget):
         self.tree.setToolTip("Tick to show or hide a class; click a name to highlight it, again to clear")
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
-        self.clear_highlight = QToolButton(text="Clear Highlight", toolTip="Show every class at full opacity")
+        self.clear_highlight = tool_button("Clear Highlight", "Show every class at full opacity")
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -131,13 +138,13 @@ class LegendDock(QDockWidget):
 
     def rows(self) -> list[tuple[int, str, str, bool]]:
         """(class index, name, area text, checked) of the rows shown, in order."""
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if not item.isHidden():
-                out.append((int(item.data(0, CLASS_ROLE)), item.text(0), item.text(1),
-                            item.checkState(0) == Qt.CheckState.Checked))
-        return out
+        return [(int(item.data(0, CLASS_ROLE)), item.text(0), item.text(1), item.checkState(0) == Qt.CheckState.Checked)
+                for item in self._items() if not item.isHidden()]
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        """The rows, in order (Qt types topLevelItem as optional: none is missing in range)."""
+        rows = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in rows if item is not None]
 
     # --- model -> widgets ------------------------------------------------------------------
     def _on_counts(self) -> None:
@@ -171,8 +178,7 @@ class LegendDock(QDockWidget):
 
     def _on_visibility(self, visible: np.ndarray) -> None:
         self._updating = True
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in self._items():
             on = bool(visible[int(item.data(0, CLASS_ROLE))])
             if (item.checkState(0) == Qt.CheckState.Checked) != on:
                 item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
@@ -183,8 +189,8 @@ class LegendDock(QDockWidget):
     def _on_highlight(self, index: int) -> None:
         self._updating = True
         self.tree.clearSelection()
-        for i in range(self.tree.topLevelItemCount()):
-            self._mark(self.tree.topLevelItem(i), False)
+        for row in self._items():
+            self._mark(row, False)
         item = self._item_for(index)
         if item is not None:
             item.setSelected(True)
@@ -196,11 +202,7 @@ class LegendDock(QDockWidget):
 
     # --- widgets -> model ------------------------------------------------------------------
     def _item_for(self, index: int) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if item.data(0, CLASS_ROLE) == index:
-                return item
-        return None
+        return next((item for item in self._items() if item.data(0, CLASS_ROLE) == index), None)
 
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._updating or column != 0:
@@ -236,6 +238,5 @@ class LegendDock(QDockWidget):
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in self._items():
             item.setHidden(bool(needle) and needle not in item.text(0).lower())

@@ -35,7 +35,7 @@ class AblationTab(QWidget):
         super().__init__(parent)
         self.result: AblationResult | None = None
         self.class_names: list[str] = []
-        self.palette = np.zeros((1, 3), np.uint8)
+        self.class_palette = np.zeros((1, 3), np.uint8)
         self.checks: list[QCheckBox] = []
 
         self.checks_row = QHBoxLayout()
@@ -85,7 +85,7 @@ class AblationTab(QWidget):
 
     def set_context(self, part_names: list[str] | None, photo: np.ndarray | None,
                     class_names: list[str], palette: np.ndarray) -> None:
-        self.class_names, self.palette = class_names, palette
+        self.class_names, self.class_palette = class_names, palette
         self.result = None
         for check in self.checks:
             self.checks_row.removeWidget(check)
@@ -145,7 +145,7 @@ class AblationTab(QWidget):
         for r, (cls, before, after) in enumerate(rows):
             name = self.class_names[cls] if cls < len(self.class_names) else f"class {cls}"
             swatch = QTableWidgetItem(name)
-            color = self.palette[cls] if cls < len(self.palette) else (128, 128, 128)
+            color = self.class_palette[cls] if cls < len(self.class_palette) else (128, 128, 128)
             swatch.setData(Qt.ItemDataRole.DecorationRole, QColor(*(int(c) for c in color)))
             change = QTableWidgetItem(f"{(after - before) * 100:+.2f} pts")
             if abs(after - before) > 1e-12:
@@ -162,8 +162,8 @@ class AblationTab(QWidget):
             return
         mode = self.show_mode.currentData()
         if mode == "changed":
-            image = label_rgba(result.ablated, self.palette, result.changed)
+            image = label_rgba(result.ablated, self.class_palette, result.changed)
         else:
-            image = label_rgba(result.baseline if mode == "baseline" else result.ablated, self.palette)
+            image = label_rgba(result.baseline if mode == "baseline" else result.ablated, self.class_palette)
         height, width = image.shape[:2]
         self.map_view.set_map(image, (0, 0, width, height))

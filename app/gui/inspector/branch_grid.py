@@ -171,7 +171,10 @@ class BranchGrid(QWidget):
             marker.setData([] if x is None else [x + 0.5], [] if y is None else [y + 0.5])
 
     def levels(self) -> tuple[float, float] | None:
-        return None if self.colorbar is None else tuple(float(v) for v in self.colorbar.levels())
+        if self.colorbar is None:
+            return None
+        low, high = self.colorbar.levels()
+        return float(low), float(high)
 
     def _on_click(self, event) -> None:  # noqa: ANN001 - a pyqtgraph mouse event
         if event.button() != Qt.MouseButton.LeftButton or self._image_size is None:

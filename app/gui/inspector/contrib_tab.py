@@ -79,8 +79,8 @@ class ContributionTab(QWidget):
         # plot's axis; reserve the lines a split takes.
         self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * 3 + 4)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.lower = PartMapsPanel()  # the per-part maps, below the map and bars
-        self.grid, self.grid_mode, self.grid_title = self.lower.grid, self.lower.mode, self.lower.title
+        self.part_maps = PartMapsPanel()  # the lower pane: the per-part maps, below the map and bars
+        self.grid, self.grid_mode, self.grid_title = self.part_maps.grid, self.part_maps.mode, self.part_maps.title
 
         # two short rows, so that the docked inspector fits a 1400x880 window's side column
         controls = QVBoxLayout()
@@ -112,7 +112,7 @@ class ContributionTab(QWidget):
         self.upper, self.right = upper, right
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
-        self.splitter.addWidget(self.lower)
+        self.splitter.addWidget(self.part_maps)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         # narrow (docked beside the image): the map takes the full width, the bars and the
@@ -137,8 +137,8 @@ class ContributionTab(QWidget):
         self.map_view.clicked.connect(self.pixelClicked)
         self.map_view.boxSelected.connect(self.boxSelected)
         self.grid.clicked.connect(self.pixelClicked)
-        self.lower.classMapsWanted.connect(self.classMapsWanted)
-        self.lower.gradcamWanted.connect(self.gradcamWanted)
+        self.part_maps.classMapsWanted.connect(self.classMapsWanted)
+        self.part_maps.gradcamWanted.connect(self.gradcamWanted)
 
     # --- context ------------------------------------------------------------------------
     def set_context(self, acts: PPMActivations | None, photo: np.ndarray | None,
@@ -164,7 +164,7 @@ class ContributionTab(QWidget):
             self.versus.addItem(name, i)
         for combo in (self.part, self.target, self.versus):
             combo.blockSignals(False)
-        self.lower.reset(list(acts.names) if acts is not None else [], photo)
+        self.part_maps.reset(list(acts.names) if acts is not None else [], photo)
         self.plot.clear_split()
         self.readout.setText(HINT.replace("\n", " ") + ".")
 
@@ -185,17 +185,17 @@ class ContributionTab(QWidget):
         self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * lines + 4)
         if on:
             self.below.addTab(self.right, "Split of the selection")
-            self.below.addTab(self.lower, "Per-part maps")
+            self.below.addTab(self.part_maps, "Per-part maps")
             self.splitter.addWidget(self.below)
             self.below.show()
         else:
             self.below.clear()  # the pages stay alive; they move back below
             self.upper.addWidget(self.right)
-            self.splitter.addWidget(self.lower)
+            self.splitter.addWidget(self.part_maps)
             self.below.hide()
             self.below.setParent(None)  # out of the splitter, kept for the next narrowing
             self.right.show()
-            self.lower.show()
+            self.part_maps.show()
         self.balance()
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
@@ -243,6 +243,8 @@ class ContributionTab(QWidget):
         """A clicked pixel's split (every class's, from ``attribute_pixel``)."""
         from app.engine.ppm_region import split_from_pixel
 
+        if self.acts is None:  # the capture was cleared meanwhile (the dock drops such answers)
+            return
         self.attribution = att
         self.show_split(split_from_pixel(att, self.acts.geometry.image_size))
 
@@ -326,14 +328,14 @@ class ContributionTab(QWidget):
         self._draw_split()
 
     def _draw_grid(self) -> None:
-        self.lower.draw(self.acts, self.split, self.target_class(), self.versus_class(), self._name)
+        self.part_maps.draw(self.acts, self.split, self.target_class(), self.versus_class(), self._name)
 
     def set_gradcam(self, cam: Any) -> None:
-        if self.lower.accept_gradcam(cam):  # else an answer for a class no longer asked for
+        if self.part_maps.accept_gradcam(cam):  # else an answer for a class no longer asked for
             self._draw_grid()
 
     def set_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-        self.lower.add_class_maps(maps)
+        self.part_maps.add_class_maps(maps)
         self._draw_grid()
 
     def _name(self, index: int) -> str:

@@ -127,9 +127,11 @@ class MapsTab(QWidget):
         self.gallery.channelChosen.connect(self.choose_channel)
         self.gallery_button.toggled.connect(self._gallery_toggled)
         self.gallery_button.clicked.connect(lambda: setattr(self, "_gallery_chosen", True))
-        self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self._emit_overlay())
-        self.map_view.histogram.sigLevelsChanged.connect(lambda *_: self.pinned.set_levels(self.map_view.levels()))
-        self.map_view.histogram.sigLookupTableChanged.connect(lambda *_: self._draw_pinned())
+        histogram = self.map_view.histogram
+        if histogram is not None:  # always: the view is made with one
+            histogram.sigLevelsChanged.connect(lambda *_: self._emit_overlay())
+            histogram.sigLevelsChanged.connect(lambda *_: self.pinned.set_levels(self.map_view.levels()))
+            histogram.sigLookupTableChanged.connect(lambda *_: self._draw_pinned())
         self.map_view.set_opacity(self.opacity.value() / 100)
         self.set_activations(None, None)
 
@@ -187,7 +189,7 @@ class MapsTab(QWidget):
                 self._pending = key
                 self.info.setText(f"Computing {REDUCTION_LABELS[kind].lower()}\u2026")
                 self._background(lambda _ctx: acts.reduce(source, view, kind),
-                                 lambda _v, k=key: self._computed(k), self._failed)
+                                 lambda _value: self._computed(key), self._failed)
             return
         start = time.perf_counter()
         values = acts.reduce(source, view, kind, channel)
@@ -256,7 +258,7 @@ class MapsTab(QWidget):
             w.setRange(0, top)
             w.blockSignals(False)
         self.slider.setValue(min(self.spin.value(), top))
-        self._fill_gallery(source)
+        self._fill_gallery(self.acts, source)
         self.redraw()
 
     def _reduction_changed(self, *_: object) -> None:
@@ -265,9 +267,7 @@ class MapsTab(QWidget):
         self.spin.setEnabled(is_channel and self.acts is not None)
         self.redraw()
 
-    def _fill_gallery(self, source: int) -> None:
-        acts = self.acts
-
+    def _fill_gallery(self, acts: PPMActivations, source: int) -> None:
         def ranked(_ctx: object) -> list[tuple[int, float, np.ndarray]]:
             return [(i, s, acts.channel(source, "upsampled", i))
                     for i, s in acts.top_channels(source, GALLERY_SIZE)]

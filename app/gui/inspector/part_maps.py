@@ -102,6 +102,8 @@ class PartMapsPanel(QWidget):
 
         height, width = acts.geometry.image_size
         region = split.region if split is not None else box_region((height, width), 0, 0, width - 1, height - 1)
+        if region is None:  # an empty image: no pixel to explain
+            return
         key = (region.box, region.pixels, target)
         if self._gradcam_key != key or self.gradcam is None:
             if self._gradcam_key != key:
