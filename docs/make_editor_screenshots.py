@@ -77,7 +77,7 @@ def main() -> int:
     editor, bar = win.editor, win.editor.toolbar
     editor.set_edit_mode(True)
     win.set_overlay_mode("both")
-    bar.size.setValue(max(6, w // 40))
+    bar.brush_size.setValue(max(6, w // 40))
     paint = names.index("grass") if "grass" in names else 1
     bar.paint_class.set_value(paint)
     stroke = [(w * (0.12 + 0.02 * i), h * (0.80 - 0.012 * i * (1 if i < 8 else -1))) for i in range(16)]

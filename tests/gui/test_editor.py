@@ -33,7 +33,7 @@ def test_brush_stroke_with_the_mouse_updates_overlay_contours_legend_and_readout
     win, item, _ = editing
     editor, bar = win.editor, win.editor.toolbar
     QTest.keyClick(win, Qt.Key.Key_B)
-    bar.size.setValue(5)
+    bar.brush_size.setValue(5)
     bar.paint_class.set_value(2)
     before = item.result.labels.copy()
     drag(win, [(10.5, 20.5), (40.5, 20.5), (70.5, 20.5)])
@@ -70,7 +70,7 @@ def test_eraser_fill_polygon_replace_and_picking(qtbot, editing):
     win, item, _ = editing
     editor, bar = win.editor, win.editor.toolbar
     QTest.keyClick(win, Qt.Key.Key_E)
-    bar.size.setValue(3)
+    bar.brush_size.setValue(3)
     drag(win, [(5.5, 5.5), (5.5, 30.5)])
     doc = editor.session.doc
     assert (doc.labels[5:31, 5] == IGNORE).all(), "the eraser paints ignore"
@@ -137,7 +137,7 @@ def test_save_writes_segments_files_marked_edited_and_reloads_the_same_bytes(qtb
     win, item, out = editing
     editor = win.editor
     editor.toolbar.paint_class.set_value(1)
-    editor.toolbar.size.setValue(9)
+    editor.toolbar.brush_size.setValue(9)
     drag(win, [(30, 30), (90, 60)])
     labels = editor.session.doc.labels.copy()
     QTest.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

@@ -52,7 +52,7 @@ def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, thr
     assert win.view.graphics.viewport().cursor().shape() == Qt.CursorShape.BusyCursor
     bar.paint_class.set_value((seed + 2) % 5)
     QTest.keyClick(win, Qt.Key.Key_B)
-    bar.size.setValue(5)
+    bar.brush_size.setValue(5)
     editor.begin_stroke(60.5, 40.5)
     editor.stroke_to(80.5, 40.5)
     editor.end_stroke()

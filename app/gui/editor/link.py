@@ -59,8 +59,8 @@ class EditorLink(ToolEdits, QObject):
         self.actions = EditorActions(self)
         self.edit_mode, self.autosave = self.actions.edit_mode, self.actions.autosave
         self.update_actions()
-        self.toolbar.size.setValue(window.settings.brush_size())
-        self.toolbar.size.valueChanged.connect(self._on_size)
+        self.toolbar.brush_size.setValue(window.settings.brush_size())
+        self.toolbar.brush_size.valueChanged.connect(self._on_size)
         self.toolbar.connect_tools(self._on_tool)
         self.queue.busyChanged.connect(self._on_busy)
         self.viewer.leave_guard = self.confirm_leave
@@ -110,7 +110,7 @@ class EditorLink(ToolEdits, QObject):
         return self.toolbar.tool()
 
     def brush_size(self) -> int:
-        return self.toolbar.size.value()
+        return self.toolbar.brush_size.value()
 
     def _on_tool(self, name: str) -> None:
         self.canvas.cancel()

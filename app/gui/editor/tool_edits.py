@@ -19,7 +19,16 @@ from app.editing import IGNORE, LabelMapEdit, prepared, tools
 from app.editing.undo import Box, EditStep
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+
+    from app.gui.editor.canvas import EditCanvas
+    from app.gui.editor.edit_queue import EditQueue
+    from app.gui.editor.recovery_writer import RecoveryWriter
     from app.gui.editor.session import EditSession
+    from app.gui.editor.toolbar import EditToolbar
+    from app.gui.image_view import SegmentationView
+    from app.gui.main_window import MainWindow
+    from app.gui.viewer import Viewer
 
 # Maps up to this many pixels are edited on the GUI thread: a whole-map edit of a
 # megapixel costs a few ms there, less than handing it to a thread and back.
@@ -33,6 +42,21 @@ class ToolEdits:
 
     session: "EditSession | None"
     _last_point: tuple[float, float] | None
+    if TYPE_CHECKING:  # the rest of what this uses of EditorLink, for the type checker only
+        window: MainWindow
+        viewer: Viewer
+        view: SegmentationView
+        toolbar: EditToolbar
+        canvas: EditCanvas
+        queue: EditQueue
+        recovery: RecoveryWriter
+        _legend_timer: QTimer
+
+        def tool(self) -> str: ...
+        def brush_size(self) -> int: ...
+        def paint_value(self) -> int: ...
+        def ensure_session(self) -> EditSession | None: ...
+        def update_actions(self) -> None: ...
 
     # --- brush and eraser (called by the canvas) -------------------------------------------
     def begin_stroke(self, x: float, y: float) -> None:
@@ -86,7 +110,9 @@ class ToolEdits:
             region = (tools.rectangle_region(doc.shape, *points) if rectangle
                       else tools.polygon_region(doc.shape, points))
             if replacing:
-                return prepared.prepare_replace(doc, old, value, region) if region is not None else None
+                if region is None or old is None:  # old was checked above (again here for the closure's type)
+                    return None
+                return prepared.prepare_replace(doc, old, value, region)
             return prepared.prepare_paint(doc, region, value)
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         area = (max(xs) - min(xs) + 2) * (max(ys) - min(ys) + 2)  # the region's box at most

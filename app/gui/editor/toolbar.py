@@ -54,7 +54,8 @@ class ClassPicker(QComboBox):
         if self.with_ignore:
             self.addItem(swatch((0, 0, 0)), f"ignore ({IGNORE})", IGNORE)
         for index, name in enumerate(names):
-            self.addItem(swatch(tuple(int(v) for v in palette[index][:3])), f"{index}: {name}", index)
+            red, green, blue = (int(v) for v in palette[index][:3])
+            self.addItem(swatch((red, green, blue)), f"{index}: {name}", index)
         self.blockSignals(False)
         self.set_value(current if current is not None else (IGNORE if self.with_ignore else 0))
 
@@ -95,13 +96,13 @@ class EditToolbar(QToolBar):
             self.addAction(action)
         self.tool_actions["brush"].setChecked(True)
         self.addSeparator()
-        self.size = QSpinBox()
-        self.size.setRange(1, MAX_BRUSH)
-        self.size.setValue(15)
-        self.size.setSuffix(" px")
-        self.size.setToolTip(f"Brush and eraser size in image pixels ({SIZE_KEYS[0]} and {SIZE_KEYS[1]})")
+        self.brush_size = QSpinBox()
+        self.brush_size.setRange(1, MAX_BRUSH)
+        self.brush_size.setValue(15)
+        self.brush_size.setSuffix(" px")
+        self.brush_size.setToolTip(f"Brush and eraser size in image pixels ({SIZE_KEYS[0]} and {SIZE_KEYS[1]})")
         self.addWidget(QLabel(" Size "))
-        self.addWidget(self.size)
+        self.addWidget(self.brush_size)
         self.paint_class = ClassPicker(False, "The class to paint (type to search; click a class in the legend, "
                                               f"or press {PICK_KEY} over the image, to pick one)")
         self.addWidget(QLabel("  Class "))
@@ -144,11 +145,11 @@ class EditToolbar(QToolBar):
 
     def step_size(self, factor: float) -> None:
         """Grow or shrink the brush by ``factor``, by at least one pixel."""
-        size = self.size.value()
+        size = self.brush_size.value()
         new = round(size * factor)
         if new == size:
             new = size + (1 if factor > 1 else -1)
-        self.size.setValue(max(1, min(MAX_BRUSH, new)))
+        self.brush_size.setValue(max(1, min(MAX_BRUSH, new)))
 
     def connect_tools(self, slot: Callable[[str], None]) -> None:
         self.tool_group.triggered.connect(lambda action: slot(str(action.data())))
