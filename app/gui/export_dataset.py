@@ -239,7 +239,9 @@ class ExportDatasetLink(QObject):
         menus: WindowMenus = window.actions_
         menus.add_to_menu("file", self.action, before="file:quit", after="file:label folder")  # below Label Folder
         # the window is hidden, not deleted, when it closes: stop a running export before Qt exits
-        QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
+        app = QCoreApplication.instance()
+        if app is not None:  # always, once a window exists
+            app.aboutToQuit.connect(self.shutdown)
 
     def default_run_dir(self) -> Path | None:
         options = getattr(getattr(self.window, "batch", None), "last_options", None)

@@ -178,4 +178,4 @@ class SegmentationView(QWidget):
             self.pixelClicked.emit(*hit)
 
     def image_shape(self) -> tuple[int, int] | None:
-        return None if self._image is None else self._image.shape[:2]  # type: ignore[return-value]
+        return None if self._image is None else self._image.shape[:2]

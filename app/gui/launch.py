@@ -123,7 +123,7 @@ def _screenshot_when_ready(window, path: Path, timeout_ms: int = 180_000) -> Non
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    done = []
+    done: list[bool] = []
 
     def grab_and_quit() -> None:
         if done:
@@ -139,5 +139,9 @@ def _screenshot_when_ready(window, path: Path, timeout_ms: int = 180_000) -> Non
 
     window.viewer.resultShown.connect(lambda _item: soon())
     window.viewer.modelMissing.connect(lambda _text: QTimer.singleShot(1500, grab_and_quit))
-    window.viewer.message.connect(lambda level, _text: level == "error" and soon())
+    def on_message(level: str, _text: str) -> None:
+        if level == "error":
+            soon()
+
+    window.viewer.message.connect(on_message)
     QTimer.singleShot(timeout_ms, grab_and_quit)

@@ -78,8 +78,9 @@ class WindowStateSync(QObject):
     def _remember_pointer(self, scene_pos: QPointF) -> None:
         self._pointer = QPointF(scene_pos)  # the viewer reads this position out itself
 
-    def eventFilter(self, watched: QWidget, event: QEvent) -> bool:  # noqa: N802 - Qt override (the viewport)
-        if event.type() == QEvent.Type.Leave and not watched.rect().contains(watched.mapFromGlobal(QCursor.pos())):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override (the viewport)
+        if (event.type() == QEvent.Type.Leave and isinstance(watched, QWidget)
+                and not watched.rect().contains(watched.mapFromGlobal(QCursor.pos()))):
             self._pointer = None  # (a Leave with the pointer still inside: the view was swapped for a message)
             self.w.readout.set_cursor(-1, -1, None, None)
         return False

@@ -146,11 +146,11 @@ class ReviewLink(QObject):
 
     @Slot(object, list)
     def _on_folder_set(self, folder: Path | None, paths: list[Path]) -> None:
-        self.image_dir = Path(folder) if folder is not None else None
+        self.image_dir = image_dir = Path(folder) if folder is not None else None
         # The shipped samples' labels/ is the ground truth of the model's demo (and of the
         # tests): the window shows the model on them; File > Open Labels still shows them.
-        automatic = self.image_dir is not None and not self.image_dir.resolve().is_relative_to(SAMPLES_DIR.resolve())
-        self._use_pairing(pair_folder(self.image_dir, paths) if automatic else None)
+        automatic = image_dir is not None and not image_dir.resolve().is_relative_to(SAMPLES_DIR.resolve())
+        self._use_pairing(pair_folder(image_dir, paths) if image_dir is not None and automatic else None)
 
     def _use_pairing(self, pairing: LabelPairing | None) -> None:
         self.labels.set_pairing(pairing)
@@ -201,9 +201,11 @@ class ReviewLink(QObject):
             self.folder.set_reviews({p: self.store.state(self._key(p)) for p in paths})
 
     def _key(self, path: Path) -> str:
+        if self.image_dir is None:
+            return Path(path).name
         try:
             return Path(path).resolve().relative_to(self.image_dir.resolve()).as_posix()
-        except (ValueError, AttributeError):
+        except ValueError:  # outside the folder
             return Path(path).name
 
     def state(self, path: Path) -> ReviewState:
@@ -226,12 +228,13 @@ class ReviewLink(QObject):
         path = self.viewer.current
         if not self.viewer.may_leave():  # unsaved edits: Save / Discard first, Cancel marks nothing
             return
-        if self.set_state(path, ReviewState.ACCEPTED):
+        if self.set_state(path, ReviewState.ACCEPTED) and path is not None:  # set_state refuses no path
             self._go_to(self.folder.next_with_review(path, ReviewState.UNREVIEWED, 1), f"Accepted {path.name}.")
 
     def mark_needs_work(self) -> None:
-        if self.set_state(self.viewer.current, ReviewState.NEEDS_WORK):
-            self.window.statusBar().showMessage(f"{self.viewer.current.name}: needs work", 4000)
+        current = self.viewer.current
+        if self.set_state(current, ReviewState.NEEDS_WORK) and current is not None:  # set_state refuses no path
+            self.window.statusBar().showMessage(f"{current.name}: needs work", 4000)
 
     def mark_unreviewed(self) -> None:
         self.set_state(self.viewer.current, ReviewState.UNREVIEWED)
