@@ -3,8 +3,8 @@
 The main window hosts it and feeds it: ``set_result(image, result, model)`` after each
 segmentation (made with ``capture=True``; ``model`` is the worker's ``ModelInfo``),
 ``clear()``, and ``show_pixel(x, y)`` on a click in the main view. Model work
-(contribution maps, pixel splits, ablations) goes through the ``submit`` hook, never the
-GUI thread, and uses the network of the job's context (the worker's Segmenter) only when
+(contribution maps, pixel splits, ablations: ``model_requests``, ``capture_jobs``) goes
+through the ``submit`` hook, never the GUI thread, and uses the network of the job's context (the worker's Segmenter) only when
 it is still the model that made the capture; results of an image the user has left are
 dropped (a generation counter).
 """
@@ -19,14 +19,14 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from app.gui.inspector import capture_jobs
 from app.gui.inspector.ablation_tab import AblationTab
 from app.gui.inspector.contrib_tab import ContributionTab
-from app.gui.inspector.erf_tab import NO_CLASS, ReceptiveFieldTab
+from app.gui.inspector.erf_tab import ReceptiveFieldTab
 from app.gui.inspector.export import InspectorExport
 from app.gui.inspector.fitted import FittedHolder
 from app.gui.inspector.maps_tab import MapsTab
-from app.gui.jobs import Job, OnDone, OnError, Submit
+from app.gui.inspector.model_requests import ModelRequests
+from app.gui.jobs import Submit
 from app.gui.thread_pool import ThreadPoolSubmitter
 
 if TYPE_CHECKING:  # the window must appear before torch has loaded
@@ -41,7 +41,9 @@ NOT_CAPTURED = ("Activations were not captured for this image.\n\nThe inspector 
 NO_IMAGE = "Open an image to look inside the pyramid pooling module."
 
 
-class PPMInspectorDock(QDockWidget):
+class PPMInspectorDock(ModelRequests, QDockWidget):
+    """The tabs, their frame and the capture shown; the model work is ``ModelRequests``'s."""
+
     overlayChanged = Signal(object)  # MapOverlay (RGBA + rect in photo pixels) or None
     pixelPicked = Signal(int, int)  # a click on one of the dock's own views, in photo pixels
     message = Signal(str)  # a short status line for the main window's status bar
@@ -185,71 +187,6 @@ class PPMInspectorDock(QDockWidget):
         self._set_empty(NO_IMAGE)
         self.header.setText("")
 
-    @Slot(int, int)
-    def show_pixel(self, x: int, y: int) -> None:
-        """Split the logits at photo pixel (x, y), or of the region the selection mode picks there.
-
-        Pixel (and box) mode: that pixel, cheaply (only the few cells it mixes). Connected
-        region / whole class: the label map's region or class under (x, y), summed.
-        """
-        if self.acts is None:
-            return
-        acts, meta = self.acts, self._meta
-        height, width = acts.geometry.image_size
-        if not (0 <= x < width and 0 <= y < height):
-            return
-        if self.tabs.currentWidget() is self.erf_tab:  # the receptive field of that pixel instead
-            self.erf_tab.request(x, y)
-            return
-        mode = self.contrib_tab.selection_mode()
-        if mode in ("connected", "class") and self._labels is not None:
-            from app.engine.ppm_region import class_region, connected_region
-
-            labels = self._labels
-            region = connected_region(labels, x, y) if mode == "connected" else class_region(labels, int(labels[y, x]))
-            self._split(region, mode)
-            return
-        self.contrib_tab.map_view.set_marker(x, y)
-        self._run(capture_jobs.pixel_split_job(meta, acts, x, y), self.contrib_tab.show_attribution,
-                  "splitting the pixel's logit")
-
-    @Slot(int, int, int, int)
-    def select_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
-        """Split the logits summed over the box with corners (x0, y0), (x1, y1) (included)."""
-        if self.acts is None:
-            return
-        from app.engine.ppm_region import box_region
-
-        self._split(box_region(self.acts.geometry.image_size, x0, y0, x1, y1), "box")
-
-    def _split(self, region: Any, kind: str) -> None:
-        if region is None or self.acts is None:
-            return
-        responses = self._responses
-        if not responses.ready:
-            self.say("Running the head's conv once for this image (region splits need it)…")
-        self._run(capture_jobs.region_split_job(self._meta, self.acts, responses, region, kind),
-                  self.contrib_tab.show_split, "region split")
-
-    def _compute_class_maps(self, classes: tuple) -> None:
-        if self.acts is None:
-            return
-        self._run(capture_jobs.class_maps_job(self._meta, self._responses, classes), self.contrib_tab.set_class_maps,
-                  "per-part class maps")
-
-    def _compute_field(self, x: int, y: int, class_index: int) -> None:
-        if self.acts is None or self._image is None or self._meta is None:
-            return
-        job = capture_jobs.receptive_field_job(self._meta, self.acts, self._image, x, y,
-                                               None if class_index == NO_CLASS else class_index)
-        self._run(job, self.erf_tab.set_field, "receptive field", self.erf_tab.set_failed)
-
-    def _compute_gradcam(self, region: Any, class_index: int) -> None:
-        if self.acts is None:
-            return
-        self._run(capture_jobs.gradcam_job(self._meta, self.acts, region, class_index), self.contrib_tab.set_gradcam,
-                  "Grad-CAM")
-
     @Slot(bool)
     def set_pinned(self, on: bool) -> None:
         """Pin the current image (its maps, and the split shown) beside the next ones, or unpin."""
@@ -292,47 +229,6 @@ class PPMInspectorDock(QDockWidget):
         self.full_button.blockSignals(True)
         self.full_button.setChecked(floating)
         self.full_button.blockSignals(False)
-
-    # --- model work, off the GUI thread ------------------------------------------------------
-    @Slot(tuple, str)
-    def apply_ablation(self, parts_off: tuple, mode: str) -> None:
-        if self.acts is None:
-            return
-        baseline = self.contrib_tab.maps.logits if self.contrib_tab.maps is not None else None
-        self.ablation_tab.set_busy(True)
-        self._run(capture_jobs.ablation_job(self._meta, self.acts, parts_off, mode, baseline),
-                  self.ablation_tab.set_result, "ablation", self.ablation_tab.set_failed)
-
-    def _ensure_contributions(self) -> None:
-        if (self.acts is None or self.contrib_tab.maps is not None or self._contrib_pending
-                or self.tabs.currentWidget() is not self.contrib_tab):
-            return
-        self._contrib_pending = True
-        self.contrib_tab.set_status("Computing the contribution maps\u2026")
-
-        def failed(message: str) -> None:
-            self._contrib_pending = False
-            self.contrib_tab.set_status(f"Could not compute the contribution maps: {message}")
-
-        self._run(capture_jobs.contribution_maps_job(self._meta, self._responses), self.contrib_tab.set_maps,
-                  "contribution maps", failed)
-
-    def _run(self, fn: Job, on_done: OnDone, what: str, on_error: OnError | None = None) -> None:
-        """Submit a model job; its answer is dropped once the user has left the image."""
-        generation = self._generation
-
-        def done(value: Any) -> None:
-            if generation == self._generation:
-                on_done(value)
-
-        def failed(message: str) -> None:
-            if generation != self._generation:
-                return
-            self.say(f"The inspector's {what} failed: {message}")
-            if on_error is not None:
-                on_error(message)
-
-        self._submit(fn, done, failed)
 
     # --- export (app.gui.inspector.export) -------------------------------------------------
     def export_png(self, path: str | Path) -> Path | None:
