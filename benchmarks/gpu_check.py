@@ -1,6 +1,6 @@
 """Issue 17's GPU check in one short run (by hand, on a machine with a CUDA GPU; a few minutes).
 
-    python benchmarks/gpu_check.py [--photo 512x683] [--repeats 10]
+    python benchmarks/gpu_check.py [--photo 512x683] [--small 384x512] [--repeats 10]
 
 On PSPNet-50 (random weights with varied BN statistics, 150 classes, semseg layout):
 1. ms/image of the engine's fast and official protocols (base 512, crop 473, flip) against
@@ -8,10 +8,13 @@ On PSPNet-50 (random weights with varied BN statistics, 150 classes, semseg layo
    same windows and their mirror images in one batch). Goal: engine within 1.5x of bare.
 2. fp16 and bf16 autocast (``Segmenter(precision=...)``): label agreement with fp32 on both
    protocols (goal >= 99.9 %) and their ms/image.
-3. Window batches (``Segmenter(window_batch=N)``, windows of one image per forward): ms/image
-   of the official protocol on a photo with many windows at 1, 4 and 8 windows per forward,
-   labels compared. The engine does not batch windows of several images into one forward;
-   what that could gain is shown by the bare forward alone (2 vs 16 windows per call).
+3. Window batches. (a) ``Segmenter(window_batch=N)``: ms/image of the official protocol on a
+   photo with many windows at 1, 4 and 8 windows per forward, labels compared. (b) Windows of
+   several images in one forward (``Segmenter.segment_many``, what ``segment
+   --images-per-forward N`` runs): ms/image of the official protocol (base 512, crop 473,
+   flip) on 16 small photos (2 windows each at 384 x 512) at 1, 4 and 8 images per forward,
+   8 windows per forward, labels compared with one image at a time. The bare forward at 2
+   and 16 windows per call shows what fuller batches can gain at most.
 4. The out-of-memory fallback on a real OOM: most of the GPU's free memory is taken by a
    tensor, then the official protocol runs at 8 windows per forward; the engine's notes say
    how it recovered (smaller batches, then the CPU) and the labels are compared with the
@@ -123,7 +126,54 @@ def check_autocast(loaded, image, device, repeats) -> None:
                   f"(goal >= 99.9 %), {took:.1f} ms/image")
 
 
-def check_window_batches(loaded, image, device, repeats) -> None:
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def per_image_ms(run: Callable[[], object], images: int, device: torch.device, repeats: int) -> float:
+    """Median milliseconds per image of ``run`` (all ``images``) after one warm-up."""
+    times = []
+    for i in range(repeats + 1):
+        synchronize(device)
+        started = time.perf_counter()
+        run()
+        synchronize(device)
+        if i >= 1:
+            times.append(1000 * (time.perf_counter() - started) / images)
+    return statistics.median(times)
+
+
+def check_images_per_forward(loaded, photos: list[np.ndarray], device: torch.device, repeats: int,
+                             settings: ProtocolSettings = OFFICIAL, window_batch: int = 8,
+                             groups: tuple[int, ...] = (1, 4, 8)) -> dict[int, float]:
+    """ms/image of ``settings`` over ``photos`` at each number of images per forward (CPU or GPU)."""
+    seg = Segmenter(loaded, str(device), window_batch=window_batch)
+    windows = sum(len(p.windows) for p in plan_scales(photos[0].shape[0], photos[0].shape[1], settings))
+    print(f"  {len(photos)} photos of {photos[0].shape[1]}x{photos[0].shape[0]}: {windows} window(s) each "
+          f"(+ flips), {window_batch} windows per forward")
+
+    def run(group: int) -> list:
+        labels = []
+        for first in range(0, len(photos), group):
+            chunk = photos[first:first + group]
+            results = seg.segment_many(chunk, settings) if group > 1 else [seg.segment(chunk[0], settings)]
+            labels += [r.labels for r in results]
+        return labels
+
+    alone = run(1)
+    took = {}
+    for group in groups:
+        labels = run(group)
+        same = np.mean([(a == b).mean() for a, b in zip(labels, alone)])
+        took[group] = per_image_ms(lambda: run(group), len(photos), device, repeats)
+        gain = f" ({took[1] / took[group]:.2f}x the speed of 1)" if 1 in took and group != 1 else ""
+        print(f"  {group} image(s) per forward: {took[group]:.1f} ms/image{gain}, "
+              f"labels = one image at a time on {same:.4%}")
+    return took
+
+
+def check_window_batches(loaded, image, device, repeats, small) -> None:
     windows = sum(len(p.windows) for p in plan_scales(image.shape[0], image.shape[1], MANY_WINDOWS))
     print(f"  official at base {MANY_WINDOWS.base_size}: {windows} windows (+ flips) per image")
     first = None
@@ -134,11 +184,12 @@ def check_window_batches(loaded, image, device, repeats) -> None:
         took = ms(lambda: seg.segment(image, MANY_WINDOWS), max(3, repeats // 2))
         print(f"  {batch} window(s) per forward: {took:.1f} ms/image, labels = 1-window run on "
               f"{agreement(labels, first)}")
+    photos = [photo(small[0], small[1], seed) for seed in range(16)]
+    check_images_per_forward(loaded, photos, device, max(3, repeats // 2))
     for per_call in (2, 16):
         took = ms(bare_windows(loaded.model, image, OFFICIAL, device, per_call=per_call), repeats)
         print(f"  bare forward, {per_call:2d} windows per call, {per_call} windows: "
               f"{took / per_call:.2f} ms/window")
-    print("  not in the engine: windows of several images in one forward (each image's windows are batched)")
 
 
 def check_out_of_memory(loaded, image, device) -> None:
@@ -168,6 +219,7 @@ def check_out_of_memory(loaded, image, device) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photo", default="512x683", help="HxW of the test photo")
+    parser.add_argument("--small", default="384x512", help="HxW of the 16 small photos of part 3")
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     if not torch.cuda.is_available():
@@ -178,11 +230,12 @@ def main() -> int:
     print(f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, CUDA {torch.version.cuda}")
     height, width = map(int, args.photo.split("x"))
     image = photo(height, width)
+    small = tuple(map(int, args.small.split("x")))
     loaded = varied_pspnet50()
     failed = []
     for title, check in (("1. engine vs bare forward", lambda: check_speed(loaded, image, device, args.repeats)),
                          ("2. autocast vs fp32", lambda: check_autocast(loaded, image, device, args.repeats)),
-                         ("3. window batches", lambda: check_window_batches(loaded, image, device, args.repeats)),
+                         ("3. window batches", lambda: check_window_batches(loaded, image, device, args.repeats, small)),
                          ("4. out-of-memory fallback", lambda: check_out_of_memory(loaded, image, device))):
         print(title)
         started = time.perf_counter()
