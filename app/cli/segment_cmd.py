@@ -119,9 +119,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images-per-forward", type=bounded(int, 1, 64, "--images-per-forward"), default=1,
                         metavar="N",
                         help="window protocols (official, slide, semseg's ms), local engine: segment N images "
-                        "together, their windows sharing each forward, which fills a GPU's batches on small "
-                        "photos; same labels; default 1 (one image at a time). Ignored by fast and the "
-                        "whole-image ms tests")
+                        "together, their windows sharing each forward (up to 4 windows on a GPU, 1 on the "
+                        "CPU), which fills a GPU's batches on small photos; same window maths, same labels; "
+                        "default 1 (one image at a time). Ignored by fast and the whole-image ms tests")
     parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
     from app.cli.segment_ray import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray
 

@@ -3,7 +3,8 @@
 ``Segmenter`` owns the device placement of a loaded model (moved in place: the
 ``LoadedModel`` keeps being the same object), the precision, and recovery from
 GPU out-of-memory: the image is retried with smaller window batches, then on
-the CPU, and ``result.notes`` says so.
+the CPU, and ``result.notes`` says so. ``segment_many`` runs the windows of several
+images in shared forwards (``app.engine.windows``).
 """
 
 from __future__ import annotations
