@@ -12,6 +12,10 @@
   as much as a hundred forwards of the shipped model, too much for one photo.
 
 PyTorch always runs the captures (the inspector reads the PPM's activations) and training.
+
+``builds=False`` (the desktop window: an export holds the GIL for up to half a second at a
+time, which would freeze the window) never exports: a shape without a cached graph runs
+on PyTorch and is recorded in ``missing``, for a child process to build.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ class Backend:
     """The plain forwards of one segmenter: ``logits`` returns ONNX Runtime's low-resolution
     logits, or None where PyTorch is to run that forward."""
 
-    def __init__(self, name: str, device: torch.device, cache: GraphCache | None = None) -> None:
+    def __init__(self, name: str, device: torch.device, cache: GraphCache | None = None,
+                 builds: bool = True) -> None:
         if name not in BACKENDS:
             raise BackendError(f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}")
         if name == "onnx":
@@ -52,6 +57,9 @@ class Backend:
         self._usable: bool | None = None if self.name == "auto" else self.name == "onnx"
         self._failed: set[tuple[int, ...]] = set()
         self.notes: list[str] = []
+        self.builds = builds
+        self.missing: set[tuple[int, ...]] = set()  # shapes run on PyTorch for want of a graph (builds=False)
+        self.ran = {"onnx": 0, "torch": 0}  # plain forwards by each, since the last take_ran
 
     @property
     def cache(self) -> GraphCache:
@@ -73,9 +81,22 @@ class Backend:
         ``recurring``: the shape comes back for every image (windows), so auto may build it.
         ``cancel``: once set, the run stops (``Cancelled``), inside the forward too.
         """
+        out = self._logits(model, x, recurring, cancel)
+        self.ran["torch" if out is None else "onnx"] += 1
+        return out
+
+    def _logits(self, model: torch.nn.Module, x: torch.Tensor, recurring: bool,
+                cancel: threading.Event | None) -> torch.Tensor | None:
         if self.name == "torch" or x.device.type != "cpu" or not self.usable():
             return None
         shape = tuple(int(n) for n in x.shape)
+        if not self.builds:
+            graph = self.cache.loaded_graph(model, shape)
+            if graph is None:
+                if self.name == "onnx" or recurring:
+                    self.missing.add(shape)
+                return None
+            return graph.run(x, cancel) if self.name == "onnx" or graph.faster else None
         if self.name == "onnx":
             try:
                 return self.cache.graph(model, shape).run(x, cancel)
@@ -92,6 +113,11 @@ class Backend:
             self.notes.append(f"ONNX graph for {shape} not built ({exc}); PyTorch runs it")
             return None
         return graph.run(x, cancel) if graph.faster else None
+
+    def take_ran(self) -> dict[str, int]:
+        """Plain forwards run by ONNX Runtime and by PyTorch since the last call."""
+        ran, self.ran = self.ran, {"onnx": 0, "torch": 0}
+        return ran
 
     def take_notes(self) -> list[str]:
         """What went wrong since the last call (graphs rebuilt or not cached, torch fallbacks)."""

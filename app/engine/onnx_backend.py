@@ -174,14 +174,27 @@ class GraphCache:
         return key in self._graphs or _regular(self.folder / f"{key}.json")
 
     def graph(self, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph:
+        graph = self.loaded_graph(model, shape)
+        if graph is None:
+            key = self.key(model, shape)
+            graph = self._keep(key, self._build(key, model, shape))
+        return graph
+
+    def loaded_graph(self, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph | None:
+        """The graph from memory or from the cache's files; None where it would have to be
+        built (never exports: the desktop window leaves that to a child process)."""
         key = self.key(model, shape)
         graph = self._graphs.get(key)
         if graph is None:
-            graph = self._load(key) or self._build(key, model, shape)
-            self._graphs[key] = graph
-            while len(self._graphs) > SESSIONS_KEPT:  # each holds its own copy of the weights
-                self._graphs.popitem(last=False)
+            loaded = self._load(key)
+            return None if loaded is None else self._keep(key, loaded)
         self._graphs.move_to_end(key)
+        return graph
+
+    def _keep(self, key: str, graph: Graph) -> Graph:
+        self._graphs[key] = graph
+        while len(self._graphs) > SESSIONS_KEPT:  # each holds its own copy of the weights
+            self._graphs.popitem(last=False)
         return graph
 
     # --- files --------------------------------------------------------------------
