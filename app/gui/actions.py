@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 MODE_TITLES = {"fill": "&Fill", "contour": "&Contour", "both": "Fill &and Contour", "hidden": "&Hidden"}
 MODE_SHORT = {"fill": "Fill", "contour": "Contour", "both": "Both", "hidden": "Hidden"}
 PRECISION_TITLES = {"fp32": "fp32 (exact)", "fp16": "fp16 (GPU)", "bf16": "bf16 (GPU)"}
+BACKEND_TITLES = {"torch": "&PyTorch",
+                  "onnx": "&ONNX Runtime (CPU; builds each input size's graph once)",
+                  "auto": "&Automatic (ONNX Runtime where a built graph ran faster)"}
 PROTOCOL_TITLES = {"fast": "&Fast (one whole-image pass)",
                    "official": "&Official (sliding window, flip)",
                    "ms": "&Multi-scale (the checkpoint's own code's ms test)",
@@ -53,6 +56,7 @@ class WindowActions:
         self.mode_actions: dict[str, QAction] = {}
         self.protocol_actions: dict[str, QAction] = {}
         self.precision_actions: dict[str, QAction] = {}
+        self.backend_actions: dict[str, QAction] = {}
         self.device_group = QActionGroup(window)
         self.anchors: dict[str, QAction] = {}  # named places in the menus (WindowMenus)
         self._build_file_menu()
@@ -168,6 +172,13 @@ class WindowActions:
             group.addAction(action)
             precision.addAction(action)
             self.precision_actions[name] = action
+        backend = menu.addMenu("&Backend")
+        group = QActionGroup(w)
+        for name, title in BACKEND_TITLES.items():
+            action = self._action(title, lambda _c=False, n=name: w.set_backend(n), checkable=True)
+            group.addAction(action)
+            backend.addAction(action)
+            self.backend_actions[name] = action
         menu.addSeparator()
         self.model_card = self._action("Model &Card...", w.show_model_card, "Ctrl+I")
         menu.addAction(self.model_card)

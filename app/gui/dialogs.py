@@ -30,6 +30,7 @@ def model_card_html(info: "ModelInfo") -> dict[str, str]:
     rows = [("Name", meta.display_name), ("Format", meta.format_title), ("Source", info.source or "in memory"),
             ("Architecture", arch.description), ("Classes", meta.classes.describe()),
             ("Parameters", f"{info.parameters / 1e6:.2f} M"), ("Device", f"{info.device} ({info.precision})"),
+            ("Backend", {"torch": "PyTorch", "onnx": "ONNX Runtime", "auto": "Automatic"}.get(info.backend, info.backend)),
             ("Normalisation", f"mean {tuple(round(v, 2) for v in meta.normalization.mean)}, "
                               f"std {tuple(round(v, 2) for v in meta.normalization.std)} (RGB, 0-255)")]
     if info.load_seconds:

@@ -17,6 +17,7 @@ from app.gui.confidence_bar import ConfidenceBar
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.editor import EditorLink
 from app.gui.export import export_current
+from app.gui.graph_builds import GraphBuilds
 from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
 from app.gui.view_pane import confidence_lut
@@ -29,7 +30,7 @@ from app.gui.status_readout import StatusReadout
 from app.gui.viewer import Viewer
 from app.gui.window_state import WindowStateSync
 from app.gui.worker import InferenceWorker
-from app.gui.worker_types import ModelInfo
+from app.gui.worker_types import ModelInfo, SegmentOutcome
 
 if TYPE_CHECKING:
     from app.gui.export_dataset import ExportDatasetLink
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folder)
         self.readout = StatusReadout(self.statusBar())
         self.device = device or self.settings.device()
-        self.worker = InferenceWorker(self.device, self.settings.precision())
+        self.worker = InferenceWorker(self.device, self.settings.precision(), self.settings.backend())
         self.viewer = Viewer(self.worker, self.view, self.legend, self.folder, self.readout, self)
         self.viewer.protocol = self.settings.protocol()
         # save dialogs start in the last folder saved into, else the image's, with its name
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.actions_.toolbar)
         self.batch = BatchLink(self)
         self.model_status = ModelStatus(self)  # the status bar names the model and what it knows
+        self.graph_builds = GraphBuilds(self)  # ONNX graphs the worker lacks, built in a child process
         self.state_sync = WindowStateSync(self)  # title, read-out and messages follow what is shown
         self.review = ReviewLink(self)  # after the batch: its saved results come first
         self.editor = EditorLink(self)  # after batch and review: it asks them where labels live
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         # thread affinity, so Qt would call it in the worker thread.
         self.worker.modelLoading.connect(self._on_model_loading)
         self.worker.devicesAvailable.connect(self._on_devices)
+        self.worker.resultReady.connect(self._on_result_backend)
 
     def _restore(self) -> None:
         s = self.settings
@@ -123,6 +126,8 @@ class MainWindow(QMainWindow):
         self.set_overlay_mode(mode)
         self.actions_.protocol_actions[self.viewer.protocol].setChecked(True)
         self.actions_.precision_actions[s.precision()].setChecked(True)
+        self.actions_.backend_actions[s.backend()].setChecked(True)
+        self.readout.set_backend(s.backend())
         self.actions_.set_devices(["auto", "cpu"], self.device)
         self.statusBar().showMessage("Starting the inference engine...")
         self.view.setFocus()
@@ -257,6 +262,14 @@ class MainWindow(QMainWindow):
         self.settings.set_precision(name)
         self.worker.configure(precision=name)
 
+    def set_backend(self, name: str) -> None:
+        """PyTorch, ONNX Runtime or Automatic for the window's model and the Label Folder batch."""
+        self.settings.set_backend(name)
+        self.actions_.backend_actions[name].setChecked(True)
+        if name == "torch":
+            self.graph_builds.cancel()  # nothing will use the graph now
+        self.worker.configure(backend=name)
+
     def set_protocol(self, name: str) -> None:
         self.settings.set_protocol(name)
         self.viewer.set_protocol(name)
@@ -273,8 +286,16 @@ class MainWindow(QMainWindow):
         if self.messages.level == "error":
             self.messages.dismiss()
         self.statusBar().showMessage(f"Loaded {info.meta.display_name} on {info.device}", 8000)  # the chip stays
+        self.readout.set_backend(info.backend, None, info.backend_note)
+        if info.backend_note:
+            self.messages.show_message(info.backend_note, "warning", timeout_ms=20000)
         self.view.setFocus()
         self._on_current_changed(self.viewer.current)
+
+    def _on_result_backend(self, rid: int, outcome: SegmentOutcome) -> None:
+        model = self.viewer.model
+        if rid == self.viewer.current_id and model is not None and outcome.model_token == model.token:
+            self.readout.set_backend(model.backend, outcome.backend_used, model.backend_note)
 
     def _on_model_loading(self, path: str) -> None:
         self.statusBar().showMessage(f"Loading weights {Path(path).name}...")
@@ -333,6 +354,7 @@ class MainWindow(QMainWindow):
         if hasattr(self, "published_models"):  # (closed before start: never built)
             self.published_models.shutdown()  # a running download stops and leaves nothing
         self.editor.shutdown()
+        self.graph_builds.shutdown()
         self.worker.shutdown(2000)
         self.batch.finish_for_close()
         event.accept()

@@ -12,6 +12,7 @@ from app.checkpoints.meta import PROTOCOL_STYLES
 ORGANIZATION = "PSPNetStudio"
 APPLICATION = "PSPNet Studio"
 MAX_RECENT = 10
+BACKENDS = ("torch", "onnx", "auto")  # app.engine.backend.BACKENDS (not imported: it loads torch)
 
 
 def _fraction(value: object, default: float | None) -> float | None:
@@ -95,6 +96,14 @@ class AppSettings:
 
     def set_precision(self, name: str) -> None:
         self._s.setValue("model/precision", name)
+
+    def backend(self) -> str:
+        """What runs the network: torch (the default, as for the command line), onnx or auto."""
+        value = str(self._s.value("model/backend", "torch"))
+        return value if value in BACKENDS else "torch"
+
+    def set_backend(self, name: str) -> None:
+        self._s.setValue("model/backend", name)
 
     # --- recent ------------------------------------------------------------------
     def recent(self, kind: str) -> list[str]:

@@ -1,8 +1,21 @@
-"""Status bar widgets: pixel read-out, device, last inference time, activity."""
+"""Status bar widgets: pixel read-out, device, backend, last inference time, activity."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+BACKEND_NAMES = {"torch": "PyTorch", "onnx": "ONNX Runtime", "auto": "Automatic"}
+RAN = {"torch": "PyTorch", "onnx": "ONNX Runtime", "onnx+torch": "ONNX Runtime + PyTorch"}
+
+
+def backend_text(chosen: str, used: str | None = None) -> str:
+    """The read-out's backend: the choice, then what ran the last image (``used``)."""
+    if used is None or chosen == "torch":
+        return f"backend: {BACKEND_NAMES.get(chosen, chosen)}"
+    ran = RAN.get(used, used)
+    if chosen == "auto":
+        return f"backend: auto, {ran}"
+    return f"backend: {ran}" + (" (graph not built yet)" if used == "torch" else "")
 
 
 class StatusReadout:
@@ -13,6 +26,7 @@ class StatusReadout:
         self.cursor.setMinimumWidth(300)
         self.zoom = QLabel()
         self.device = QLabel("device: -")
+        self.backend = QLabel()
         self.timing = QLabel()
         self.busy = QProgressBar()
         self.busy.setMaximumWidth(120)
@@ -20,7 +34,7 @@ class StatusReadout:
         self.busy.setTextVisible(False)
         self.busy.setRange(0, 0)  # indeterminate until the engine reports windows
         self.busy.hide()
-        for widget in (self.cursor, self.zoom, self.busy, self.timing, self.device):
+        for widget in (self.cursor, self.zoom, self.busy, self.timing, self.device, self.backend):
             bar.addPermanentWidget(widget)
 
     def set_cursor(self, x: int, y: int, name: str | None, confidence: float | None) -> None:
@@ -39,6 +53,11 @@ class StatusReadout:
 
     def set_device(self, device: str, precision: str = "") -> None:
         self.device.setText(f"device: {device}" + (f" ({precision})" if precision else ""))
+
+    def set_backend(self, chosen: str, used: str | None = None, note: str = "") -> None:
+        self.backend.setText(backend_text(chosen, used))
+        self.backend.setToolTip(note or "What runs the network's forwards (Model > Backend); the inspector's "
+                                "captures always run on PyTorch.")
 
     def set_timing(self, seconds: float | None, protocol: str = "") -> None:
         if seconds is None:

@@ -10,12 +10,19 @@ Cancelling sets a ``threading.Event`` directly from the GUI thread (a queued
 signal would wait behind the running work). Besides the engine's own checks
 between windows, forward pre-hooks on the network's blocks raise ``Cancelled``
 so even a single whole-image pass stops within one block.
+
+The backend (PyTorch, ONNX Runtime or Automatic, ``app.engine.backend``) never exports a
+graph here: an export holds the GIL for up to half a second at a time and would freeze
+the window. A shape without a cached graph runs on PyTorch; for the ONNX Runtime choice
+the worker asks for it (``graphsWanted``) and the window builds it in a child process.
 """
 
 from __future__ import annotations
 
 import itertools
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -26,8 +33,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
-from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task, WorkerJob
-from app.gui.worker_errors import describe_failure, install_cancel_hooks, is_cancellation
+from app.gui.worker_types import (GraphRequest, ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task,
+                                  WorkerJob)
+from app.gui.worker_errors import backend_refusal, describe_failure, install_cancel_hooks, is_cancellation
 from app.viewing.layers import prepare_layers
 
 if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after the window is up
@@ -63,9 +71,10 @@ class InferenceWorker(QObject):
     requestDropped = Signal(int)        # superseded before it ran, or cancelled
     jobFinished = Signal(int, object)   # task id, the job's return value (any type: object)
     jobFailed = Signal(int, str)
+    graphsWanted = Signal(GraphRequest)  # ONNX graphs the ONNX Runtime choice lacks (built elsewhere)
     _wake = Signal()
 
-    def __init__(self, device: str = "auto", precision: str = "fp32") -> None:
+    def __init__(self, device: str = "auto", precision: str = "fp32", backend: str = "torch") -> None:
         super().__init__()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -76,6 +85,10 @@ class InferenceWorker(QObject):
         self._active_cancel: threading.Event | None = None  # read by the cancel hooks
         self._device = device
         self._precision = precision
+        self._backend = backend
+        self._asked: set[tuple[int, ...]] = set()     # graphs already asked for (graphsWanted), this model
+        self._copies: Path | None = None              # where the model is written for graph builds
+        self._copy: Path | None = None                # this model's copy (None: not written yet)
         self._loaded: LoadedModel | None = None       # worker thread only
         self._segmenter: Segmenter | None = None      # worker thread only
         self._hooks: list[RemovableHandle] = []
@@ -108,8 +121,11 @@ class InferenceWorker(QObject):
         """Use a LoadedModel built elsewhere (tests, the training tab)."""
         return self._enqueue(Task("set_model", loaded=loaded, path=source))
 
-    def configure(self, device: str | None = None, precision: str | None = None) -> int:
-        return self._enqueue(Task("configure", device=device, precision=precision))
+    def configure(self, device: str | None = None, precision: str | None = None,
+                  backend: str | None = None) -> int:
+        """Change what runs the model; an unchanged call makes a fresh segmenter (new token:
+        the window runs the image again, e.g. once the graphs it asked for are built)."""
+        return self._enqueue(Task("configure", device=device, precision=precision, backend=backend))
 
     def submit_job(self, fn: WorkerJob) -> int:
         """Run ``fn(segmenter)`` in the worker; the answer comes as jobFinished/jobFailed."""
@@ -151,9 +167,18 @@ class InferenceWorker(QObject):
         if running is not None:
             running.cancel.set()
         if not self._thread.isRunning():
+            self._remove_copies()
             return True
         self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        stopped = self._thread.wait(timeout_ms)
+        if stopped:
+            self._remove_copies()
+        return stopped
+
+    def _remove_copies(self) -> None:
+        if self._copies is not None:
+            shutil.rmtree(self._copies, ignore_errors=True)
+            self._copies = None
 
     def _enqueue(self, task: Task) -> int:
         task.task_id = self.next_id()
@@ -191,6 +216,7 @@ class InferenceWorker(QObject):
         elif task.kind == "configure":
             self._device = task.device or self._device
             self._precision = task.precision or self._precision
+            self._backend = task.backend or self._backend
             if self._loaded is not None:
                 self._activate(self._loaded, self._source, 0.0)
         elif task.kind == "job":
@@ -220,19 +246,32 @@ class InferenceWorker(QObject):
 
     def _activate(self, loaded: LoadedModel, source: str, load_seconds: float) -> None:
         try:
+            from app.engine.backend import BackendError
             from app.engine.segmenter import Segmenter
 
-            segmenter = Segmenter(loaded, device=self._device, precision=self._precision)
+            note = ""
+            try:
+                segmenter = Segmenter(loaded, device=self._device, precision=self._precision, backend=self._backend)
+            except BackendError:  # onnx on a GPU, or onnxruntime missing: PyTorch runs it, and the window says why
+                segmenter = Segmenter(loaded, device=self._device, precision=self._precision)
+                note = backend_refusal(str(segmenter.device))
         except Exception as exc:  # noqa: BLE001
             self.modelFailed.emit(describe_failure(exc, f"Could not prepare the model on {self._device}"))
             return
+        segmenter.backend.builds = False  # graphs are built by a child process (graphsWanted)
         for handle in self._hooks:
             handle.remove()
+        if loaded is not self._loaded and self._copy is not None:  # another model: its copy is its own
+            for path in (self._copy, self._copy.with_suffix(".json")):
+                path.unlink(missing_ok=True)  # a child reading it still has it open
+            self._copy = None
+        self._asked = set()
         self._loaded, self._segmenter, self._source = loaded, segmenter, source
         self._hooks = install_cancel_hooks(segmenter, lambda: self._active_cancel)
         self._token += 1
         self.modelReady.emit(ModelInfo.describe(loaded, self._token, str(segmenter.device), self._precision,
-                                                source, load_seconds))
+                                                source, load_seconds, segmenter.backend.requested if not note
+                                                else "torch", note))
 
     def _run_segment(self, request: SegmentRequest) -> None:
         rid = request.request_id
@@ -259,6 +298,7 @@ class InferenceWorker(QObject):
             self.requestDropped.emit(rid)
             return
         self.requestStarted.emit(rid)
+        segmenter.backend.take_ran()  # counted afresh for this image
         self._active_cancel = request.cancel
         try:
             import torch
@@ -281,12 +321,47 @@ class InferenceWorker(QObject):
             return
         finally:
             self._active_cancel = None
-        # the contours are made here, not on the GUI thread (where they stalled the first paint)
-        layers = prepare_layers(result.labels, len(result.class_counts))
-        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token, layers))
+        used = self._after_forwards(segmenter)
+        # the contours are made here, not on the GUI thread (where they stalled the first paint);
+        # a photo of 8000x6000 takes a while: the user may have moved on meanwhile
+        layers = prepare_layers(result.labels, len(result.class_counts), cancel=request.cancel)
+        if layers is None or request.cancel.is_set():
+            self.requestDropped.emit(rid)
+            return
+        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token, layers, used))
+
+    def _after_forwards(self, segmenter: Segmenter) -> str:
+        """What ran the forwards since the last call ("torch", "onnx", "onnx+torch"); asks for
+        the graphs the ONNX Runtime choice lacked (once per model and shape)."""
+        ran = segmenter.backend.take_ran()
+        wanted = sorted(segmenter.backend.missing - self._asked)
+        if wanted and segmenter.backend.name == "onnx" and self._loaded is not None:
+            self._asked.update(wanted)
+            try:
+                weights = self._model_copy(self._loaded)
+            except Exception as exc:  # noqa: BLE001 - a full disk: PyTorch goes on running it
+                self.graphsWanted.emit(GraphRequest(self._token, Path(), wanted, describe_failure(
+                    exc, "Could not write the model for the ONNX graph build")))
+            else:
+                self.graphsWanted.emit(GraphRequest(self._token, weights, wanted))
+        if ran["onnx"] and ran["torch"]:
+            return "onnx+torch"
+        return "onnx" if ran["onnx"] else "torch"
+
+    def _model_copy(self, loaded: LoadedModel) -> Path:
+        """The worker's model in the project's format, for the child process that builds its
+        graphs (an in-memory model has no file; a file's loader may convert its weights)."""
+        if self._copy is None:
+            from app.checkpoints import save_native
+
+            if self._copies is None:
+                self._copies = Path(tempfile.mkdtemp(prefix="pspnet-graph-build-"))
+            self._copy = save_native(self._copies / f"model{self._token}.safetensors", loaded.model, loaded.meta)
+        return self._copy
 
     def _run_job(self, task: Task) -> None:
-        if self._segmenter is None or task.fn is None:
+        segmenter = self._segmenter
+        if segmenter is None or task.fn is None:
             self.jobFailed.emit(task.task_id, NO_MODEL_MESSAGE)
             return
         self._active_cancel = self._shutdown
@@ -294,7 +369,7 @@ class InferenceWorker(QObject):
             import torch
 
             with torch.inference_mode():
-                value = task.fn(self._segmenter)
+                value = task.fn(segmenter)
         except Exception as exc:  # noqa: BLE001
             if not self._shutdown.is_set():
                 traceback.print_exc(file=sys.stderr)
@@ -302,4 +377,5 @@ class InferenceWorker(QObject):
             return
         finally:
             self._active_cancel = None
+            self._after_forwards(segmenter)  # a batch's images ask for their graphs too
         self.jobFinished.emit(task.task_id, value)

@@ -21,6 +21,18 @@ OOM_ADVICE = ("Try the fast protocol, a smaller image, fp16 precision, or the CP
               "(Model > Device).")
 
 
+def backend_refusal(device: str) -> str:
+    """Why the ONNX Runtime choice runs on PyTorch instead (the Backend refused it)."""
+    if not device.startswith("cpu"):
+        return (f"ONNX Runtime runs on the CPU only, and the model is on {device}: PyTorch runs it. "
+                "Choose Model > Device > cpu to use ONNX Runtime, or Model > Backend > Automatic.")
+    from app.engine.onnx_backend import missing_packages
+
+    missing = missing_packages() or ["onnxruntime"]
+    return (f"ONNX Runtime cannot run here: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            f"not installed (pip install {' '.join(missing)}). PyTorch runs the model.")
+
+
 def is_cancellation(exc: BaseException) -> bool:
     return type(exc).__name__ == "Cancelled"
 

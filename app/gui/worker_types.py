@@ -56,6 +56,18 @@ class SegmentOutcome:
     result: "SegmentationResult"
     model_token: int  # which loaded model/device/precision produced it (cache key part)
     layers: "PreparedLayers | None" = None  # what the view draws over the photo, made in the worker
+    backend_used: str = "torch"  # what ran the network's plain forwards: "torch", "onnx" or "onnx+torch"
+
+
+@dataclass
+class GraphRequest:
+    """ONNX graphs the worker's model lacks, for a child process to build
+    (``python -m app.engine.onnx_build weights SHAPE...``): the window never exports one."""
+
+    token: int  # the model (ModelInfo.token) they are for
+    weights: Path  # a copy of the worker's model, written for the child to load
+    shapes: list[tuple[int, ...]]
+    error: str = ""  # the copy could not be written: nothing to build
 
 
 @dataclass
@@ -76,15 +88,18 @@ class ModelInfo:
     load_seconds: float = 0.0
     parameters: int = 0
     align_corners: bool = True  # the network's bilinear upsampling (the inspector's capture geometry)
+    backend: str = "torch"  # what runs the plain forwards: torch, onnx or auto (settings.BACKENDS)
+    backend_note: str = ""  # why that is not what the user chose (onnx on a GPU, onnxruntime missing)
 
     @classmethod
     def describe(cls, loaded: "LoadedModel", token: int = 0, device: str = "cpu", precision: str = "fp32",
-                 source: str = "", load_seconds: float = 0.0) -> "ModelInfo":
+                 source: str = "", load_seconds: float = 0.0, backend: str = "torch",
+                 backend_note: str = "") -> "ModelInfo":
         """The facts of ``loaded`` (read where the model lives: the worker thread, or a test)."""
         from app.model import count_parameters  # torch: never on the GUI thread's start-up path
 
         return cls(token, loaded.meta, device, precision, source, load_seconds,
-                   count_parameters(loaded.model), bool(loaded.model.cfg.align_corners))
+                   count_parameters(loaded.model), bool(loaded.model.cfg.align_corners), backend, backend_note)
 
 
 @dataclass
@@ -97,4 +112,5 @@ class Task:
     loaded: "LoadedModel | None" = None
     device: str | None = None
     precision: str | None = None
+    backend: str | None = None
     fn: WorkerJob | None = None
