@@ -2,7 +2,7 @@
 
 The window never exports a graph itself: the dynamo exporter holds the GIL for up to half
 a second at a time (a 557 ms gap of a 10 ms GUI-thread timer while the shipped model's
-graph was built in the worker thread; docs/benchmarks.md), so the window would freeze
+graph was built in the worker thread; benchmarks/bench_onnx_build_stall.py), so the window would freeze
 for the tens of seconds (shipped model) to minutes (PSPNet-50) an export takes. The
 child (``python -m app.engine.onnx_build``) writes into the same cache, each file to a
 temporary renamed into place; once it is done the worker is configured again (a fresh

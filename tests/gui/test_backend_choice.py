@@ -186,3 +186,52 @@ def test_moving_on_stops_an_onnx_forward(qtbot, onnx_window, fresh_cache, monkey
     win.worker.cancel_segment()
     qtbot.waitUntil(lambda: rid in dropped, timeout=RESULT_TIMEOUT_MS)
     assert rid in dropped and rid not in results and seen[0].is_set()
+
+
+@pytest.mark.parametrize("choice", ["onnx", "auto"])
+def test_a_gpu_device_runs_pytorch(qtbot, monkeypatch, tiny_loaded, choice):
+    """ONNX Runtime's CPU wheel has no GPU provider: explicit onnx there is refused with a
+    message naming the CPU choice, auto is PyTorch without one ("meta" stands for the GPU)."""
+    import torch
+
+    from app.engine import segmenter as segmenter_module
+    from app.gui.worker import InferenceWorker
+
+    monkeypatch.setattr(segmenter_module, "resolve_device", lambda name: torch.device("meta"))
+    w = InferenceWorker("cuda", backend=choice)
+    infos = []
+    w.modelReady.connect(infos.append)
+    w.start()
+    w.set_model(tiny_loaded)
+    qtbot.waitUntil(lambda: bool(infos), timeout=RESULT_TIMEOUT_MS)
+    info = infos[0]
+    if choice == "onnx":
+        assert info.backend == "torch" and "CPU only" in info.backend_note and "meta" in info.backend_note
+    else:
+        assert info.backend == "auto" and info.backend_note == ""
+    with qtbot.waitSignal(w.jobFinished, timeout=RESULT_TIMEOUT_MS) as blocker:
+        w.submit_job(lambda seg: seg.backend.name)
+    assert blocker.args[1] == "torch"
+    assert w.shutdown(2000)
+
+
+def test_batch_jobs_ask_for_their_graphs_too(qtbot, fresh_cache):
+    """File > Label Folder runs each image as a worker job with the worker's segmenter: the
+    ONNX Runtime choice applies, and a job's missing graphs are asked for like a view's."""
+    from app.gui.worker import InferenceWorker
+
+    w = InferenceWorker("cpu", backend="onnx")
+    wanted = []
+    w.graphsWanted.connect(wanted.append)
+    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
+        w.start()
+        w.set_model(varied_loaded())
+    with qtbot.waitSignal(w.jobFinished, timeout=RESULT_TIMEOUT_MS) as blocker:
+        w.submit_job(lambda seg: (seg.backend.requested, seg.segment(scene(0)).labels.shape))
+    assert blocker.args[1] == ("onnx", (96, 128))
+    qtbot.waitUntil(lambda: bool(wanted), timeout=RESULT_TIMEOUT_MS)
+    request = wanted[0]
+    assert len(request.shapes) == 1 and request.shapes[0][:2] == (1, 3) and request.weights.is_file()
+    assert not request.error
+    assert w.shutdown(2000)
+    assert not request.weights.exists()  # the copy for the child goes with the worker
