@@ -86,7 +86,32 @@ def test_unknown_stored_backend_falls_back_to_torch(qtbot):
     assert settings.backend() == "torch"
 
 
-def test_onnx_graph_is_built_in_a_child_process_then_used(qtbot, onnx_window, fresh_cache, image_folder):
+def moving_on_stops_an_onnx_forward(qtbot, win, monkeypatch, image):
+    """The request's cancel reaches ONNX Runtime's run (its terminate flag), which stops."""
+    from app.engine import onnx_backend
+
+    entered, seen = threading.Event(), []
+    original = onnx_backend.Graph.run
+
+    def held_run(self, x, cancel=None):
+        seen.append(cancel)
+        entered.set()
+        assert cancel is not None and cancel.wait(30)  # the user moved on
+        return original(self, x, cancel)  # set already: ONNX Runtime stops at its first operator
+
+    monkeypatch.setattr(onnx_backend.Graph, "run", held_run)
+    dropped, results = [], []
+    win.worker.requestDropped.connect(dropped.append)
+    win.worker.resultReady.connect(lambda rid, outcome: results.append(rid))
+    rid = win.worker.submit_segment(image=image)
+    assert entered.wait(30)
+    win.worker.cancel_segment()
+    qtbot.waitUntil(lambda: rid in dropped, timeout=RESULT_TIMEOUT_MS)
+    assert rid not in results and seen[0].is_set()
+
+
+def test_onnx_graph_is_built_in_a_child_process_then_used(qtbot, onnx_window, fresh_cache, image_folder,
+                                                          monkeypatch):
     win = onnx_window
     builds = []
     win.graph_builds.finished.connect(builds.append)
@@ -105,6 +130,10 @@ def test_onnx_graph_is_built_in_a_child_process_then_used(qtbot, onnx_window, fr
     assert win.readout.backend.text() == "backend: ONNX Runtime"
     assert len(np.unique(first.result.labels)) >= 2  # a model that varies: agreement means something
     assert (second.result.labels == first.result.labels).mean() >= 0.9999
+    # the same graph (one build per test run is enough): moving on stops its forward
+    from app.engine.imageio import read_image
+
+    moving_on_stops_an_onnx_forward(qtbot, win, monkeypatch, read_image(image_folder / "scene2.png"))
 
 
 def test_a_cancelled_build_leaves_no_file(qtbot, onnx_window, fresh_cache, image_folder):
@@ -155,37 +184,6 @@ def test_onnx_on_a_gpu_names_the_cpu_choice():
 
     text = backend_refusal("cuda:0")
     assert "CPU only" in text and "cuda:0" in text and "Model > Device > cpu" in text
-
-
-def test_moving_on_stops_an_onnx_forward(qtbot, onnx_window, fresh_cache, monkeypatch):
-    """The request's cancel reaches ONNX Runtime's run (its terminate flag), which stops."""
-    from app.engine import onnx_backend
-
-    win = onnx_window
-    image = scene(3)
-    with qtbot.waitSignal(win.graph_builds.finished, timeout=BUILD_TIMEOUT_MS) as built:
-        win.worker.submit_segment(image=image)
-    assert built.args == [True]
-    with qtbot.waitSignal(win.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
-        pass  # configured again after the build: the new segmenter finds the graph
-    entered, seen = threading.Event(), []
-    original = onnx_backend.Graph.run
-
-    def held_run(self, x, cancel=None):
-        seen.append(cancel)
-        entered.set()
-        assert cancel is not None and cancel.wait(30)  # the user moved on
-        return original(self, x, cancel)  # set already: ONNX Runtime stops at its first operator
-
-    monkeypatch.setattr(onnx_backend.Graph, "run", held_run)
-    dropped, results = [], []
-    win.worker.requestDropped.connect(dropped.append)
-    win.worker.resultReady.connect(lambda rid, outcome: results.append(rid))
-    rid = win.worker.submit_segment(image=image)
-    assert entered.wait(30)
-    win.worker.cancel_segment()
-    qtbot.waitUntil(lambda: rid in dropped, timeout=RESULT_TIMEOUT_MS)
-    assert rid in dropped and rid not in results and seen[0].is_set()
 
 
 @pytest.mark.parametrize("choice", ["onnx", "auto"])
