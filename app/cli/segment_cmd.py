@@ -35,6 +35,11 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what runs the network's plain forwards: torch (default), onnx (ONNX Runtime, "
                         "CPU; graphs cached per model and input size), auto (onnx on the CPU where it "
                         "measured faster, torch on a GPU; worth it for folders)")
+    parser.add_argument("--window-batch", type=bounded(int, 1, 256, "--window-batch"), metavar="N",
+                        help="windows per forward in the window protocols (official, slide, semseg's ms), "
+                        "each with its mirror image when flipping; default 4 on a GPU, 1 on the CPU (where "
+                        "bigger batches measured no faster). With the onnx backend each batch size is its "
+                        "own cached graph")
 
 
 def load_model(args: argparse.Namespace):
@@ -58,7 +63,8 @@ def make_segmenter(args: argparse.Namespace, loaded):
     from app.engine.segmenter import Segmenter  # noqa: PLC0415
 
     try:
-        return Segmenter(loaded, args.device, args.precision, backend=args.backend)
+        return Segmenter(loaded, args.device, args.precision, window_batch=args.window_batch,
+                         backend=args.backend)
     except (DeviceError, BackendError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -119,8 +125,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images-per-forward", type=bounded(int, 1, 64, "--images-per-forward"), default=1,
                         metavar="N",
                         help="window protocols (official, slide, semseg's ms), local engine: segment N images "
-                        "together, their windows sharing each forward (up to 4 windows on a GPU, 1 on the "
-                        "CPU), which fills a GPU's batches on small photos; same window maths, same labels; "
+                        "together, their windows sharing each forward (up to --window-batch windows: 4 on "
+                        "a GPU, 1 on the CPU by default), which fills a GPU's batches on small photos; same window maths, same labels; "
                         "default 1 (one image at a time). Ignored by fast and the whole-image ms tests")
     parser.add_argument("--engine", default="local", choices=ENGINES, help="where to run (default: local)")
     from app.cli.segment_ray import add_arguments as add_cluster_arguments  # noqa: PLC0415 - does not import Ray

@@ -52,7 +52,8 @@ def _run(args: argparse.Namespace) -> int:
     settings = protocol_settings(args, loaded.meta)
     check_writable(out_dir)
     options = RayOptions(address=args.ray_address, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
-                         batch_size=args.batch_size, device=args.device, precision=args.precision)
+                         batch_size=args.batch_size, device=args.device, precision=args.precision,
+                         window_batch=args.window_batch)
     weights = args.weights or str(DEFAULT_WEIGHTS)
     progress = Progress(len(jobs))
     try:

@@ -95,9 +95,11 @@ class WorkerPool:
     ``max_replacements`` in all), keeping the reasons of every failure."""
 
     def __init__(self, weights: str, plan: WorkerPlan, precision: str = "fp32",
-                 worker_env: dict[str, str] | None = None, max_replacements: int | None = None) -> None:
+                 worker_env: dict[str, str] | None = None, max_replacements: int | None = None,
+                 window_batch: int | None = None) -> None:
         self.weights, self.plan, self.precision = weights, plan, precision
         self.worker_env = dict(worker_env or {})
+        self.window_batch = window_batch
         self.replacements_left = (2 * plan.workers + 2) if max_replacements is None else max_replacements
         self.slots: list[Slot] = []
         self.problems: list[str] = []  # why workers failed to start or were lost
@@ -129,7 +131,7 @@ class WorkerPool:
         if self.worker_env:
             options["runtime_env"] = {"env_vars": self.worker_env}
         actor = self._actor_class.options(**options).remote(
-            self.weights, self.plan.device, self.precision, self.plan.threads, os.getcwd())
+            self.weights, self.plan.device, self.precision, self.plan.threads, os.getcwd(), self.window_batch)
         slot = Slot(len(self.slots) + 1, actor, actor.ready.remote(self.probes))
         self.slots.append(slot)
         return slot

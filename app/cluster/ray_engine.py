@@ -48,6 +48,7 @@ class RayOptions:
     batch_size: int = 2  # images handed to a worker at a time
     device: str = "auto"
     precision: str = "fp32"
+    window_batch: int | None = None  # windows per forward (None: the Segmenter's default for the device)
     max_attempts: int = 3  # per image, counting the tries lost with their worker
     max_replacements: int | None = None  # workers started to replace lost ones (None: 2 x workers + 2)
     start_timeout: float = 600.0  # seconds to wait for the first worker
@@ -89,7 +90,7 @@ class RayEngine:
         try:
             self.plan = plan_workers(self.options.device, self.options.workers, self.options.gpus_per_worker)
             self.pool = WorkerPool(str(weights), self.plan, self.options.precision, self.options.worker_env,
-                                   self.options.max_replacements)
+                                   self.options.max_replacements, self.options.window_batch)
         except BaseException:
             self.close()
             raise

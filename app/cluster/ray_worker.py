@@ -30,7 +30,7 @@ class SegmentWorker:
     """One model on one device; ``process`` is called once per image."""
 
     def __init__(self, weights: str, device: str = "auto", precision: str = "fp32",
-                 threads: int | None = None, cwd: str | None = None) -> None:
+                 threads: int | None = None, cwd: str | None = None, window_batch: int | None = None) -> None:
         import torch  # noqa: PLC0415 - workers only
 
         from app.checkpoints import load_checkpoint  # noqa: PLC0415
@@ -40,7 +40,7 @@ class SegmentWorker:
             os.chdir(cwd)  # relative inputs, --out and --weights mean what they meant to the driver
         if threads:
             torch.set_num_threads(threads)
-        self.segmenter = Segmenter(load_checkpoint(weights), device, precision)
+        self.segmenter = Segmenter(load_checkpoint(weights), device, precision, window_batch=window_batch)
 
     def ready(self, probes: Iterable[str] = ()) -> dict[str, Any]:
         """Where this worker runs, and which of the driver's ``probes`` it cannot see

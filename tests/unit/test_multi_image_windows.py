@@ -280,3 +280,35 @@ def test_cli_images_per_forward(tmp_path, capsys):
     assert "--engine local" in capsys.readouterr().err
     with Image.open(tmp_path / "out0" / "p0.png") as label:
         assert label.size == (44, 30)
+
+
+def test_cli_window_batch(tmp_path, capsys, monkeypatch):
+    weights = save_tiny_weights(tmp_path / "w")
+    src = photo_folder(tmp_path / "in", 2)
+    made: list[int] = []
+    original = Segmenter.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self.window_batch)
+
+    monkeypatch.setattr(Segmenter, "__init__", recording)
+    outputs = {}
+    for flag in ([], ["--window-batch", "3"]):
+        out = tmp_path / f"out{len(flag)}"
+        code = main(["segment", str(src), "--out", str(out), "--weights", str(weights), "--protocol", "official",
+                     "--device", "cpu", "--formats", "label", *flag])
+        assert code == 0, capsys.readouterr().err
+        outputs[len(flag)] = label_files(out)
+    assert made == [1, 3]  # the CPU default, then the option
+    assert outputs[0] == outputs[2] and len(outputs[0]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["segment", str(src), "--out", str(tmp_path / "z"), "--window-batch", "0"])
+    assert exit_info.value.code == 2 and "between 1 and 256" in capsys.readouterr().err
+
+
+def test_ray_worker_takes_the_window_batch(tmp_path):
+    from app.cluster.ray_worker import SegmentWorker
+
+    worker = SegmentWorker(str(save_tiny_weights(tmp_path / "w")), "cpu", window_batch=5)
+    assert worker.segmenter.window_batch == 5
