@@ -20,9 +20,7 @@ the worker asks for it (``graphsWanted``) and the window builds it in a child pr
 from __future__ import annotations
 
 import itertools
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -33,8 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
-from app.gui.worker_types import (GraphRequest, ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task,
-                                  WorkerJob)
+from app.gui.worker_graphs import GraphAsks
+from app.gui.worker_types import GraphRequest, ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task, WorkerJob
 from app.gui.worker_errors import backend_refusal, describe_failure, install_cancel_hooks, is_cancellation
 from app.viewing.layers import prepare_layers
 
@@ -86,9 +84,7 @@ class InferenceWorker(QObject):
         self._device = device
         self._precision = precision
         self._backend = backend
-        self._asked: set[tuple[int, ...]] = set()     # graphs already asked for (graphsWanted), this model
-        self._copies: Path | None = None              # where the model is written for graph builds
-        self._copy: Path | None = None                # this model's copy (None: not written yet)
+        self._graphs = GraphAsks()                    # worker thread only (and shutdown, once it has stopped)
         self._loaded: LoadedModel | None = None       # worker thread only
         self._segmenter: Segmenter | None = None      # worker thread only
         self._hooks: list[RemovableHandle] = []
@@ -167,18 +163,13 @@ class InferenceWorker(QObject):
         if running is not None:
             running.cancel.set()
         if not self._thread.isRunning():
-            self._remove_copies()
+            self._graphs.remove()
             return True
         self._thread.quit()
         stopped = self._thread.wait(timeout_ms)
         if stopped:
-            self._remove_copies()
+            self._graphs.remove()
         return stopped
-
-    def _remove_copies(self) -> None:
-        if self._copies is not None:
-            shutil.rmtree(self._copies, ignore_errors=True)
-            self._copies = None
 
     def _enqueue(self, task: Task) -> int:
         task.task_id = self.next_id()
@@ -261,11 +252,7 @@ class InferenceWorker(QObject):
         segmenter.backend.builds = False  # graphs are built by a child process (graphsWanted)
         for handle in self._hooks:
             handle.remove()
-        if loaded is not self._loaded and self._copy is not None:  # another model: its copy is its own
-            for path in (self._copy, self._copy.with_suffix(".json")):
-                path.unlink(missing_ok=True)  # a child reading it still has it open
-            self._copy = None
-        self._asked = set()
+        self._graphs.new_segmenter(loaded)
         self._loaded, self._segmenter, self._source = loaded, segmenter, source
         self._hooks = install_cancel_hooks(segmenter, lambda: self._active_cancel)
         self._token += 1
@@ -334,30 +321,12 @@ class InferenceWorker(QObject):
         """What ran the forwards since the last call ("torch", "onnx", "onnx+torch"); asks for
         the graphs the ONNX Runtime choice lacked (once per model and shape)."""
         ran = segmenter.backend.take_ran()
-        wanted = sorted(segmenter.backend.missing - self._asked)
-        if wanted and segmenter.backend.name == "onnx" and self._loaded is not None:
-            self._asked.update(wanted)
-            try:
-                weights = self._model_copy(self._loaded)
-            except Exception as exc:  # noqa: BLE001 - a full disk: PyTorch goes on running it
-                self.graphsWanted.emit(GraphRequest(self._token, Path(), wanted, describe_failure(
-                    exc, "Could not write the model for the ONNX graph build")))
-            else:
-                self.graphsWanted.emit(GraphRequest(self._token, weights, wanted))
+        request = self._graphs.request(segmenter, self._token)
+        if request is not None:
+            self.graphsWanted.emit(request)
         if ran["onnx"] and ran["torch"]:
             return "onnx+torch"
         return "onnx" if ran["onnx"] else "torch"
-
-    def _model_copy(self, loaded: LoadedModel) -> Path:
-        """The worker's model in the project's format, for the child process that builds its
-        graphs (an in-memory model has no file; a file's loader may convert its weights)."""
-        if self._copy is None:
-            from app.checkpoints import save_native
-
-            if self._copies is None:
-                self._copies = Path(tempfile.mkdtemp(prefix="pspnet-graph-build-"))
-            self._copy = save_native(self._copies / f"model{self._token}.safetensors", loaded.model, loaded.meta)
-        return self._copy
 
     def _run_job(self, task: Task) -> None:
         segmenter = self._segmenter
