@@ -16,11 +16,12 @@ Each line on stdout is one step, for the window's progress: ``building I N SHAPE
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 
-STEP_PREFIXES = ("building", "built", "done")
+NICENESS = 10
 
 
 class Stopped(BaseException):
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # the window's Cancel: leave as an exception, so the file being written is removed (atomic_path)
     signal.signal(signal.SIGTERM, _stop)
+    if hasattr(os, "nice"):  # a build in the background: the window's own work goes first
+        os.nice(NICENESS)
     try:
         shapes = [parse_shape(s) for s in args.shapes]
         import torch  # noqa: PLC0415 - after the arguments are checked
