@@ -48,10 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("weights", help="a checkpoint the project loads (load_checkpoint)")
     parser.add_argument("shapes", nargs="+", help="input shapes, BATCHx3xHEIGHTxWIDTH")
     args = parser.parse_args(argv)
-    # the window's Cancel: leave as an exception, so the file being written is removed (atomic_path)
-    signal.signal(signal.SIGTERM, _stop)
-    if hasattr(os, "nice"):  # a build in the background: the window's own work goes first
-        os.nice(NICENESS)
     try:
         shapes = [parse_shape(s) for s in args.shapes]
         import torch  # noqa: PLC0415 - after the arguments are checked
@@ -79,5 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def as_child() -> None:
+    """What the process does before ``main`` when the window runs it (not when imported)."""
+    # the window's Cancel: leave as an exception, so the file being written is removed (atomic_path)
+    signal.signal(signal.SIGTERM, _stop)
+    if hasattr(os, "nice"):  # a build in the background: the window's own work goes first
+        os.nice(NICENESS)
+
+
 if __name__ == "__main__":
+    as_child()
     sys.exit(main())
