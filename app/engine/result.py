@@ -42,6 +42,9 @@ class SegmentationResult:
     # A quick first look at a big photo (labels smaller than the photo, to be drawn
     # scaled up); the exact full-size result of the same request follows it.
     preview: bool = False
+    # What ran the network's plain forwards: "torch", "onnx" or "onnx+torch" (app.engine.backend;
+    # set by the window's worker, which shows it in the status bar)
+    backend: str = "torch"
 
     @property
     def size(self) -> tuple[int, int]:

@@ -30,7 +30,8 @@ from app.gui.status_readout import StatusReadout
 from app.gui.viewer import Viewer
 from app.gui.window_state import WindowStateSync
 from app.gui.worker import InferenceWorker
-from app.gui.worker_types import ModelInfo, SegmentOutcome
+from app.gui.worker_types import ModelInfo
+from app.viewing.cache import CachedView
 
 if TYPE_CHECKING:
     from app.gui.export_dataset import ExportDatasetLink
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         # thread affinity, so Qt would call it in the worker thread.
         self.worker.modelLoading.connect(self._on_model_loading)
         self.worker.devicesAvailable.connect(self._on_devices)
-        self.worker.resultReady.connect(self._on_result_backend)
+        self.viewer.resultShown.connect(self._on_result_backend)
 
     def _restore(self) -> None:
         s = self.settings
@@ -292,10 +293,10 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
         self._on_current_changed(self.viewer.current)
 
-    def _on_result_backend(self, rid: int, outcome: SegmentOutcome) -> None:
+    def _on_result_backend(self, item: CachedView) -> None:
         model = self.viewer.model
-        if rid == self.viewer.current_id and model is not None and outcome.model_token == model.token:
-            self.readout.set_backend(model.backend, outcome.backend_used, model.backend_note)
+        if model is not None and item.classes is None:  # labels read from disk: no forward ran
+            self.readout.set_backend(model.backend, item.result.backend, model.backend_note)
 
     def _on_model_loading(self, path: str) -> None:
         self.statusBar().showMessage(f"Loading weights {Path(path).name}...")

@@ -119,8 +119,7 @@ class InferenceWorker(QObject):
 
     def configure(self, device: str | None = None, precision: str | None = None,
                   backend: str | None = None) -> int:
-        """Change what runs the model; an unchanged call makes a fresh segmenter (new token:
-        the window runs the image again, e.g. once the graphs it asked for are built)."""
+        """Change what runs the model (a fresh segmenter: a new token, the window runs the image again)."""
         return self._enqueue(Task("configure", device=device, precision=precision, backend=backend))
 
     def submit_job(self, fn: WorkerJob) -> int:
@@ -308,14 +307,14 @@ class InferenceWorker(QObject):
             return
         finally:
             self._active_cancel = None
-        used = self._after_forwards(segmenter)
+        result.backend = self._after_forwards(segmenter)
         # the contours are made here, not on the GUI thread (where they stalled the first paint);
         # a photo of 8000x6000 takes a while: the user may have moved on meanwhile
         layers = prepare_layers(result.labels, len(result.class_counts), cancel=request.cancel)
         if layers is None or request.cancel.is_set():
             self.requestDropped.emit(rid)
             return
-        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token, layers, used))
+        self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token, layers))
 
     def _after_forwards(self, segmenter: Segmenter) -> str:
         """What ran the forwards since the last call ("torch", "onnx", "onnx+torch"); asks for

@@ -56,7 +56,6 @@ class SegmentOutcome:
     result: "SegmentationResult"
     model_token: int  # which loaded model/device/precision produced it (cache key part)
     layers: "PreparedLayers | None" = None  # what the view draws over the photo, made in the worker
-    backend_used: str = "torch"  # what ran the network's plain forwards: "torch", "onnx" or "onnx+torch"
 
 
 @dataclass

@@ -86,6 +86,13 @@ def test_unknown_stored_backend_falls_back_to_torch(qtbot):
     assert settings.backend() == "torch"
 
 
+def segment_with_torch(segmenter, image):
+    """PyTorch's labels for ``image`` with the worker's own model (in the worker thread)."""
+    from app.engine.segmenter import Segmenter
+
+    return Segmenter(segmenter.loaded, "cpu").segment(image, segmenter.loaded.meta.protocol("fast")).labels
+
+
 def moving_on_stops_an_onnx_forward(qtbot, win, monkeypatch, image):
     """The request's cancel reaches ONNX Runtime's run (its terminate flag), which stops."""
     from app.engine import onnx_backend
@@ -116,24 +123,24 @@ def test_onnx_graph_is_built_in_a_child_process_then_used(qtbot, onnx_window, fr
     builds = []
     win.graph_builds.finished.connect(builds.append)
     first = segment_shown(qtbot, win, image_folder / "scene2.png")  # no graph yet: PyTorch runs it, and a build starts
-    assert first.backend_used == "torch"
+    assert first.result.backend == "torch"
     assert win.graph_builds.running() and win.graph_builds.widget.isVisibleTo(win)
     assert ask_worker(qtbot, win.worker, lambda seg: seg.backend.cache.builds) == 0  # nothing exported here
-    outcomes = []
-    win.worker.resultReady.connect(lambda rid, outcome: outcomes.append(outcome))
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=BUILD_TIMEOUT_MS):
-        pass  # the build ends, the worker is configured again, the image runs again
+    assert win.readout.backend.text() == "backend: PyTorch (graph not built yet)"
+    qtbot.waitUntil(lambda: bool(builds), timeout=BUILD_TIMEOUT_MS)
     assert builds == [True] and not win.graph_builds.running()
     assert len(list(fresh_cache.glob("*.onnx"))) == 1 and not list(fresh_cache.glob("*.tmp"))
-    second = outcomes[-1]
-    assert second.backend_used == "onnx"
+    token = win.viewer.model.token  # the image on screen is not run again: nothing is cleared
+    second = segment_shown(qtbot, win, image_folder / "scene1.png")  # the same size: the graph runs it
+    assert second.result.backend == "onnx" and win.viewer.model.token == token
     assert win.readout.backend.text() == "backend: ONNX Runtime"
-    assert len(np.unique(first.result.labels)) >= 2  # a model that varies: agreement means something
-    assert (second.result.labels == first.result.labels).mean() >= 0.9999
+    torch_labels = ask_worker(qtbot, win.worker, lambda seg: segment_with_torch(seg, second.image))
+    assert len(np.unique(torch_labels)) >= 2  # a model that varies: agreement means something
+    assert (second.result.labels == torch_labels).mean() >= 0.9999
     # the same graph (one build per test run is enough): moving on stops its forward
     from app.engine.imageio import read_image
 
-    moving_on_stops_an_onnx_forward(qtbot, win, monkeypatch, read_image(image_folder / "scene2.png"))
+    moving_on_stops_an_onnx_forward(qtbot, win, monkeypatch, read_image(image_folder / "scene0.png"))
 
 
 def test_a_cancelled_build_leaves_no_file(qtbot, onnx_window, fresh_cache, image_folder):
@@ -175,7 +182,7 @@ def test_missing_onnxruntime_says_so_and_runs_pytorch(qtbot, monkeypatch, fresh_
     assert win.messages.level == "warning" and "pip install onnxruntime" in win.messages.message()
     assert "PyTorch" in win.readout.backend.text()
     outcome = segment_shown(qtbot, win, image_folder / "scene0.png")
-    assert outcome.backend_used == "torch" and not win.graph_builds.running()
+    assert outcome.result.backend == "torch" and not win.graph_builds.running()
     win.close()
 
 
