@@ -84,7 +84,7 @@ class GraphBuilds(QObject):
             self._start()
 
     def cancel(self) -> None:
-        """Stop the build; the shapes run on PyTorch (and are asked for again next session)."""
+        """Stop the build; the shapes run on PyTorch (asked for again once ONNX Runtime is chosen again)."""
         self.waiting = []
         process = self.process
         if process is None:
