@@ -1,24 +1,27 @@
 """Issue 17, target 2: the official protocol, whole process, against semseg's own test loop.
 
-    python benchmarks/bench_official_process.py --semseg PATH [--photo JPG] [--rounds 3] [--work DIR]
+    python benchmarks/bench_official_process.py --semseg PATH [--photo JPG] [--images 1] [--rounds 3] [--work DIR]
 
 ``--semseg`` is a checkout of hszhao/semseg (not shipped with this project). Both sides are
 whole child processes timed from start to exit, on the same checkpoint and photo:
 
-- **semseg**: its own ``tool/test.py``, unmodified, run on a one-image test list (split
+- **semseg**: its own ``tool/test.py``, unmodified, run on a test list of the photo(s) (split
   ``test``, so its accuracy pass is skipped; it writes its gray and colour PNGs). The only
   change is made from outside: ``.cuda()`` is a no-op on modules and tensors, because the
   published script moves everything to a GPU and this machine may have none.
-- **ours**: ``main.py segment PHOTO --protocol official --formats label`` with semseg's test
+- **ours**: ``main.py segment FOLDER --protocol official --formats label,color`` with semseg's test
   settings (base 512, crop 473, scale 1.0, flip), once with ``--backend onnx`` (its graph
   built by a warm-up run first, whose time is printed apart) and once with ``--backend torch``.
 
 The checkpoint is semseg's own PSPNet-50 (``model/pspnet.py``, 150 classes) with random
 weights and varied batch-norm statistics so that the labels vary, saved the way its
 ``train.py`` saves (``{"epoch", "state_dict"}`` with DataParallel's ``module.`` prefix).
-Rounds are interleaved (semseg, onnx, torch) and the median is printed, with the label
-agreement of each of ours against semseg's gray PNG. The default photo is the demo image in
-semseg's repository (``figure/demo/ADE_val_00001515.jpg``, 806 x 512: two windows).
+Both write a label and a colour PNG per photo. Rounds are interleaved (semseg, onnx, torch)
+and the median is printed, with the label agreement of each of ours against semseg's gray
+PNGs. The default photo is the demo image in semseg's repository
+(``figure/demo/ADE_val_00001515.jpg``, 806 x 512: two windows); ``--images N`` runs both on
+N same-size variants of it (mirrored, darker), each side one process for all of them: what a
+folder pays.
 """
 
 from __future__ import annotations
@@ -108,54 +111,84 @@ def timed(command: list[str], cwd: Path) -> float:
     return seconds
 
 
-def semseg_command(work: Path, semseg: Path, checkpoint: Path, run: int) -> tuple[list[str], Path]:
-    save = work / f"semseg_{run}"
-    config = work / f"semseg_{run}.yaml"
+def semseg_command(work: Path, outputs: Path, semseg: Path, checkpoint: Path, run: int) -> tuple[list[str], Path]:
+    save = outputs / f"semseg_{run}"
+    config = outputs / f"semseg_{run}.yaml"
     config.write_text(CONFIG.format(data=work / "data", checkpoint=checkpoint, save=save, semseg=semseg))
-    return [sys.executable, "-c", RUN_SEMSEG, str(semseg), str(config)], save / "gray" / "photo.png"
+    return [sys.executable, "-c", RUN_SEMSEG, str(semseg), str(config)], save / "gray"
 
 
-def ours_command(work: Path, checkpoint: Path, backend: str, run: int) -> tuple[list[str], Path]:
-    out = work / f"ours_{backend}_{run}"
-    return ([sys.executable, str(ROOT / "main.py"), "segment", str(work / "data" / "photo.jpg"), "--out", str(out),
+def ours_command(work: Path, outputs: Path, checkpoint: Path, backend: str, run: int) -> tuple[list[str], Path]:
+    out = outputs / f"ours_{backend}_{run}"
+    # the label and colour PNGs: what semseg's test.py writes (its gray and color folders)
+    return ([sys.executable, str(ROOT / "main.py"), "segment", str(work / "data" / "images"), "--out", str(out),
              "--weights", str(checkpoint), "--device", "cpu", "--backend", backend, "--protocol", "official",
-             "--base-size", "512", "--crop-size", "473", "--scales", "1.0", "--flip", "--formats", "label"],
-            out / "photo.png")
+             "--base-size", "512", "--crop-size", "473", "--scales", "1.0", "--flip", "--formats", "label,color"],
+            out)
 
 
-def agreement(a: Path, b: Path) -> float:
-    return float((np.asarray(Image.open(a)) == np.asarray(Image.open(b))).mean())
+def photos(photo: Path, count: int, folder: Path) -> list[str]:
+    """``count`` same-size variants of the photo (itself, mirrored, darker, ...): relative names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = np.asarray(Image.open(photo).convert("RGB"))
+    names = []
+    for i in range(count):
+        variant = base[:, ::-1] if i % 2 else base
+        variant = np.clip(variant.astype(np.float32) * (1 - 0.08 * (i // 2)), 0, 255).astype(np.uint8)
+        name = f"photo_{i}.jpg"
+        if not (folder / name).exists():
+            Image.fromarray(variant).save(folder / name, quality=95)
+        names.append(name)
+    return names
+
+
+def agreement(names: list[str], ours: Path, semseg: Path) -> float:
+    """The worst image's share of pixels whose labels equal semseg's."""
+    worst = 1.0
+    for name in names:
+        stem = Path(name).stem
+        with Image.open(ours / f"{stem}.png") as a, Image.open(semseg / f"{stem}.png") as b:
+            worst = min(worst, float((np.asarray(a) == np.asarray(b)).mean()))
+    return worst
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--semseg", type=Path, required=True, help="a checkout of hszhao/semseg")
     parser.add_argument("--photo", type=Path, help="default: semseg's figure/demo/ADE_val_00001515.jpg")
+    parser.add_argument("--images", type=int, default=1, help="photos per run (variants of the photo)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", type=Path, help="keep the checkpoint and outputs here (default: a temporary folder)")
     args = parser.parse_args()
     semseg = args.semseg.resolve()
     photo = args.photo or semseg / "figure" / "demo" / "ADE_val_00001515.jpg"
     work = (args.work or Path(tempfile.mkdtemp(prefix="official_process_"))).resolve()
-    (work / "data").mkdir(parents=True, exist_ok=True)
-    Image.open(photo).convert("RGB").save(work / "data" / "photo.jpg", quality=95)
-    (work / "data" / "list.txt").write_text("photo.jpg\n")
+    data = work / "data"
+    if data.exists():  # the photos of another --images count would be labelled too
+        for old in (data / "images").glob("photo_*.jpg"):
+            old.unlink()
+    names = photos(photo, args.images, data / "images")
+    (data / "list.txt").write_text("".join(f"images/{name}\n" for name in names))
+    outputs = work / time.strftime("run-%Y%m%d-%H%M%S")  # each invocation writes its own outputs
+    outputs.mkdir()
     checkpoint = work / "train_epoch_100.pth"
     if not checkpoint.exists():
         subprocess.run([sys.executable, "-c", MAKE_CHECKPOINT, str(semseg), str(checkpoint)], check=True)
-    print(f"machine: {machine()}; photo {Image.open(photo).size[0]} x {Image.open(photo).size[1]}; work {work}")
+    with Image.open(photo) as image:
+        size = image.size
+    print(f"machine: {machine()}; {args.images} photo(s) of {size[0]} x {size[1]}; work {work}")
 
-    warm, _ = ours_command(work, checkpoint, "onnx", 0)
+    warm, _ = ours_command(work, outputs, checkpoint, "onnx", 0)
     print(f"warm-up, --backend onnx (builds or loads the window graph): {timed(warm, ROOT):.1f} s", flush=True)
     times: dict[str, list[float]] = {"semseg": [], "onnx": [], "torch": []}
     agree: dict[str, list[float]] = {"onnx": [], "torch": []}
     for run in range(1, args.rounds + 1):
-        command, gray = semseg_command(work, semseg, checkpoint, run)
+        command, gray = semseg_command(work, outputs, semseg, checkpoint, run)
         times["semseg"].append(timed(command, work))
         for backend in ("onnx", "torch"):
-            command, label = ours_command(work, checkpoint, backend, run)
+            command, labels = ours_command(work, outputs, checkpoint, backend, run)
             times[backend].append(timed(command, ROOT))
-            agree[backend].append(agreement(label, gray))
+            agree[backend].append(agreement(names, labels, gray))
         print(f"round {run}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items())
               + f"; load average {os.getloadavg()[0]:.1f}", flush=True)
     base = statistics.median(times["semseg"])
@@ -163,7 +196,7 @@ def main() -> None:
     for backend in ("onnx", "torch"):
         median = statistics.median(times[backend])
         print(f"main.py segment --backend {backend}: median {median:.1f} s = {median / base:.2f}x semseg's time; "
-              f"labels equal to semseg's on {100 * min(agree[backend]):.4f} % of pixels (worst round)")
+              f"labels equal to semseg's on {100 * min(agree[backend]):.4f} % of pixels (worst image)")
 
 
 if __name__ == "__main__":
