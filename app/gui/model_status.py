@@ -22,21 +22,25 @@ if TYPE_CHECKING:
     from app.gui.worker_types import ModelInfo
 
 NAME_CHARS = 42  # the model's name is cut beyond this; the tooltip has it whole
+CHIP_MAX_PX = 520  # wider, the chip drops what it was trained on (the tooltip keeps it): the status
+#                    bar's passing messages ("Loaded ... on cpu") share its width and were cut off
 CAUTION_STYLE = "QToolButton { color: #7a4f01; background: #fef7e0; border: 1px solid #fdd663; border-radius: 3px; }"
 PLAIN_STYLE = "QToolButton { border: none; }"
 
 
-def chip_text(p: Provenance | None) -> str:
+def chip_text(p: Provenance | None, compact: bool = False) -> str:
+    """"Model: NAME - trained on DATA, N classes"; ``compact``: "Model: NAME - N classes"."""
     if p is None:
         return "No model loaded"
     name = p.model if len(p.model) <= NAME_CHARS else p.model[:NAME_CHARS - 1] + "…"
-    return ("⚠ " if not p.real_photos else "") + f"Model: {name} - {p.summary}"
+    what = f"{len(p.class_names)} classes" if compact else p.summary
+    return ("⚠ " if not p.real_photos else "") + f"Model: {name} - {what}"
 
 
 def chip_tooltip(p: Provenance | None) -> str:
     if p is None:
         return "No model is loaded: File > Open Weights, or Help > Get Published Models..."
-    parts = [f"<b>{html.escape(p.model)}</b>", f"{html.escape(p.summary.capitalize())}.",
+    parts = [f"<b>{html.escape(p.model)}</b>", f"{html.escape(p.summary[:1].upper() + p.summary[1:])}.",
              f"<b>Classes:</b> {html.escape(p.class_list())}"]
     if p.caution:
         parts.append(f"<i>{html.escape(p.caution)}</i> (Help > Get Published Models...)")
@@ -68,7 +72,10 @@ class ModelStatus:
 
     def _show(self) -> None:
         p = self.provenance
-        self.chip.setText(chip_text(p))
+        text = chip_text(p)
+        if self.chip.fontMetrics().horizontalAdvance(text) > CHIP_MAX_PX:
+            text = chip_text(p, compact=True)
+        self.chip.setText(text)
         self.chip.setToolTip(chip_tooltip(p))
         self.chip.setStyleSheet(CAUTION_STYLE if p is not None and not p.real_photos else PLAIN_STYLE)
 

@@ -56,6 +56,20 @@ def test_chip_names_model_training_data_and_classes(qtbot, window, image_folder)
     cards[0].close()
 
 
+def test_a_long_chip_drops_the_training_data_and_leaves_room_for_messages(qtbot, window):
+    from app.checkpoints.provenance import Provenance
+    from app.gui.model_status import CHIP_MAX_PX
+
+    status = window.model_status
+    status.provenance = Provenance("PSPNet Studio scenes (resnet18, width 16)", "PSPNet Studio generated scenes",
+                                   tuple(f"c{i}" for i in range(12)), False, True)
+    status._show()
+    chip = status.chip
+    assert chip.text() == "⚠ Model: PSPNet Studio scenes (resnet18, width 16) - 12 classes"
+    assert chip.fontMetrics().horizontalAdvance(chip.text()) <= CHIP_MAX_PX
+    assert "Trained on PSPNet Studio generated scenes, 12 classes." in chip.toolTip()  # its capitals kept
+
+
 def test_model_of_generated_scenes_cautions_once_on_a_photo(qtbot, window, image_folder, tiny_loaded):
     from app.classes import ClassInfo
 
