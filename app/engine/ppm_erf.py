@@ -22,6 +22,7 @@ reaches those cells. Outside that box the gradient is exactly zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -79,7 +80,7 @@ def backbone_field(backbone: nn.Module) -> BackboneField:
     return BackboneField(size, stride, offset)
 
 
-def _pooled_rows(bins: int, length: int, first: int, last: int, align_corners: bool) -> Span:
+def pooled_rows(bins: int, length: int, first: int, last: int, align_corners: bool) -> Span:
     """Feature rows that branch ``bins`` pools into the bins its upsampling mixes into rows first..last."""
     up = interpolation_matrix(bins, length, align_corners)[first:last + 1]  # (rows, bins)
     used = torch.nonzero(up.abs().sum(0)).flatten()
@@ -100,8 +101,8 @@ def path_bounds(model: PSPNet, geometry: CaptureGeometry, x: int, y: int) -> lis
     col_span = (max(min(cols) - 1, 0), min(max(cols) + 1, fw - 1))
     spans = [(row_span, col_span)]
     for b in model.cfg.bins:
-        spans.append((_pooled_rows(b, fh, *row_span, geometry.align_corners),
-                      _pooled_rows(b, fw, *col_span, geometry.align_corners)))
+        spans.append((pooled_rows(b, fh, *row_span, geometry.align_corners),
+                      pooled_rows(b, fw, *col_span, geometry.align_corners)))
     boxes = []
     for (r0, r1), (c0, c1) in spans:
         y0, y1 = field.input_span(r0, r1, ih)
@@ -138,8 +139,7 @@ class ReceptiveField:
 
     def magnitudes(self) -> np.ndarray:
         """(1 + P, h, w): the L2 norm over colour channels of the full gradient, then of each path's."""
-        signed = np.concatenate([self.full[None], self.paths])
-        return np.sqrt((signed.astype(np.float64) ** 2).sum(1)).astype(np.float32)
+        return path_magnitudes(self.full, self.paths)
 
 
 def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: CaptureGeometry, x: int, y: int,
@@ -156,8 +156,26 @@ def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: Captur
     if tuple(network_input.shape[2:]) != tuple(geometry.input_size):
         raise ValueError(f"the network input is {tuple(network_input.shape[2:])}, the capture's "
                          f"{tuple(geometry.input_size)}")
-    weight = model.head.conv.weight
     cells = geometry.pixel_cells(x, y)
+    mix = torch.tensor([w for _, _, w in cells], dtype=torch.float64)
+    rows, cols = [i for i, _, _ in cells], [j for _, j, _ in cells]
+
+    def pixel_logits(logits: torch.Tensor) -> torch.Tensor:
+        return logits[:, rows, cols].double() @ mix.to(logits.device)  # the photo pixel's logits (C,)
+
+    target, logit, paths = path_gradients(model, network_input, pixel_logits, class_index)
+    return ReceptiveField(int(x), int(y), target, logit, part_names(model.cfg.bins), paths,
+                          path_bounds(model, geometry, x, y))
+
+
+def path_gradients(model: PSPNet, network_input: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor],
+                   class_index: int | None) -> tuple[int, float, np.ndarray]:
+    """(class, its score, (P, 3, h, w) input gradients per path) of ``score(low logits)[class]``.
+
+    ``score`` maps the (C, h, w) low-resolution logits to (C,) scores (a pixel's logits, a
+    region's sums); the class is ``class_index`` or the best-scoring one.
+    """
+    weight = model.head.conv.weight
     # the viewer's worker runs jobs under inference_mode: switch it off for this one
     with torch.inference_mode(False), torch.enable_grad():
         image = network_input.detach().to(weight.device, weight.dtype).clone().requires_grad_(True)
@@ -166,19 +184,21 @@ def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: Captur
         size = (int(split.shape[2]), int(split.shape[3]))
         branches = [model.ppm.upsample(branch(split), size) for branch in model.ppm.branches]
         heads = [t.detach().requires_grad_(True) for t in (split, *branches)]
-        logits = model.head_from_parts(heads)[0]  # (C, h, w)
-        mix = torch.tensor([w for _, _, w in cells], dtype=torch.float64, device=logits.device)
-        rows, cols = [i for i, _, _ in cells], [j for _, j, _ in cells]
-        pixel = logits[:, rows, cols].double() @ mix  # the photo pixel's logits (C,)
-        target = int(torch.argmax(pixel)) if class_index is None else int(class_index)
-        head_grads = torch.autograd.grad(pixel[target], heads)
+        scores = score(model.head_from_parts(heads)[0])  # (C,)
+        target = int(torch.argmax(scores)) if class_index is None else int(class_index)
+        head_grads = torch.autograd.grad(scores[target], heads)
         at_features = [head_grads[0]] + [
             torch.autograd.grad(branch, split, grad, retain_graph=True)[0]
             for branch, grad in zip(branches, head_grads[1:])]
         paths = [torch.autograd.grad(features, image, grad, retain_graph=True)[0][0]
                  for grad in at_features]
-    return ReceptiveField(int(x), int(y), target, float(pixel[target].detach()), part_names(model.cfg.bins),
-                          torch.stack(paths).float().cpu().numpy(), path_bounds(model, geometry, x, y))
+    return target, float(scores[target].detach()), torch.stack(paths).float().cpu().numpy()
+
+
+def path_magnitudes(full: np.ndarray, paths: np.ndarray) -> np.ndarray:
+    """(1 + P, h, w): the L2 norm over colour channels of the full gradient, then of each path's."""
+    signed = np.concatenate([full[None], paths])
+    return np.sqrt((signed.astype(np.float64) ** 2).sum(1)).astype(np.float32)
 
 
 def capture_input(image: np.ndarray, geometry: CaptureGeometry, normalization: Normalization,
