@@ -45,7 +45,8 @@ class GraphBuilds(QObject):
         self.process: QProcess | None = None
         self.waiting: list[tuple[int, ...]] = []
         self.weights = ""
-        self.step = ""  # what the child said it is doing
+        self.step = ""  # what the child said it is doing: "1/2", "starting", "stopping"
+        self.shape = ""  # the input shape of the graph being built, as the child wrote it
         self._started = 0.0
         self._stderr = b""
         self._stdout = b""
@@ -115,7 +116,7 @@ class GraphBuilds(QObject):
         process.finished.connect(self._finished)
         process.errorOccurred.connect(self._error)
         self.process, self._cancelled, self._stderr, self._stdout = process, False, b"", b""
-        self.step = f"starting ({len(shapes)} graph{'s' if len(shapes) > 1 else ''})"
+        self.step, self.shape = "starting", ""
         self._started = time.monotonic()
         self._show()
         self.widget.show()
@@ -130,8 +131,8 @@ class GraphBuilds(QObject):
         for line in lines:
             words = line.decode(errors="replace").split()
             if len(words) >= 4 and words[0] in ("building", "built"):
-                verb = "building" if words[0] == "building" else "built"
-                self.step = f"{verb} graph {words[1]} of {words[2]} ({words[3]})"
+                self.step = f"{words[1]}/{words[2]}"
+                self.shape = words[3].strip("()")
         self._show()
 
     def _read_errors(self) -> None:
@@ -140,10 +141,11 @@ class GraphBuilds(QObject):
 
     def _show(self) -> None:
         seconds = time.monotonic() - self._started
-        self.label.setText(f"ONNX Runtime: {self.step}, {seconds:.0f} s")
-        self.label.setToolTip("The graph is exported in a separate process (the window stays responsive); "
-                              "PyTorch runs the model until it is built. It is built once per model and "
-                              "input size, then kept in the cache folder.")
+        self.label.setText(f"ONNX graph {self.step}: {seconds:.0f} s")
+        shape = f" for inputs of {self.shape}" if self.shape else ""
+        self.label.setToolTip(f"Building the ONNX Runtime graph{shape} in a separate process (the window stays "
+                              "responsive); PyTorch runs the model until it is built. It is built once per "
+                              "model and input size, then kept in the cache folder.")
 
     def _error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:  # no finished signal follows
@@ -163,6 +165,7 @@ class GraphBuilds(QObject):
         self.widget.hide()
         seconds = time.monotonic() - self._started
         if ok:
+            self.w.readout.graph_built()
             self.w.statusBar().showMessage(f"ONNX graph built in {seconds:.0f} s: ONNX Runtime runs the next "
                                            "images of this size", 8000)
         elif self._cancelled:

@@ -15,7 +15,7 @@ def backend_text(chosen: str, used: str | None = None) -> str:
     ran = RAN.get(used, used)
     if chosen == "auto":
         return f"backend: auto, {ran}"
-    return f"backend: {ran}" + (" (graph not built yet)" if used == "torch" else "")
+    return f"backend: {ran}" + (" (no ONNX graph yet)" if used == "torch" else "")
 
 
 class StatusReadout:
@@ -58,6 +58,13 @@ class StatusReadout:
         self.backend.setText(backend_text(chosen, used))
         self.backend.setToolTip(note or "What runs the network's forwards (Model > Backend); the inspector's "
                                 "captures always run on PyTorch.")
+
+    def graph_built(self) -> None:
+        """A graph the last image lacked is built: say the next image of its size uses it."""
+        if self.backend.text().endswith(" (no ONNX graph yet)"):
+            self.backend.setText(self.backend.text().replace("(no ONNX graph yet)", "(ONNX graph ready)"))
+            self.backend.setToolTip("This image ran on PyTorch while its ONNX graph was built; the next image "
+                                    "of this size runs on ONNX Runtime.")
 
     def set_timing(self, seconds: float | None, protocol: str = "") -> None:
         if seconds is None:

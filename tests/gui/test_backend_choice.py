@@ -126,8 +126,9 @@ def test_onnx_graph_is_built_in_a_child_process_then_used(qtbot, onnx_window, fr
     assert first.result.backend == "torch"
     assert win.graph_builds.running() and win.graph_builds.widget.isVisibleTo(win)
     assert ask_worker(qtbot, win.worker, lambda seg: seg.backend.cache.builds) == 0  # nothing exported here
-    assert win.readout.backend.text() == "backend: PyTorch (graph not built yet)"
+    assert win.readout.backend.text() == "backend: PyTorch (no ONNX graph yet)"
     qtbot.waitUntil(lambda: bool(builds), timeout=BUILD_TIMEOUT_MS)
+    assert win.readout.backend.text() == "backend: PyTorch (ONNX graph ready)"  # for the next image
     assert builds == [True] and not win.graph_builds.running()
     assert len(list(fresh_cache.glob("*.onnx"))) == 1 and not list(fresh_cache.glob("*.tmp"))
     token = win.viewer.model.token  # the image on screen is not run again: nothing is cleared
@@ -147,7 +148,8 @@ def test_a_cancelled_build_leaves_no_file(qtbot, onnx_window, fresh_cache, image
     win = onnx_window
     segment_shown(qtbot, win, image_folder / "scene1.png")
     assert win.graph_builds.running()
-    qtbot.waitUntil(lambda: "building graph" in win.graph_builds.label.text(), timeout=BUILD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "ONNX graph 1/1" in win.graph_builds.label.text(), timeout=BUILD_TIMEOUT_MS)
+    assert "for inputs of 1x3x" in win.graph_builds.label.toolTip()
     with qtbot.waitSignal(win.graph_builds.finished, timeout=RESULT_TIMEOUT_MS) as blocker:
         win.graph_builds.cancel_button.click()
     assert blocker.args == [False] and not win.graph_builds.widget.isVisibleTo(win)
