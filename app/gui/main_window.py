@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
 from app.gui import dialogs
 from app.gui.actions import WindowActions
 from app.gui.batch import BatchLink
+from app.gui.compare import CompareLink
 from app.gui.confidence_bar import ConfidenceBar
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.editor import EditorLink
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.state_sync = WindowStateSync(self)  # title, read-out and messages follow what is shown
         self.review = ReviewLink(self)  # after the batch: its saved results come first
         self.editor = EditorLink(self)  # after batch and review: it asks them where labels live
+        self.compare = CompareLink(self)  # Model > Compare With Model...: a second model's labels
         for dock in (self.folder, self.legend):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         if (state := s.window_state()) is not None:
             self.restoreState(state)
         self.batch.dock.hide()  # last session's run is over: the dock comes back with the next run
+        self.compare.dock.hide()  # and no model B is loaded at start
         self.actions_.opacity_slider.setValue(s.opacity())
         self._on_opacity(s.opacity())
         mode = s.overlay_mode() if s.overlay_mode() in self.actions_.mode_actions else "fill"
@@ -150,6 +153,7 @@ class MainWindow(QMainWindow):
             # left it (restoreDockWidget would not, as the link has added it already)
             self.restoreState(state)
             self.batch.dock.hide()
+            self.compare.dock.hide()
 
     def after_first_paint(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the window has been painted (or after a fallback delay)."""

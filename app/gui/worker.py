@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
+from app.gui.worker_compare import CompareModel
 from app.gui.worker_graphs import GraphAsks
-from app.gui.worker_types import GraphRequest, ImageLoaded, ModelInfo, SegmentOutcome, SegmentRequest, Task, WorkerJob
+from app.gui.worker_types import (CompareOutcome, CompareRequest, GraphRequest, ImageLoaded, ModelInfo,
+                                  SegmentOutcome, SegmentRequest, Task, WorkerJob)
 from app.gui.worker_errors import backend_refusal, describe_failure, install_cancel_hooks, is_cancellation
 from app.viewing.layers import prepare_layers
 
@@ -70,6 +72,12 @@ class InferenceWorker(QObject):
     jobFinished = Signal(int, object)   # task id, the job's return value (any type: object)
     jobFailed = Signal(int, str)
     graphsWanted = Signal(GraphRequest)  # ONNX graphs the ONNX Runtime choice lacks (built elsewhere)
+    # the comparison's model B (app/gui/worker_compare.py): its ModelInfo, or None once dropped
+    compareModelChanged = Signal(object)
+    compareModelFailed = Signal(str)
+    compareReady = Signal(int, CompareOutcome)  # request id, B's labels and the agreement
+    compareFailed = Signal(int, str)
+    compareDropped = Signal(int)  # superseded, cancelled, or the user moved on
     _wake = Signal()
 
     def __init__(self, device: str = "auto", precision: str = "fp32", backend: str = "torch") -> None:
@@ -78,7 +86,8 @@ class InferenceWorker(QObject):
         self._ids = itertools.count(1)
         self._tasks: deque[Task] = deque()
         self._pending: SegmentRequest | None = None
-        self._running: SegmentRequest | None = None
+        self._pending_compare: CompareRequest | None = None
+        self._running: SegmentRequest | CompareRequest | None = None
         self._shutdown = threading.Event()
         self._active_cancel: threading.Event | None = None  # read by the cancel hooks
         self._device = device
@@ -87,6 +96,7 @@ class InferenceWorker(QObject):
         self._graphs = GraphAsks()                    # worker thread only (and shutdown, once it has stopped)
         self._loaded: LoadedModel | None = None       # worker thread only
         self._segmenter: Segmenter | None = None      # worker thread only
+        self._compare = CompareModel(self, lambda: self._active_cancel)  # model B: worker thread only
         self._hooks: list[RemovableHandle] = []
         self._token = 0
         self._source = ""
@@ -122,6 +132,34 @@ class InferenceWorker(QObject):
         """Change what runs the model (a fresh segmenter: a new token, the window runs the image again)."""
         return self._enqueue(Task("configure", device=device, precision=precision, backend=backend))
 
+    def load_compare(self, path: str | Path) -> int:
+        """Load a checkpoint as the comparison's model B (compareModelChanged / compareModelFailed)."""
+        return self._enqueue(Task("compare_load", path=str(path)))
+
+    def set_compare(self, loaded: LoadedModel, source: str = "") -> int:
+        return self._enqueue(Task("compare_set", loaded=loaded, path=source))
+
+    def clear_compare(self) -> int:
+        """Drop model B (its memory is freed in the worker); pending comparisons are dropped."""
+        self._drop_compare()
+        return self._enqueue(Task("compare_clear"))
+
+    def submit_compare(self, request: CompareRequest) -> int:
+        """Segment with model B and compare (after any pending segmentation: B after A); latest wins."""
+        request.request_id = self.next_id()
+        self._drop_compare(request)
+        self._wake.emit()
+        return request.request_id
+
+    def _drop_compare(self, replacement: CompareRequest | None = None) -> None:
+        with self._lock:
+            dropped, self._pending_compare = self._pending_compare, replacement
+            running = self._running
+        if isinstance(running, CompareRequest):
+            running.cancel.set()
+        if dropped is not None:
+            self.compareDropped.emit(dropped.request_id)
+
     def submit_job(self, fn: WorkerJob) -> int:
         """Run ``fn(segmenter)`` in the worker; the answer comes as jobFinished/jobFailed."""
         return self._enqueue(Task("job", fn=fn))
@@ -140,6 +178,7 @@ class InferenceWorker(QObject):
             running.cancel.set()  # the user moved on: stop the running pass early
         if dropped is not None:
             self.requestDropped.emit(dropped.request_id)
+        self._drop_compare()  # a comparison of the image left behind
         self._wake.emit()
         return request.request_id
 
@@ -151,13 +190,14 @@ class InferenceWorker(QObject):
             running.cancel.set()
         if dropped is not None:
             self.requestDropped.emit(dropped.request_id)
+        self._drop_compare()
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         """Cancel everything and stop the thread; True when it stopped in time."""
         self._shutdown.set()
         with self._lock:
             self._tasks.clear()
-            self._pending = None
+            self._pending = self._pending_compare = None
             running = self._running
         if running is not None:
             running.cancel.set()
@@ -183,15 +223,20 @@ class InferenceWorker(QObject):
         while not self._shutdown.is_set():
             with self._lock:
                 task = self._tasks.popleft() if self._tasks else None
-                request = None
+                request: SegmentRequest | CompareRequest | None = None
                 if task is None and self._pending is not None:
                     request, self._pending = self._pending, None
-                    self._running = request
+                elif task is None and self._pending_compare is not None:  # B after A
+                    request, self._pending_compare = self._pending_compare, None
+                self._running = request
             if task is not None:
                 self._run_task(task)
             elif request is not None:
                 try:
-                    self._run_segment(request)
+                    if isinstance(request, CompareRequest):
+                        self._run_compare(request)
+                    else:
+                        self._run_segment(request)
                 finally:
                     with self._lock:
                         self._running = None
@@ -209,8 +254,12 @@ class InferenceWorker(QObject):
             self._backend = task.backend or self._backend
             if self._loaded is not None:
                 self._activate(self._loaded, self._source, 0.0)
+            if task.device or task.precision:
+                self._compare.handle(task, self._device, self._precision)
         elif task.kind == "job":
             self._run_job(task)
+        elif task.kind.startswith("compare_"):
+            self._compare.handle(task, self._device, self._precision)
 
     def _warm_up(self) -> None:
         from app.engine.device import available_devices  # torch loads here, off the GUI thread
@@ -258,6 +307,13 @@ class InferenceWorker(QObject):
         self.modelReady.emit(ModelInfo.describe(loaded, self._token, str(segmenter.device), self._precision,
                                                 source, load_seconds, segmenter.backend.requested if not note
                                                 else "torch", note))
+
+    def _run_compare(self, request: CompareRequest) -> None:
+        self._active_cancel = request.cancel  # read by model B's cancel hooks too
+        try:
+            self._compare.answer(request)
+        finally:
+            self._active_cancel = None
 
     def _run_segment(self, request: SegmentRequest) -> None:
         rid = request.request_id

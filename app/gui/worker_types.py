@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 if TYPE_CHECKING:  # imported for annotations only; they pull in torch
-    from app.checkpoints.meta import LoadedModel, ModelMeta
+    from app.checkpoints.meta import LoadedModel, ModelMeta, ProtocolSettings
     from app.engine.result import SegmentationResult
+    from app.labels.compare import Agreement
     from app.viewing.layers import PreparedLayers
     from app.engine.segmenter import Segmenter
 
@@ -56,6 +57,33 @@ class SegmentOutcome:
     result: "SegmentationResult"
     model_token: int  # which loaded model/device/precision produced it (cache key part)
     layers: "PreparedLayers | None" = None  # what the view draws over the photo, made in the worker
+
+
+@dataclass
+class CompareRequest:
+    """Segment ``image`` with the comparison's model B, with model A's protocol settings, and
+    compare B's labels with ``labels_a`` (the labels shown for A, classes ``names_a``)."""
+
+    request_id: int
+    key: object  # the window's cache key for the answer (image, both models, protocol)
+    image: np.ndarray
+    labels_a: np.ndarray
+    names_a: tuple[str, ...]
+    settings: "ProtocolSettings"
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class CompareOutcome:
+    """Model B's labels of a CompareRequest's image and how they agree with A's."""
+
+    request_id: int
+    key: object
+    labels_b: np.ndarray
+    disagreement: np.ndarray  # (H, W) uint8: 1 where A and B give different classes
+    agreement: "Agreement"
+    seconds: float  # B's segmentation
+    model_token: int  # which model B (ModelInfo.token of compareModelChanged)
 
 
 @dataclass
@@ -105,7 +133,7 @@ class ModelInfo:
 class Task:
     """A unit of work for the worker's FIFO: model operations and generic jobs."""
 
-    kind: str  # "warmup" | "load" | "set_model" | "configure" | "job"
+    kind: str  # "warmup" | "load" | "set_model" | "configure" | "job" | "compare_load" | "compare_set" | "compare_clear"
     task_id: int = 0
     path: str = ""
     loaded: "LoadedModel | None" = None
