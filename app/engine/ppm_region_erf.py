@@ -92,7 +92,7 @@ class RegionReceptiveField:
 
     @property
     def full_mask(self) -> np.ndarray:
-        return self.masks.any(0)
+        return np.asarray(self.masks.any(0))
 
     def magnitudes(self) -> np.ndarray:
         """(1 + P, h, w): the L2 norm over colour channels of the full gradient, then of each path's."""

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from app.gui.inspector._pg import pg
-from app.gui.inspector.map_view import DIVERGING, PHOTO_MAX_SIDE, colormap, robust_levels
+from app.gui.inspector.map_view import DIVERGING, PHOTO_MAX_SIDE, SelectViewBox, colormap, robust_levels
 
 BIAS_TITLE = "BN shift + bias"
 
@@ -37,6 +37,7 @@ class BranchGrid(QWidget):
     """Per-part share maps of the target class on one colour scale."""
 
     clicked = Signal(int, int)  # photo pixel
+    boxSelected = Signal(int, int, int, int)  # x0, y0, x1, y1 photo pixels, corners included (box mode)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +53,9 @@ class BranchGrid(QWidget):
         self.colorbar: pg.ColorBarItem | None = None
         self.outlines: list[QGraphicsRectItem] = []
         self.markers: list[pg.ScatterPlotItem] = []
+        self.shapes: list[QGraphicsPathItem] = []  # a dashed outline of any shape (a union of boxes)
+        self.region_shapes: list[QGraphicsPathItem] = []  # the selected region, solid
+        self._box_mode = False
         self.values: list[np.ndarray] = []
         self._image_size: tuple[int, int] | None = None
         self._columns = 0
@@ -62,7 +66,7 @@ class BranchGrid(QWidget):
         """Build one empty panel per part (plus ``extra``, the bias by default) over ``photo``."""
         self.graphics.clear()
         self.plots, self.images, self.photos, self.values = [], [], [], []
-        self.outlines, self.markers = [], []
+        self.outlines, self.markers, self.shapes, self.region_shapes = [], [], [], []
         self._image_size = None if photo is None else photo.shape[:2]
         if not names:
             return
@@ -70,7 +74,9 @@ class BranchGrid(QWidget):
         columns = self._best_columns(len(titles))
         cmap = colormap(cmap_name) if isinstance(cmap_name, str) else cmap_name
         for n, title in enumerate(titles):
-            plot = self.graphics.addPlot(row=n // columns, col=n % columns, title=title)
+            view = SelectViewBox(self._box_dragged)
+            view.box_mode = self._box_mode
+            plot = self.graphics.addPlot(row=n // columns, col=n % columns, title=title, viewBox=view)
             plot.hideAxis("left")
             plot.hideAxis("bottom")
             plot.setAspectLocked(True)
@@ -96,6 +102,17 @@ class BranchGrid(QWidget):
             plot.addItem(marker)
             self.outlines.append(outline)
             self.markers.append(marker)
+            for items, colour, style in ((self.shapes, "#ffd54f", Qt.PenStyle.DashLine),
+                                         (self.region_shapes, "#ffffff", Qt.PenStyle.SolidLine)):
+                shape = QGraphicsPathItem()
+                shape_pen = QPen(QColor(colour))
+                shape_pen.setCosmetic(True)
+                shape_pen.setStyle(style)
+                shape.setPen(shape_pen)
+                shape.setZValue(2)
+                shape.hide()
+                plot.addItem(shape, ignoreBounds=True)
+                items.append(shape)
             if photo is not None:
                 height, width = photo.shape[:2]
                 step = max(1, int(np.ceil(max(height, width) / (PHOTO_MAX_SIDE / 2))))
@@ -165,6 +182,37 @@ class BranchGrid(QWidget):
             outline.setVisible(rect is not None)
             if rect is not None:
                 outline.setRect(QRectF(*rect))
+
+    def set_shapes(self, paths: list[QPainterPath | None]) -> None:
+        """A dashed outline of any shape (photo coordinates) on each panel; None hides it."""
+        for n, shape in enumerate(self.shapes):
+            path = paths[n] if n < len(paths) else None
+            shape.setVisible(path is not None)
+            if path is not None:
+                shape.setPath(path)
+
+    def set_region_shape(self, path: QPainterPath | None) -> None:
+        """The selected region's outline (solid) on every panel; None hides it."""
+        for shape in self.region_shapes:
+            shape.setVisible(path is not None)
+            if path is not None:
+                shape.setPath(path)
+
+    def set_box_mode(self, on: bool) -> None:
+        """Left-drag on a panel draws a box (``boxSelected``); a click still clicks."""
+        self._box_mode = on
+        for plot in self.plots:
+            plot.vb.box_mode = on
+            if not on:
+                plot.vb.band.hide()
+
+    def _box_dragged(self, rect: QRectF) -> None:
+        if self._image_size is None:
+            return
+        height, width = self._image_size
+        x0, x1 = (int(np.clip(np.floor(v), 0, width - 1)) for v in (rect.left(), rect.right()))
+        y0, y1 = (int(np.clip(np.floor(v), 0, height - 1)) for v in (rect.top(), rect.bottom()))
+        self.boxSelected.emit(x0, y0, x1, y1)
 
     def set_marker(self, x: float | None, y: float | None) -> None:
         for marker in self.markers:

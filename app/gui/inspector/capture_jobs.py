@@ -68,6 +68,32 @@ def receptive_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray
     return job
 
 
+def region_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, region: Any, kind: str,
+                     class_index: int | None) -> Job:
+    """The receptive field of ``class_index``'s logit summed over ``region`` (or of its top class)."""
+    from app.engine.ppm_erf import capture_input
+    from app.engine.ppm_region_erf import region_receptive_field
+
+    def job(ctx: Any) -> Any:
+        network = network_of(ctx, meta)
+        network_input = capture_input(image, acts.geometry, meta.normalization)
+        return region_receptive_field(network, network_input, acts.geometry, region, class_index, kind)
+    return job
+
+
+def stage_gradcam_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, region: Any, class_index: int,
+                      class_name: str) -> Job:
+    """Grad-CAM of ``class_index`` summed over ``region`` at the backbone's stages (a backbone pass)."""
+    from app.engine.ppm_erf import capture_input
+    from app.engine.ppm_stage_gradcam import stage_gradcam
+
+    def job(ctx: Any) -> Any:
+        network = network_of(ctx, meta)
+        network_input = capture_input(image, acts.geometry, meta.normalization)
+        return stage_gradcam(network, network_input, acts.geometry, region, class_index, class_name=class_name)
+    return job
+
+
 def gradcam_job(meta: ModelMeta | None, acts: PPMActivations, region: Any, class_index: int) -> Job:
     from app.engine.ppm_gradcam import region_gradcam
 

@@ -40,6 +40,7 @@ class ContributionTab(QWidget):
     boxSelected = Signal(int, int, int, int)  # x0, y0, x1, y1 photo pixels, corners included
     classMapsWanted = Signal(tuple)  # the classes whose per-part maps the grid needs
     gradcamWanted = Signal(object, int)  # (Region, class): Grad-CAM of the region's class
+    stageGradcamWanted = Signal(object, int)  # (Region or None, class): Grad-CAM at the backbone's stages
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +133,7 @@ class ContributionTab(QWidget):
         self.target.currentIndexChanged.connect(lambda _: self._redraw())
         self.versus.currentIndexChanged.connect(lambda _: self._redraw())
         self.grid_mode.currentIndexChanged.connect(lambda _: self._draw_grid())
+        self.part_maps.where.currentIndexChanged.connect(lambda _: self._draw_grid())
         self.runner_button.clicked.connect(self._pick_runner_up)
         self.why_button.clicked.connect(self._why_not_runner_up)
         self.map_view.clicked.connect(self.pixelClicked)
@@ -139,6 +141,7 @@ class ContributionTab(QWidget):
         self.grid.clicked.connect(self.pixelClicked)
         self.part_maps.classMapsWanted.connect(self.classMapsWanted)
         self.part_maps.gradcamWanted.connect(self.gradcamWanted)
+        self.part_maps.stageGradcamWanted.connect(self.stageGradcamWanted)
 
     # --- context ------------------------------------------------------------------------
     def set_context(self, acts: PPMActivations | None, photo: np.ndarray | None,
@@ -332,6 +335,10 @@ class ContributionTab(QWidget):
 
     def set_gradcam(self, cam: Any) -> None:
         if self.part_maps.accept_gradcam(cam):  # else an answer for a class no longer asked for
+            self._draw_grid()
+
+    def set_stage_gradcam(self, cam: Any) -> None:
+        if self.part_maps.accept_stage_cam(cam):  # else an answer for a class no longer asked for
             self._draw_grid()
 
     def set_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:

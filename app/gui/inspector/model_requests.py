@@ -62,16 +62,20 @@ class ModelRequests:
         height, width = acts.geometry.image_size
         if not (0 <= x < width and 0 <= y < height):
             return
-        if self.tabs.currentWidget() is self.erf_tab:  # the receptive field of that pixel instead
-            self.erf_tab.request(x, y)
-            return
-        mode = self.contrib_tab.selection_mode()
+        erf = self.tabs.currentWidget() is self.erf_tab  # the receptive field there instead of a split
+        mode = self.erf_tab.selection_mode() if erf else self.contrib_tab.selection_mode()
         if mode in ("connected", "class") and self._labels is not None:
             from app.engine.ppm_region import class_region, connected_region
 
             labels = self._labels
             region = connected_region(labels, x, y) if mode == "connected" else class_region(labels, int(labels[y, x]))
-            self._split(region, mode)
+            if region is not None and erf:
+                self.erf_tab.request_region(region, mode)
+            elif not erf:
+                self._split(region, mode)
+            return
+        if erf:
+            self.erf_tab.request(x, y)
             return
         self.contrib_tab.map_view.set_marker(x, y)
         self._run(capture_jobs.pixel_split_job(meta, acts, x, y), self.contrib_tab.show_attribution,
@@ -85,6 +89,17 @@ class ModelRequests:
         from app.engine.ppm_region import box_region
 
         self._split(box_region(self.acts.geometry.image_size, x0, y0, x1, y1), "box")
+
+    @Slot(int, int, int, int)
+    def select_field_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
+        """The receptive field of the box with corners (x0, y0), (x1, y1) (included)."""
+        if self.acts is None:
+            return
+        from app.engine.ppm_region import box_region
+
+        region = box_region(self.acts.geometry.image_size, x0, y0, x1, y1)
+        if region is not None:
+            self.erf_tab.request_region(region, "box")
 
     def _split(self, region: Any, kind: str) -> None:
         if region is None or self.acts is None:
@@ -107,6 +122,27 @@ class ModelRequests:
         job = capture_jobs.receptive_field_job(self._meta, self.acts, self._image, x, y,
                                                None if class_index == NO_CLASS else class_index)
         self._run(job, self.erf_tab.set_field, "receptive field", self.erf_tab.set_failed)
+
+    def _compute_region_field(self, region: Any, kind: str, class_index: int) -> None:
+        if self.acts is None or self._image is None or self._meta is None:
+            return
+        job = capture_jobs.region_field_job(self._meta, self.acts, self._image, region, kind,
+                                            None if class_index == NO_CLASS else class_index)
+        self._run(job, self.erf_tab.set_field, "receptive field of the region", self.erf_tab.set_failed)
+
+    def _compute_stage_gradcam(self, region: Any, class_index: int) -> None:
+        """Grad-CAM at the backbone's stages; ``region`` None: the pixels predicted as the class."""
+        if self.acts is None or self._image is None or self._meta is None:
+            return
+        if region is None and self._labels is not None:
+            from app.engine.ppm_region import class_region
+
+            region = class_region(self._labels, class_index)
+        names = self._meta.classes.names
+        name = names[class_index] if 0 <= class_index < len(names) else ""
+        self._run(capture_jobs.stage_gradcam_job(self._meta, self.acts, self._image, region, class_index, name),
+                  self.contrib_tab.set_stage_gradcam, "Grad-CAM at the backbone's stages",
+                  self.contrib_tab.part_maps.set_failed)
 
     def _compute_gradcam(self, region: Any, class_index: int) -> None:
         if self.acts is None:

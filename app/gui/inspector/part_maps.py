@@ -2,9 +2,11 @@
 
 Exact shares (they add up to the logit: the head's conv split by part, asked for per
 class through ``classMapsWanted``), or, for comparison, Grad-CAM over the selection
-(``gradcamWanted``; an approximation, and labelled so). The tab says what to draw
-(``draw``); the answers it receives are handed in with ``add_class_maps`` and
-``accept_gradcam``.
+(an approximation, and labelled so), *at* the PPM (its input features and branches,
+``gradcamWanted``) or at the backbone's stages layer1..layer4 (``stageGradcamWanted``:
+where the evidence forms before the PPM). The tab says what to draw (``draw``); the
+answers it receives are handed in with ``add_class_maps``, ``accept_gradcam`` and
+``accept_stage_cam``.
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ if TYPE_CHECKING:
 GRID_MODES = (("exact", "exact share (adds up to the logit)"),
               ("gradcam", "Grad-CAM, signed (approximation)"),
               ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
+GRADCAM_AT = (("ppm", "at the PPM (features, bins)"), ("layer1", "at backbone layer1"),
+              ("layer2", "at backbone layer2"), ("layer3", "at backbone layer3"),
+              ("layer4", "at backbone layer4"), ("stages", "at backbone layer1\u20134"))
 
 
 class PartMapsPanel(QWidget):
     classMapsWanted = Signal(tuple)  # the classes whose per-part maps the grid needs
     gradcamWanted = Signal(object, int)  # (Region, class): Grad-CAM of the region's class
+    stageGradcamWanted = Signal(object, int)  # (Region or None: the class's predicted pixels, class)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +42,11 @@ class PartMapsPanel(QWidget):
         self._asked: tuple = ()
         self.gradcam: Any = None  # GradCAM of (region, class) last computed
         self._gradcam_key: tuple | None = None
+        self.stage_cam: Any = None  # StageGradCAM of (region, class) last computed
+        self._stage_key: tuple | None = None
+        self._parts: list[str] = []
+        self._photo: np.ndarray | None = None
+        self._grid_names: list[str] = []
         self.title = QLabel("Per-part share of the target class over the image")
         self.title.setWordWrap(True)
         self.mode = QComboBox()
@@ -43,12 +54,22 @@ class PartMapsPanel(QWidget):
             self.mode.addItem(text, key)
         self.mode.setToolTip("Grad-CAM (pytorch-grad-cam's SemanticSegmentationTarget over the selection) "
                              "for comparison: it uses the mean gradient per channel, so it is not exact")
+        self.where = QComboBox()
+        for key, text in GRADCAM_AT:
+            self.where.addItem(text, key)
+        self.where.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.where.setMinimumContentsLength(10)  # the docked column is narrow; the popup shows the whole text
+        self.where.setToolTip("Where Grad-CAM is taken: the PPM's input and branches, or a stage of the backbone "
+                              "(before a selection: over the pixels predicted as the class)")
+        self.where.setEnabled(False)
+        self.mode.currentIndexChanged.connect(lambda _: self.where.setEnabled(self.mode.currentData() != "exact"))
         self.grid = BranchGrid()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         mode_row = QHBoxLayout()
         mode_row.addWidget(QLabel("Per-part maps:"))
         mode_row.addWidget(self.mode)
+        mode_row.addWidget(self.where)
         mode_row.addStretch(1)
         layout.addLayout(mode_row)
         layout.addWidget(self.title)
@@ -58,7 +79,19 @@ class PartMapsPanel(QWidget):
         """A new capture: no class maps nor Grad-CAM yet, one panel per part over ``photo``."""
         self.class_maps, self._asked = {}, ()
         self.gradcam, self._gradcam_key = None, None
-        self.grid.set_parts(parts, photo)
+        self.stage_cam, self._stage_key = None, None
+        self._parts, self._photo = list(parts), photo
+        self._show_panels(self._parts, with_bias=True)
+
+    def _show_panels(self, names: list[str], with_bias: bool) -> None:
+        """One panel per name (plus the bias's), rebuilt only when the names change."""
+        wanted = [*names, "bias"] if with_bias else list(names)
+        if wanted != self._grid_names:
+            self._grid_names = wanted
+            if with_bias:
+                self.grid.set_parts(names, self._photo)
+            else:
+                self.grid.set_parts(names, self._photo, extra=None)
 
     def add_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
         self.class_maps.update(maps)
@@ -76,6 +109,10 @@ class PartMapsPanel(QWidget):
         """Show ``target``'s maps (minus ``versus``'s), asking for what is missing first."""
         if target is None or acts is None:
             return
+        if self.mode.currentData() != "exact" and self.where.currentData() != "ppm":
+            self._draw_stage_gradcam(acts, split, target, name)
+            return
+        self._show_panels(self._parts, with_bias=True)
         if self.mode.currentData() != "exact":
             self._draw_gradcam(acts, split, target, name)
             return
@@ -121,3 +158,42 @@ class PartMapsPanel(QWidget):
             f"APPROXIMATION — Grad-CAM of {name(target)} summed over {where}"
             f"{' (ReLU)' if relu else ''}: channel weights are the mean gradient, so these maps do not add up "
             "to the logit (the exact split is above; gradient × input per part equals it).")
+
+    # --- Grad-CAM at the backbone's stages --------------------------------------------------
+    def accept_stage_cam(self, cam: Any) -> bool:
+        """Keep ``cam`` if it answers the class last asked for (False: an outdated answer)."""
+        if self._stage_key is None or cam.class_index != self._stage_key[-1]:
+            return False
+        self.stage_cam = cam
+        return True
+
+    def set_failed(self, message: str) -> None:
+        self.title.setText(f"Could not compute Grad-CAM: {message}")
+
+    def _draw_stage_gradcam(self, acts: PPMActivations, split: RegionSplit | None, target: int,
+                            name: Callable[[int], str]) -> None:
+        from app.engine.ppm_stage_gradcam import STAGES
+
+        region = split.region if split is not None else None
+        key = ("predicted" if region is None else (region.box, region.pixels), target)
+        if self._stage_key != key or self.stage_cam is None:
+            if self._stage_key != key:
+                self._stage_key, self.stage_cam = key, None
+                self.title.setText("Computing Grad-CAM at the backbone's stages\u2026 (one backbone pass)")
+                self.stageGradcamWanted.emit(region, target)
+            return
+        cam, where = self.stage_cam, str(self.where.currentData())
+        chosen = list(STAGES) if where == "stages" else [where]
+        rows = [cam.stages.index(s) for s in chosen]
+        relu = self.mode.currentData() == "gradcam_relu"
+        maps = (cam.relu if relu else cam.signed)[rows]
+        self._show_panels(chosen, with_bias=False)
+        height, width = acts.geometry.image_size
+        self.grid.set_maps(maps, None, (0.0, 0.0, float(width), float(height)),
+                           f"Grad-CAM of {name(target)}{', ReLU' if relu else ''}", symmetric=not relu)
+        over = (f"the selection ({cam.pixel_count} px)" if region is not None
+                else f"the {cam.pixel_count} px predicted as {name(target)}")
+        text = (f"APPROXIMATION \u2014 Grad-CAM of {name(target)} at {', '.join(chosen)}, summed over {over}"
+                f"{' (ReLU)' if relu else ''}: channel weights are the mean gradient of each stage's output; "
+                "upsampled to the network input.")
+        self.title.setText(f"{cam.message}. {text}" if cam.message else text)
