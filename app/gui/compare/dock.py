@@ -17,6 +17,7 @@ from app.labels.compare import Agreement
 
 HEADERS = ("Class", "A %", "B %", "IoU A-B")
 TOP_PAIRS = 5
+TABLE_MIN_HEIGHT = 150  # a header and about five rows
 DIFFERENCE_RGB = (255, 0, 200)  # the disagreement layer's colour (link.py draws it)
 
 
@@ -41,6 +42,7 @@ class CompareDock(QDockWidget):
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.verticalHeader().setVisible(False)
+        self.table.setMinimumHeight(TABLE_MIN_HEIGHT)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
@@ -48,6 +50,7 @@ class CompareDock(QDockWidget):
         for column in range(1, len(HEADERS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.confusions = QLabel()
+        self.confusions.setMinimumHeight(100)  # the five pairs
         self.confusions.setWordWrap(True)
         self.confusions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for widget in (self.models, self.summary, self.show_differences):
@@ -101,5 +104,5 @@ class CompareDock(QDockWidget):
                 self.table.setItem(r, column, cell)
         pairs = agreement.top_confusions(TOP_PAIRS)
         self.confusions.setText("<b>Most often changed</b> (A &rarr; B):<br>" + "<br>".join(
-            f"{a} &rarr; {b}: {percent(count, total)} %" for a, b, count in pairs) if pairs
+            f"{a} &rarr; {b}: {count:,} px ({percent(count, total)} %)" for a, b, count in pairs) if pairs
             else "A and B give every compared pixel the same class.")

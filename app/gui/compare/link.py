@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 BUDGET_BYTES = 256 * 1024 * 1024  # B's labels and the disagreement maps kept for going back
 OVERLAY_Z = 9  # over the photo and A's layers, under the inspector's map overlay (10)
 SHORTCUT = "D"
-DIFFERENCE_LUT = np.array([[0, 0, 0, 0], [*DIFFERENCE_RGB, 235]], np.uint8)
+ROOM, ROOM_LEGEND = 520, 260  # heights asked for the dock and the legend above it when comparing starts
+DIFFERENCE_LUT = np.array([[0, 0, 0, 0], [*DIFFERENCE_RGB, 190]], np.uint8)  # the photo shows through
 
 
 @dataclass
@@ -130,8 +131,10 @@ class CompareLink(QObject):
             return
         self.window.statusBar().showMessage(f"Comparing with {info.meta.display_name}", 8000)
         self._on_model_a(self.viewer.model)
-        self.dock.show()
-        self.dock.raise_()
+        if not self.dock.isVisible():
+            self.dock.show()
+            # the figures and about eight table rows; the legend above keeps about eight classes
+            self.window.resizeDocks([self.window.legend, self.dock], [ROOM_LEGEND, ROOM], Qt.Orientation.Vertical)
         if self._item is not None:
             self._ask(self._item)
         else:
