@@ -65,8 +65,9 @@ class CompareModel:
             signals.compareModelChanged.emit(self.take(loaded, task.path, device, precision,
                                                        time.perf_counter() - started))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            signals.compareModelFailed.emit(describe_failure(
-                exc, f"Could not load {task.path or 'the model'} to compare with"))
+            # the loaders' own messages name the file but not what it was for
+            signals.compareModelFailed.emit("Compare With Model: " + describe_failure(
+                exc, f"Could not load {task.path or 'the model'}"))
 
     def answer(self, request: CompareRequest) -> None:
         """Run ``request`` and emit its outcome, failure or drop (worker thread)."""

@@ -47,6 +47,10 @@ class _Kept:
         return int(self.outcome.labels_b.nbytes + self.outcome.disagreement.nbytes)
 
 
+def _name(names: tuple[str, ...], value: int) -> str:
+    return names[value] if 0 <= value < len(names) else "ignored" if value == 255 else f"#{value}"
+
+
 class CompareLink(QObject):
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
@@ -93,6 +97,7 @@ class CompareLink(QObject):
         self.viewer.resultShown.connect(self._on_result_shown)
         self.viewer.currentChanged.connect(self._on_current_changed)
         self.viewer.modelChanged.connect(self._on_model_a)
+        window.view.cursorMoved.connect(self._on_cursor)
 
     # --- choosing and dropping model B -------------------------------------------------------
     def comparing(self) -> bool:
@@ -228,6 +233,20 @@ class CompareLink(QObject):
 
     def _on_differences_action(self, checked: bool) -> None:
         self.dock.show_differences.setChecked(checked)
+
+    @Slot(int, int)
+    def _on_cursor(self, x: int, y: int) -> None:
+        """What each model says under the pointer (the status bar reads out A only)."""
+        kept, classes = self.shown, self.viewer.classes()
+        labels_a = kept.labels_a() if kept is not None else None
+        if kept is None or labels_a is None or classes is None or self.model_b is None:
+            return
+        labels_b = kept.outcome.labels_b
+        if not (0 <= y < labels_b.shape[0] and 0 <= x < labels_b.shape[1]):
+            self.dock.set_cursor("")
+            return
+        self.dock.set_cursor(f"Under the pointer: A {_name(classes.names, int(labels_a[y, x]))}, "
+                             f"B {_name(self.model_b.meta.classes.names, int(labels_b[y, x]))}")
 
     @Slot(bool)
     def _on_differences_toggled(self, on: bool) -> None:
