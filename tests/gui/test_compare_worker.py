@@ -92,7 +92,7 @@ def test_the_dock_says_what_each_model_gives_under_the_pointer(qtbot, varied):
     ys, xs = np.nonzero(labels_a != labels_b)
     y, x = int(ys[0]), int(xs[0])
     window.view.cursorMoved.emit(x, y)
-    assert link.dock.cursor.text() == (f"Under the pointer: A class {labels_a[y, x]}, "
+    assert link.dock.pointer.text() == (f"Under the pointer: A class {labels_a[y, x]}, "
                                        f"B class {labels_b[y, x]}")
     window.view.cursorMoved.emit(-1, -1)
-    assert link.dock.cursor.text() == ""
+    assert link.dock.pointer.text() == ""

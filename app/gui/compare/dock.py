@@ -37,7 +37,7 @@ class CompareDock(QDockWidget):
         self.summary = QLabel("No comparison yet.")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cursor = QLabel()  # what each model says under the pointer
+        self.pointer = QLabel()  # what each model says under the pointer
         self.show_differences = QCheckBox("Show where they disagree on the image")
         self.show_differences.setIcon(swatch(DIFFERENCE_RGB))
         self.table = QTableWidget(0, len(HEADERS))
@@ -54,7 +54,7 @@ class CompareDock(QDockWidget):
         self.confusions.setMinimumHeight(100)  # the five pairs
         self.confusions.setWordWrap(True)
         self.confusions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for widget in (self.models, self.summary, self.cursor, self.show_differences):
+        for widget in (self.models, self.summary, self.pointer, self.show_differences):
             layout.addWidget(widget)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.confusions)
@@ -64,12 +64,12 @@ class CompareDock(QDockWidget):
         self.models.setText(f"<b>A</b>: {name_a}<br><b>B</b>: {name_b}")
 
     def set_cursor(self, text: str) -> None:
-        self.cursor.setText(text)
+        self.pointer.setText(text)
 
     def set_waiting(self, text: str) -> None:
         """Between images: the figures of the last one would not be this one's."""
         self.summary.setText(text)
-        self.cursor.clear()
+        self.pointer.clear()
         self.table.setRowCount(0)
         self.confusions.clear()
 
