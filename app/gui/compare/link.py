@@ -227,6 +227,11 @@ class CompareLink(QObject):
         self.overlay.setRect(QRectF(0, 0, width, height))
         self.overlay.setVisible(self.dock.show_differences.isChecked())
         classes = self.viewer.classes()
+        item = self._item
+        if item is not None and item.classes is not None and self.model_b is not None:  # review: saved labels
+            self.dock.set_models(f"the saved labels ({item.classes.describe()})", self.model_b.meta.display_name)
+        else:
+            self._on_model_a(self.viewer.model)
         palette_a = classes.palette if classes is not None else np.zeros((0, 3), np.uint8)
         palette_b = self.model_b.meta.classes.palette if self.model_b else np.zeros((0, 3), np.uint8)
         self.dock.show_agreement(outcome.agreement, palette_a.tolist(), palette_b.tolist(), outcome.seconds)
