@@ -62,6 +62,15 @@ def test_both_models_segment_the_image_and_the_figures_are_shown(qtbot, compared
     assert np.array_equal(link.overlay.image.astype(bool), labels_a != outcome.labels_b)
     window.compare.differences_action.trigger()  # View > Model Disagreement (D) off
     assert not link.overlay.isVisible() and not link.dock.show_differences.isChecked()
+    # View > Model B's Labels (Shift+D): B's labels drawn instead of A's, at the slider's opacity
+    assert not link.b_fill.isVisible()
+    link.b_labels_action.trigger()
+    assert link.dock.show_b_labels.isChecked() and link.b_fill.isVisible() and link.b_photo.isVisible()
+    assert np.array_equal(link.b_fill.image, outcome.labels_b) and np.array_equal(link.b_photo.image, item.image)
+    window.actions_.opacity_slider.setValue(80)
+    assert link.b_fill.opacity() == pytest.approx(0.8)
+    link.dock.show_b_labels.setChecked(False)
+    assert not link.b_labels_action.isChecked() and not link.b_fill.isVisible()
 
 
 def test_going_back_uses_the_kept_comparison(qtbot, compared, image_folder):
@@ -116,6 +125,7 @@ def test_stopping_frees_model_b(qtbot, varied):
     link.stop_action.trigger()
     qtbot.waitUntil(lambda: not link.comparing(), timeout=RESULT_TIMEOUT_MS)
     assert not link.dock.isVisible() and not link.overlay.isVisible() and len(link.cache) == 0
+    assert not link.b_labels_action.isEnabled() and link.b_fill.image is None
     assert window.worker._compare.loaded is None and window.worker._compare.segmenter is None
     gc.collect()
     assert alive() is None  # nothing holds model B any more

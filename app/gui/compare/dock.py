@@ -40,6 +40,7 @@ class CompareDock(QDockWidget):
         self.pointer = QLabel()  # what each model says under the pointer
         self.show_differences = QCheckBox("Show where they disagree on the image")
         self.show_differences.setIcon(swatch(DIFFERENCE_RGB))
+        self.show_b_labels = QCheckBox("Draw B's labels instead of A's")
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.verticalHeader().setVisible(False)
@@ -54,7 +55,7 @@ class CompareDock(QDockWidget):
         self.confusions.setMinimumHeight(100)  # the five pairs
         self.confusions.setWordWrap(True)
         self.confusions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for widget in (self.models, self.summary, self.pointer, self.show_differences):
+        for widget in (self.models, self.summary, self.pointer, self.show_differences, self.show_b_labels):
             layout.addWidget(widget)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.confusions)

@@ -24,13 +24,15 @@ from app.gui.compare.dock import DIFFERENCE_RGB, CompareDock
 from app.gui.files import WEIGHTS_FILTER
 from app.gui.worker_types import CompareOutcome, CompareRequest, ModelInfo
 from app.viewing.cache import CachedView, ResultCache
+from app.viewing.rendering import mask_levels, overlay_lut
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 BUDGET_BYTES = 256 * 1024 * 1024  # B's labels and the disagreement maps kept for going back
 OVERLAY_Z = 9  # over the photo and A's layers, under the inspector's map overlay (10)
-SHORTCUT = "D"
+SHORTCUT, B_SHORTCUT = "D", "Shift+D"
+B_FILL_Z = OVERLAY_Z - 0.5  # B's labels: over A's layers, under the disagreement
 ROOM, ROOM_LEGEND = 520, 260  # heights asked for the dock and the legend above it when comparing starts
 DIFFERENCE_LUT = np.array([[0, 0, 0, 0], [*DIFFERENCE_RGB, 190]], np.uint8)  # the photo shows through
 
@@ -72,6 +74,13 @@ class CompareLink(QObject):
         self.overlay.setZValue(OVERLAY_Z)
         self.overlay.setVisible(False)
         window.view.main_pane.view.addItem(self.overlay)
+        # B's labels instead of A's: the photo again over A's layers, B's fill over it at the
+        # opacity slider's value, so it looks as A's fill would (no mixing of the two colours)
+        self.b_photo, self.b_fill = pg.ImageItem(), pg.ImageItem()
+        for z, layer in ((B_FILL_Z - 0.1, self.b_photo), (B_FILL_Z, self.b_fill)):
+            layer.setZValue(z)
+            layer.setVisible(False)
+            window.view.main_pane.view.addItem(layer)
 
         menus = window.actions_
         self.compare_action = menus.make_action("Compare With &Model...", self.choose_model,
@@ -83,11 +92,17 @@ class CompareLink(QObject):
         self.differences_action = menus.make_action("Model &Disagreement", self._on_differences_action,
                                                     SHORTCUT, checkable=True,
                                                     tip=f"Highlight where the two models disagree ({SHORTCUT})")
-        self.differences_action.setEnabled(False)
-        menus.add_to_menu("view", self.differences_action, before=None)
+        self.b_labels_action = menus.make_action("Model &B's Labels", self._on_b_labels_action,
+                                                 B_SHORTCUT, checkable=True,
+                                                 tip=f"Draw model B's labels instead of A's ({B_SHORTCUT})")
+        for action in (self.differences_action, self.b_labels_action):
+            action.setEnabled(False)
+            menus.add_to_menu("view", action, before=None)
         self.dock.show_differences.setChecked(True)
         self.differences_action.setChecked(True)
-        self.dock.show_differences.toggled.connect(self._on_differences_toggled)
+        self.dock.show_differences.toggled.connect(self._on_layers_toggled)
+        self.dock.show_b_labels.toggled.connect(self._on_layers_toggled)
+        window.actions_.opacity_slider.valueChanged.connect(self._on_layers_toggled)
 
         self.worker.compareModelChanged.connect(self._on_model_b)
         self.worker.compareModelFailed.connect(self._on_model_b_failed)
@@ -126,11 +141,12 @@ class CompareLink(QObject):
         self.model_b = info
         self.cache.clear()
         self.shown = None
-        self.overlay.setVisible(False)
-        self.stop_action.setEnabled(info is not None)
-        self.differences_action.setEnabled(info is not None)
+        self._apply_layers()
+        for action in (self.stop_action, self.differences_action, self.b_labels_action):
+            action.setEnabled(info is not None)
         if info is None:
-            self.overlay.clear()
+            for layer in (self.overlay, self.b_photo, self.b_fill):
+                layer.clear()
             self.dock.hide()
             self.window.statusBar().showMessage("Comparison off: the second model was released", 8000)
             return
@@ -187,7 +203,7 @@ class CompareLink(QObject):
 
     def _hide_answer(self, text: str) -> None:
         self.shown = None
-        self.overlay.setVisible(False)
+        self._apply_layers()
         self.dock.set_waiting(text)
 
     @Slot(object)
@@ -225,7 +241,20 @@ class CompareLink(QObject):
         self.overlay.setImage(outcome.disagreement, autoLevels=False, levels=(0, 1), lut=DIFFERENCE_LUT)
         height, width = outcome.disagreement.shape
         self.overlay.setRect(QRectF(0, 0, width, height))
-        self.overlay.setVisible(self.dock.show_differences.isChecked())
+        if self._item is not None:
+            photo = self._item.image
+            if photo.dtype == np.uint8:
+                self.b_photo.setLevels(None, update=False)  # as the view draws the photo (no rescale)
+                self.b_photo.setImage(photo, autoLevels=False)
+            else:
+                self.b_photo.setImage(photo, autoLevels=False, levels=(0, 255))
+            self.b_photo.setRect(QRectF(0, 0, width, height))
+        if self.model_b is not None:
+            count = len(self.model_b.meta.classes)
+            self.b_fill.setImage(outcome.labels_b, autoLevels=False, levels=mask_levels(count),
+                                 lut=overlay_lut(self.model_b.meta.classes.palette))
+            self.b_fill.setRect(QRectF(0, 0, width, height))
+        self._apply_layers()
         classes = self.viewer.classes()
         item = self._item
         if item is not None and item.classes is not None and self.model_b is not None:  # review: saved labels
@@ -238,6 +267,9 @@ class CompareLink(QObject):
 
     def _on_differences_action(self, checked: bool) -> None:
         self.dock.show_differences.setChecked(checked)
+
+    def _on_b_labels_action(self, checked: bool) -> None:
+        self.dock.show_b_labels.setChecked(checked)
 
     @Slot(int, int)
     def _on_cursor(self, x: int, y: int) -> None:
@@ -253,7 +285,17 @@ class CompareLink(QObject):
         self.dock.set_cursor(f"Under the pointer: A {_name(classes.names, int(labels_a[y, x]))}, "
                              f"B {_name(self.model_b.meta.classes.names, int(labels_b[y, x]))}")
 
-    @Slot(bool)
-    def _on_differences_toggled(self, on: bool) -> None:
-        self.differences_action.setChecked(on)
-        self.overlay.setVisible(on and self.shown is not None)
+    @Slot()
+    def _on_layers_toggled(self) -> None:
+        self.differences_action.setChecked(self.dock.show_differences.isChecked())
+        self.b_labels_action.setChecked(self.dock.show_b_labels.isChecked())
+        self._apply_layers()
+
+    def _apply_layers(self) -> None:
+        """The disagreement and B's labels over the photo, as the dock's boxes say, for an answer
+        of the image on screen only."""
+        here = self.shown is not None
+        self.overlay.setVisible(here and self.dock.show_differences.isChecked())
+        self.b_photo.setVisible(here and self.dock.show_b_labels.isChecked())
+        self.b_fill.setVisible(self.b_photo.isVisible())
+        self.b_fill.setOpacity(self.window.actions_.opacity_slider.value() / 100)
