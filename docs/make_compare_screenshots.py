@@ -57,6 +57,11 @@ def main() -> int:
         win.actions_.opacity_slider.setValue(35)  # A's fill faint: the disagreement stands out
         settle(1500)
         win.grab().save(str(out / "compare.png"))
+        win.compare.dock.show_differences.setChecked(False)  # B's labels where A's were
+        win.compare.dock.show_b_labels.setChecked(True)
+        win.actions_.opacity_slider.setValue(60)
+        settle(1000)
+        win.grab().save(str(out / "compare-b-labels.png"))
         win.close()
     return 0
 
