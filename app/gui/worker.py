@@ -15,6 +15,10 @@ The backend (PyTorch, ONNX Runtime or Automatic, ``app.engine.backend``) never e
 graph here: an export holds the GIL for up to half a second at a time and would freeze
 the window. A shape without a cached graph runs on PyTorch; for the ONNX Runtime choice
 the worker asks for it (``graphsWanted``) and the window builds it in a child process.
+
+A second model, B (Model > Compare With Model..., ``app/gui/worker_compare.py``), lives here
+too: its comparison requests run after any segmentation waiting, latest first, and a new
+image drops the old one's.
 """
 
 from __future__ import annotations

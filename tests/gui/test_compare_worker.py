@@ -96,3 +96,19 @@ def test_the_dock_says_what_each_model_gives_under_the_pointer(qtbot, varied):
                                        f"B class {labels_b[y, x]}")
     window.view.cursorMoved.emit(-1, -1)
     assert link.dock.pointer.text() == ""
+
+
+def test_closing_while_b_segments_stops_within_two_seconds(qtbot, varied):
+    import time
+
+    window, item = varied
+    with_model_b(qtbot, window)
+    big = np.ascontiguousarray(np.tile(item.image, (24, 16, 1)))  # 2304 x 2048: B runs a while
+    settings = window.viewer.model.meta.protocol("official")  # windows and flips: long enough to catch
+    request = CompareRequest(0, "big", big, np.zeros(big.shape[:2], np.uint8), ("class 0",), settings)
+    window.worker.submit_compare(request)
+    qtbot.waitUntil(lambda: isinstance(window.worker._running, CompareRequest), timeout=RESULT_TIMEOUT_MS)
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 2.0
+    assert not window.worker.thread_handle.isRunning() and request.cancel.is_set()
