@@ -109,7 +109,9 @@ def region_receptive_field(model: PSPNet, network_input: torch.Tensor, geometry:
     if tuple(network_input.shape[2:]) != tuple(geometry.input_size):
         raise ValueError(f"the network input is {tuple(network_input.shape[2:])}, the capture's "
                          f"{tuple(geometry.input_size)}")
-    weights = region_cell_weights(geometry, region).clone()  # clone: it may be an inference tensor
+    # the viewer's worker runs jobs under inference_mode: weights made there could not be saved for backward
+    with torch.inference_mode(False):
+        weights = region_cell_weights(geometry, region).clone()
     rows = torch.nonzero(weights.abs().sum(1)).flatten()
     cols = torch.nonzero(weights.abs().sum(0)).flatten()
     i0, i1, j0, j1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1

@@ -104,3 +104,13 @@ def test_a_box_and_refusals(case):
         region_receptive_field(model, network_input, geometry, Region((0, 2, 0, 2), np.zeros((2, 2), bool)))
     with pytest.raises(ValueError, match="network input"):
         region_receptive_field(model, network_input[:, :, :40], geometry, box)
+
+
+def test_it_runs_under_inference_mode_as_the_viewers_worker_does(case):
+    model, network_input, geometry, _ = case
+    region = box_region(PHOTO, 100, 10, 140, 30)
+    expected = region_receptive_field(model, network_input, geometry, region, class_index=1)
+    with torch.inference_mode():
+        made_there = torch.randn(1, 3, *INPUT, generator=torch.Generator().manual_seed(1))
+        rf = region_receptive_field(model, made_there, geometry, region, class_index=1)
+    np.testing.assert_allclose(rf.paths, expected.paths, rtol=1e-5, atol=1e-9)

@@ -101,3 +101,13 @@ def test_bad_requests_are_refused(case):
         stage_gradcam(model, network_input, geometry, region, 0, stages=("layer5",))
     with pytest.raises(ValueError, match="network input"):
         stage_gradcam(model, network_input[:, :, :40], geometry, region, 0)
+
+
+def test_it_runs_under_inference_mode_as_the_viewers_worker_does(case):
+    model, network_input, geometry, _ = case
+    region = box_region(PHOTO, 10, 5, 200, 40)
+    expected = stage_gradcam(model, network_input, geometry, region, 2)
+    with torch.inference_mode():
+        made_there = network_input.clone()
+        cam = stage_gradcam(model, made_there, geometry, region, 2)
+    np.testing.assert_allclose(cam.signed, expected.signed, rtol=1e-5, atol=1e-9)
