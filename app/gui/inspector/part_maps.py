@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 GRID_MODES = (("exact", "exact share (adds up to the logit)"),
               ("gradcam", "Grad-CAM, signed (approximation)"),
               ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
-GRADCAM_AT = (("ppm", "at the PPM (features, bins)"), ("layer1", "at backbone layer1"),
-              ("layer2", "at backbone layer2"), ("layer3", "at backbone layer3"),
-              ("layer4", "at backbone layer4"), ("stages", "at backbone layer1\u20134"))
+GRADCAM_AT = (("ppm", "the PPM (features, bins)"), ("layer1", "backbone layer1"),
+              ("layer2", "backbone layer2"), ("layer3", "backbone layer3"),
+              ("layer4", "backbone layer4"), ("stages", "backbone layer1\u20134"))
 
 
 class PartMapsPanel(QWidget):
@@ -58,7 +58,7 @@ class PartMapsPanel(QWidget):
         for key, text in GRADCAM_AT:
             self.where.addItem(text, key)
         self.where.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.where.setMinimumContentsLength(10)  # the docked column is narrow; the popup shows the whole text
+        self.where.setMinimumContentsLength(14)  # the docked column is narrow; the popup shows the whole text
         self.where.setToolTip("Where Grad-CAM is taken: the PPM's input and branches, or a stage of the backbone "
                               "(before a selection: over the pixels predicted as the class)")
         self.where.setEnabled(False)
@@ -69,6 +69,7 @@ class PartMapsPanel(QWidget):
         mode_row = QHBoxLayout()
         mode_row.addWidget(QLabel("Per-part maps:"))
         mode_row.addWidget(self.mode)
+        mode_row.addWidget(QLabel("at"))
         mode_row.addWidget(self.where)
         mode_row.addStretch(1)
         layout.addLayout(mode_row)
@@ -83,13 +84,21 @@ class PartMapsPanel(QWidget):
         self._parts, self._photo = list(parts), photo
         self._show_panels(self._parts, with_bias=True)
 
-    def _show_panels(self, names: list[str], with_bias: bool) -> None:
-        """One panel per name (plus the bias's), rebuilt only when the names change."""
-        wanted = [*names, "bias"] if with_bias else list(names)
+    def _show_panels(self, names: list[str], with_bias: bool, sequential: bool = False) -> None:
+        """One panel per name (plus the bias's), rebuilt only when the names (or the colour map) change.
+
+        ``sequential``: a map whose low end is transparent (ReLU'd Grad-CAM), else the diverging one.
+        """
+        wanted = [*names, "bias" if with_bias else "", "sequential" if sequential else ""]
         if wanted != self._grid_names:
             self._grid_names = wanted
             if with_bias:
                 self.grid.set_parts(names, self._photo)
+            elif sequential:
+                from app.gui.inspector.erf_tab import fading_colormap  # (erf_tab imports this module)
+
+                self.grid.set_parts(names, self._photo, extra=None, cmap_name=fading_colormap(),
+                                    bar_label="fraction of each stage's maximum")
             else:
                 self.grid.set_parts(names, self._photo, extra=None)
 
@@ -186,14 +195,26 @@ class PartMapsPanel(QWidget):
         chosen = list(STAGES) if where == "stages" else [where]
         rows = [cam.stages.index(s) for s in chosen]
         relu = self.mode.currentData() == "gradcam_relu"
-        maps = (cam.relu if relu else cam.signed)[rows]
-        self._show_panels(chosen, with_bias=False)
+        maps = stage_scaled((cam.relu if relu else cam.signed)[rows])
+        self._show_panels(chosen, with_bias=False, sequential=relu)
         height, width = acts.geometry.image_size
-        self.grid.set_maps(maps, None, (0.0, 0.0, float(width), float(height)),
-                           f"Grad-CAM of {name(target)}{', ReLU' if relu else ''}", symmetric=not relu)
+        levels = self.grid.set_maps(maps, None, (0.0, 0.0, float(width), float(height)),
+                                    "fraction of each stage's maximum", symmetric=not relu)
+        if relu and self.grid.colorbar is not None:  # each map to its own maximum: 0..1 on every panel
+            levels = (0.0, 1.0)
+        if self.grid.colorbar is not None:
+            self.grid.colorbar.setLevels(levels if relu else (-1.0, 1.0))
+            for image in self.grid.images:
+                image.setLevels(levels if relu else (-1.0, 1.0))
         over = (f"the selection ({cam.pixel_count} px)" if region is not None
                 else f"the {cam.pixel_count} px predicted as {name(target)}")
         text = (f"APPROXIMATION \u2014 Grad-CAM of {name(target)} at {', '.join(chosen)}, summed over {over}"
                 f"{' (ReLU)' if relu else ''}: channel weights are the mean gradient of each stage's output; "
-                "upsampled to the network input.")
+                "upsampled to the network input; each stage to its own maximum (their scales differ).")
         self.title.setText(f"{cam.message}. {text}" if cam.message else text)
+
+
+def stage_scaled(maps: np.ndarray) -> np.ndarray:
+    """(S, h, w) maps as drawn: each divided by its own largest |value| (an all-zero map stays zero)."""
+    tops = np.abs(maps).reshape(len(maps), -1).max(1)
+    return (maps / np.where(tops > 0, tops, 1.0)[:, None, None]).astype(np.float32)
