@@ -157,11 +157,14 @@ def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: Captur
         raise ValueError(f"the network input is {tuple(network_input.shape[2:])}, the capture's "
                          f"{tuple(geometry.input_size)}")
     cells = geometry.pixel_cells(x, y)
-    mix = torch.tensor([w for _, _, w in cells], dtype=torch.float64)
+    weights = [w for _, _, w in cells]
     rows, cols = [i for i, _, _ in cells], [j for _, j, _ in cells]
 
     def pixel_logits(logits: torch.Tensor) -> torch.Tensor:
-        return logits[:, rows, cols].double() @ mix.to(logits.device)  # the photo pixel's logits (C,)
+        # made here, inside path_gradients' autograd block: a tensor made under the worker's
+        # inference_mode could not be saved for backward
+        mix = torch.tensor(weights, dtype=torch.float64, device=logits.device)
+        return logits[:, rows, cols].double() @ mix  # the photo pixel's logits (C,)
 
     target, logit, paths = path_gradients(model, network_input, pixel_logits, class_index)
     return ReceptiveField(int(x), int(y), target, logit, part_names(model.cfg.bins), paths,

@@ -122,3 +122,10 @@ def test_capture_input_is_the_input_the_segmenter_used(tiny_config):
         _, features = loaded.model.backbone(network_input)
     np.testing.assert_allclose(features.numpy(), result.activations.features.float().numpy(),
                                rtol=1e-3, atol=1e-3)  # the capture is stored as float16
+
+
+def test_it_runs_under_inference_mode_as_the_viewers_worker_does(case):
+    model, network_input, geometry, _, rf = case
+    with torch.inference_mode():
+        again = receptive_field(model, network_input.clone(), geometry, rf.x, rf.y)
+    np.testing.assert_allclose(again.paths, rf.paths, rtol=1e-5, atol=1e-9)
