@@ -10,26 +10,13 @@ from app.engine.ppm_analysis import capture_geometry
 from app.engine.ppm_erf import backbone_field, box_fraction, receptive_field
 from app.model import PSPNetConfig, build_pspnet
 from tests.helpers import lively
+from tests.unit.erf_fixtures import INPUT, PHOTO, small_field_case, small_field_config
 
-# photo 50x300 resized to a 57x321 network input (align_corners: (57 - 1) / 8 + 1 = 8 cells)
-PHOTO, INPUT = (50, 300), (57, 321)
-
-
-def small_field_config(align_corners: bool, **extra) -> PSPNetConfig:
-    """A ResNet-18 whose backbone field (311 px) is narrower than the 321 px input."""
-    return PSPNetConfig(num_classes=5, backbone="resnet18", base_width=8, stem_widths=(8, 8, 16),
-                        ppm_channels=8, head_channels=16, align_corners=align_corners,
-                        contract_dilation=True, basic_conv2_dilation="none", **extra)
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["align_corners", "half_pixel"])
 def case(request):
-    torch.manual_seed(0)
-    model = lively(build_pspnet(small_field_config(request.param)))
-    network_input = torch.randn(1, 3, *INPUT, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        low, capture = model.forward_with_capture(network_input, upsample=False)
-    geometry = capture_geometry(capture, PHOTO, INPUT, request.param)
+    model, network_input, geometry, low = small_field_case(request.param)
     x, y = 2, 30  # near the left edge: the features' field ends far before the right edge
     return model, network_input, geometry, low, receptive_field(model, network_input, geometry, x, y)
 

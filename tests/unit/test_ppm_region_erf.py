@@ -8,13 +8,10 @@ import pytest
 import torch
 
 from app.editing.tools import Region
-from app.engine.ppm_analysis import capture_geometry
 from app.engine.ppm_erf import path_bounds, receptive_field
 from app.engine.ppm_region import box_region, pixel_region
 from app.engine.ppm_region_erf import analytic_masks, mask_fraction, region_receptive_field
-from app.model import build_pspnet
-from tests.helpers import lively
-from tests.unit.test_ppm_erf import small_field_config
+from tests.unit.erf_fixtures import small_field_case
 
 # square, so that the union of two far corners' boxes is not a box (the backbone field, 311 px,
 # is narrower than the 321 px input on both axes)
@@ -23,13 +20,7 @@ PHOTO, INPUT = (300, 300), (321, 321)
 
 @pytest.fixture(scope="module", params=[True, False], ids=["align_corners", "half_pixel"])
 def case(request):
-    torch.manual_seed(0)
-    model = lively(build_pspnet(small_field_config(request.param)))
-    network_input = torch.randn(1, 3, *INPUT, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        low, capture = model.forward_with_capture(network_input, upsample=False)
-    geometry = capture_geometry(capture, PHOTO, INPUT, request.param)
-    return model, network_input, geometry, low
+    return small_field_case(request.param, PHOTO, INPUT)
 
 
 def two_corners() -> Region:

@@ -8,22 +8,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from app.engine.ppm_analysis import capture_geometry
 from app.engine.ppm_region import box_region, class_region
 from app.engine.ppm_stage_gradcam import STAGES, stage_gradcam, stage_outputs
-from app.model import build_pspnet
-from tests.helpers import lively
-from tests.unit.test_ppm_erf import INPUT, PHOTO, small_field_config
+from tests.unit.erf_fixtures import INPUT, PHOTO, small_field_case
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["align_corners", "half_pixel"])
 def case(request):
-    torch.manual_seed(0)
-    model = lively(build_pspnet(small_field_config(request.param)))
-    network_input = torch.randn(1, 3, *INPUT, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        low, capture = model.forward_with_capture(network_input, upsample=False)
-    geometry = capture_geometry(capture, PHOTO, INPUT, request.param)
+    model, network_input, geometry, low = small_field_case(request.param)
     labels = torch.argmax(geometry.row_matrix.float() @ low[0] @ geometry.col_matrix.float().T, 0).numpy()
     return model, network_input, geometry, labels
 

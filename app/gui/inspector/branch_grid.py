@@ -15,7 +15,8 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from app.gui.inspector._pg import pg
-from app.gui.inspector.map_view import DIVERGING, PHOTO_MAX_SIDE, SelectViewBox, colormap, robust_levels
+from app.gui.inspector.map_view import (DIVERGING, PHOTO_MAX_SIDE, SelectViewBox, box_pixels, colormap,
+                                       robust_levels)
 
 BIAS_TITLE = "BN shift + bias"
 
@@ -209,10 +210,7 @@ class BranchGrid(QWidget):
     def _box_dragged(self, rect: QRectF) -> None:
         if self._image_size is None:
             return
-        height, width = self._image_size
-        x0, x1 = (int(np.clip(np.floor(v), 0, width - 1)) for v in (rect.left(), rect.right()))
-        y0, y1 = (int(np.clip(np.floor(v), 0, height - 1)) for v in (rect.top(), rect.bottom()))
-        self.boxSelected.emit(x0, y0, x1, y1)
+        self.boxSelected.emit(*box_pixels(rect, self._image_size))
 
     def set_marker(self, x: float | None, y: float | None) -> None:
         for marker in self.markers:

@@ -33,6 +33,14 @@ def colormap(name: str, stops: int = 16) -> pg.ColorMap:
     return pg.ColorMap(pos, full.map(pos, mode="byte"))
 
 
+def box_pixels(rect: QRectF, image_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the image pixels a dragged box (in image coordinates) spans, clipped."""
+    height, width = image_size
+    x0, x1 = (int(np.clip(np.floor(v), 0, width - 1)) for v in (rect.left(), rect.right()))
+    y0, y1 = (int(np.clip(np.floor(v), 0, height - 1)) for v in (rect.top(), rect.bottom()))
+    return x0, y0, x1, y1
+
+
 class SelectViewBox(pg.ViewBox):
     """A ViewBox whose left-button drag draws a box (in box mode) instead of panning."""
 
@@ -215,10 +223,7 @@ class MapView(QWidget):
     def _box_dragged(self, rect: QRectF) -> None:
         if self._image_size is None:
             return
-        height, width = self._image_size
-        x0, x1 = (int(np.clip(np.floor(v), 0, width - 1)) for v in (rect.left(), rect.right()))
-        y0, y1 = (int(np.clip(np.floor(v), 0, height - 1)) for v in (rect.top(), rect.bottom()))
-        self.boxSelected.emit(x0, y0, x1, y1)
+        self.boxSelected.emit(*box_pixels(rect, self._image_size))
 
     def _on_click(self, event) -> None:  # noqa: ANN001 - a pyqtgraph mouse event
         if event.button() != Qt.MouseButton.LeftButton or self._image_size is None:

@@ -1,0 +1,35 @@
+"""The small-field network the receptive-field and stage Grad-CAM tests share.
+
+A ResNet-18 whose backbone field (311 px) is narrower than a 321 px input, so the tests
+can check that gradients stop at the analytic field's edge.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from app.engine.ppm_analysis import capture_geometry
+from app.engine.ppm_geometry import CaptureGeometry
+from app.model import PSPNet, PSPNetConfig, build_pspnet
+from tests.helpers import lively
+
+# photo 50x300 resized to a 57x321 network input (align_corners: (57 - 1) / 8 + 1 = 8 cells)
+PHOTO, INPUT = (50, 300), (57, 321)
+
+
+def small_field_config(align_corners: bool, **extra) -> PSPNetConfig:
+    """A ResNet-18 whose backbone field (311 px) is narrower than the 321 px input."""
+    return PSPNetConfig(num_classes=5, backbone="resnet18", base_width=8, stem_widths=(8, 8, 16),
+                        ppm_channels=8, head_channels=16, align_corners=align_corners,
+                        contract_dilation=True, basic_conv2_dilation="none", **extra)
+
+
+def small_field_case(align_corners: bool, photo: tuple[int, int] = PHOTO, size: tuple[int, int] = INPUT
+                     ) -> tuple[PSPNet, torch.Tensor, CaptureGeometry, torch.Tensor]:
+    """(model, network input, geometry, low-resolution logits) of a seeded small-field network."""
+    torch.manual_seed(0)
+    model = lively(build_pspnet(small_field_config(align_corners)))
+    network_input = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        low, capture = model.forward_with_capture(network_input, upsample=False)
+    return model, network_input, capture_geometry(capture, photo, size, align_corners), low
