@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
+from app.gui import gc_on_gui_thread
 from app.gui.worker_compare import CompareModel
 from app.gui.worker_graphs import GraphAsks
 from app.gui.worker_types import (CompareOutcome, CompareRequest, GraphRequest, ImageLoaded, ModelInfo,
@@ -117,6 +118,7 @@ class InferenceWorker(QObject):
     def start(self) -> None:
         """Start the thread and import torch there (the window is already up)."""
         sys.setswitchinterval(GIL_SWITCH_S)
+        gc_on_gui_thread.install()  # before any other thread runs Python: see that module
         self._thread.start()
         self._enqueue(Task("warmup"))
 

@@ -32,6 +32,16 @@ def temp_settings(tmp_path_factory):
     yield folder
 
 
+@pytest.fixture(autouse=True, scope="module")
+def python_collector_back_after_the_module():
+    """A started worker moves Python's cycle collector to the GUI thread (app/gui/gc_on_gui_thread.py);
+    the tests outside tests/gui, which run in the same process, get Python's own back."""
+    yield
+    from app.gui import gc_on_gui_thread
+
+    gc_on_gui_thread.uninstall()
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_threads(monkeypatch):
     """Fail the test if an InferenceWorker's thread is still running when it ends."""
