@@ -151,11 +151,17 @@ def _manifest_facts(text: bytes) -> list:
     return sorted(facts, key=json.dumps)
 
 
+RECOVERED_NOTE = "written by a worker that was lost before it reported"
+
+
 def _drop_retry_notes(summary: dict, retried: set[str]) -> dict:
+    """Without the notes a lost worker leaves: 'retried' on the images it held, and, on one it had
+    written whole but not reported yet (a matter of timing), the recovery's note."""
     for rec in summary["files"]:
         if Path(rec["input"]).name in retried:
             assert any("retried after its worker was lost" in n for n in rec["notes"]), rec
             rec["notes"] = [n for n in rec["notes"] if "retried" not in n]
+        rec["notes"] = [n for n in rec["notes"] if n != RECOVERED_NOTE]
     return summary
 
 
