@@ -40,3 +40,24 @@ def dock(qtbot, segmenter):
     widget.resize(700, 900)
     widget.show()
     return widget
+
+
+def drag_in_view(widget, view, start_xy: tuple[float, float], end_xy: tuple[float, float]) -> None:
+    """A real left-button drag over a pyqtgraph ``widget``, from and to points of ``view``'s
+    coordinates (photo pixels): press, six moves, release, sent to its viewport."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    def at(x: float, y: float) -> QPointF:
+        return QPointF(widget.mapFromScene(view.mapViewToScene(QPointF(x, y))))
+
+    start, end, target, left = at(*start_xy), at(*end_xy), widget.viewport(), Qt.MouseButton.LeftButton
+    QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonPress, start, start, left, left,
+                                                Qt.KeyboardModifier.NoModifier))
+    for t in np.linspace(0.1, 1.0, 6):
+        point = start + (end - start) * float(t)
+        QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseMove, point, point, Qt.MouseButton.NoButton,
+                                                    left, Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonRelease, end, end, left,
+                                                Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))

@@ -7,14 +7,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMainWindow, QWidget  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QMainWindow, QWidget  # noqa: E402
 
 from app.editing.tools import flood_region  # noqa: E402
 from app.engine.ppm_contrib import attribute_pixel, head_responses  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import dock, drag_in_view, image, result, segmenter  # noqa: E402,F401
 
 
 @pytest.fixture
@@ -63,21 +62,7 @@ def test_dragging_on_the_map_selects_a_box(qtbot, shown):
     view, widget = tab.map_view.view, tab.map_view.graphics
     qtbot.waitUntil(lambda: widget.width() > 50)
     shown.repaint()
-
-    def at(x: float, y: float):
-        return QPointF(widget.mapFromScene(view.mapViewToScene(QPointF(x, y))))
-
-    start, end = at(20.5, 10.5), at(60.5, 40.5)
-    target = widget.viewport()
-    left = Qt.MouseButton.LeftButton
-    QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonPress, start, start, left, left,
-                                                Qt.KeyboardModifier.NoModifier))
-    for t in np.linspace(0.1, 1.0, 6):
-        point = start + (end - start) * float(t)
-        QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseMove, point, point, Qt.MouseButton.NoButton,
-                                                    left, Qt.KeyboardModifier.NoModifier))
-    QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonRelease, end, end, left,
-                                                Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    drag_in_view(widget, view, (20.5, 10.5), (60.5, 40.5))
     split = tab.split
     assert split is not None and split.kind == "box"
     y0, y1, x0, x1 = split.region.box

@@ -8,9 +8,6 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.editing.tools import flood_region  # noqa: E402
 from app.engine.ppm_erf import capture_input  # noqa: E402
@@ -20,7 +17,7 @@ from app.engine.ppm_stage_gradcam import STAGES, stage_gradcam  # noqa: E402
 from app.gui.inspector.erf_tab import scaled_maps  # noqa: E402
 from app.gui.inspector.part_maps import stage_scaled  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import dock, drag_in_view, image, result, segmenter  # noqa: E402,F401
 
 
 @pytest.fixture
@@ -35,21 +32,8 @@ def _input(dock, segmenter, image):
 
 def _drag(qtbot, grid, start_xy, end_xy) -> None:
     """A real mouse drag on the grid's first panel, in photo coordinates."""
-    widget, view = grid.graphics, grid.plots[0].vb
-    qtbot.waitUntil(lambda: widget.width() > 50)
-
-    def at(x: float, y: float) -> QPointF:
-        return QPointF(widget.mapFromScene(view.mapViewToScene(QPointF(x, y))))
-
-    start, end, target, left = at(*start_xy), at(*end_xy), widget.viewport(), Qt.MouseButton.LeftButton
-    QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonPress, start, start, left, left,
-                                                Qt.KeyboardModifier.NoModifier))
-    for t in np.linspace(0.1, 1.0, 6):
-        point = start + (end - start) * float(t)
-        QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseMove, point, point, Qt.MouseButton.NoButton,
-                                                    left, Qt.KeyboardModifier.NoModifier))
-    QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonRelease, end, end, left,
-                                                Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: grid.graphics.width() > 50)
+    drag_in_view(grid.graphics, grid.plots[0].vb, start_xy, end_xy)
 
 
 def test_a_dragged_box_gives_the_regions_field_and_its_union_outline(qtbot, shown, segmenter, image):
