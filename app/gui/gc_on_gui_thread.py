@@ -79,4 +79,4 @@ def uninstall() -> None:
 
 
 def installed() -> bool:
-    return _installed is not None and gc.isenabled() is False
+    return _installed is not None and not gc.isenabled()

@@ -132,7 +132,7 @@ class GraphBuilds(QObject):
             words = line.decode(errors="replace").split()
             if len(words) >= 4 and words[0] in ("building", "built"):
                 self.step = f"{words[1]}/{words[2]}"
-                self.shape = words[3].strip("()")
+                self.shape = words[3]
         self._show()
 
     def _read_errors(self) -> None:

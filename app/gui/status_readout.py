@@ -8,14 +8,17 @@ BACKEND_NAMES = {"torch": "PyTorch", "onnx": "ONNX Runtime", "auto": "Automatic"
 RAN = {"torch": "PyTorch", "onnx": "ONNX Runtime", "onnx+torch": "ONNX Runtime + PyTorch"}
 
 
-def backend_text(chosen: str, used: str | None = None) -> str:
-    """The read-out's backend: the choice, then what ran the last image (``used``)."""
+def backend_text(chosen: str, used: str | None = None, graph_ready: bool = False) -> str:
+    """The read-out's backend: the choice, then what ran the last image (``used``); ``graph_ready``:
+    the graph that image lacked has been built since."""
     if used is None or chosen == "torch":
         return f"backend: {BACKEND_NAMES.get(chosen, chosen)}"
     ran = RAN.get(used, used)
     if chosen == "auto":
         return f"backend: auto, {ran}"
-    return f"backend: {ran}" + (" (no ONNX graph yet)" if used == "torch" else "")
+    if used != "torch":
+        return f"backend: {ran}"
+    return f"backend: {ran}" + (" (ONNX graph ready)" if graph_ready else " (no ONNX graph yet)")
 
 
 class StatusReadout:
@@ -27,6 +30,7 @@ class StatusReadout:
         self.zoom = QLabel()
         self.device = QLabel("device: -")
         self.backend = QLabel()
+        self._backend_shown: tuple[str, str | None] = ("torch", None)  # (chosen, what ran the last image)
         self.timing = QLabel()
         self.busy = QProgressBar()
         self.busy.setMaximumWidth(120)
@@ -55,14 +59,16 @@ class StatusReadout:
         self.device.setText(f"device: {device}" + (f" ({precision})" if precision else ""))
 
     def set_backend(self, chosen: str, used: str | None = None, note: str = "") -> None:
+        self._backend_shown = (chosen, used)
         self.backend.setText(backend_text(chosen, used))
         self.backend.setToolTip(note or "What runs the network's forwards (Model > Backend); the inspector's "
                                 "captures always run on PyTorch.")
 
     def graph_built(self) -> None:
         """A graph the last image lacked is built: say the next image of its size uses it."""
-        if self.backend.text().endswith(" (no ONNX graph yet)"):
-            self.backend.setText(self.backend.text().replace("(no ONNX graph yet)", "(ONNX graph ready)"))
+        chosen, used = self._backend_shown
+        if chosen == "onnx" and used == "torch":
+            self.backend.setText(backend_text(chosen, used, graph_ready=True))
             self.backend.setToolTip("This image ran on PyTorch while its ONNX graph was built; the next image "
                                     "of this size runs on ONNX Runtime.")
 
