@@ -153,32 +153,24 @@ class WindowActions:
         menu.addSeparator()
         self.docks_menu = menu.addMenu("&Panels")  # each dock's toggleViewAction goes here
 
+    def _choices(self, menu: QMenu, titles: dict[str, str], choose: Callable[[str], object],
+                 actions: dict[str, QAction]) -> None:
+        """One checkable action per name in ``menu``, exclusive, each calling ``choose(name)``."""
+        group = QActionGroup(self.w)
+        for name, title in titles.items():
+            action = self._action(title, lambda _c=False, n=name: choose(n), checkable=True)
+            group.addAction(action)
+            menu.addAction(action)
+            actions[name] = action
+
     def _build_model_menu(self) -> None:
         w = self.w
         menu = self.menus["model"] = w.menuBar().addMenu("&Model")
         self.device_menu = menu.addMenu("&Device")
-        protocol = menu.addMenu("&Protocol")
-        group = QActionGroup(w)
-        for name, title in PROTOCOL_TITLES.items():
-            action = self._action(title, lambda _c=False, n=name: w.set_protocol(n), checkable=True)
-            group.addAction(action)
-            protocol.addAction(action)
-            self.protocol_actions[name] = action
+        self._choices(menu.addMenu("&Protocol"), PROTOCOL_TITLES, w.set_protocol, self.protocol_actions)
         w.viewer.modelChanged.connect(self._offer_protocols)
-        precision = menu.addMenu("P&recision")
-        group = QActionGroup(w)
-        for name, title in PRECISION_TITLES.items():
-            action = self._action(title, lambda _c=False, n=name: w.set_precision(n), checkable=True)
-            group.addAction(action)
-            precision.addAction(action)
-            self.precision_actions[name] = action
-        backend = menu.addMenu("&Backend")
-        group = QActionGroup(w)
-        for name, title in BACKEND_TITLES.items():
-            action = self._action(title, lambda _c=False, n=name: w.set_backend(n), checkable=True)
-            group.addAction(action)
-            backend.addAction(action)
-            self.backend_actions[name] = action
+        self._choices(menu.addMenu("P&recision"), PRECISION_TITLES, w.set_precision, self.precision_actions)
+        self._choices(menu.addMenu("&Backend"), BACKEND_TITLES, w.set_backend, self.backend_actions)
         menu.addSeparator()
         self.model_card = self._action("Model &Card...", w.show_model_card, "Ctrl+I")
         menu.addAction(self.model_card)
