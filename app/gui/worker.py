@@ -11,14 +11,12 @@ signal would wait behind the running work). Besides the engine's own checks
 between windows, forward pre-hooks on the network's blocks raise ``Cancelled``
 so even a single whole-image pass stops within one block.
 
-The backend (PyTorch, ONNX Runtime or Automatic, ``app.engine.backend``) never exports a
-graph here: an export holds the GIL for up to half a second at a time and would freeze
-the window. A shape without a cached graph runs on PyTorch; for the ONNX Runtime choice
-the worker asks for it (``graphsWanted``) and the window builds it in a child process.
-
-A second model, B (Model > Compare With Model..., ``app/gui/worker_compare.py``), lives here
-too: its comparison requests run after any segmentation waiting, latest first, and a new
-image drops the old one's.
+Model A's loading and preparing, and the ONNX graphs it lacks, are in
+``app/gui/worker_model_setup.py`` (the backend never exports a graph here: the window builds
+it in a child process). A second model, B (Model > Compare With Model...), lives here too:
+the calls that load and ask it are in ``app/gui/worker_compare_requests.py`` and B itself in
+``app/gui/worker_compare.py``; its comparison requests run after any segmentation waiting,
+latest first, and a new image drops the old one's.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from __future__ import annotations
 import itertools
 import sys
 import threading
-import time
 import traceback
 from collections import deque
 from pathlib import Path
@@ -37,10 +34,12 @@ from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
 from app.gui import gc_on_gui_thread
 from app.gui.worker_compare import CompareModel
+from app.gui.worker_compare_requests import CompareRequests
+from app.gui.worker_errors import describe_failure, is_cancellation
 from app.gui.worker_graphs import GraphAsks
+from app.gui.worker_model_setup import ModelSetup
 from app.gui.worker_types import (CompareOutcome, CompareRequest, GraphRequest, ImageLoaded, ModelInfo,
                                   SegmentOutcome, SegmentRequest, Task, WorkerJob)
-from app.gui.worker_errors import backend_refusal, describe_failure, install_cancel_hooks, is_cancellation
 from app.viewing.layers import prepare_layers
 
 if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after the window is up
@@ -53,7 +52,6 @@ if TYPE_CHECKING:  # annotations only: torch loads in the worker thread, after t
 
 NO_MODEL_MESSAGE = "No model is loaded. Open a weights file (File > Open Weights) to segment images."
 
-
 # The worker runs Python between its torch and numpy calls, and PySide6 hands the GIL back at
 # every call into Qt, so a painting GUI thread asks for it many times per frame; with Python's
 # default 5 ms switch interval each request could wait 5 ms (tens of ms per paint). 1 ms
@@ -61,7 +59,7 @@ NO_MODEL_MESSAGE = "No model is loaded. Open a weights file (File > Open Weights
 GIL_SWITCH_S = 0.001
 
 
-class InferenceWorker(QObject):
+class InferenceWorker(CompareRequests, ModelSetup, QObject):
     modelLoading = Signal(str)          # what is being loaded (a path or a name)
     # Qt carries these payload classes as PyObject (a reference, no copy); naming them documents the slots' types
     modelReady = Signal(ModelInfo)
@@ -125,46 +123,6 @@ class InferenceWorker(QObject):
     def next_id(self) -> int:
         with self._lock:
             return next(self._ids)
-
-    def load_weights(self, path: str | Path) -> int:
-        return self._enqueue(Task("load", path=str(path)))
-
-    def set_model(self, loaded: LoadedModel, source: str = "") -> int:
-        """Use a LoadedModel built elsewhere (tests, the training tab)."""
-        return self._enqueue(Task("set_model", loaded=loaded, path=source))
-
-    def configure(self, device: str | None = None, precision: str | None = None,
-                  backend: str | None = None) -> int:
-        """Change what runs the model (a fresh segmenter: a new token, the window runs the image again)."""
-        return self._enqueue(Task("configure", device=device, precision=precision, backend=backend))
-
-    def load_compare(self, path: str | Path) -> int:
-        """Load a checkpoint as the comparison's model B (compareModelChanged / compareModelFailed)."""
-        return self._enqueue(Task("compare_load", path=str(path)))
-
-    def set_compare(self, loaded: LoadedModel, source: str = "") -> int:
-        return self._enqueue(Task("compare_set", loaded=loaded, path=source))
-
-    def clear_compare(self) -> int:
-        """Drop model B (its memory is freed in the worker); pending comparisons are dropped."""
-        self._drop_compare()
-        return self._enqueue(Task("compare_clear"))
-
-    def submit_compare(self, request: CompareRequest) -> int:
-        """Segment with model B and compare (after any pending segmentation: B after A); latest wins."""
-        request.request_id = self.next_id()
-        self._drop_compare(request)
-        self._wake.emit()
-        return request.request_id
-
-    def _drop_compare(self, replacement: CompareRequest | None = None) -> None:
-        with self._lock:
-            dropped, self._pending_compare = self._pending_compare, replacement
-            running = self._running
-        if isinstance(running, CompareRequest):
-            running.cancel.set()
-        if dropped is not None:
-            self.compareDropped.emit(dropped.request_id)
 
     def submit_job(self, fn: WorkerJob) -> int:
         """Run ``fn(segmenter)`` in the worker; the answer comes as jobFinished/jobFailed."""
@@ -255,71 +213,11 @@ class InferenceWorker(QObject):
         elif task.kind in ("load", "set_model"):
             self._take_model(task)
         elif task.kind == "configure":
-            self._device = task.device or self._device
-            self._precision = task.precision or self._precision
-            self._backend = task.backend or self._backend
-            if self._loaded is not None:
-                self._activate(self._loaded, self._source, 0.0)
-            if task.device or task.precision:
-                self._compare.handle(task, self._device, self._precision)
+            self._configure(task)
         elif task.kind == "job":
             self._run_job(task)
         elif task.kind.startswith("compare_"):
             self._compare.handle(task, self._device, self._precision)
-
-    def _warm_up(self) -> None:
-        from app.engine.device import available_devices  # torch loads here, off the GUI thread
-
-        self.devicesAvailable.emit(["auto", *available_devices()])
-
-    def _take_model(self, task: Task) -> None:
-        started = time.perf_counter()
-        if task.kind == "load":
-            self.modelLoading.emit(task.path)
-            try:
-                from app.checkpoints import load_checkpoint
-
-                loaded = load_checkpoint(task.path)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-                self.modelFailed.emit(describe_failure(exc, f"Could not load weights {task.path}"))
-                return
-        elif task.loaded is not None:
-            loaded = task.loaded
-        else:
-            return  # a set_model task always carries its model
-        self._activate(loaded, task.path, time.perf_counter() - started)
-
-    def _activate(self, loaded: LoadedModel, source: str, load_seconds: float) -> None:
-        try:
-            from app.engine.backend import BackendError
-            from app.engine.segmenter import Segmenter
-
-            note = ""
-            try:
-                segmenter = Segmenter(loaded, device=self._device, precision=self._precision, backend=self._backend)
-            except BackendError:  # onnx on a GPU, or onnxruntime missing: PyTorch runs it, and the window says why
-                segmenter = Segmenter(loaded, device=self._device, precision=self._precision)
-                note = backend_refusal(str(segmenter.device))
-        except Exception as exc:  # noqa: BLE001
-            self.modelFailed.emit(describe_failure(exc, f"Could not prepare the model on {self._device}"))
-            return
-        segmenter.backend.builds = False  # graphs are built by a child process (graphsWanted)
-        for handle in self._hooks:
-            handle.remove()
-        self._graphs.new_segmenter(loaded)
-        self._loaded, self._segmenter, self._source = loaded, segmenter, source
-        self._hooks = install_cancel_hooks(segmenter, lambda: self._active_cancel)
-        self._token += 1
-        self.modelReady.emit(ModelInfo.describe(loaded, self._token, str(segmenter.device), self._precision,
-                                                source, load_seconds, segmenter.backend.requested if not note
-                                                else "torch", note))
-
-    def _run_compare(self, request: CompareRequest) -> None:
-        self._active_cancel = request.cancel  # read by model B's cancel hooks too
-        try:
-            self._compare.answer(request)
-        finally:
-            self._active_cancel = None
 
     def _run_segment(self, request: SegmentRequest) -> None:
         rid = request.request_id
@@ -377,17 +275,6 @@ class InferenceWorker(QObject):
             self.requestDropped.emit(rid)
             return
         self.resultReady.emit(rid, SegmentOutcome(rid, request.path, image, result, self._token, layers))
-
-    def _after_forwards(self, segmenter: Segmenter) -> str:
-        """What ran the forwards since the last call ("torch", "onnx", "onnx+torch"); asks for
-        the graphs the ONNX Runtime choice lacked (once per model and shape)."""
-        ran = segmenter.backend.take_ran()
-        request = self._graphs.request(segmenter, self._token)
-        if request is not None:
-            self.graphsWanted.emit(request)
-        if ran["onnx"] and ran["torch"]:
-            return "onnx+torch"
-        return "onnx" if ran["onnx"] else "torch"
 
     def _run_job(self, task: Task) -> None:
         segmenter = self._segmenter
