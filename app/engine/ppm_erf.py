@@ -17,18 +17,26 @@ reach at all: the backbone's receptive field (walked from its convolutions) arou
 feature cells the path mixes: the pixel's cells, their 3x3 neighbourhoods in the
 head's conv, and for a branch, every feature cell pooled into the bins whose upsampling
 reaches those cells. Outside that box the gradient is exactly zero.
+
+A field takes seconds on a ResNet-50, and the user may ask for another before it is done:
+``cancel`` (the engine's ``threading.Event``, ``app.engine.cancel``) is checked at every
+backbone block of the forward and again as each backward pass reaches a block's output,
+so a superseded request stops within one block with ``Cancelled``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 
 from app.checkpoints.meta import Normalization
+from app.engine.cancel import check_cancel, interruptible
 from app.engine.fast import resized_input
 from app.engine.ppm_analysis import part_names
 from app.engine.ppm_geometry import CaptureGeometry, interpolation_matrix
@@ -143,12 +151,12 @@ class ReceptiveField:
 
 
 def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: CaptureGeometry, x: int, y: int,
-                    class_index: int | None = None) -> ReceptiveField:
+                    class_index: int | None = None, cancel: threading.Event | None = None) -> ReceptiveField:
     """The gradient of photo pixel (x, y)'s logit (its predicted class, or ``class_index``) per path.
 
     ``network_input`` is the normalised (1, 3, h, w) input of the pass that made the capture
     (``fast.resized_input`` at ``geometry.input_size``). Heavy: one forward and one backbone
-    backward per path; run it as a job.
+    backward per path; run it as a job. A set ``cancel`` stops it with ``Cancelled``.
     """
     height, width = geometry.image_size
     if not (0 <= x < width and 0 <= y < height):
@@ -166,21 +174,47 @@ def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: Captur
         mix = torch.tensor(weights, dtype=torch.float64, device=logits.device)
         return logits[:, rows, cols].double() @ mix  # the photo pixel's logits (C,)
 
-    target, logit, paths = path_gradients(model, network_input, pixel_logits, class_index)
+    target, logit, paths = path_gradients(model, network_input, pixel_logits, class_index, cancel)
     return ReceptiveField(int(x), int(y), target, logit, part_names(model.cfg.bins), paths,
                           path_bounds(model, geometry, x, y))
 
 
+@contextlib.contextmanager
+def interruptible_passes(model: PSPNet, cancel: threading.Event | None) -> Iterator[None]:
+    """Within the block, ``cancel`` is checked at each backbone block of a forward (the engine's
+    ``interruptible``) and as a backward pass reaches each block's output (a gradient hook)."""
+    if cancel is None:
+        yield
+        return
+
+    def watch_output(_module: nn.Module, _inputs: object, output: object) -> None:
+        if isinstance(output, torch.Tensor) and output.requires_grad:
+            output.register_hook(lambda _grad: check_cancel(cancel))  # None: the gradient passes unchanged
+
+    backbone = model.backbone
+    blocks = [backbone.stem, *(block for name in ("layer1", "layer2", "layer3", "layer4")
+                               for block in getattr(backbone, name))]
+    handles = [block.register_forward_hook(watch_output) for block in blocks]
+    try:
+        with interruptible(model, cancel):
+            yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def path_gradients(model: PSPNet, network_input: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor],
-                   class_index: int | None) -> tuple[int, float, np.ndarray]:
+                   class_index: int | None, cancel: threading.Event | None = None) -> tuple[int, float, np.ndarray]:
     """(class, its score, (P, 3, h, w) input gradients per path) of ``score(low logits)[class]``.
 
     ``score`` maps the (C, h, w) low-resolution logits to (C,) scores (a pixel's logits, a
-    region's sums); the class is ``class_index`` or the best-scoring one.
+    region's sums); the class is ``class_index`` or the best-scoring one. A set ``cancel``
+    raises ``Cancelled`` within one backbone block (forward or backward).
     """
+    check_cancel(cancel)  # superseded while it waited in the queue: nothing to run
     weight = model.head.conv.weight
     # the viewer's worker runs jobs under inference_mode: switch it off for this one
-    with torch.inference_mode(False), torch.enable_grad():
+    with torch.inference_mode(False), torch.enable_grad(), interruptible_passes(model, cancel):
         image = network_input.detach().to(weight.device, weight.dtype).clone().requires_grad_(True)
         _, features = model.backbone(image)
         split = features.detach().requires_grad_(True)  # where the paths part
@@ -193,8 +227,10 @@ def path_gradients(model: PSPNet, network_input: torch.Tensor, score: Callable[[
         at_features = [head_grads[0]] + [
             torch.autograd.grad(branch, split, grad, retain_graph=True)[0]
             for branch, grad in zip(branches, head_grads[1:])]
-        paths = [torch.autograd.grad(features, image, grad, retain_graph=True)[0][0]
-                 for grad in at_features]
+        paths = []
+        for grad in at_features:  # one backbone backward per path
+            check_cancel(cancel)
+            paths.append(torch.autograd.grad(features, image, grad, retain_graph=True)[0][0])
     return target, float(scores[target].detach()), torch.stack(paths).float().cpu().numpy()
 
 

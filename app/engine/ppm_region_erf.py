@@ -15,6 +15,7 @@ their pixels occupy. Outside it every path's gradient is exactly zero.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,10 +101,11 @@ class RegionReceptiveField:
 
 
 def region_receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: CaptureGeometry,
-                           region: Region, class_index: int | None = None,
-                           kind: str = "box") -> RegionReceptiveField:
+                           region: Region, class_index: int | None = None, kind: str = "box",
+                           cancel: threading.Event | None = None) -> RegionReceptiveField:
     """The gradient of ``class_index``'s logit summed over ``region`` (default: the class with the
-    largest sum) per path. Heavy (one forward, one backbone backward per path): run it as a job."""
+    largest sum) per path. Heavy (one forward, one backbone backward per path): run it as a job;
+    a set ``cancel`` stops it within one backbone block with ``Cancelled``."""
     if region.pixels == 0:
         raise ValueError("the region holds no pixel")
     if tuple(network_input.shape[2:]) != tuple(geometry.input_size):
@@ -120,7 +122,7 @@ def region_receptive_field(model: PSPNet, network_input: torch.Tensor, geometry:
     def region_logits(logits: torch.Tensor) -> torch.Tensor:  # (C,) the region's summed logits
         return torch.einsum("chw,hw->c", logits[:, i0:i1, j0:j1].double(), crop.to(logits.device))
 
-    target, logit, paths = path_gradients(model, network_input, region_logits, class_index)
+    target, logit, paths = path_gradients(model, network_input, region_logits, class_index, cancel)
     return RegionReceptiveField(region, kind, target, logit, part_names(model.cfg.bins), paths,
                                 analytic_masks(model, geometry, region))
 

@@ -5,10 +5,15 @@ The job takes the network from its context (the worker's Segmenter), in the thre
 owns it, and only while it is still the model that made the capture (``meta``): the
 user may have loaded another one since. No Qt here; the engine's modules are imported
 when a job is built, so torch loads after start-up.
+
+The receptive-field jobs take a ``cancel`` event: set (the user asked for another field),
+the running pass stops within one backbone block and the job returns the ``Cancelled`` it
+caught, a result the dock drops (a superseded request is no failure to report).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from app.gui.jobs import Job
@@ -57,27 +62,37 @@ def class_maps_job(meta: ModelMeta | None, responses: LazyHeadResponses, classes
 
 
 def receptive_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, x: int, y: int,
-                        class_index: int | None) -> Job:
-    """The full network's receptive field of photo pixel (x, y), for ``class_index`` or the winner."""
+                        class_index: int | None, cancel: threading.Event | None = None) -> Job:
+    """The full network's receptive field of photo pixel (x, y), for ``class_index`` or the winner
+    (or the ``Cancelled`` that stopped it)."""
     from app.engine.ppm_erf import capture_input, receptive_field
+    from app.engine.result import Cancelled
 
     def job(ctx: Any) -> Any:
         network = network_of(ctx, meta)
         network_input = capture_input(image, acts.geometry, meta.normalization)  # moved to the model's device
-        return receptive_field(network, network_input, acts.geometry, x, y, class_index)
+        try:
+            return receptive_field(network, network_input, acts.geometry, x, y, class_index, cancel)
+        except Cancelled as stopped:
+            return stopped
     return job
 
 
 def region_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, region: Any, kind: str,
-                     class_index: int | None) -> Job:
-    """The receptive field of ``class_index``'s logit summed over ``region`` (or of its top class)."""
+                     class_index: int | None, cancel: threading.Event | None = None) -> Job:
+    """The receptive field of ``class_index``'s logit summed over ``region`` (or of its top class),
+    or the ``Cancelled`` that stopped it."""
     from app.engine.ppm_erf import capture_input
     from app.engine.ppm_region_erf import region_receptive_field
+    from app.engine.result import Cancelled
 
     def job(ctx: Any) -> Any:
         network = network_of(ctx, meta)
         network_input = capture_input(image, acts.geometry, meta.normalization)
-        return region_receptive_field(network, network_input, acts.geometry, region, class_index, kind)
+        try:
+            return region_receptive_field(network, network_input, acts.geometry, region, class_index, kind, cancel)
+        except Cancelled as stopped:
+            return stopped
     return job
 
 

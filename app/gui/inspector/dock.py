@@ -11,6 +11,7 @@ dropped (a generation counter).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
         self._result: SegmentationResult | None = None
         self.acts: PPMActivations | None = None
         self._contrib_pending = False
+        self._field_cancel: threading.Event | None = None  # of the receptive field being computed
         self._responses: Any = None  # LazyHeadResponses of the current capture
         self._labels: np.ndarray | None = None  # the label map shown, for region picks
 
@@ -149,6 +151,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
         if result is self._result and model.meta is self._meta and self.acts is not None:
             return  # the same capture again (the dock was floated or shown again): every tab keeps its state
         self._generation += 1
+        self.cancel_field()  # its answer would be dropped: stop computing it
         self._meta, self._result = model.meta, result
         self._contrib_pending = False
         capture = getattr(result, "activations", None)
@@ -186,6 +189,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
     @Slot()
     def clear(self) -> None:
         self._generation += 1
+        self.cancel_field()
         self._meta = self._result = self.acts = self._responses = self._labels = None
         self._set_empty(NO_IMAGE)
         self.header.setText("")

@@ -4,11 +4,13 @@ Mixed into ``PPMInspectorDock`` (the tabs' signals and the window's clicks arriv
 dock). Each request builds a job (``capture_jobs``) for the dock's ``submit`` hook, so it
 runs off the GUI thread, in the thread that owns the model; an answer for an image the
 user has left is dropped (the dock's generation counter), a failure is said on the dock's
-status line.
+status line. A receptive field asked for while another runs cancels it (``_field_cancel``):
+one click after another would otherwise queue seconds of backward passes each.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
@@ -41,6 +43,7 @@ class ModelRequests:
         _image: np.ndarray | None
         _generation: int
         _contrib_pending: bool
+        _field_cancel: threading.Event | None
         _submit: Submit
         tabs: QTabWidget
         contrib_tab: ContributionTab
@@ -120,15 +123,33 @@ class ModelRequests:
         if self.acts is None or self._image is None or self._meta is None:
             return
         job = capture_jobs.receptive_field_job(self._meta, self.acts, self._image, x, y,
-                                               None if class_index == NO_CLASS else class_index)
-        self._run(job, self.erf_tab.set_field, "receptive field", self.erf_tab.set_failed)
+                                               None if class_index == NO_CLASS else class_index, self._new_field())
+        self._run(job, self._show_field, "receptive field", self.erf_tab.set_failed)
 
     def _compute_region_field(self, region: Any, kind: str, class_index: int) -> None:
         if self.acts is None or self._image is None or self._meta is None:
             return
         job = capture_jobs.region_field_job(self._meta, self.acts, self._image, region, kind,
-                                            None if class_index == NO_CLASS else class_index)
-        self._run(job, self.erf_tab.set_field, "receptive field of the region", self.erf_tab.set_failed)
+                                            None if class_index == NO_CLASS else class_index, self._new_field())
+        self._run(job, self._show_field, "receptive field of the region", self.erf_tab.set_failed)
+
+    def cancel_field(self) -> None:
+        """Stop the receptive field being computed, if any (its job returns ``Cancelled``)."""
+        if self._field_cancel is not None:
+            self._field_cancel.set()
+            self._field_cancel = None
+
+    def _new_field(self) -> threading.Event:
+        """The cancel event of a new field request; the one before it is cancelled."""
+        self.cancel_field()
+        self._field_cancel = threading.Event()
+        return self._field_cancel
+
+    def _show_field(self, value: Any) -> None:
+        from app.engine.result import Cancelled
+
+        if not isinstance(value, Cancelled):  # a superseded request's answer: the next one follows
+            self.erf_tab.set_field(value)
 
     def _compute_stage_gradcam(self, region: Any, class_index: int) -> None:
         """Grad-CAM at the backbone's stages; ``region`` None: the pixels predicted as the class."""
