@@ -1,10 +1,17 @@
-"""Grad-CAM at the backbone's inner stages (layer1..layer4): where a class's evidence forms.
+"""Grad-CAM at the backbone's inner stages (stem, layer1..layer4): where a class's evidence forms.
 
 For a stage's output A (K channels) and a score (a class's logit summed over a region of
 the photo), ``map = ReLU(sum_k alpha_k A^k)`` with ``alpha_k`` the spatial mean of
 ``d score / d A^k``, upsampled (bilinear, the model's ``align_corners``) to the network
-input. The stages' outputs are caught with forward hooks on ``model.backbone.layerK`` (the
-model is not changed), and one forward and one backward pass give every stage at once.
+input. The stages' outputs are caught with forward hooks on ``model.backbone.stem`` and
+``model.backbone.layerK`` (the model is not changed), and one forward and one backward
+pass give every stage at once.
+
+The stem is the deep stem's conv block (three 3x3 conv + BN + ReLU, stride 2) that every
+layout the app loads puts at ``backbone.stem``: semseg's ``layer0`` and CSAIL's
+``conv1..relu3`` without their max-pool, mmseg's ResNetV1c ``stem``, the shipped compact
+model's. Its map is taken before the max-pool, at half the input's resolution (the
+pool's backward would keep only each window's maximum).
 
 The score is the class's logit summed over the selected region, or, before a selection,
 over the pixels predicted as that class (pytorch-grad-cam's ``SemanticSegmentationTarget``
@@ -25,7 +32,7 @@ from app.engine.ppm_geometry import CaptureGeometry
 from app.engine.ppm_region import region_cell_weights
 from app.model import PSPNet
 
-STAGES = ("layer1", "layer2", "layer3", "layer4")
+STAGES = ("stem", "layer1", "layer2", "layer3", "layer4")
 
 
 @dataclass

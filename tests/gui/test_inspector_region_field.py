@@ -94,21 +94,26 @@ def test_stage_gradcam_is_chosen_where_gradcam_is_shown(shown, segmenter, image,
     net_input = _input(shown, segmenter, image)
     expected = stage_gradcam(segmenter.loaded.model, net_input, shown.acts.geometry, class_region(labels, target),
                              target)
-    assert len(tab.grid.values) == 4 and [p.titleLabel.text for p in tab.grid.plots] == list(STAGES)
+    assert len(tab.grid.values) == 5 and [p.titleLabel.text for p in tab.grid.plots] == list(STAGES)
+    assert STAGES[0] == "stem"  # the deep stem's conv block first, then layer1..layer4
     for shown_map, want in zip(tab.grid.values, stage_scaled(expected.signed)):
         np.testing.assert_allclose(shown_map, want, rtol=1e-4, atol=1e-5)
-    assert [float(np.abs(v).max()) for v in tab.grid.values] == pytest.approx([1.0] * 4)  # each to its maximum
+    assert [float(np.abs(v).max()) for v in tab.grid.values] == pytest.approx([1.0] * 5)  # each to its maximum
     assert "APPROXIMATION" in tab.grid_title.text() and "predicted as" in tab.grid_title.text()
 
-    panel.where.setCurrentIndex(panel.where.findData("layer2"))  # one stage, from the same answer
+    panel.where.setCurrentIndex(panel.where.findData("stem"))  # one stage, from the same answer
+    assert len(tab.grid.values) == 1 and tab.grid.plots[0].titleLabel.text == "stem"
+    np.testing.assert_allclose(tab.grid.values[0], stage_scaled(expected.signed[0:1])[0], rtol=1e-4, atol=1e-5)
+    assert "at stem," in tab.grid_title.text()
+    panel.where.setCurrentIndex(panel.where.findData("layer2"))
     assert len(tab.grid.values) == 1 and tab.grid.plots[0].titleLabel.text == "layer2"
-    np.testing.assert_allclose(tab.grid.values[0], stage_scaled(expected.signed[1:2])[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(tab.grid.values[0], stage_scaled(expected.signed[2:3])[0], rtol=1e-4, atol=1e-5)
     shown.select_box(10, 5, 40, 30)  # a selection: Grad-CAM over it
     region = box_region(shown.acts.geometry.image_size, 10, 5, 40, 30)
     target = tab.target_class()
     over_box = stage_gradcam(segmenter.loaded.model, net_input, shown.acts.geometry, region, target)
     tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam_relu"))
-    np.testing.assert_allclose(tab.grid.values[0], stage_scaled(over_box.relu[1:2])[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(tab.grid.values[0], stage_scaled(over_box.relu[2:3])[0], rtol=1e-4, atol=1e-5)
     assert (tab.grid.values[0] >= 0).all() and tuple(tab.grid.images[0].getLevels()) == (0.0, 1.0)
     assert "the selection" in tab.grid_title.text()
     panel.where.setCurrentIndex(panel.where.findData("ppm"))  # back at the PPM: its five parts

@@ -1,5 +1,6 @@
-"""Grad-CAM at the backbone's stages: the hooks catch the right tensors (against a manual
-autograd pass through the stages), the maps' shapes and upsampling, an absent class."""
+"""Grad-CAM at the backbone's stem and stages: the hooks catch the right tensors (against a
+manual autograd pass through the stages, for every layout the app loads), the maps' shapes
+and upsampling, an absent class."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ def manual_cams(model, network_input, geometry, region, class_index):
     """Grad-CAM by hand: the backbone's stages called one by one, no hooks."""
     backbone = model.backbone
     x = network_input.clone()
-    acts = []
-    h = backbone.maxpool(backbone.stem(x))
-    for name in STAGES:
+    stem = backbone.stem(x)  # the deep stem's conv block, before its max-pool
+    acts = [stem]
+    h = backbone.maxpool(stem)
+    for name in STAGES[1:]:
         h = getattr(backbone, name)(h)
         acts.append(h)
     concat, _ = model.ppm(h)
@@ -53,19 +55,19 @@ def test_the_hooks_catch_each_stage_and_match_a_manual_pass(case):
     for name, low, manual in zip(STAGES, cam.low, expected):
         np.testing.assert_allclose(low, manual.numpy(), rtol=1e-4, atol=1e-6 * float(manual.abs().max()), err_msg=name)
     # the stages differ (a hook on the wrong module would repeat one map)
-    assert cam.low[0].shape != cam.low[3].shape or not np.allclose(cam.low[2], cam.low[3])
-    assert not np.allclose(cam.low[2], cam.low[3])
+    assert not np.allclose(cam.low[3], cam.low[4])
 
 
 def test_shapes_and_upsampling_to_the_network_input(case):
     model, network_input, geometry, _ = case
     _, caught = stage_outputs(model, network_input)
-    # layer1 at stride 4, the dilated layer2..4 at stride 8
+    # the stem at stride 2, layer1 at stride 4, the dilated layer2..4 at stride 8
+    assert tuple(caught["stem"].shape[2:]) == ((INPUT[0] + 1) // 2, (INPUT[1] + 1) // 2)
     assert caught["layer1"].shape[2] > caught["layer2"].shape[2] == caught["layer4"].shape[2]
     region = box_region(PHOTO, 10, 5, 200, 40)
-    cam = stage_gradcam(model, network_input, geometry, region, 2, stages=("layer1", "layer3"))
-    assert cam.signed.shape == (2, *INPUT)
-    for n, name in enumerate(("layer1", "layer3")):
+    cam = stage_gradcam(model, network_input, geometry, region, 2, stages=("stem", "layer1", "layer3"))
+    assert cam.signed.shape == (3, *INPUT)
+    for n, name in enumerate(("stem", "layer1", "layer3")):
         assert cam.low[n].shape == tuple(caught[name].shape[2:])
         up = F.interpolate(torch.from_numpy(cam.low[n])[None, None].double(), size=INPUT, mode="bilinear",
                            align_corners=model.cfg.align_corners)[0, 0].numpy()
@@ -80,7 +82,7 @@ def test_an_absent_class_gives_zero_maps_and_says_why(case):
     region = class_region(labels, absent[0])
     assert region is None
     cam = stage_gradcam(model, network_input, geometry, region, absent[0], class_name="boat")
-    assert cam.signed.shape == (4, *INPUT) and not cam.signed.any() and not cam.relu.any()
+    assert cam.signed.shape == (5, *INPUT) and not cam.signed.any() and not cam.relu.any()
     assert "boat is predicted nowhere" in cam.message and cam.pixel_count == 0
 
 
@@ -103,3 +105,31 @@ def test_it_runs_under_inference_mode_as_the_viewers_worker_does(case):
         made_there = network_input.clone()
         cam = stage_gradcam(model, made_there, geometry, region, 2)
     np.testing.assert_allclose(cam.signed, expected.signed, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["semseg", "mmseg", "csail", "shipped"])
+def test_the_stem_of_every_layout_matches_a_manual_pass(layout, tmp_path):
+    """semseg's layer0, mmseg's ResNetV1c stem, CSAIL's conv1..relu3 and the shipped compact
+    model's stem all load into ``backbone.stem``: its Grad-CAM is the hand-written one."""
+    from app.checkpoints import load_checkpoint
+    from app.engine.ppm_analysis import capture_geometry
+    from app.paths import DEFAULT_WEIGHTS
+    from tests.unit.tiny_layouts import tiny_published
+
+    loaded = load_checkpoint(DEFAULT_WEIGHTS) if layout == "shipped" else tiny_published(layout, tmp_path)
+    model = loaded.model.eval()
+    photo, size = (40, 56), (41, 57)
+    network_input = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        low, capture = model.forward_with_capture(network_input, upsample=False)
+    geometry = capture_geometry(capture, photo, size, model.cfg.align_corners)
+    labels = torch.argmax(geometry.row_matrix.float() @ low[0] @ geometry.col_matrix.float().T, 0).numpy()
+    present = int(np.bincount(labels.ravel()).argmax())
+    region = class_region(labels, present)
+    cam = stage_gradcam(model, network_input, geometry, region, present, stages=("stem",))
+    score, expected = manual_cams(model, network_input, geometry, region, present)
+    stem = expected[0].numpy()
+    assert cam.stages == ["stem"] and cam.low[0].shape == ((size[0] + 1) // 2, (size[1] + 1) // 2)
+    assert cam.score == pytest.approx(score, rel=1e-5)
+    np.testing.assert_allclose(cam.low[0], stem, rtol=1e-4, atol=1e-5 * float(np.abs(stem).max()))
+    assert np.abs(stem).max() > 0  # a map to compare, not zeros on both sides

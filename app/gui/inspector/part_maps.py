@@ -3,7 +3,7 @@
 Exact shares (they add up to the logit: the head's conv split by part, asked for per
 class through ``classMapsWanted``), or, for comparison, Grad-CAM over the selection
 (an approximation, and labelled so), *at* the PPM (its input features and branches,
-``gradcamWanted``) or at the backbone's stages layer1..layer4 (``stageGradcamWanted``:
+``gradcamWanted``) or at the backbone's stem and stages layer1..layer4 (``stageGradcamWanted``:
 where the evidence forms before the PPM). The tab says what to draw (``draw``); the
 answers it receives are handed in with ``add_class_maps``, ``accept_gradcam`` and
 ``accept_stage_cam``.
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 GRID_MODES = (("exact", "exact share (adds up to the logit)"),
               ("gradcam", "Grad-CAM, signed (approximation)"),
               ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
-GRADCAM_AT = (("ppm", "the PPM (features, bins)"), ("layer1", "backbone layer1"),
-              ("layer2", "backbone layer2"), ("layer3", "backbone layer3"),
-              ("layer4", "backbone layer4"), ("stages", "backbone layer1\u20134"))
+GRADCAM_AT = (("ppm", "the PPM (features, bins)"), ("stem", "backbone stem (layer0)"),
+              ("layer1", "backbone layer1"), ("layer2", "backbone layer2"), ("layer3", "backbone layer3"),
+              ("layer4", "backbone layer4"), ("stages", "backbone stem, layer1\u20134"))
 
 
 class PartMapsPanel(QWidget):
