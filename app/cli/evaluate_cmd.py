@@ -52,7 +52,7 @@ def find_pairs(data: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
     for folder in (images_dir, labels_dir):
         if not folder.is_dir():
             raise UsageError(f"{folder} does not exist; --data needs images/ and labels/ sub-folders")
-    labels = {}
+    labels: dict[str, Path] = {}
     # Not only regular files: a FIFO named like an image is reported when read (imageio
     # refuses it at once) instead of vanishing from the evaluation.
     for p in sorted(labels_dir.iterdir()):

@@ -104,7 +104,7 @@ class WorkerPool:
         self.slots: list[Slot] = []
         self.problems: list[str] = []  # why workers failed to start or were lost
         self.probes: list[str] = []
-        self._actor_class = ray.remote(SegmentWorker)
+        self._actor_class: Any = ray.remote(SegmentWorker)
 
     def start(self, probes: list[str]) -> None:
         """Top the pool up to ``plan.workers``; every worker (old ones too) checks

@@ -7,13 +7,17 @@ named place, add a menu; they do not reach into the menus or the actions themsel
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QSlider, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QSlider, QStyle, QToolBar, QToolButton, QWidget
 
 from app.gui.image_view import OVERLAY_MODES
+
+# What QKeySequence accepts, or several of them (an action may have more than one shortcut).
+Key = Union[str, QKeySequence, QKeySequence.StandardKey]
+Shortcut = Union[Key, Sequence[Key], None]
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -38,7 +42,7 @@ class WindowMenus(Protocol):
     a position by an anchor ('file:recent', 'file:export', 'file:quit', 'model:card', and
     the names actions were added under)."""
 
-    def make_action(self, text: str, slot: Callable[..., object], shortcut: object = None,
+    def make_action(self, text: str, slot: Callable[..., object], shortcut: Shortcut = None,
                     checkable: bool = False, tip: str = "") -> QAction: ...
 
     def add_to_menu(self, menu: str, action: QAction, before: str | None = None, after: str | None = None,
@@ -65,11 +69,12 @@ class WindowActions:
         self._build_help_menu()
         self.toolbar = self._build_toolbar()
 
-    def _action(self, text: str, slot: Callable[..., object], shortcut: object = None,
+    def _action(self, text: str, slot: Callable[..., object], shortcut: Shortcut = None,
                 checkable: bool = False, icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
         action = QAction(text, self.w)
         if shortcut is not None:
-            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            keys: list[Key] = ([shortcut] if isinstance(shortcut, (str, QKeySequence, QKeySequence.StandardKey))
+                               else list(shortcut))
             action.setShortcuts([QKeySequence(k) for k in keys])
         if icon is not None:
             action.setIcon(self.w.style().standardIcon(icon))
@@ -177,7 +182,7 @@ class WindowActions:
         self.anchors["model:card"] = self.model_card
 
     # --- WindowMenus: what the links use ----------------------------------------------------
-    def make_action(self, text: str, slot: Callable[..., object], shortcut: object = None,
+    def make_action(self, text: str, slot: Callable[..., object], shortcut: Shortcut = None,
                     checkable: bool = False, tip: str = "") -> QAction:
         """An action of the window: its shortcut works even with the menu bar hidden."""
         return self._action(text, slot, shortcut, checkable=checkable, tip=tip)
@@ -252,7 +257,9 @@ class WindowActions:
         bar.addSeparator()
         bar.addActions([self.previous, self.next])
         for action in (self.previous, self.next):
-            bar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            button = bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         bar.addSeparator()
         bar.addActions([self.fit, self.actual])
         bar.addSeparator()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Callable
@@ -213,7 +214,7 @@ class MainWindow(QMainWindow):
             if paths:
                 menu.addSection(title)
                 for path in paths:
-                    menu.addAction(Path(path).name or path, lambda p=path: self.open_path(Path(p))).setToolTip(path)
+                    menu.addAction(Path(path).name or path, partial(self.open_path, Path(path))).setToolTip(path)
         if menu.isEmpty():
             menu.addAction("(nothing yet)").setEnabled(False)
         else:
