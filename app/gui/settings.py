@@ -30,7 +30,17 @@ def _as_list(value: object) -> list[str]:
         return []
     if isinstance(value, str):
         return [value] if value else []
-    return [str(v) for v in value]  # type: ignore[union-attr]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _bounded_int(value: object, default: int, low: int, high: int) -> int:
+    # A hand-edited INI can hold any text; a bad value falls back instead of failing start-up.
+    try:
+        return max(low, min(high, int(str(value))))
+    except ValueError:
+        return default
 
 
 class AppSettings:
@@ -56,10 +66,7 @@ class AppSettings:
 
     # --- view --------------------------------------------------------------------
     def opacity(self) -> int:
-        try:
-            return max(0, min(100, int(self._s.value("view/opacity", 55))))
-        except (TypeError, ValueError):
-            return 55
+        return _bounded_int(self._s.value("view/opacity", 55), 55, 0, 100)
 
     def set_opacity(self, percent: int) -> None:
         self._s.setValue("view/opacity", int(percent))
@@ -138,10 +145,7 @@ class AppSettings:
         self._s.setValue("edit/autosave", "true" if on else "false")
 
     def brush_size(self) -> int:
-        try:
-            return max(1, min(500, int(self._s.value("edit/brush_size", 15))))
-        except (TypeError, ValueError):
-            return 15
+        return _bounded_int(self._s.value("edit/brush_size", 15), 15, 1, 500)
 
     def set_brush_size(self, size: int) -> None:
         self._s.setValue("edit/brush_size", int(size))
