@@ -7,6 +7,10 @@ target class (default: the predicted one; the runner-up or any class one click a
 or of "target minus another class", into [features, bin 1, ..., bias]; they add up to
 it exactly. Below, the per-part maps of the target class over the whole image, on one
 diverging scale with a colour bar.
+
+Here: the widgets, the capture and the answers that arrive; the layout (wide or docked)
+is ``contrib_layout``'s, the target / "and not" classes and the pinned split
+``contrib_targets``'.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
+from app.gui.inspector.contrib_layout import ContributionLayout
+from app.gui.inspector.contrib_targets import NO_CLASS, SplitTargets
 from app.gui.inspector.map_view import DIVERGING, MapView, robust_levels
 from app.gui.inspector.part_maps import PartMapsPanel
 from app.gui.inspector.split_plot import SplitPlot
-from app.gui.inspector.split_readout import read_split, selection_title
 
 if TYPE_CHECKING:
     from app.engine.ppm_analysis import PPMActivations
@@ -31,11 +35,9 @@ if TYPE_CHECKING:
 SELECTIONS = (("pixel", "Pixel (click)"), ("box", "Box (drag)"),
               ("connected", "Connected region (click)"), ("class", "Whole class (click)"))
 HINT = "Click a pixel, or drag a box\n(Select: Box), to split its logit"
-NO_CLASS = -1
-COMPACT_WIDTH = 900  # narrower than this (the docked inspector), the bars go below the map
 
 
-class ContributionTab(QWidget):
+class ContributionTab(ContributionLayout, SplitTargets, QWidget):
     pixelClicked = Signal(int, int)
     boxSelected = Signal(int, int, int, int)  # x0, y0, x1, y1 photo pixels, corners included
     classMapsWanted = Signal(tuple)  # the classes whose per-part maps the grid needs
@@ -83,49 +85,7 @@ class ContributionTab(QWidget):
         self.part_maps = PartMapsPanel()  # the lower pane: the per-part maps, below the map and bars
         self.grid, self.grid_mode, self.grid_title = self.part_maps.grid, self.part_maps.mode, self.part_maps.title
 
-        # two short rows, so that the docked inspector fits a 1400x880 window's side column
-        controls = QVBoxLayout()
-        for row_widgets in ((QLabel("Select"), self.selection, QLabel("Target"), self.target),
-                            (self.runner_button, QLabel("and not"), self.versus, self.why_button)):
-            row = QHBoxLayout()
-            for widget in row_widgets:
-                row.addWidget(widget)
-            row.addStretch(1)
-            controls.addLayout(row)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        share_row = QHBoxLayout()
-        share_row.addWidget(QLabel("Map: share of"))
-        share_row.addWidget(self.part, 1)
-        left_layout.addLayout(share_row)
-        left_layout.addWidget(self.map_view, 1)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.plot, 1)
-        right_layout.addWidget(self.readout)
-        upper = QSplitter(Qt.Orientation.Horizontal)
-        upper.addWidget(left)
-        upper.addWidget(right)
-        upper.setStretchFactor(0, 3)
-        upper.setStretchFactor(1, 2)
-        self.upper, self.right = upper, right
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(upper)
-        self.splitter.addWidget(self.part_maps)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        # narrow (docked beside the image): the map takes the full width, the bars and the
-        # per-part maps share the space below it as two tabs
-        self.below = QTabWidget()
-        self.below.setDocumentMode(True)
-        self.below.hide()
-        self.compact = False
-        layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(self.status)
-        layout.addWidget(self.splitter, 1)
+        self._arrange()
 
         self.part.currentIndexChanged.connect(lambda _: self._draw_map())
         self.selection.currentIndexChanged.connect(
@@ -170,44 +130,6 @@ class ContributionTab(QWidget):
         self.part_maps.reset(list(acts.names) if acts is not None else [], photo)
         self.plot.clear_split()
         self.readout.setText(HINT.replace("\n", " ") + ".")
-
-    def balance(self) -> None:
-        """Share the height between the selection map and bars (upper) and the per-part maps."""
-        height = self.splitter.height()
-        if height > 200:
-            share = 0.62 if self.compact else 0.58  # compact: the map above, a short tab of bars below
-            self.splitter.setSizes([int(height * share), height - int(height * share)])
-
-    def set_compact(self, on: bool) -> None:
-        """Narrow: map on top at full width, bars and per-part maps as tabs below; wide: side by side."""
-        if on == self.compact:
-            return
-        self.compact = on
-        self.map_view.set_histogram_visible(not on)  # narrow: the map's width matters more (levels stay symmetric)
-        lines = 2 if on else 3
-        self.readout.setMinimumHeight(self.readout.fontMetrics().lineSpacing() * lines + 4)
-        if on:
-            self.below.addTab(self.right, "Split of the selection")
-            self.below.addTab(self.part_maps, "Per-part maps")
-            self.splitter.addWidget(self.below)
-            self.below.show()
-        else:
-            self.below.clear()  # the pages stay alive; they move back below
-            self.upper.addWidget(self.right)
-            self.splitter.addWidget(self.part_maps)
-            self.below.hide()
-            self.below.setParent(None)  # out of the splitter, kept for the next narrowing
-            self.right.show()
-            self.part_maps.show()
-        self.balance()
-
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        super().resizeEvent(event)
-        self.set_compact(self.width() < COMPACT_WIDTH)
-
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        super().showEvent(event)
-        self.balance()
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
@@ -264,71 +186,9 @@ class ContributionTab(QWidget):
             self.map_view.set_region(split.region.mask, split.region.box)
         self._redraw()
 
-    # --- target and comparison ----------------------------------------------------------------
-    def target_class(self) -> int | None:
-        chosen = int(self.target.currentData()) if self.target.count() else NO_CLASS
-        if chosen != NO_CLASS:
-            return chosen
-        if self.split is not None:
-            return self.split.predicted
-        if self.maps is not None:  # before a selection: the image's most common predicted class
-            return int(np.bincount(self.maps.predicted.ravel()).argmax())
-        return None
-
-    def versus_class(self) -> int | None:
-        chosen = int(self.versus.currentData()) if self.versus.count() else NO_CLASS
-        return None if chosen in (NO_CLASS, self.target_class()) else chosen
-
-    def set_target(self, class_index: int | None) -> None:
-        self.target.setCurrentIndex(self.target.findData(NO_CLASS if class_index is None else class_index))
-
-    def set_versus(self, class_index: int | None) -> None:
-        self.versus.setCurrentIndex(self.versus.findData(NO_CLASS if class_index is None else class_index))
-
-    def _pick_runner_up(self) -> None:
-        if self.split is None:
-            return
-        self.set_versus(None)
-        self.set_target(self.split.runner_up(self.split.predicted))
-
-    def _why_not_runner_up(self) -> None:
-        if self.split is None:
-            return
-        self.set_target(None)
-        self.set_versus(self.split.runner_up(self.split.predicted))
-
     def _redraw(self) -> None:
         self._draw_split()
         self._draw_grid()
-
-    def _draw_split(self) -> None:
-        split, target = self.split, self.target_class()
-        if split is None or target is None:
-            return
-        pinned = self.pinned_text if self.plot.pinned_heights is not None else None
-        shown = read_split(split, target, self.versus_class(), self._name, pinned)
-        self.plot.show_split(shown.names, shown.shares, shown.bias, shown.axis_label)
-        self.readout.setText(shown.text)
-
-    # --- a pinned split beside the next ones ----------------------------------------------------
-    def pin_split(self, title: str) -> bool:
-        """Keep the split shown (per pixel) as paler bars beside the next images' splits."""
-        if self.split is None or not len(self.plot.heights):
-            return False
-        from app.engine.ppm_region import describe_region
-
-        target = self.target_class()
-        what = "" if target is None else selection_title(target, self.versus_class(), self._name)
-        self.plot.pinned_heights = self.plot.heights.copy()
-        self.pinned_text = f"{title}, {describe_region(self.split)}, {what}"
-        self._draw_split()
-        return True
-
-    def unpin_split(self) -> None:
-        self.plot.pinned_heights, self.pinned_text = None, ""
-        if self.split is None:
-            self.plot.clear_split()
-        self._draw_split()
 
     def _draw_grid(self) -> None:
         self.part_maps.draw(self.acts, self.split, self.target_class(), self.versus_class(), self._name)
@@ -344,6 +204,3 @@ class ContributionTab(QWidget):
     def set_class_maps(self, maps: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
         self.part_maps.add_class_maps(maps)
         self._draw_grid()
-
-    def _name(self, index: int) -> str:
-        return self.class_names[index] if 0 <= index < len(self.class_names) else f"class {index}"
