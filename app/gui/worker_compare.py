@@ -114,10 +114,10 @@ class CompareModel:
     def run(self, request: CompareRequest) -> CompareOutcome:
         """Segment the request's image with B (A's protocol settings) and compare it with A's labels.
         Raises ``Cancelled`` once ``request.cancel`` is set."""
+        import numpy as np
         import torch
 
-        from app.engine.cancel import check_cancel
-        from app.labels.compare import compare_label_maps, disagreement_mask
+        from app.labels.compare import compare_label_maps
 
         segmenter = self.segmenter
         if segmenter is None:
@@ -127,7 +127,6 @@ class CompareModel:
             result = segmenter.segment(request.image, request.settings, cancel=request.cancel)
         seconds = time.perf_counter() - started
         names_b = segmenter.loaded.meta.classes.names
-        agreement = compare_label_maps(request.labels_a, result.labels, request.names_a, names_b)
-        check_cancel(request.cancel)
-        mask = disagreement_mask(request.labels_a, result.labels, agreement.match)
+        mask = np.zeros(result.labels.shape, np.uint8)  # filled in the same pass as the figures
+        agreement = compare_label_maps(request.labels_a, result.labels, request.names_a, names_b, disagreement=mask)
         return CompareOutcome(request.request_id, request.key, result.labels, mask, agreement, seconds, self.token)

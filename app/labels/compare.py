@@ -8,7 +8,8 @@ model, are left out of every figure and counted in ``ignored``.
 
 Everything comes from one joint histogram (the confusion matrix: rows A's class,
 columns B's), counted in chunks as ``app.engine.histogram`` does, so a map of any size
-needs about 40 MB beside the two maps (and the disagreement map, one byte a pixel).
+needs about 40 MB beside the two maps (and the disagreement map, one byte a pixel, filled
+in the same pass when asked for, so the joint indices are worked out once).
 """
 
 from __future__ import annotations
@@ -179,14 +180,21 @@ def _check_shapes(a: np.ndarray, b: np.ndarray) -> None:
 
 
 def compare_label_maps(a: np.ndarray, b: np.ndarray, a_names: Sequence[str], b_names: Sequence[str],
-                       ignore_index: int = IGNORE_INDEX, chunk: int = COMPARE_CHUNK) -> Agreement:
-    """The agreement of label maps ``a`` (classes ``a_names``) and ``b`` of one image."""
+                       ignore_index: int = IGNORE_INDEX, chunk: int = COMPARE_CHUNK,
+                       disagreement: np.ndarray | None = None) -> Agreement:
+    """The agreement of label maps ``a`` (classes ``a_names``) and ``b`` of one image.
+
+    ``disagreement``: an (H, W) uint8 array that is filled, in the same pass, with what
+    ``disagreement_mask`` gives (the joint indices are then worked out once, not twice)."""
     _check_shapes(a, b)
+    if disagreement is not None and (disagreement.shape != a.shape or disagreement.dtype != np.uint8):
+        raise ValueError(f"the disagreement map must be uint8 of shape {a.shape}")
     match = match_classes(a_names, b_names)
     table_a, table_b = match.lookup("a", ignore_index), match.lookup("b", ignore_index)
     k = len(match.names)
     confusion = np.zeros(k * k, np.int64)
     flat_a, flat_b = a.reshape(-1), b.reshape(-1)
+    flat_out = disagreement.reshape(-1) if disagreement is not None else None
     ignored = 0
     for start in range(0, flat_a.size, chunk):
         ja = _joint(flat_a[start:start + chunk], table_a)
@@ -194,6 +202,8 @@ def compare_label_maps(a: np.ndarray, b: np.ndarray, a_names: Sequence[str], b_n
         keep = (ja >= 0) & (jb >= 0)
         ignored += int(keep.size - np.count_nonzero(keep))
         confusion += class_counts(ja[keep] * k + jb[keep], k * k, chunk=chunk)[:k * k]
+        if flat_out is not None:
+            flat_out[start:start + chunk] = keep & (ja != jb)
     return Agreement(match, confusion.reshape(k, k), ignored)
 
 
