@@ -8,7 +8,6 @@ so a hostile file cannot act (tests/unit/test_checkpoint_safety.py proves it).
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import pickletools
 import re
@@ -20,7 +19,7 @@ import numpy as np
 import torch
 
 from app.checkpoints.errors import CheckpointError, summarize_keys
-from app.engine.file_kinds import NotRegularFileError, open_regular
+from app.engine.file_kinds import FileTooLargeError, NotRegularFileError, read_regular_bytes
 
 # The only extra types allowed: NumPy scalars (and the dtypes they are built from).
 # mmcv/mmengine write Python and NumPy numbers into checkpoint meta (e.g. an
@@ -54,22 +53,16 @@ def read_regular_file(path: Path, limit: int, expected: str) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, or a CheckpointError;
     a FIFO or a device under the expected name fails at once instead of hanging."""
     try:
-        file = open_regular(path)
+        return read_regular_bytes(path, limit)
     except FileNotFoundError:
         raise CheckpointError(path, f"the file does not exist (expected {expected}).") from None
     except NotRegularFileError as exc:
         raise CheckpointError(path, f"this is {exc.kind}, not a regular file (expected {expected}).") from None
+    except FileTooLargeError as exc:
+        raise CheckpointError(path, f"the file is {exc.size / 2**20:.1f} MB, more than the "
+                              f"{limit / 2**20:.0f} MB {expected} can be.") from None
     except OSError as exc:
-        raise CheckpointError(path, f"the file cannot be opened ({exc.strerror or exc}).") from None
-    with file:
-        size = os.fstat(file.fileno()).st_size
-        if size > limit:
-            raise CheckpointError(path, f"the file is {size / 2**20:.1f} MB, more than the "
-                                  f"{limit / 2**20:.0f} MB {expected} can be.")
-        try:
-            return file.read(limit + 1)[:limit]
-        except OSError as exc:
-            raise CheckpointError(path, f"the file cannot be read ({exc.strerror or exc}).") from None
+        raise CheckpointError(path, f"the file cannot be read ({exc.strerror or exc}).") from None
 
 
 def read_torch_file(path: str | Path) -> Any:

@@ -161,3 +161,29 @@ def open_regular(path: str | Path) -> BinaryIO:
         os.close(fd)
         raise NotRegularFileError(path, kind)
     return os.fdopen(fd, "rb")
+
+
+class FileTooLargeError(OSError):
+    """A regular file bigger than its reader allows; ``size`` and ``limit`` in bytes."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        super().__init__(f"{path}: the file is {size / 2**20:.1f} MB, more than the {limit / 2**20:.0f} MB allowed")
+        self.size, self.limit = size, limit
+
+
+def read_regular_bytes(path: str | Path, limit: int) -> bytes:
+    """All bytes of the regular file ``path``, at most ``limit`` of them.
+
+    NotRegularFileError for a FIFO, a device, a socket or a folder (never a hang),
+    FileTooLargeError past ``limit`` (also for a file that grows while it is read),
+    other OSErrors as they come. The text files of other tools' datasets (COCO and
+    labelme JSON, image lists, mapping files) and model cards are read through this."""
+    path = Path(path)
+    with open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > limit:
+            raise FileTooLargeError(path, size, limit)
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLargeError(path, len(data), limit)
+    return data

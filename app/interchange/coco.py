@@ -12,12 +12,13 @@ An import also reads uncompressed RLE and polygon segmentations.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from app.interchange import rle
+from app.interchange.checks import COCO_LIMIT, declared_size, flat_coordinates, item_name, read_text_file
 from app.interchange.dataset import SourceDataset
 from app.interchange.destination import Staging
 from app.interchange.mapping import TargetClasses
@@ -61,22 +62,65 @@ class Writer:
         return self.notes
 
 
-def segmentation_mask(segmentation, height: int, width: int) -> np.ndarray:
-    """Bool mask of a COCO segmentation: compressed or uncompressed RLE, or polygons."""
+def segmentation_mask(segmentation, height: int, width: int, source: str = "segmentation") -> np.ndarray:
+    """Bool mask of a COCO segmentation: compressed or uncompressed RLE, or polygons.
+
+    An RLE's own size must be the image's before anything is decoded (a hostile one
+    could claim gigapixels); polygon coordinates must be finite (checks.py)."""
     if isinstance(segmentation, dict):
-        mask = rle.decode(segmentation)
-        if mask.shape != (height, width):
-            raise ValueError(f"RLE size {list(mask.shape)} differs from the image's {[height, width]}")
-        return mask
+        size = segmentation.get("size")
+        if not isinstance(size, list) or len(size) != 2:
+            raise ItemError(f"{source}: the RLE has no [height, width] size")
+        if list(declared_size(size[0], size[1], source)) != [height, width]:
+            raise ItemError(f"{source}: RLE size {size} differs from the image's {[height, width]}")
+        try:
+            return rle.decode(segmentation)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ItemError(f"{source}: {exc}") from None
     if isinstance(segmentation, list):
         canvas = Image.new("1", (width, height), 0)
         draw = ImageDraw.Draw(canvas)
         for polygon in segmentation:
-            xy = [float(v) for v in polygon]
+            xy = flat_coordinates(polygon, source)
             if len(xy) >= 6:
                 draw.polygon(xy, fill=1, outline=1)
         return np.array(canvas, dtype=bool)
-    raise ValueError(f"unknown segmentation of type {type(segmentation).__name__}")
+    raise ItemError(f"{source}: unknown segmentation of type {type(segmentation).__name__}")
+
+
+def _as_int(value) -> int | None:
+    """A whole number given as an int, a whole float or a digit string; None otherwise."""
+    try:
+        number = int(value) if not isinstance(value, (bool, float)) else None
+        if isinstance(value, float) and value.is_integer():
+            number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number
+
+
+def _whole_number(value, what: str, path: Path) -> int:
+    number = _as_int(value)
+    if number is None:
+        raise ExportError(f"{path}: not a COCO JSON file ({what} {value!r} is not a whole number)")
+    return number
+
+
+def _read_document(path: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """images, categories and annotations of a COCO file, each a list of objects."""
+    try:
+        document = json.loads(read_text_file(path, COCO_LIMIT, ExportError))
+    except ExportError:
+        raise
+    except ValueError as exc:
+        raise ExportError(f"{path}: not a COCO JSON file ({exc})") from None
+    if not isinstance(document, dict) or "images" not in document or "categories" not in document:
+        raise ExportError(f"{path}: not a COCO JSON file (no 'images' and 'categories')")
+    parts = document["images"], document["categories"], document.get("annotations", [])
+    for key, part in zip(("images", "categories", "annotations"), parts):
+        if not isinstance(part, list) or not all(isinstance(x, dict) for x in part):
+            raise ExportError(f"{path}: not a COCO JSON file ('{key}' is not a list of objects)")
+    return parts
 
 
 def read_dataset(src: Path) -> SourceDataset:
@@ -87,36 +131,49 @@ def read_dataset(src: Path) -> SourceDataset:
         if len(found) != 1:
             raise ExportError(f"{src}: expected one JSON file in annotations/, found {len(found)}")
         path = found[0]
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        images, categories = document["images"], document["categories"]
-        annotations = document.get("annotations", [])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ExportError(f"{path}: not a COCO JSON file ({exc})") from None
-    ids = [int(c["id"]) for c in categories]
+    images, categories, annotations = _read_document(path)
+    ids = [_whole_number(c.get("id"), "category id", path) for c in categories]
     if not ids or min(ids) < 0 or max(ids) >= IGNORE:
         raise ExportError(f"{path}: category ids must lie in 0-254 to become class values")
     names = [f"class {i}" for i in range(max(ids) + 1)]
     colors: list[tuple[int, int, int]] = [(0, 0, 0)] * len(names)
-    for c in categories:
-        names[int(c["id"])] = str(c["name"])
-        if isinstance(c.get("color"), list) and len(c["color"]) == 3:
-            colors[int(c["id"])] = tuple(int(v) for v in c["color"])  # type: ignore[assignment]
-    by_image: dict[int, list[dict]] = {}
+    for i, c in zip(ids, categories):
+        names[i] = str(c.get("name"))
+        color = c.get("color")
+        if isinstance(color, list) and len(color) == 3 and all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in color):
+            colors[i] = (color[0], color[1], color[2])
+    by_image: dict[object, list[dict]] = {}
     for ann in annotations:
-        by_image.setdefault(int(ann["image_id"]), []).append(ann)
+        by_image.setdefault(_as_int(ann.get("image_id")), []).append(ann)
 
-    def loader(image: dict):
+    def loader(image: dict, name: str):
         def load() -> np.ndarray:
-            height, width = int(image["height"]), int(image["width"])
+            height, width = declared_size(image.get("height"), image.get("width"), f"{path}: {name}")
             labels = np.full((height, width), IGNORE, dtype=np.uint8)
-            for ann in by_image.get(int(image["id"]), []):
-                try:
-                    labels[segmentation_mask(ann["segmentation"], height, width)] = int(ann["category_id"])
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise ItemError(f"{image['file_name']}: annotation {ann.get('id')}: {exc}") from None
+            image_id = _as_int(image.get("id"))  # annotations without a usable image_id belong to no image
+            for ann in by_image.get(image_id, []) if image_id is not None else []:
+                where = f"{path}: {name}: annotation {ann.get('id')}"
+                category = _as_int(ann.get("category_id"))
+                if category is None or not 0 <= category < IGNORE:
+                    raise ItemError(f"{where}: category_id {ann.get('category_id')!r} is not a category id (0-254)")
+                labels[segmentation_mask(ann.get("segmentation"), height, width, where)] = category
             return labels
         return load
 
-    items = [(Path(str(im["file_name"])).with_suffix("").as_posix(), loader(im)) for im in images]
+    items = []
+    for image in images:
+        try:
+            name = item_name(image.get("file_name"), f"{path}: image {image.get('id')}")
+            stem = PurePosixPath(name).with_suffix("").as_posix() if PurePosixPath(name).suffix else name
+            items.append((stem, loader(image, name)))
+        except ItemError as exc:
+            items.append((f"image {image.get('id')}", _failing(exc)))
     return SourceDataset(names, colors, items)
+
+
+def _failing(error: ItemError):
+    """A loader that reports ``error``: an entry that cannot be imported is listed, not dropped."""
+    def load() -> np.ndarray:
+        raise error
+    return load

@@ -19,6 +19,7 @@ import numpy as np
 from app.classes import ClassInfo
 from app.engine.imageio import ImageReadError, read_image
 from app.engine.writers import cvat_labelmap
+from app.interchange.checks import read_text_file
 from app.interchange.dataset import SourceDataset, png_bytes
 from app.interchange.destination import Staging
 from app.interchange.mapping import BLACK, TargetClasses, distinct_colors
@@ -96,7 +97,7 @@ def read_dataset(src: Path) -> SourceDataset:
         raise ExportError(f"{src}: no {SEGMENTATION}/ folder; not a CVAT segmentation mask export")
     listed = src / IMAGE_SET
     if listed.is_file():
-        names = [n.strip() for n in listed.read_text(encoding="utf-8").splitlines() if n.strip()]
+        names = [n.strip() for n in read_text_file(listed, error=ExportError).splitlines() if n.strip()]
     else:
         names = sorted(p.relative_to(masks_dir).with_suffix("").as_posix() for p in masks_dir.rglob("*.png"))
     colors = list(classes.colors)

@@ -17,11 +17,13 @@ import shutil
 import uuid
 import zipfile
 from pathlib import Path
+from typing import Iterable
 
 from PIL import Image
 
+from app.engine.file_kinds import NotRegularFileError, open_regular
 from app.fileio import atomic_path
-from app.interchange.run_folder import ExportError
+from app.interchange.checks import ExportError, ItemError
 
 
 def check_destination(dest: Path, overwrite: bool, source: Path | None = None) -> None:
@@ -31,7 +33,7 @@ def check_destination(dest: Path, overwrite: bool, source: Path | None = None) -
         if out == src or src in out.parents or out in src.parents:
             raise ExportError(f"the destination {dest} must not be inside the source folder {source} "
                               "nor contain it")
-    if dest.exists() and not overwrite:
+    if os.path.lexists(dest) and not overwrite:  # a dangling link too: writing would replace it
         raise ExportError(f"{dest} exists; not replacing it (use --overwrite to replace it)")
     if dest.exists() and dest.suffix.lower() != ".zip" and not dest.is_dir():
         raise ExportError(f"{dest} exists and is a file, not a folder")
@@ -40,6 +42,18 @@ def check_destination(dest: Path, overwrite: bool, source: Path | None = None) -
         raise ExportError(f"cannot write {dest}: the folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise ExportError(f"cannot write {dest}: the folder {parent} is not writable")
+
+
+def check_holds_no_input(dest: Path, inputs: Iterable[Path]) -> None:
+    """ExportError when an existing ``dest`` holds one of ``inputs`` (a photo being exported):
+    replacing it would delete the user's originals with it."""
+    if not os.path.lexists(dest):
+        return
+    out = dest.resolve()
+    for path in inputs:
+        if out in path.resolve().parents:
+            raise ExportError(f"the destination {dest} holds {path}, an input of this export; replacing "
+                              "it would delete the originals. Choose another destination")
 
 
 class Staging:
@@ -57,12 +71,23 @@ class Staging:
         """A file's path inside the staging folder, its sub-folders created."""
         target = self.folder / relative
         if self.folder.resolve() not in target.resolve().parents:
-            raise ExportError(f"refusing to write {relative!r}: outside the destination")
+            raise ItemError(f"refusing to write {relative!r}: outside the destination")
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
     def write_bytes(self, relative: str, data: bytes) -> None:
-        self.path(relative).write_bytes(data)
+        with self._create(relative) as handle:
+            handle.write(data)
+
+    def _create(self, relative: str):
+        """``relative`` opened for writing as a new file: two entries that would share a
+        file (``a.jpg`` and ``a.png`` both give ``a``; ``A`` and ``a`` on a folder that
+        ignores case) fail the second with ItemError instead of replacing the first."""
+        try:
+            return open(self.path(relative), "xb")
+        except FileExistsError:
+            raise ItemError(f"{relative}: an earlier entry was already written under this name; "
+                            "this one is left out so that neither is lost") from None
 
     def write_text(self, relative: str, text: str) -> None:
         self.write_bytes(relative, text.encode("utf-8"))
@@ -82,7 +107,14 @@ class Staging:
             self.write_bytes(relative, buffer.getvalue())
             return relative
         relative = relative_stem + suffix
-        shutil.copyfile(source, self.path(relative))
+        try:
+            photo = open_regular(source)  # never a FIFO or a device swapped in since it was read
+        except NotRegularFileError as exc:
+            raise ItemError(f"{source}: cannot copy the photo: it is {exc.kind}, not a regular file") from None
+        except OSError as exc:
+            raise ItemError(f"{source}: cannot copy the photo ({exc.strerror or exc})") from None
+        with photo, self._create(relative) as handle:
+            shutil.copyfileobj(photo, handle)
         return relative
 
     def commit(self) -> Path:
@@ -103,7 +135,12 @@ class Staging:
                 raise ExportError(f"{self.dest} appeared while exporting; not replacing it")
             old = self.dest.with_name(f".{self.dest.name}.old-{uuid.uuid4().hex[:8]}")
             os.replace(self.dest, old)
-        os.replace(self.folder, self.dest)
+        try:
+            os.replace(self.folder, self.dest)
+        except OSError:
+            if old is not None:  # the user's folder goes back where it was
+                os.replace(old, self.dest)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.dest

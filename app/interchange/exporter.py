@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Callable
 
 from app.interchange import coco, cvat_mask, labelme, voc, yolo_seg
-from app.interchange.destination import Staging, check_destination
+from app.interchange.destination import Staging, check_destination, check_holds_no_input
 from app.interchange.mapping import read_mapping, target_classes
 from app.interchange.run_folder import ExportError, ItemError, load_item, open_run_folder
 
@@ -53,6 +53,7 @@ def export_run(run_dir: str | Path, fmt: str, dest: str | Path, overwrite: bool 
         raise ExportError(f"{fmt} is written to a folder; only cvat-mask is zipped")
     dest, run = Path(dest), open_run_folder(run_dir)
     check_destination(dest, overwrite, run.root)
+    check_holds_no_input(dest, (item.image_path for item in run.items if item.image_path is not None))
     targets = read_mapping(mapping, run.classes) if mapping else target_classes(run.classes)
     report = ExportReport(dest, fmt, notes=list(targets.notes))
     staging = Staging(dest, overwrite, run.root)
@@ -76,7 +77,10 @@ def export_run(run_dir: str | Path, fmt: str, dest: str | Path, overwrite: bool 
             if on_item is not None:
                 on_item(done, total, item.name, error)
         if report.published:
-            report.notes += writer.finish()
+            try:
+                report.notes += writer.finish()
+            except ItemError as exc:  # a run file clashing with an item's: the whole export stops
+                raise ExportError(str(exc)) from None
             staging.commit()
     finally:
         staging.discard()

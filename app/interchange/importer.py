@@ -18,6 +18,7 @@ import numpy as np
 from app.classes import ClassInfo
 from app.engine.writers import cvat_labelmap, label_image
 from app.interchange import coco, cvat_mask, labelme, voc
+from app.interchange.checks import item_name
 from app.interchange.dataset import SourceDataset, png_bytes
 from app.interchange.destination import Staging, check_destination
 from app.interchange.exporter import ExportReport, ItemCallback
@@ -55,13 +56,13 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
     src, dest = Path(src), Path(dest)
     if not src.exists():
         raise ExportError(f"{src}: no such file or folder")
-    check_destination(dest, overwrite, src if src.is_dir() else None)
+    check_destination(dest, overwrite, src)  # a COCO file's own folder is no destination either
     source = IMPORT_FORMATS[fmt].read_dataset(src)
     if not source.items:
         raise ExportError(f"{src}: no label maps found")
     table, out_classes = value_table(source, classes)
     report = ExportReport(dest, fmt)
-    staging = Staging(dest, overwrite, src if src.is_dir() else None)
+    staging = Staging(dest, overwrite, src)
     try:
         if on_item is not None:
             on_item(0, len(source.items), "", "")  # the count, before the first item
@@ -71,6 +72,7 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
                 break
             error = ""
             try:
+                item_name(name, f"{src}: {name}")  # each format names its entries; none may leave dest
                 raw = load()
                 check_values(raw, len(source.names), f"{src}: {name}")
                 labels = table[raw]
@@ -83,7 +85,10 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
             if on_item is not None:
                 on_item(done, len(source.items), name, error)
         if report.published:
-            staging.write_text(LABELMAP, cvat_labelmap(out_classes))
+            try:
+                staging.write_text(LABELMAP, cvat_labelmap(out_classes))
+            except ItemError as exc:
+                raise ExportError(str(exc)) from None
             staging.commit()
     finally:
         staging.discard()

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from app.engine.writers import cvat_labelmap
+from app.interchange.checks import LABELME_LIMIT, declared_size, point_pairs, read_text_file
 from app.interchange.dataset import SourceDataset
 from app.interchange.destination import Staging
 from app.interchange.mapping import TargetClasses
@@ -63,14 +64,20 @@ class Writer:
 def rasterise(document: dict, values: dict[str, int], source: str) -> np.ndarray:
     """labelme's ``shapes_to_label``: shapes in order, later ones winning; unlabelled = 255.
 
-    Polygons, rectangles and circles as labelme's ``shape_to_mask`` draws them."""
-    height, width = int(document["imageHeight"]), int(document["imageWidth"])
+    Polygons, rectangles and circles as labelme's ``shape_to_mask`` draws them. The
+    size and every point are checked first (checks.py): a hostile file fails alone."""
+    height, width = declared_size(document.get("imageHeight"), document.get("imageWidth"), source)
+    shapes = document.get("shapes", [])
+    if not isinstance(shapes, list):
+        raise ItemError(f"{source}: 'shapes' is not a list")
     labels = np.full((height, width), IGNORE, dtype=np.uint8)
-    for index, entry in enumerate(document.get("shapes", [])):
+    for index, entry in enumerate(shapes):
+        if not isinstance(entry, dict):
+            raise ItemError(f"{source}: shape {index} is not an object")
         name, kind = entry.get("label"), entry.get("shape_type") or "polygon"
-        if name not in values:
+        if not isinstance(name, str) or name not in values:
             raise ItemError(f"{source}: shape {index} has the label {name!r}, which is not a class")
-        xy = [(float(x), float(y)) for x, y in entry["points"]]
+        xy = point_pairs(entry.get("points"), f"{source}: shape {index}")
         canvas = Image.new("1", (width, height), 0)
         draw = ImageDraw.Draw(canvas)
         if kind == "polygon" and len(xy) > 2:
@@ -90,12 +97,16 @@ def rasterise(document: dict, values: dict[str, int], source: str) -> np.ndarray
 
 
 def _load_json(path: Path) -> dict:
+    """The labelme document of ``path``; ``imageData`` (an embedded photo) is never decoded."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        int(document["imageHeight"]), int(document["imageWidth"])
-        return document
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        document = json.loads(read_text_file(path, LABELME_LIMIT))
+    except ValueError as exc:
+        if isinstance(exc, ItemError):
+            raise
         raise ItemError(f"{path}: not a labelme file ({exc})") from None
+    if not isinstance(document, dict) or "imageHeight" not in document or "imageWidth" not in document:
+        raise ItemError(f"{path}: not a labelme file (no imageHeight and imageWidth)")
+    return document
 
 
 def read_dataset(src: Path) -> SourceDataset:
@@ -109,9 +120,13 @@ def read_dataset(src: Path) -> SourceDataset:
     else:
         names, colors = [], []
         for path in files:
-            for entry in _load_json(path).get("shapes", []):
-                label = str(entry.get("label"))
-                if label not in names and label not in (IGNORE_LABEL, BACKGROUND_LABEL):
+            try:
+                shapes = _load_json(path).get("shapes", [])
+            except ItemError:
+                continue  # its loader reports it, as its own failure; the other files still count
+            for entry in shapes if isinstance(shapes, list) else []:
+                label = entry.get("label") if isinstance(entry, dict) else None
+                if isinstance(label, str) and label not in names and label not in (IGNORE_LABEL, BACKGROUND_LABEL):
                     names.append(label)
         colors = [(0, 0, 0)] * len(names)
     values = {name: i for i, name in enumerate(names)}

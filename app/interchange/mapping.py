@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from app.classes import ClassInfo, generate_palette
+from app.interchange.checks import read_text_file
 from app.interchange.run_folder import IGNORE, ExportError
 
 VOID_COLOR = (224, 224, 192)  # VOC's colour of 255 (void)
@@ -100,9 +101,8 @@ def target_classes(classes: ClassInfo, mapping: dict[int, int] | None = None) ->
 
 def read_mapping(path: str | Path, classes: ClassInfo) -> TargetClasses:
     path = Path(path)
-    if not path.is_file():
-        raise ExportError(f"{path}: mapping file not found")
-    return target_classes(classes, parse_mapping(path.read_text(encoding="utf-8"), len(classes), str(path)))
+    text = read_text_file(path, error=ExportError)  # a FIFO or a non-UTF-8 file is a sentence, never a hang
+    return target_classes(classes, parse_mapping(text, len(classes), str(path)))
 
 
 def distinct_colors(colors: list[tuple[int, int, int]], reserved: set[tuple[int, int, int]]

@@ -18,19 +18,12 @@ import numpy as np
 
 from app.classes import ClassInfo
 from app.engine.imageio import ImageReadError, read_image, read_label_map
+from app.interchange.checks import ExportError, ItemError, read_text_file
 from app.labels.label_files import LabelFileError, parse_labelmap
 
 LABELMAP = "labelmap.txt"
 IGNORE = 255
 COLOR_SUFFIX = "_color.png"  # the colour rendering beside a label map
-
-
-class ExportError(ValueError):
-    """A problem with the whole export (not one file): the message is for the user."""
-
-
-class ItemError(ValueError):
-    """One label map cannot be exported; the others still are."""
 
 
 @dataclass(frozen=True)
@@ -49,20 +42,20 @@ class RunFolder:
 
 def read_labelmap(path: Path) -> ClassInfo:
     """Classes of a CVAT/datumaro ``labelmap.txt``, in file order (the project's parser)."""
-    if not path.is_file():
-        raise ExportError(f"{path}: not found")
     try:
-        return parse_labelmap(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        return parse_labelmap(read_text_file(path, error=ExportError), str(path))
     except LabelFileError as exc:
         raise ExportError(str(exc)) from None
 
 
 def _source_photo(json_path: Path, root: Path) -> Path | None:
     """The photo ``NAME.json`` names, as given, else relative to the run folder."""
+    if not json_path.is_file():
+        return None
     try:
-        record = json.loads(json_path.read_text(encoding="utf-8"))
+        record = json.loads(read_text_file(json_path))
         source = Path(str(record["image"]["path"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     for candidate in (source, root / source, root.parent / source):
         if candidate.is_file():

@@ -21,6 +21,7 @@ from app.classes import ClassInfo, dataset_classes
 from app.engine.imageio import ImageReadError, read_image, read_label_map
 from app.engine.writers import cvat_labelmap, label_image
 from app.interchange.cvat_mask import IMAGE_SET, SEGMENTATION, colors_to_indices
+from app.interchange.checks import read_text_file
 from app.interchange.dataset import SourceDataset, png_bytes
 from app.interchange.destination import Staging
 from app.interchange.mapping import VOID_COLOR, TargetClasses, distinct_colors
@@ -91,7 +92,7 @@ def read_dataset(src: Path) -> SourceDataset:
     sets = sorted((src / "ImageSets" / "Segmentation").glob("*.txt"))
     names: list[str] = []
     for listed in sets:
-        for line in listed.read_text(encoding="utf-8").splitlines():
+        for line in read_text_file(listed, error=ExportError).splitlines():
             if line.strip() and line.strip() not in names:
                 names.append(line.strip())
     if not sets:

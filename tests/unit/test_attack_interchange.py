@@ -1,0 +1,249 @@
+"""Hostile and unlucky datasets for import and export: each bad entry fails alone with a
+sentence, nothing hangs, nothing outside the destination is written, and no user file
+(a source dataset, a photo, an earlier export) is lost."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.interchange import destination
+from app.interchange.exporter import export_run
+from app.interchange.importer import import_labels
+from app.interchange.run_folder import ExportError
+from tests.unit.export_scenes import make_run_folder
+
+OK_SHAPE = {"label": "cat", "points": [[1, 1], [6, 1], [6, 6]], "shape_type": "polygon"}
+
+
+def labelme_folder(root: Path, bad: dict | list | str, labelmap: bool = True) -> Path:
+    """A labelme folder with one good file (ok.json) and ``bad`` as bad.json."""
+    root.mkdir()
+    if labelmap:
+        (root / "labelmap.txt").write_text("cat:10,20,30::\n")
+    (root / "ok.json").write_text(json.dumps({"imageHeight": 8, "imageWidth": 8, "shapes": [OK_SHAPE]}))
+    (root / "bad.json").write_text(bad if isinstance(bad, str) else json.dumps(bad))
+    return root
+
+
+def document(shape=OK_SHAPE, height=8, width=8) -> dict:
+    return {"imageHeight": height, "imageWidth": width, "shapes": [shape], "imageData": None}
+
+
+@pytest.mark.parametrize("bad, reason", [
+    (document(height=200_000, width=200_000), "decompression bomb"),    # was a 37 GB allocation
+    (document(height=-5), "not a size"),                                  # was a ValueError crash
+    (document(height="8; rm -rf /"), "not two whole numbers"),
+    (document({**OK_SHAPE, "points": [[float("nan"), 1], [6, 1], [6, 6]]}), "not a finite number"),
+    (document({**OK_SHAPE, "points": [[float("inf"), 1], [6, 1], [6, 6]]}), "not a finite number"),
+    (document({**OK_SHAPE, "points": [[3e9, 1], [6, 1], [6, 6]]}), "far outside"),  # PIL wrapped it round
+    (document({**OK_SHAPE, "points": [[1, 2, 3], [6, 1], [6, 6]]}), "not an .x, y. pair"),  # was a crash
+    (document({**OK_SHAPE, "points": "1,2"}), "not a list"),
+    (document("a shape"), "not an object"),                               # was an AttributeError
+    ({**document(), "shapes": {"0": OK_SHAPE}}, "'shapes' is not a list"),
+    ([1, 2], "not a labelme file"),
+])
+def test_a_hostile_labelme_file_fails_alone(tmp_path, bad, reason):
+    src = labelme_folder(tmp_path / "lm", bad)
+    report = import_labels("labelme", src, tmp_path / "out")
+    assert report.exported == ["ok"]
+    assert len(report.failures) == 1 and "bad.json" in report.failures[0]
+    assert __import__("re").search(reason, report.failures[0]), report.failures[0]
+    assert (tmp_path / "out" / "ok.png").is_file() and not (tmp_path / "out" / "bad.png").exists()
+
+
+def test_a_corrupt_labelme_file_without_a_labelmap_fails_alone(tmp_path):
+    # the classes are collected from every file first; one corrupt file stopped the whole import
+    src = labelme_folder(tmp_path / "lm", "{not json", labelmap=False)
+    report = import_labels("labelme", src, tmp_path / "out")
+    assert report.exported == ["ok"]
+    assert len(report.failures) == 1 and "bad.json: not a labelme file" in report.failures[0]
+
+
+def coco_folder(root: Path, images: list, annotations: list | None = None) -> Path:
+    (root / "annotations").mkdir(parents=True)
+    doc = {"images": [{"id": 1, "file_name": "ok.jpg", "width": 4, "height": 4}, *images],
+           "categories": [{"id": 1, "name": "cat"}], "annotations": annotations or []}
+    (root / "annotations" / "instances_default.json").write_text(json.dumps(doc))
+    return root
+
+
+@pytest.mark.parametrize("image, reason", [
+    ({"file_name": "big.jpg", "width": 300_000, "height": 300_000}, "decompression bomb"),  # was 84 GB
+    ({"file_name": "neg.jpg", "width": -3, "height": 4}, "not a size"),
+    ({"file_name": "../../escape.jpg", "width": 4, "height": 4}, "points outside the dataset"),
+    ({"file_name": "/tmp/absolute.jpg", "width": 4, "height": 4}, "points outside the dataset"),
+    ({"file_name": "", "width": 4, "height": 4}, "not a file name"),      # was a ValueError crash
+    ({"file_name": "sub\\..\\..\\x.jpg", "width": 4, "height": 4}, "points outside the dataset"),
+])
+def test_a_hostile_coco_image_entry_fails_alone(tmp_path, image, reason):
+    src = coco_folder(tmp_path / "coco", [{"id": 2, **image}])
+    report = import_labels("coco", src, tmp_path / "out")
+    assert report.exported == ["ok"]
+    assert len(report.failures) == 1 and reason in report.failures[0], report.failures
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.png"))
+    assert written == ["out/ok.png"]  # nothing beside or above the destination
+
+
+@pytest.mark.parametrize("segmentation, reason", [
+    ({"size": [100_000, 100_000], "counts": [0, 10 ** 10]}, "decompression bomb"),  # decoded before its size was checked
+    ({"size": [4, 4], "counts": [0, 17]}, "RLE runs cover 17 pixels"),
+    ({"counts": [0, 16]}, "no \\[height, width\\] size"),
+    ([[float("nan"), 0, 1, 1, 2, 0]], "not a finite number"),             # was drawn as if valid
+    ([[1e308, 0, 1, 1, 2, 0]], "far outside"),
+    ([[0, 0, 1, 1, 2]], "odd number"),
+    ("a string", "unknown segmentation"),
+])
+def test_a_hostile_coco_annotation_fails_its_image(tmp_path, segmentation, reason):
+    src = coco_folder(tmp_path / "coco", [{"id": 2, "file_name": "two.jpg", "width": 4, "height": 4}],
+                      [{"id": 9, "image_id": 2, "category_id": 1, "segmentation": segmentation}])
+    report = import_labels("coco", src, tmp_path / "out")
+    assert report.exported == ["ok"]
+    assert len(report.failures) == 1 and "annotation 9" in report.failures[0]
+    assert __import__("re").search(reason, report.failures[0]), report.failures[0]
+
+
+def test_two_entries_with_one_name_keep_the_first_and_report_the_second(tmp_path):
+    # a.jpg and a.png both become a.png: the second silently replaced the first
+    src = coco_folder(tmp_path / "coco", [{"id": 2, "file_name": "ok.png", "width": 4, "height": 4}],
+                      [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": {"size": [4, 4], "counts": [0, 16]}}])
+    report = import_labels("coco", src, tmp_path / "out")
+    assert report.exported == ["ok"] and len(report.failures) == 1
+    assert "already written under this name" in report.failures[0]
+    from app.engine.imageio import read_label_map
+    assert (read_label_map(tmp_path / "out" / "ok.png") != 255).all()  # the first entry's: all 'cat', not unlabelled
+
+
+def test_a_coco_file_that_is_not_one_is_a_sentence(tmp_path):
+    src = tmp_path / "x.json"
+    for content, reason in [({"images": {"a": 1}, "categories": []}, "'images' is not a list"),
+                            ({"images": [], "categories": [{"name": "no id"}]}, "category id None"),
+                            ("\xff\xfe binary", "not UTF-8 text")]:
+        src.write_bytes(content.encode("latin-1") if isinstance(content, str) else json.dumps(content).encode())
+        with pytest.raises(ExportError, match=reason):
+            import_labels("coco", src, tmp_path / "out")
+
+
+def finishes(call, seconds: float = 20.0):
+    """Runs ``call`` in a thread; returns its outcome, or fails if it is still blocked."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            outcome["error"] = exc
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return thread, outcome
+
+
+def unblock(fifo: Path) -> None:
+    """A reader blocked on ``fifo`` (the bug) gets its writer and EOF, so the thread ends."""
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize("where", ["labelme", "coco", "voc-list", "mapping"])
+def test_a_fifo_where_a_text_file_is_expected_fails_fast(tmp_path, where):
+    if where == "labelme":
+        src = labelme_folder(tmp_path / "lm", document())
+        fifo = src / "pipe.json"
+        call = lambda: import_labels("labelme", src, tmp_path / "out")  # noqa: E731
+    elif where == "coco":
+        (tmp_path / "coco" / "annotations").mkdir(parents=True)
+        src, fifo = tmp_path / "coco", tmp_path / "coco" / "annotations" / "instances.json"
+        call = lambda: import_labels("coco", src, tmp_path / "out")  # noqa: E731
+    elif where == "voc-list":
+        make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+        export_run(tmp_path / "run", "voc", tmp_path / "voc")
+        fifo = tmp_path / "voc" / "ImageSets" / "Segmentation" / "extra.txt"
+        call = lambda: import_labels("voc", tmp_path / "voc", tmp_path / "out")  # noqa: E731
+    else:
+        make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+        fifo = tmp_path / "mapping.txt"
+        call = lambda: export_run(tmp_path / "run", "voc", tmp_path / "out", mapping=fifo)  # noqa: E731
+    os.mkfifo(fifo)
+    thread, outcome = finishes(call)
+    unblock(fifo)
+    assert not thread.is_alive(), "reading a FIFO blocked the import"
+    text = str(outcome.get("error", "")) + " ".join(getattr(outcome.get("value"), "failures", []))
+    assert "named pipe" in text and fifo.name in text
+
+
+def test_an_import_never_replaces_the_folder_holding_its_source(tmp_path):
+    # `import --format coco data/x.json --dest data --overwrite` deleted the COCO file and its photos
+    src = coco_folder(tmp_path / "data", [])
+    source_file = src / "annotations" / "instances_default.json"
+    with pytest.raises(ExportError, match="must not be inside the source"):
+        import_labels("coco", source_file, src, overwrite=True)
+    assert source_file.is_file()
+
+
+def test_an_export_never_replaces_the_folder_holding_its_photos(tmp_path):
+    make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    (tmp_path / "photos" / "keep.txt").write_text("the user's notes")
+    with pytest.raises(ExportError, match="holds .*an input of this export"):
+        export_run(tmp_path / "run", "labelme", tmp_path / "photos", overwrite=True)
+    assert (tmp_path / "photos" / "keep.txt").is_file() and (tmp_path / "photos" / "scene_1.png").is_file()
+
+
+def test_a_photo_that_is_not_a_regular_file_fails_its_item_only(tmp_path):
+    staging = destination.Staging(tmp_path / "out")
+    os.mkfifo(tmp_path / "photo.png")  # swapped in after the reader checked the photo
+    with pytest.raises(destination.ItemError, match="named pipe"):
+        staging.copy_photo("photo", tmp_path / "photo.png", np.zeros((2, 2, 3), np.uint8))
+    staging.discard()
+
+
+def test_a_full_disk_during_export_leaves_no_half_dataset_and_the_old_one_intact(tmp_path, monkeypatch):
+    make_run_folder(tmp_path)
+    assert export_run(tmp_path / "run", "cvat-mask", tmp_path / "out").failures == []
+    before = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    real_write, calls = destination.Staging.write_bytes, []
+
+    def write_until_full(self, relative, data):
+        calls.append(relative)
+        if len(calls) == 2:
+            with open(self.path(relative), "wb") as half:
+                half.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(self, relative, data)
+    monkeypatch.setattr(destination.Staging, "write_bytes", write_until_full)
+    with pytest.raises(OSError, match="No space left"):
+        export_run(tmp_path / "run", "cvat-mask", tmp_path / "out", overwrite=True)
+    after = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "photos", "run"]  # no staging left
+
+
+def test_a_failed_publish_puts_the_previous_export_back(tmp_path, monkeypatch):
+    make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    export_run(tmp_path / "run", "voc", tmp_path / "out")
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if ".partial-" in str(src):  # the new export's rename into place
+            raise OSError(errno.EIO, "Input/output error")
+        real_replace(src, dst)
+    monkeypatch.setattr(destination.os, "replace", replace)
+    with pytest.raises(OSError, match="Input/output"):
+        export_run(tmp_path / "run", "voc", tmp_path / "out", overwrite=True)
+    assert (tmp_path / "out" / "labelmap.txt").is_file()  # it was left under a hidden .old- name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "photos", "run"]
+
+
+def test_a_folder_symlink_loop_in_a_run_folder_ends(tmp_path):
+    make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    (tmp_path / "run" / "loop").symlink_to(tmp_path / "run", target_is_directory=True)
+    thread, outcome = finishes(lambda: export_run(tmp_path / "run", "yolo-seg", tmp_path / "out"))
+    assert not thread.is_alive() and outcome["value"].exported == ["scene_1"]
