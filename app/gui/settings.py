@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -13,6 +14,15 @@ ORGANIZATION = "PSPNetStudio"
 APPLICATION = "PSPNet Studio"
 MAX_RECENT = 10
 BACKENDS = ("torch", "onnx", "auto")  # app.engine.backend.BACKENDS (not imported: it loads torch)
+MAX_RECENT_COMPARED = 5  # Model > Compare With Recent
+
+
+class ComparedFile(NamedTuple):
+    """A checkpoint compared with: where it is, and its size and modification time then."""
+
+    path: str
+    size: int
+    mtime_ns: int
 
 
 def _fraction(value: object, default: float | None) -> float | None:
@@ -128,6 +138,24 @@ class AppSettings:
     def clear_recent(self) -> None:
         for kind in ("files", "folders", "weights"):
             self._s.remove(f"recent/{kind}")
+
+    # --- comparison: the checkpoints compared with (model B), Model > Compare With Recent ---
+    def compared_models(self) -> list[ComparedFile]:
+        """Newest first, each as it was when it last loaded (a changed file can be told)."""
+        try:
+            stored = json.loads(str(self._s.value("compare/recent_models", "[]")))
+            return [ComparedFile(str(e["path"]), int(e["size"]), int(e["mtime_ns"])) for e in stored]
+        except (ValueError, TypeError, KeyError):  # a hand-edited INI: the list starts afresh
+            return []
+
+    def remember_compared_model(self, entry: ComparedFile) -> None:
+        items = [entry, *(e for e in self.compared_models() if e.path != entry.path)][:MAX_RECENT_COMPARED]
+        self._s.setValue("compare/recent_models", json.dumps([e._asdict() for e in items]))
+
+    def forget_compared_model(self, path: str | None = None) -> None:
+        """Take ``path`` off the list (None: every entry)."""
+        items = [e for e in self.compared_models() if path is not None and e.path != path]
+        self._s.setValue("compare/recent_models", json.dumps([e._asdict() for e in items]))
 
     def last_save_folder(self) -> Path | None:
         """The folder the user last saved an export into (None: not yet, or it is gone)."""

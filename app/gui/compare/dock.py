@@ -38,6 +38,9 @@ class CompareDock(QDockWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.pointer = QLabel()  # what each model says under the pointer
+        self.updating = QLabel()  # the labels shown are being compared again (after an edit)
+        self.updating.setStyleSheet("font-style: italic")
+        self.updating.hide()
         self.show_differences = QCheckBox("Show where they disagree on the image")
         self.show_differences.setIcon(swatch(DIFFERENCE_RGB))
         self.show_b_labels = QCheckBox("Draw B's labels instead of A's")
@@ -55,7 +58,8 @@ class CompareDock(QDockWidget):
         self.confusions.setMinimumHeight(100)  # the five pairs
         self.confusions.setWordWrap(True)
         self.confusions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for widget in (self.models, self.summary, self.pointer, self.show_differences, self.show_b_labels):
+        for widget in (self.models, self.updating, self.summary, self.pointer, self.show_differences,
+                       self.show_b_labels):
             layout.addWidget(widget)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.confusions)
@@ -67,8 +71,14 @@ class CompareDock(QDockWidget):
     def set_cursor(self, text: str) -> None:
         self.pointer.setText(text)
 
+    def set_updating(self, text: str) -> None:
+        """The figures below are the last ones while newer ones are worked out ("": they are current)."""
+        self.updating.setText(text)
+        self.updating.setVisible(bool(text))
+
     def set_waiting(self, text: str) -> None:
         """Between images: the figures of the last one would not be this one's."""
+        self.set_updating("")
         self.summary.setText(text)
         self.pointer.clear()
         self.table.setRowCount(0)

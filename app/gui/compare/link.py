@@ -5,48 +5,35 @@ The worker holds B beside the window's model A (app/gui/worker_compare.py) and a
 protocol settings, and their agreement with the labels shown (app.labels.compare, worked
 out in the worker). This link sends the requests, keeps the answers (by image, both
 models and protocol, like the viewer's cache), draws where A and B disagree as one more
-layer over the photo, and fills the Model Comparison dock. Stop Comparing drops B.
+layer over the photo (``layers.py``), and fills the Model Comparison dock. While the label
+editor changes the labels shown, ``follow_edits.py`` compares them again with B's labels;
+``recent.py`` keeps the checkpoints compared with. Stop Comparing drops B.
 """
 
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Hashable
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
-from app.gui.compare.dock import DIFFERENCE_RGB, CompareDock
+from app.gui.compare.dock import CompareDock
+from app.gui.compare.follow_edits import Answer, EditFollower
+from app.gui.compare.layers import CompareLayers
+from app.gui.compare.recent import RecentModels
 from app.gui.files import WEIGHTS_FILTER
 from app.gui.worker_types import CompareOutcome, CompareRequest, ModelInfo
 from app.viewing.cache import CachedView, ResultCache
-from app.viewing.rendering import mask_levels, overlay_lut
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
 
 BUDGET_BYTES = 256 * 1024 * 1024  # B's labels and the disagreement maps kept for going back
-OVERLAY_Z = 9  # over the photo and A's layers, under the inspector's map overlay (10)
 SHORTCUT, B_SHORTCUT = "D", "Shift+D"
-B_FILL_Z = OVERLAY_Z - 0.5  # B's labels: over A's layers, under the disagreement
 ROOM, ROOM_LEGEND = 520, 260  # heights asked for the dock and the legend above it when comparing starts
-DIFFERENCE_LUT = np.array([[0, 0, 0, 0], [*DIFFERENCE_RGB, 190]], np.uint8)  # the photo shows through
-
-
-@dataclass
-class _Kept:
-    """One answer, for the labels of A it was computed from (the same array, not an equal one)."""
-
-    outcome: CompareOutcome
-    labels_a: "weakref.ref[np.ndarray]"
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.outcome.labels_b.nbytes + self.outcome.disagreement.nbytes)
 
 
 def _name(names: tuple[str, ...], value: int) -> str:
@@ -66,21 +53,15 @@ class CompareLink(QObject):
         self.cache: Any = ResultCache(BUDGET_BYTES)
         self.model_b: ModelInfo | None = None
         self.loading = False
-        self.shown: _Kept | None = None  # the answer drawn now
+        self.base: Answer | None = None  # B's answer for the image on screen, as the worker made it
+        self.shown: Answer | None = None  # the answer drawn now (the base, or one for edited labels)
         self._item: CachedView | None = None  # A's result on screen
         self._wanted = 0  # the request for the image on screen
-        self._asked: dict[int, weakref.ref[np.ndarray]] = {}
-        self.overlay = pg.ImageItem()
-        self.overlay.setZValue(OVERLAY_Z)
-        self.overlay.setVisible(False)
-        window.view.main_pane.view.addItem(self.overlay)
-        # B's labels instead of A's: the photo again over A's layers, B's fill over it at the
-        # opacity slider's value, so it looks as A's fill would (no mixing of the two colours)
-        self.b_photo, self.b_fill = pg.ImageItem(), pg.ImageItem()
-        for z, layer in ((B_FILL_Z - 0.1, self.b_photo), (B_FILL_Z, self.b_fill)):
-            layer.setZValue(z)
-            layer.setVisible(False)
-            window.view.main_pane.view.addItem(layer)
+        self._asked: dict[int, tuple[weakref.ref[np.ndarray], int]] = {}  # its labels of A, edit count
+        self.layers = CompareLayers(window.view.main_pane.view)
+        self.overlay, self.b_photo, self.b_fill = self.layers.overlay, self.layers.b_photo, self.layers.b_fill
+        self.follower = EditFollower(self)
+        self.recent = RecentModels(self)
 
         menus = window.actions_
         self.compare_action = menus.make_action("Compare With &Model...", self.choose_model,
@@ -88,6 +69,7 @@ class CompareLink(QObject):
         self.stop_action = menus.make_action("Stop Comparing", self.stop)
         self.stop_action.setEnabled(False)
         menus.add_to_menu("model", self.compare_action, before="model:card")
+        menus.add_to_menu("model", self.recent.menu.menuAction(), before="model:card")
         menus.add_to_menu("model", self.stop_action, before="model:card", separator=True)
         self.differences_action = menus.make_action("Model &Disagreement", self._on_differences_action,
                                                     SHORTCUT, checkable=True,
@@ -119,14 +101,16 @@ class CompareLink(QObject):
         return self.model_b is not None
 
     def choose_model(self) -> None:
-        start = str(Path(self.window.settings.weights()).parent) if self.window.settings.weights() else ""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Compare With Model", start, WEIGHTS_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, "Compare With Model", self.recent.start_folder(),
+                                              WEIGHTS_FILTER)
         if path:
             self.start(Path(path))
 
-    def start(self, path: Path) -> None:
-        """Load ``path`` as model B (in the worker; a refused file changes nothing)."""
+    def start(self, path: Path, remembered: bool = False) -> None:
+        """Load ``path`` as model B (in the worker; a refused file changes nothing);
+        ``remembered``: chosen in Compare With Recent."""
         self.loading = True
+        self.recent.loading(Path(path), remembered)
         self.window.statusBar().showMessage(f"Loading {Path(path).name} to compare with...")
         self.worker.load_compare(path)
 
@@ -140,17 +124,19 @@ class CompareLink(QObject):
         self.loading = False
         self.model_b = info
         self.cache.clear()
-        self.shown = None
+        self.base = self.shown = None
         self._apply_layers()
         for action in (self.stop_action, self.differences_action, self.b_labels_action):
             action.setEnabled(info is not None)
         if info is None:
-            for layer in (self.overlay, self.b_photo, self.b_fill):
-                layer.clear()
+            self.layers.clear()
             self.dock.hide()
             self.window.statusBar().showMessage("Comparison off: the second model was released", 8000)
             return
         self.window.statusBar().showMessage(f"Comparing with {info.meta.display_name}", 8000)
+        note = self.recent.loaded(info.source) if info.source else ""
+        if note:
+            self.window.messages.show_message(note, "info")
         self._on_model_a(self.viewer.model)
         if not self.dock.isVisible():
             self.dock.show()
@@ -164,8 +150,9 @@ class CompareLink(QObject):
     @Slot(str)
     def _on_model_b_failed(self, text: str) -> None:
         self.loading = False
+        note = self.recent.refused()
         kept = f"\n\nStill comparing with {self.model_b.meta.display_name}." if self.model_b else ""
-        self.window.messages.show_message(text + kept, "error")
+        self.window.messages.show_message(text + (f"\n\n{note}" if note else "") + kept, "error")
         self.window.statusBar().showMessage("The model to compare with was refused", 8000)
 
     @Slot(object)
@@ -180,6 +167,11 @@ class CompareLink(QObject):
         token = self.model_b.token if self.model_b else 0
         return (base, token, item.classes is None)  # labels read from disk are not the model's
 
+    def labels_on_screen(self) -> np.ndarray | None:
+        """A's labels shown now (the editor's map while it edits them)."""
+        shown = self.viewer.shown
+        return shown.result.labels if shown is not None else None
+
     @Slot(object)
     def _on_result_shown(self, item: CachedView) -> None:
         self._item = item
@@ -187,10 +179,12 @@ class CompareLink(QObject):
             self._ask(item)
 
     def _ask(self, item: CachedView) -> None:
+        """B's labels of this image: kept (compared again here when A's labels are others, e.g.
+        saved edits), else asked of the worker."""
         kept = self.cache.get(self._key(item))
-        if kept is not None and kept.labels_a() is item.result.labels:
+        if kept is not None:
             self._wanted = 0
-            self._draw(kept)
+            self._use(kept)
             return
         classes = self.viewer.classes()
         if classes is None:
@@ -198,11 +192,16 @@ class CompareLink(QObject):
         request = CompareRequest(0, self._key(item), item.image, item.result.labels, tuple(classes.names),
                                  item.result.protocol)
         self._wanted = self.worker.submit_compare(request)
-        self._asked[self._wanted] = weakref.ref(item.result.labels)
+        self._asked[self._wanted] = (weakref.ref(item.result.labels), self.follower.edits)
         self._hide_answer("Segmenting with B...")
 
+    def _use(self, base: Answer) -> None:
+        """``base`` is B's answer for the image on screen: drawn, or compared again first."""
+        self.base = base
+        self.follower.sync()
+
     def _hide_answer(self, text: str) -> None:
-        self.shown = None
+        self.base = self.shown = None
         self._apply_layers()
         self.dock.set_waiting(text)
 
@@ -214,14 +213,14 @@ class CompareLink(QObject):
 
     @Slot(int, CompareOutcome)
     def _on_ready(self, rid: int, outcome: CompareOutcome) -> None:
-        ref = self._asked.pop(rid, None)
-        if ref is None or self.model_b is None or outcome.model_token != self.model_b.token:
+        asked = self._asked.pop(rid, None)
+        if asked is None or self.model_b is None or outcome.model_token != self.model_b.token:
             return  # an answer from a model B since dropped
-        kept = _Kept(outcome, ref)
+        kept = Answer(outcome, *asked)
         self.cache.put(outcome.key, kept)
         if rid == self._wanted:
             self._wanted = 0
-            self._draw(kept)
+            self._use(kept)
 
     @Slot(int, str)
     def _on_failed(self, rid: int, text: str) -> None:
@@ -235,35 +234,28 @@ class CompareLink(QObject):
         self._asked.pop(rid, None)
 
     # --- drawing ---------------------------------------------------------------------------------
-    def _draw(self, kept: _Kept) -> None:
-        self.shown = kept
-        outcome = kept.outcome
-        self.overlay.setImage(outcome.disagreement, autoLevels=False, levels=(0, 1), lut=DIFFERENCE_LUT)
-        height, width = outcome.disagreement.shape
-        self.overlay.setRect(QRectF(0, 0, width, height))
-        if self._item is not None:
-            photo = self._item.image
-            if photo.dtype == np.uint8:
-                self.b_photo.setLevels(None, update=False)  # as the view draws the photo (no rescale)
-                self.b_photo.setImage(photo, autoLevels=False)
-            else:
-                self.b_photo.setImage(photo, autoLevels=False, levels=(0, 255))
-            self.b_photo.setRect(QRectF(0, 0, width, height))
-        if self.model_b is not None:
-            count = len(self.model_b.meta.classes)
-            self.b_fill.setImage(outcome.labels_b, autoLevels=False, levels=mask_levels(count),
-                                 lut=overlay_lut(self.model_b.meta.classes.palette))
-            self.b_fill.setRect(QRectF(0, 0, width, height))
+    def draw(self, answer: Answer) -> None:
+        """Show ``answer`` (it fits the labels on screen: follow_edits.py says when)."""
+        before, self.shown = self.shown, answer
+        outcome = answer.outcome
+        self.layers.draw_disagreement(outcome.disagreement)
+        if self.model_b is not None and (before is None or before.outcome.labels_b is not outcome.labels_b):
+            photo = self._item.image if self._item is not None else None
+            self.layers.draw_b(photo, outcome.labels_b, self.model_b.meta.classes.palette)
         self._apply_layers()
-        classes = self.viewer.classes()
-        item = self._item
+        classes, item, labels = self.viewer.classes(), self._item, answer.labels_a()
+        edited = " (with your edits)" if labels is not None and self.follower.edited(labels) else ""
         if item is not None and item.classes is not None and self.model_b is not None:  # review: saved labels
-            self.dock.set_models(f"the saved labels ({item.classes.describe()})", self.model_b.meta.display_name)
-        else:
-            self._on_model_a(self.viewer.model)
+            self.dock.set_models(f"the saved labels ({item.classes.describe()}){edited}",
+                                 self.model_b.meta.display_name)
+        elif self.model_b is not None:
+            model_a = self.viewer.model
+            self.dock.set_models((model_a.meta.display_name if model_a else "(no model)") + edited,
+                                 self.model_b.meta.display_name)
         palette_a = classes.palette if classes is not None else np.zeros((0, 3), np.uint8)
         palette_b = self.model_b.meta.classes.palette if self.model_b else np.zeros((0, 3), np.uint8)
         self.dock.show_agreement(outcome.agreement, palette_a.tolist(), palette_b.tolist(), outcome.seconds)
+        self.dock.set_updating("")
 
     def _on_differences_action(self, checked: bool) -> None:
         self.dock.show_differences.setChecked(checked)
@@ -295,7 +287,5 @@ class CompareLink(QObject):
         """The disagreement and B's labels over the photo, as the dock's boxes say, for an answer
         of the image on screen only."""
         here = self.shown is not None
-        self.overlay.setVisible(here and self.dock.show_differences.isChecked())
-        self.b_photo.setVisible(here and self.dock.show_b_labels.isChecked())
-        self.b_fill.setVisible(self.b_photo.isVisible())
-        self.b_fill.setOpacity(self.window.actions_.opacity_slider.value() / 100)
+        self.layers.show(here and self.dock.show_differences.isChecked(), here and self.dock.show_b_labels.isChecked(),
+                         self.window.actions_.opacity_slider.value() / 100)
