@@ -19,6 +19,7 @@ as a fallback for temporaries this module did not create.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -123,9 +124,12 @@ def publish(temp: Path, target: Path, overwrite: bool = True) -> None:
     """Move a finished temporary file into place (fsynced first).
 
     The file gets the mode of the file it replaces, or the usual one for a new file:
-    some writers (safetensors' ``save_file``) recreate the temporary with mode 0600."""
+    some writers (safetensors' ``save_file``) recreate the temporary with mode 0600.
+    Without ``overwrite`` the file is linked into place, which fails if ``target``
+    exists at that moment: a file that appeared while this one was being written
+    (another run, another program, a dangling link) is never replaced."""
     usual = _new_file_mode(Path(temp))
-    if not overwrite and target.exists():
+    if not overwrite and os.path.lexists(target):
         raise FileExistsError(f"{target} exists; not overwriting it")
     with open(temp, "rb+") as handle:
         os.fsync(handle.fileno())
@@ -134,7 +138,29 @@ def publish(temp: Path, target: Path, overwrite: bool = True) -> None:
     except OSError:
         mode = usual
     os.chmod(temp, mode)
+    if not overwrite and _link_into_place(temp, target):
+        return
     os.replace(temp, target)
+
+
+# link() errors of file systems without hard links (FAT, some network shares): renamed instead
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP,
+                  getattr(errno, "EOPNOTSUPP", errno.ENOTSUP)}
+
+
+def _link_into_place(temp: Path, target: Path) -> bool:
+    """Hard-link ``temp`` as ``target`` (FileExistsError if it exists now) and drop ``temp``;
+    False where the file system has no hard links."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise FileExistsError(f"{target} appeared while it was being written; it was kept") from None
+    except OSError as exc:
+        if exc.errno in _NO_HARD_LINKS:
+            return False
+        raise
+    os.unlink(temp)
+    return True
 
 
 def discard(temp: Path) -> None:
@@ -150,7 +176,7 @@ def atomic_path(target: str | Path, overwrite: bool = True) -> Iterator[Path]:
     If the block raises, the temporary file is removed and ``target`` is untouched.
     """
     target = Path(target)
-    if not overwrite and target.exists():
+    if not overwrite and os.path.lexists(target):
         raise FileExistsError(f"{target} exists; not overwriting it")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: the folder {target.parent} does not exist")

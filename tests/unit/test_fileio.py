@@ -99,3 +99,40 @@ def test_temporary_names_fit_wherever_the_final_name_fits(tmp_path):
     assert len(os.fsencode(temp.name)) <= 255 and is_temp_name(temp.name, temp_prefix(tmp_path / ("n" * 255)))
     temp.unlink()
     assert sorted(len(p.name) for p in tmp_path.iterdir()) == [127, 255]
+
+
+def test_a_file_that_appears_while_writing_is_never_replaced(tmp_path, monkeypatch):
+    """The no-overwrite check ran before the data was written; a file created meanwhile
+    (another run choosing the same name, the user) was renamed over."""
+    import app.fileio as fileio
+    target, real_fsync = tmp_path / "report.json", os.fsync
+
+    def fsync_while_another_program_writes(fd):
+        if not target.exists():
+            target.write_text("another program's file")
+        real_fsync(fd)
+    monkeypatch.setattr(fileio.os, "fsync", fsync_while_another_program_writes)
+    with pytest.raises(FileExistsError, match="appeared while it was being written"):
+        atomic_write_bytes(target, b"ours", overwrite=False)
+    assert target.read_text() == "another program's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_a_dangling_link_under_the_name_is_kept_without_overwrite(tmp_path):
+    link = tmp_path / "weights.safetensors"
+    link.symlink_to(tmp_path / "on-an-unmounted-disk.safetensors")
+    with pytest.raises(FileExistsError):
+        atomic_write_bytes(link, b"new", overwrite=False)
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["weights.safetensors"]
+
+
+def test_without_hard_links_a_new_file_is_still_written(tmp_path, monkeypatch):
+    import errno
+
+    import app.fileio as fileio
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")  # FAT, some network shares
+    monkeypatch.setattr(fileio.os, "link", no_links)
+    target = atomic_write_bytes(tmp_path / "new.bin", b"data", overwrite=False)
+    assert target.read_bytes() == b"data" and sorted(p.name for p in tmp_path.iterdir()) == ["new.bin"]
