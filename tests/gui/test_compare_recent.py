@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from app.gui.settings import AppSettings
@@ -64,12 +65,18 @@ def test_the_next_run_offers_b_but_does_not_load_it(qtbot, varied, tmp_path):
     later.close()
 
 
-def test_a_changed_file_loads_with_a_note_and_a_missing_one_is_refused(qtbot, varied, tmp_path):
+@pytest.fixture
+def compared_once(qtbot, varied, tmp_path):
+    """B compared with once, then comparing stopped: (window, its link, B's file)."""
     window, _item = varied
-    link = window.compare
     weights = save_tiny_weights(tmp_path / "b")
     start_comparing(qtbot, window, weights)
-    stop(qtbot, link)
+    stop(qtbot, window.compare)
+    return window, window.compare, weights
+
+
+def test_a_changed_file_loads_with_a_note_and_a_missing_one_is_refused(qtbot, compared_once, tmp_path):
+    window, link, weights = compared_once
     later = weights.stat().st_mtime_ns + 3_600_000_000_000  # saved again an hour later
     os.utime(weights, ns=(later, later))
     entries(link)[0].trigger()
@@ -92,12 +99,8 @@ def test_a_changed_file_loads_with_a_note_and_a_missing_one_is_refused(qtbot, va
     assert AppSettings().compared_models() == [] and not link.recent.menu.isEnabled()
 
 
-def test_a_remembered_file_that_no_longer_loads_says_it_changed(qtbot, varied, tmp_path):
-    window, _item = varied
-    link = window.compare
-    weights = save_tiny_weights(tmp_path / "b")
-    start_comparing(qtbot, window, weights)
-    stop(qtbot, link)
+def test_a_remembered_file_that_no_longer_loads_says_it_changed(qtbot, compared_once):
+    window, link, weights = compared_once
     weights.write_bytes(b"overwritten by something that is no checkpoint")
     entries(link)[0].trigger()
     qtbot.waitUntil(lambda: not link.loading, timeout=RESULT_TIMEOUT_MS)
