@@ -139,3 +139,45 @@ def test_edits_while_a_comparison_is_worked_out_get_their_own(qtbot, editing_com
     after = link.labels_on_screen()
     assert link.shown.outcome.agreement.agreeing == agreeing(after, link.base.outcome.labels_b)
     assert link.follower.recomputed >= 2
+
+
+def test_an_edit_made_while_b_segments_is_in_the_figures_b_gives(qtbot, varied, tmp_path, monkeypatch):
+    window, _item = varied
+    answer(monkeypatch, Button.Discard)
+    window.editor.set_edit_mode(True)
+    link = window.compare
+    link.start(save_tiny_weights(tmp_path / "b"))  # B loads and segments in the worker meanwhile
+    window.editor.toolbar.paint_class.set_value(1)
+    drag(window, [(10, 30), (110, 40)])
+    settle(qtbot, link)
+    after = link.labels_on_screen()
+    assert link.shown.outcome.agreement.agreeing == agreeing(after, link.base.outcome.labels_b)
+    assert np.array_equal(link.overlay.image.astype(bool), after != link.base.outcome.labels_b)
+
+
+def test_saved_edits_seen_again_are_compared_with_the_kept_b_labels(qtbot, editing_compared, image_folder,
+                                                                    tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window, link = editing_compared
+    out = tmp_path / "labels"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(out)))
+    labels_b = link.base.outcome.labels_b
+    window.editor.toolbar.paint_class.set_value(int(labels_b[50, 50]))
+    drag(window, [(30, 50), (100, 50)])
+    assert window.editor.saver.save()
+    saved = link.labels_on_screen().copy()
+    settle(qtbot, link)
+    asked = []
+    original = window.worker.submit_compare
+    monkeypatch.setattr(window.worker, "submit_compare", lambda request: asked.append(request) or original(request))
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
+        window.viewer.show(image_folder / "scene1.png")
+    settle(qtbot, link)
+    assert len(asked) == 1  # B segments the new image
+    window.viewer.show(image_folder / "scene2.png")  # back: the saved labels, B's kept answer
+    settle(qtbot, link)
+    assert len(asked) == 1 and link.shown.outcome.labels_b is labels_b  # B did not run again
+    assert np.array_equal(link.labels_on_screen(), saved)
+    assert link.shown.outcome.agreement.agreeing == agreeing(saved, labels_b) != link.base.outcome.agreement.agreeing

@@ -82,9 +82,9 @@ class EditFollower(QObject):
         return session is not None and session.doc.labels is labels
 
     def edited(self, labels: np.ndarray) -> bool:
-        """The editor has changed ``labels`` since they were opened or saved."""
+        """The editor has changed ``labels`` (saved or not) since the image was opened."""
         session = self.link.window.editor.session
-        return session is not None and session.doc.labels is labels and session.doc.dirty
+        return session is not None and session.doc.labels is labels and (session.doc.dirty or session.doc.can_undo())
 
     def fits(self, answer: Answer | None, labels: np.ndarray) -> bool:
         return answer is not None and answer.labels_a() is labels and (
