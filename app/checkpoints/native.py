@@ -8,6 +8,7 @@ normalisation, the protocols, the training recipe and the metrics.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,7 +22,7 @@ from app.checkpoints.meta import LoadedModel, ModelMeta
 from app.checkpoints.protocols import semseg_protocols
 from app.checkpoints.safe_load import check_is_file
 from app.classes import classes_for_count
-from app.fileio import publish, temp_path_beside
+from app.fileio import discard, publish, temp_path_beside
 from app.model import PSPNet, PSPNetConfig
 
 SUFFIX = ".safetensors"
@@ -53,13 +54,20 @@ def _json_number(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} into a model card")
 
 
-def save_native(path: str | Path, model: PSPNet, meta: ModelMeta) -> Path:
+def save_native(path: str | Path, model: PSPNet, meta: ModelMeta, overwrite: bool = True) -> Path:
     """Write ``<stem>.safetensors`` + ``<stem>.json``; returns the weights path.
 
     Both files are written to temporaries first and only then moved into place, so
     an interrupted save never leaves a half-written file under the user's name.
+    Without ``overwrite`` FileExistsError leaves both names as they were, also when one
+    appears while the weights are written (app.fileio.publish).
     """
     weights = weights_path_for(path)
+    card_target = card_path_for(weights)
+    if not overwrite:
+        for existing in (weights, card_target):
+            if os.path.lexists(existing):
+                raise FileExistsError(f"{existing} exists; not overwriting it")
     weights.parent.mkdir(parents=True, exist_ok=True)
     card = build_card(meta, model.cfg.to_dict())
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
@@ -72,8 +80,19 @@ def save_native(path: str | Path, model: PSPNet, meta: ModelMeta) -> Path:
     except BaseException:
         tmp_weights.unlink(missing_ok=True)
         raise
-    publish(tmp_weights, weights)
-    publish(tmp_card, card_path_for(weights))
+    try:
+        publish(tmp_weights, weights, overwrite)
+    except BaseException:
+        discard(tmp_weights)
+        discard(tmp_card)
+        raise
+    try:
+        publish(tmp_card, card_target, overwrite)
+    except BaseException:
+        discard(tmp_card)
+        if not overwrite:
+            weights.unlink()  # this call's own new file: no weights without their card
+        raise
     return weights
 
 

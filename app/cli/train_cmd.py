@@ -18,7 +18,8 @@ def plan_output(out: Path | None, overwrite: bool, folder: Path | None = None) -
     """Where ``train`` writes its weights (+ the .json card beside them).
 
     No ``--out``: a new file in the current folder (``pspnet_trained.safetensors``,
-    then ``pspnet_trained_2.safetensors``, ...), never over anything. An existing
+    then ``pspnet_trained_2.safetensors``, ...), never over anything, nor a name whose
+    default checkpoint (``runs/<stem>/last.pt``, an interrupted run's) exists. An existing
     ``--out`` (or its card) is refused without ``--overwrite``; nothing is ever
     written inside the installed ``app`` package. ValueError says why."""
     import app  # noqa: PLC0415
@@ -28,7 +29,8 @@ def plan_output(out: Path | None, overwrite: bool, folder: Path | None = None) -
         folder = Path.cwd() if folder is None else folder
         stem, suffix = Path(DEFAULT_OUT_NAME).stem, Path(DEFAULT_OUT_NAME).suffix
         candidates = (folder / (f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}") for n in range(1, 10_000))
-        return next(p for p in candidates if not os.path.lexists(p) and not os.path.lexists(card_path_for(p)))
+        return next(p for p in candidates if not any(
+            os.path.lexists(q) for q in (p, card_path_for(p), folder / default_checkpoint(p))))
     package = Path(app.__file__).resolve().parent
     if out.resolve().is_relative_to(package):
         raise ValueError(f"--out {out} is inside the installed app package ({package}); "
@@ -41,6 +43,23 @@ def plan_output(out: Path | None, overwrite: bool, folder: Path | None = None) -
             raise ValueError(f"{existing[0]} exists; it was kept. Use --overwrite to replace it "
                              "(and its card), or choose another --out")
     return out
+
+
+def default_checkpoint(out: Path) -> Path:
+    """``runs/<out stem>/last.pt``, relative to the current folder."""
+    return Path("runs") / out.stem / "last.pt"
+
+
+def check_checkpoint(checkpoint: Path, resume: Path | None, overwrite: bool) -> None:
+    """ValueError when ``checkpoint`` holds another run's state: an interrupted run (its
+    weights never written) leaves only that file, and the new run's first epoch replaced it."""
+    if overwrite or not os.path.lexists(checkpoint):
+        return
+    if resume is not None and os.path.exists(resume) and os.path.samefile(resume, checkpoint):
+        return  # continuing that very run
+    raise ValueError(f"{checkpoint} holds the checkpoint of an earlier run; it was kept. Continue "
+                     f"that run with --resume {checkpoint}, choose another --checkpoint, or use "
+                     "--overwrite to replace it")
 
 
 # Ranges of the numeric options: generous for real runs, but a typo (0, -1, 1e9)
@@ -105,7 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="output weights (.safetensors; the .json card goes beside it; default: a new "
                         f"{DEFAULT_OUT_NAME} in the current folder)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out and its card")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out, its card and its --checkpoint")
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="resumable per-epoch checkpoint (default runs/<out stem>/last.pt)")
     parser.add_argument("--resume", type=Path, default=None, metavar="CKPT",
@@ -134,15 +153,16 @@ def run(args: argparse.Namespace) -> int:
                     threads=args.threads, workers=args.workers)
     try:
         args.out = plan_output(args.out, args.overwrite)
+        checkpoint = args.checkpoint or default_checkpoint(args.out)
+        check_checkpoint(checkpoint, args.resume, args.overwrite)
     except ValueError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    checkpoint = args.checkpoint or Path("runs") / args.out.stem / "last.pt"
     command = "python main.py train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
         if len(sys.argv) > 1 and sys.argv[1] == "train" else "main.py train (called from Python)"
     try:
         train(recipe, args.out, checkpoint, command, resume=args.resume,
-              log=lambda msg: print(msg, flush=True), extend_to=extend_to)
+              log=lambda msg: print(msg, flush=True), extend_to=extend_to, overwrite=args.overwrite)
     except (DataError, ResumeError, CheckpointError, FloatingPointError) as exc:
         print(f"train: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from app.checkpoints import save_native
-from app.checkpoints.meta import Normalization
+from app.checkpoints.meta import ModelMeta, Normalization
 from app.classes import ClassInfo, generic_classes
 from app.engine.device import resolve_device
 from app.model import PSPNet
@@ -100,11 +100,13 @@ def _fmt_time(seconds: float) -> str:
 
 
 def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Path | None = None,
-          log: Log = print, extend_to: int | None = None) -> Path:
+          log: Log = print, extend_to: int | None = None, overwrite: bool = True) -> Path:
     """Run (or continue) a training and write ``out`` (+ its card); returns the weights path.
 
     A resumed run keeps its stored recipe; ``extend_to`` raises its epoch count, which
     stretches the poly schedule over the new total from the stored iteration on.
+    Without ``overwrite``, a file that took the name ``out`` during the training is kept
+    and the model is written beside it (``save_model``).
     """
     state = load_training_state(resume) if resume else None
     commands = [command]
@@ -192,9 +194,25 @@ def train(recipe: Recipe, out: Path, checkpoint: Path, command: str, resume: Pat
     model = model.to(memory_format=torch.contiguous_format).eval()  # saved weights in plain NCHW
     metrics = final_metrics(model, classes, norm, device, val_set, test_set, log)
     meta = build_meta(cfg, classes, norm, recipe, " && ".join(commands), history, metrics, wall, device)
-    path = save_native(out, model.cpu(), meta)
+    path = save_model(out, model.cpu(), meta, overwrite, log)
     log(f"wrote {path} and its card {path.with_suffix('.json')}")
     return path
+
+
+def save_model(out: Path, model: PSPNet, meta: ModelMeta, overwrite: bool, log: Log) -> Path:
+    """``save_native``; without ``overwrite``, when ``out`` (or its card) was taken while the
+    model trained (another run that chose the same name), the first free ``<stem>_N`` name:
+    hours of training are not thrown away, and the other file is not replaced."""
+    candidates = [out, *(out.with_name(f"{out.stem}_{n}{out.suffix}") for n in range(2, 1000))]
+    for candidate in candidates if not overwrite else [out]:
+        try:
+            path = save_native(candidate, model, meta, overwrite=overwrite)
+        except FileExistsError:
+            continue
+        if candidate != out:
+            log(f"{out} (or its card) appeared while training; it was kept, and the model written as {path}")
+        return path
+    raise FileExistsError(f"{out} and {len(candidates) - 1} names beside it are taken; the model was not written")
 
 
 def final_metrics(model: PSPNet, classes: ClassInfo, norm: Normalization,
