@@ -6,12 +6,20 @@ would write for the same labels; ``NAME_overlay.jpg`` is rewritten too when it i
 there. Each file is written atomically. ``NAME.json`` goes first and carries
 ``"edited": true``: should a later write fail, the record already protects the
 map from being replaced by a re-run of ``segment`` or Label Folder.
+
+Only ``NAME.png`` is the caller's to replace (the window asks first). ``NAME.json``,
+``NAME_color.png`` and ``NAME_overlay.jpg`` are replaced only when they are this
+app's: the record there is one of ours and lists them. A labelme annotation
+``photo.json`` beside ``photo.jpg``, or a user's ``photo_color.png``, is never
+replaced: the save is refused before anything is written (the overlay, optional,
+is just left alone).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +46,21 @@ def read_record(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
+
+
+def is_our_record(record: dict[str, Any] | None) -> bool:
+    """Whether ``record`` is a NAME.json that ``segment`` or the editor wrote."""
+    return isinstance(record, dict) and isinstance(record.get("image"), dict) and isinstance(record.get("classes"), list)
+
+
+def _ours(path: Path, kind: str, record: dict[str, Any] | None) -> bool:
+    """Whether the file of ``kind`` at ``path`` may be replaced: absent, or listed by our record."""
+    if not os.path.lexists(path):
+        return True
+    if not is_our_record(record):
+        return False
+    outputs = (record or {}).get("outputs")
+    return kind == "json" or not isinstance(outputs, dict) or outputs.get(kind) == path.name
 
 
 def is_edited(stem: Path) -> bool:
@@ -91,8 +114,15 @@ def save_edited(stem: Path, labels: np.ndarray, classes: ClassInfo, source: str,
     """
     paths = output_paths(stem, SAVED_FORMATS + ("overlay",))
     overlay = paths.pop("overlay")
-    record = edited_record(labels, classes, source, {k: p.name for k, p in paths.items()},
-                           read_record(paths["json"]), confidence)
+    previous = read_record(paths["json"])
+    foreign = [paths[k] for k in ("json", "color") if not _ours(paths[k], k, previous)]
+    if foreign:
+        raise FileExistsError(f"{foreign[0]} exists and was not written by this app (another tool's "
+                              "file?); it was kept and nothing was saved. Choose another folder")
+    with_overlay = (image is not None and overlay.exists() and image.shape[:2] == labels.shape
+                    and _ours(overlay, "overlay", previous))
+    outputs = {k: p.name for k, p in paths.items()} | ({"overlay": overlay.name} if with_overlay else {})
+    record = edited_record(labels, classes, source, outputs, previous, confidence)
     written = []
     writers.write_bytes(paths["json"], json.dumps(record, indent=2).encode("utf-8"), overwrite=True)
     written.append(paths["json"])
@@ -102,7 +132,7 @@ def save_edited(stem: Path, labels: np.ndarray, classes: ClassInfo, source: str,
     colour = Image.fromarray(writers.color_image(labels, classes))
     writers.atomic_write(paths["color"], lambda h: colour.save(h, format="PNG", **writers.PNG_SPEED), overwrite=True)
     written.append(paths["color"])
-    if image is not None and overlay.exists() and image.shape[:2] == labels.shape:
+    if with_overlay and image is not None:
         blend = Image.fromarray(writers.overlay_image(image, labels, classes))
         writers.atomic_write(overlay, lambda h: blend.save(h, format="JPEG", quality=90), overwrite=True)
         written.append(overlay)

@@ -192,7 +192,8 @@ def test_saved_files_are_what_segment_writes_and_the_record_says_edited(tmp_path
     labels[:3, :3] = IGNORE
     stem = tmp_path / "out" / "photo"
     stem.parent.mkdir()
-    (tmp_path / "out" / "photo.json").write_text(json.dumps({"mean_confidence": 0.8, "model": {"name": "m"},
+    (tmp_path / "out" / "photo.json").write_text(json.dumps({"image": {"path": "photo.jpg"}, "mean_confidence": 0.8,
+                                                             "model": {"name": "m"},
                                                              "classes": [{"index": 1, "mean_confidence": 0.7}]}))
     save_edited(stem, labels, classes, "photo.jpg")
     with Image.open(tmp_path / "out" / "photo.png") as im:
@@ -225,3 +226,32 @@ def test_recovery_round_trip_and_refusals(tmp_path):
     assert read_recovery(tmp_path / "rec", tmp_path / "b.jpg", (20, 30), 4) is None
     remove_recovery(tmp_path / "rec", source)
     assert read_recovery(tmp_path / "rec", source, (20, 30), 4) is None
+
+
+def test_another_tools_files_beside_the_photo_are_never_replaced_by_a_save(tmp_path):
+    """Saving into the photos' folder: labelme keeps its annotation as photo.json there, and
+    photo_color.png may be the user's. The label map (which the window asks about) was
+    saved, and both of them replaced."""
+    classes, labels = generic_classes(3), np.ones((6, 8), np.uint8)
+    labelme = json.dumps({"version": "5.5.0", "shapes": [{"label": "cat", "points": [[1, 1], [4, 4]]}],
+                          "imagePath": "photo.jpg", "imageHeight": 6, "imageWidth": 8})
+    (tmp_path / "photo.json").write_text(labelme)
+    with pytest.raises(FileExistsError, match="photo.json exists and was not written by this app"):
+        save_edited(tmp_path / "photo", labels, classes, "photo.jpg")
+    assert (tmp_path / "photo.json").read_text() == labelme
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.json"]  # nothing half-saved
+
+    (tmp_path / "photo.json").unlink()
+    (tmp_path / "photo_color.png").write_bytes(b"the user's own picture")
+    with pytest.raises(FileExistsError, match="photo_color.png exists"):
+        save_edited(tmp_path / "photo", labels, classes, "photo.jpg")
+    assert (tmp_path / "photo_color.png").read_bytes() == b"the user's own picture"
+
+    # the app's own files are replaced, the overlay included, save after save
+    (tmp_path / "photo_color.png").unlink()
+    save_edited(tmp_path / "photo", labels, classes, "photo.jpg")
+    (tmp_path / "photo_overlay.jpg").write_bytes(b"not ours")
+    written = save_edited(tmp_path / "photo", labels, classes, "photo.jpg", np.zeros((6, 8, 3), np.uint8))
+    assert tmp_path / "photo_overlay.jpg" not in written  # not listed by our record: left alone
+    assert (tmp_path / "photo_overlay.jpg").read_bytes() == b"not ours"
+    assert sorted(p.name for p in written) == ["photo.json", "photo.png", "photo_color.png"]
