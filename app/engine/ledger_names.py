@@ -62,7 +62,12 @@ def plan_jobs(inputs: Iterable[str | Path], out_dir: str | Path, recursive: bool
     out_dir = Path(out_dir)
     sources, problems = collect_sources(inputs, recursive)
     # outputs of an earlier run inside an input folder are not inputs
+    inside = [src for src, _ in sources if _is_inside(src, out_dir)]
     sources = [(src, rel) for src, rel in sources if not _is_inside(src, out_dir)]
+    if inside and not sources:  # else "no images found", with the images right there
+        problems.append(f"the output folder {out_dir} holds every input image ({len(inside)}, e.g. "
+                        f"{inside[0].name}); images inside the output folder are taken for an earlier "
+                        "run's outputs and not labelled. Choose an output folder outside the input folder")
     unique: dict[Path, Path] = {}
     for src, rel in sources:  # the same file named twice is one job
         unique.setdefault(src.resolve(), rel)

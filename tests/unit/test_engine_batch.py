@@ -45,6 +45,21 @@ def test_names_mirror_folders_and_never_collide(tmp_path):
     assert missing and "nope.jpg" in missing[0]
 
 
+def test_an_output_folder_that_is_the_input_folder_is_named_as_the_problem(tmp_path):
+    """The images were all skipped as an earlier run's outputs, and the user was told that
+    there were no images in a folder full of them."""
+    save_block_photo(tmp_path / "photos" / "a.jpg")
+    jobs, problems = plan_jobs([tmp_path / "photos"], tmp_path / "photos")
+    assert jobs == [] and len(problems) == 1
+    assert "holds every input image (1, e.g. a.jpg)" in problems[0] and "outside the input folder" in problems[0]
+    jobs, problems = plan_jobs([tmp_path / "photos"], tmp_path, recursive=True)  # a parent of the input
+    assert jobs == [] and "holds every input image" in problems[0]
+    # an earlier run's outputs inside the input folder are still just left out
+    save_block_photo(tmp_path / "photos" / "out" / "a.png")
+    jobs, problems = plan_jobs([tmp_path / "photos"], tmp_path / "photos" / "out", recursive=True)
+    assert [j.source.name for j in jobs] == ["a.jpg"] and problems == []
+
+
 def test_outputs_are_complete_and_readable(tmp_path, segmenter):
     save_block_photo(tmp_path / "in" / "photo.jpg")
     out = tmp_path / "out"
