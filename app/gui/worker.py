@@ -1,7 +1,8 @@
 """The one long-lived thread that owns the model: loading, segmenting, generic jobs.
 
-The GUI calls the public methods below from its own thread; they only touch
-lock-protected queues and emit a queued wake-up signal, so they return at once.
+The GUI calls the public methods (below and in the two mixins named at the end) from its
+own thread; they only touch lock-protected queues and emit a queued wake-up signal, so
+they return at once.
 The worker drains the queues in its thread: model operations and jobs in FIFO
 order, then the *latest* segmentation request (older pending ones are dropped,
 so flicking through a folder only runs the image the user stopped on).
