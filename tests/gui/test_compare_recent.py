@@ -108,3 +108,16 @@ def test_a_remembered_file_that_no_longer_loads_says_it_changed(qtbot, compared_
     assert window.messages.level == "error" and text.startswith("Compare With Model:")
     assert "has changed since you last compared with it" in text and not link.comparing()
     assert len(AppSettings().compared_models()) == 1  # kept: the user may put the file back
+
+
+def test_a_hand_edited_list_that_makes_no_sense_is_an_empty_one(window):
+    from PySide6.QtCore import QSettings
+
+    raw = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "PSPNetStudio", "PSPNet Studio")
+    for text in ("not json", '{"path": "x"}', '[{"path": "x", "size": "big", "mtime_ns": 1}]', "[3]"):
+        raw.setValue("compare/recent_models", text)
+        raw.sync()
+        assert AppSettings().compared_models() == []
+    window.compare.recent.update()
+    assert not window.compare.recent.menu.isEnabled()
+    assert window.compare.recent.start_folder() == ""  # no weights remembered either
