@@ -56,6 +56,10 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
     src, dest = Path(src), Path(dest)
     if not src.exists():
         raise ExportError(f"{src}: no such file or folder")
+    if fmt != "coco" and not src.is_dir():  # archives are not opened: no member can land outside dest
+        what = "a ZIP archive" if src.suffix.lower() == ".zip" else "a file"
+        raise ExportError(f"{src}: is {what}; {fmt} labels are imported from their folder "
+                          f"({'unzip it first' if what != 'a file' else 'give the dataset folder'})")
     check_destination(dest, overwrite, src)  # a COCO file's own folder is no destination either
     source = IMPORT_FORMATS[fmt].read_dataset(src)
     if not source.items:

@@ -247,3 +247,12 @@ def test_a_folder_symlink_loop_in_a_run_folder_ends(tmp_path):
     (tmp_path / "run" / "loop").symlink_to(tmp_path / "run", target_is_directory=True)
     thread, outcome = finishes(lambda: export_run(tmp_path / "run", "yolo-seg", tmp_path / "out"))
     assert not thread.is_alive() and outcome["value"].exported == ["scene_1"]
+
+
+def test_an_archive_given_as_the_dataset_is_named_not_opened(tmp_path):
+    # a CVAT export is a .zip; archives are not extracted (no zip-slip), and the user is told so
+    make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    export_run(tmp_path / "run", "cvat-mask", tmp_path / "cvat.zip")
+    with pytest.raises(ExportError, match="is a ZIP archive; cvat-mask labels are imported from their folder"):
+        import_labels("cvat-mask", tmp_path / "cvat.zip", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
