@@ -8,6 +8,7 @@ input, unwritable output folder, bad weights, unknown device).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import uuid
@@ -135,6 +136,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_writable(folder: Path) -> None:
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise UsageError(f"the output folder {folder} is a file, not a folder; it was kept. Choose a folder for --out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".write-test-{uuid.uuid4().hex[:8]}"

@@ -108,3 +108,19 @@ def test_segment_keeps_edited_maps_and_a_users_summary(tmp_path, capsys):
     assert (out / "p0.json").read_bytes() == edited and (out / "summary.json").read_text() == "my summary"
     assert main(args + ["--replace-edited"]) == 1
     assert "edited" not in json.loads((out / "p0.json").read_text())
+
+
+def test_segment_with_out_naming_a_file_says_so_and_keeps_it(tmp_path, capsys):
+    from PIL import Image
+
+    from tests.engine_fixtures import block_image
+    from tests.helpers import save_tiny_weights
+
+    weights = save_tiny_weights(tmp_path)
+    (tmp_path / "in").mkdir()
+    Image.fromarray(block_image(30, 44, 0)).save(tmp_path / "in" / "p.png")
+    (tmp_path / "notes.txt").write_text("mine")
+    code = main(["segment", str(tmp_path / "in"), "--out", str(tmp_path / "notes.txt"), "--weights", str(weights)])
+    err = capsys.readouterr().err
+    assert code == 2 and "notes.txt is a file, not a folder; it was kept" in err  # was "File exists"
+    assert (tmp_path / "notes.txt").read_text() == "mine"
