@@ -17,6 +17,7 @@ from app.interchange import destination
 from app.interchange.exporter import export_run
 from app.interchange.importer import import_labels
 from app.interchange.run_folder import ExportError
+from tests.image_files import eps_spy  # noqa: F401 - a fixture
 from tests.unit.export_scenes import make_run_folder
 
 OK_SHAPE = {"label": "cat", "points": [[1, 1], [6, 1], [6, 6]], "shape_type": "polygon"}
@@ -256,3 +257,26 @@ def test_an_archive_given_as_the_dataset_is_named_not_opened(tmp_path):
     with pytest.raises(ExportError, match="is a ZIP archive; cvat-mask labels are imported from their folder"):
         import_labels("cvat-mask", tmp_path / "cvat.zip", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_labelme_image_data_is_never_decoded(tmp_path, eps_spy):
+    """Guard (held before this audit too): imageData is ignored, so a PostScript payload in it
+    never reaches PIL, let alone Ghostscript."""
+    import base64
+
+    from tests.image_files import hostile_postscript
+    payload = base64.b64encode(hostile_postscript(tmp_path / "pwned")).decode()
+    src = labelme_folder(tmp_path / "lm", {**document(), "imageData": payload})
+    report = import_labels("labelme", src, tmp_path / "out")
+    assert sorted(report.exported) == ["bad", "ok"] and eps_spy == [] and not (tmp_path / "pwned").exists()
+
+
+def test_an_export_never_copies_a_photo_the_reader_refused(tmp_path, eps_spy):
+    """Guard (held before too): a PostScript file named .png as a run's photo fails its item;
+    its bytes are not copied into a dataset another tool would decode."""
+    from tests.image_files import hostile_postscript
+    make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    (tmp_path / "photos" / "scene_1.png").write_bytes(hostile_postscript(tmp_path / "pwned"))
+    report = export_run(tmp_path / "run", "labelme", tmp_path / "out")
+    assert report.exported == [] and "PostScript" in report.failures[0]
+    assert eps_spy == [] and not (tmp_path / "out").exists() and not (tmp_path / "pwned").exists()
