@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -16,6 +17,7 @@ from app.checkpoints import save_native
 from app.checkpoints.meta import ModelMeta, Normalization
 from app.classes import ClassInfo, generic_classes
 from app.engine.device import resolve_device
+from app.engine.file_kinds import NotRegularFileError, read_regular_bytes
 from app.model import PSPNet
 from app.training import data as D
 from app.training.card import build_meta
@@ -25,6 +27,7 @@ from app.training.network import (compact_config, forward_train, loss_fn, new_mo
                                   training_memory_format)
 from app.training.recipe import Recipe, network_size, poly_lr, recipe_command
 from app.training.scenes import scene_classes
+from app.training.writing import CLASSES_LIMIT
 
 Log = Callable[[str], None]
 
@@ -33,9 +36,13 @@ def _classes_for(recipe: Recipe) -> ClassInfo:
     if recipe.data is None:
         return scene_classes()
     path = Path(recipe.data) / "classes.json"
-    if path.is_file():
-        try:
-            return ClassInfo.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    if os.path.lexists(path):
+        try:  # a regular file only: a FIFO there would block the run before it starts
+            return ClassInfo.from_dict(json.loads(read_regular_bytes(path, CLASSES_LIMIT).decode("utf-8")))
+        except NotRegularFileError as exc:
+            raise D.DataError(f"{path}: is {exc.kind}, not a classes file; only regular files are read") from None
+        except OSError as exc:
+            raise D.DataError(f"{path}: cannot read the classes file ({exc.strerror or exc})") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise D.DataError(f"{path}: not a valid classes file ({exc}); expected "
                               '{"classes": [{"name": ..., "color": [r, g, b]}, ...]}') from None

@@ -113,3 +113,21 @@ def test_a_fifo_named_classes_json_fails_generate_fast(tmp_path):
     if thread.is_alive():  # the bug: blocked on the FIFO; give it a writer so the thread ends
         os.close(os.open(tmp_path / "classes.json", os.O_WRONLY | os.O_NONBLOCK))
     assert not thread.is_alive() and "named pipe" in str(outcome.get("error"))
+
+
+def test_a_fifo_named_classes_json_in_the_training_data_is_named(tmp_path):
+    """It was skipped (is_file() is False for a FIFO) and the classes silently guessed from the labels."""
+    import numpy as np
+    from PIL import Image
+
+    from app.training import data as D
+    from app.training.recipe import Recipe
+    from app.training.train import _classes_for
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "images" / "a.png")
+    Image.fromarray(np.ones((8, 8), np.uint8)).save(tmp_path / "labels" / "a.png")
+    os.mkfifo(tmp_path / "classes.json")
+    with pytest.raises(D.DataError, match="classes.json: is a named pipe"):
+        _classes_for(Recipe(data=str(tmp_path), synthetic=None))
