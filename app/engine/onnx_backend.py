@@ -14,8 +14,11 @@ release build a new graph. The JSON holds the graph's sha256 and the time of an 
 Runtime run and of a torch forward at that shape, measured when the graph was built (mean
 of interleaved rounds after a warm-up), which the ``auto`` backend reads. A missing,
 truncated or unloadable file is rebuilt; a cache that cannot be written only costs the
-rebuild next time. At most ``CACHE_BUDGET`` bytes of graphs are kept, least recently used
-dropped first.
+rebuild next time. Beside each graph ONNX Runtime's own optimised copy of it for this CPU
+(``app.engine.onnx_optimised``), which later processes load in milliseconds instead of
+parsing and optimising the graph again; the exported graph is read only where that copy is
+missing or damaged. At most ``CACHE_BUDGET`` bytes of graphs (with their optimised copies)
+are kept, least recently used dropped first.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import importlib.util
 import json
 import os
 import re
-import stat
 import threading
 import time
 import warnings
@@ -39,6 +41,8 @@ from typing import Any
 
 import torch
 
+from app.engine import onnx_optimised
+from app.engine.onnx_optimised import regular
 from app.engine.result import Cancelled
 from app.fileio import atomic_write_bytes
 from app.paths import user_cache_dir
@@ -182,7 +186,7 @@ class GraphCache:
     def cached(self, model: torch.nn.Module, shape: tuple[int, ...]) -> bool:
         """Whether the graph of this shape is in memory or on disk (not checked further)."""
         key = self.key(model, shape)
-        return key in self._graphs or _regular(self.folder / f"{key}.json")
+        return key in self._graphs or regular(self.folder / f"{key}.json")
 
     def graph(self, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph:
         graph = self.loaded_graph(model, shape)
@@ -212,16 +216,18 @@ class GraphCache:
 
     def _load(self, key: str) -> Graph | None:
         record_path, graph_path = self.folder / f"{key}.json", self.folder / f"{key}.onnx"
-        if not _regular(record_path):
+        if not regular(record_path):
             return None
         try:
-            if record_path.stat().st_size > MAX_RECORD_BYTES or not _regular(graph_path):
+            if record_path.stat().st_size > MAX_RECORD_BYTES or not regular(graph_path):
                 raise ValueError("incomplete")
             record = json.loads(record_path.read_text(encoding="utf-8"))
-            data = graph_path.read_bytes()
-            if hashlib.sha256(data).hexdigest() != record["sha256"]:
-                raise ValueError("its sha256 does not match")
-            session = self._session(data)
+            session = self._optimised(key)  # ONNX Runtime's copy: no parsing, no 187 MB read
+            if session is None:
+                data = graph_path.read_bytes()
+                if hashlib.sha256(data).hexdigest() != record["sha256"]:
+                    raise ValueError("its sha256 does not match")
+                session = self._session(data, key)
             os.utime(graph_path)  # recently used: pruned last
             return Graph(session, session.get_inputs()[0].name, _ms(record.get("onnx_ms")),
                          _ms(record.get("torch_ms")))
@@ -229,12 +235,21 @@ class GraphCache:
             self.notes.append(f"cached ONNX graph {graph_path.name} unusable ({exc}); rebuilt")
             return None
 
+    def _optimised(self, key: str) -> Any:
+        """A session from ONNX Runtime's optimised files of ``key``, or None (absent, or
+        damaged: removed, noted, made again from the exported graph)."""
+        try:
+            return onnx_optimised.load(self.folder, key, self._options)
+        except ValueError as exc:
+            self.notes.append(str(exc))
+            return None
+
     def _build(self, key: str, model: torch.nn.Module, shape: tuple[int, ...]) -> Graph:
         require_onnx()
         started = time.perf_counter()
         data = export_graph(model, shape)
         self.builds += 1
-        session = self._session(data)
+        session = self._session(data, key)
         graph = Graph(session, session.get_inputs()[0].name, None, None)
         graph.onnx_ms, graph.torch_ms = measure(graph, model, shape)
         self.notes.append(f"built the ONNX graph for inputs of {'x'.join(map(str, shape))} once, in "
@@ -248,20 +263,26 @@ class GraphCache:
             atomic_write_bytes(self.folder / f"{key}.json", json.dumps(record, indent=1).encode())
             self._prune(keep=key)
         except OSError as exc:  # a read-only or full cache: the graph still runs, from memory
+            onnx_optimised.remove(self.folder, key)  # no optimised copy without its graph's record
             self.notes.append(f"could not cache the ONNX graph in {self.folder}: {exc}")
         return graph
 
     def _prune(self, keep: str) -> None:
-        graphs = [p for p in self.folder.glob("*.onnx") if _KEY_NAME.match(p.name) and _regular(p)]
-        graphs.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        """Drop the least recently used graphs (with their optimised copies) beyond the budget."""
+        files: dict[str, list[Path]] = {}
+        for path in self.folder.iterdir():
+            if (_KEY_NAME.match(path.name) or onnx_optimised.NAME.match(path.name)) and regular(path):
+                files.setdefault(path.name[:32], []).append(path)
         total = 0
-        for path in graphs:
-            total += path.stat().st_size
-            if total > self.budget and path.stem != keep:
-                path.with_suffix(".json").unlink(missing_ok=True)  # the record first: no graph without one
-                path.unlink(missing_ok=True)
+        for key, group in sorted(files.items(), key=lambda item: max(p.stat().st_mtime for p in item[1]),
+                                 reverse=True):
+            total += sum(p.stat().st_size for p in group)
+            if total > self.budget and key != keep:
+                onnx_optimised.remove(self.folder, key)
+                (self.folder / f"{key}.json").unlink(missing_ok=True)  # the record first: no graph without one
+                (self.folder / f"{key}.onnx").unlink(missing_ok=True)
 
-    def _session(self, data: bytes) -> Any:
+    def _options(self) -> Any:
         import onnxruntime as ort  # noqa: PLC0415 - optional until the backend is used
 
         options = ort.SessionOptions()
@@ -271,7 +292,18 @@ class GraphCache:
         # idle threads sleep instead of spinning: torch's own threads run the resize and
         # argmax right after each forward, on the same cores
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        return options
+
+    def _session(self, data: bytes, key: str) -> Any:
+        """A session from the exported graph; ONNX Runtime's optimised copy of it is saved
+        beside it for the next process (``onnx_optimised``), where the cache can be written."""
+        try:
+            return onnx_optimised.create(self.folder, key, data, self._options)
+        except OSError as exc:
+            self.notes.append(f"could not save ONNX Runtime's optimised graph in {self.folder}: {exc}")
+        import onnxruntime as ort  # noqa: PLC0415
+
+        return ort.InferenceSession(data, self._options(), providers=["CPUExecutionProvider"])
 
 
 def export_graph(model: torch.nn.Module, shape: tuple[int, ...]) -> bytes:
@@ -308,14 +340,6 @@ def measure(graph: Graph, model: torch.nn.Module, shape: tuple[int, ...]) -> tup
             model(x, upsample=False)
             torch_s.append(time.perf_counter() - started)
     return 1000 * sum(onnx_s) / len(onnx_s), 1000 * sum(torch_s) / len(torch_s)
-
-
-def _regular(path: Path) -> bool:
-    """A regular file, not a link to one (the cache is ours; nothing else is read)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _ms(value: object) -> float | None:
