@@ -191,17 +191,19 @@ class Segmenter:
                   ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Labels and confidence of each image, the windows of all of them in shared forwards."""
         model, device, meta = self._model_on(self.device), self.device, self.loaded.meta
-        forward = self._window_forward(model, device, cancel)
         with _evaluating(model), torch.inference_mode(), interruptible(model, cancel):
             if settings.name == "slide":
                 slides = [slide_image(image, settings, meta.normalization, self.num_classes,
                                       model.cfg.align_corners, self.label_dtype, device) for image in images]
+                forward = self._window_forward(model, device, cancel)
                 finished = run_windows(slides, slide_values(forward), self.window_batch, cancel, progress)
                 return [(labels, confidence) for labels, confidence, _ in finished]
             # official, and semseg's multi-scale test (the same windows at more scales)
             jobs = [official_image(image, settings, meta.normalization, self.num_classes, self.label_dtype,
                                    device, cancel) for image in images]
-            return run_windows(jobs, official_values(forward, settings.flip), self.window_batch, cancel, progress)
+            low_res = self._window_forward(model, device, cancel, upsample=False)
+            return run_windows(jobs, official_values(low_res, settings.flip, model.cfg.align_corners),
+                               self.window_batch, cancel, progress)
 
 
     def _model_on(self, device: torch.device) -> PSPNet:
@@ -253,8 +255,9 @@ class Segmenter:
                                                      settings, meta.normalization, model.cfg.align_corners,
                                                      self.label_dtype, device, cancel, progress)
             else:  # official, and semseg's multi-scale test (the same windows at more scales)
-                labels, confidence = run_official(forward_windows, image, settings, meta.normalization,
-                                                  self.num_classes, self.label_dtype, device,
+                labels, confidence = run_official(self._window_forward(model, device, cancel, upsample=False),
+                                                  image, settings, meta.normalization, self.num_classes,
+                                                  self.label_dtype, device, model.cfg.align_corners,
                                                   window_batch, cancel, progress)
             cap, input_size = None, None
             if capture:  # the capture is always of a whole-image (fast) pass at this base size
@@ -264,15 +267,18 @@ class Segmenter:
                 cap, input_size = fast.capture, fast.input_size
             return labels, confidence, cap, input_size
 
-    def _window_forward(self, model: PSPNet, device: torch.device, cancel: threading.Event | None
-                        ) -> Callable[[torch.Tensor], torch.Tensor]:
-        """(B, 3, h, w) windows -> (B, C, h, w) logits upsampled to the window."""
+    def _window_forward(self, model: PSPNet, device: torch.device, cancel: threading.Event | None,
+                        upsample: bool = True) -> Callable[[torch.Tensor], torch.Tensor]:
+        """(B, 3, h, w) windows -> (B, C, h, w) logits upsampled to the window, or with
+        ``upsample`` False the network's own low-resolution logits (the official protocol
+        upsamples them itself, into a buffer it keeps: ``official.WindowSoftmax``)."""
         def forward_windows(x: torch.Tensor) -> torch.Tensor:
             plain = self.backend.logits(model, x, recurring=True, cancel=cancel)
             if plain is not None:
-                return model.upsample_logits(plain, (x.shape[2], x.shape[3]))
+                return model.upsample_logits(plain, (x.shape[2], x.shape[3])) if upsample else plain
             with self._autocast(device):
-                return model(_layout(x, device), upsample=True).float()
+                logits = model(_layout(x, device), upsample=upsample)
+            return logits.float() if upsample else logits
         return forward_windows
 
 

@@ -34,8 +34,8 @@ def forward_sizes(monkeypatch) -> list[int]:
     sizes: list[int] = []
     real = Segmenter._window_forward
 
-    def counting(self, model, device, cancel):
-        forward = real(self, model, device, cancel)
+    def counting(self, model, device, cancel, **options):
+        forward = real(self, model, device, cancel, **options)
 
         def counted(x: torch.Tensor) -> torch.Tensor:
             sizes.append(int(x.shape[0]))
