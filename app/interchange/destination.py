@@ -11,6 +11,7 @@ directly: the folder as a whole is what is published atomically.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import shutil
@@ -24,6 +25,10 @@ from PIL import Image
 from app.engine.file_kinds import NotRegularFileError, open_regular
 from app.fileio import atomic_path
 from app.interchange.checks import ExportError, ItemError
+
+
+# errors that are about one file's name (too long, bytes the file system refuses)
+_NAME_ERRORS = {errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL}
 
 
 def check_destination(dest: Path, overwrite: bool, source: Path | None = None) -> None:
@@ -88,6 +93,11 @@ class Staging:
         except FileExistsError:
             raise ItemError(f"{relative}: an earlier entry was already written under this name; "
                             "this one is left out so that neither is lost") from None
+        except OSError as exc:
+            if exc.errno in _NAME_ERRORS:  # this entry's name, not the disk: the others still go
+                raise ItemError(f"{relative[:80]}: the file system refuses this name "
+                                f"({exc.strerror or exc})") from None
+            raise
 
     def write_text(self, relative: str, text: str) -> None:
         self.write_bytes(relative, text.encode("utf-8"))

@@ -280,3 +280,11 @@ def test_an_export_never_copies_a_photo_the_reader_refused(tmp_path, eps_spy):
     report = export_run(tmp_path / "run", "labelme", tmp_path / "out")
     assert report.exported == [] and "PostScript" in report.failures[0]
     assert eps_spy == [] and not (tmp_path / "out").exists() and not (tmp_path / "pwned").exists()
+
+
+def test_a_name_the_file_system_refuses_fails_its_entry_only(tmp_path):
+    # a 300-byte file_name stopped the whole import with "File name too long"
+    src = coco_folder(tmp_path / "coco", [{"id": 2, "file_name": "x" * 300 + ".jpg", "width": 4, "height": 4}])
+    report = import_labels("coco", src, tmp_path / "out")
+    assert report.exported == ["ok"] and len(report.failures) == 1
+    assert "the file system refuses this name" in report.failures[0]
