@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QToolButton
 
 from app.checkpoints.provenance import Provenance, provenance
 
+from app.gui.message_room import MessageRoom
+
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
     from app.gui.worker_types import ModelInfo
@@ -61,6 +63,7 @@ class ModelStatus:
         self.chip.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the arrow keys for the images
         self.chip.clicked.connect(window.show_model_card)
         window.statusBar().insertPermanentWidget(0, self.chip)
+        self.message_room = MessageRoom(window.statusBar(), self.chip)  # passing messages stay readable
         window.viewer.modelChanged.connect(self._on_model)
         window.viewer.resultShown.connect(self._on_result)
         self._show()

@@ -26,7 +26,9 @@ class StatusReadout:
 
     def __init__(self, bar: QStatusBar) -> None:
         self.cursor = QLabel()
-        self.cursor.setMinimumWidth(300)
+        # Wide enough for a typical read-out, so it does not jitter as the pointer moves; not
+        # wider: the status bar's passing messages need the room (app/gui/message_room.py).
+        self.cursor.setMinimumWidth(self.cursor.fontMetrics().horizontalAdvance("x 8888  y 8888   vegetation  88.8 %"))
         self.zoom = QLabel()
         self.device = QLabel("device: -")
         self.backend = QLabel()
