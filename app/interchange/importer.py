@@ -9,6 +9,7 @@ become ignore (255) unless the classes have one of that name.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +19,7 @@ import numpy as np
 from app.classes import ClassInfo
 from app.engine.writers import cvat_labelmap, label_image
 from app.interchange import coco, cvat_mask, labelme, voc
-from app.interchange.checks import item_name
+from app.interchange.checks import item_name, labelmap_name
 from app.interchange.dataset import SourceDataset, png_bytes
 from app.interchange.destination import Staging, check_destination
 from app.interchange.exporter import ExportReport, ItemCallback
@@ -66,6 +67,10 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
         raise ExportError(f"{src}: no label maps found")
     table, out_classes = value_table(source, classes)
     report = ExportReport(dest, fmt)
+    safe = tuple(labelmap_name(n) for n in out_classes.names)
+    report.notes += [f"label {old!r} is written as {new!r} (labelmap.txt could not hold it as it is)"
+                     for old, new in zip(out_classes.names, safe) if old != new]
+    out_classes = dataclasses.replace(out_classes, names=safe)
     staging = Staging(dest, overwrite, src)
     try:
         if on_item is not None:

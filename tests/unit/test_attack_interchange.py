@@ -288,3 +288,18 @@ def test_a_name_the_file_system_refuses_fails_its_entry_only(tmp_path):
     report = import_labels("coco", src, tmp_path / "out")
     assert report.exported == ["ok"] and len(report.failures) == 1
     assert "the file system refuses this name" in report.failures[0]
+
+
+def test_label_names_are_written_so_that_labelmap_txt_reads_them_back(tmp_path):
+    """A line break in a label gave labelmap.txt a line that is no class (the label folder could
+    not be opened); a leading '#' made the class a comment and moved every later index up one."""
+    from app.interchange.run_folder import read_labelmap
+    src = tmp_path / "lm"
+    src.mkdir()
+    shapes = [{"label": name, "points": [[0, k], [3, k], [3, k]], "shape_type": "polygon"}
+              for k, name in enumerate(["car\nred", "#1 road", "sky"])]
+    (src / "a.json").write_text(json.dumps({"imageHeight": 4, "imageWidth": 4, "shapes": shapes}))
+    report = import_labels("labelme", src, tmp_path / "out")
+    assert report.exported == ["a"]
+    assert read_labelmap(tmp_path / "out" / "labelmap.txt").names == ("car red", "_#1 road", "sky")
+    assert any("'car\\nred' is written as 'car red'" in note for note in report.notes)
