@@ -166,6 +166,12 @@ def run(args: argparse.Namespace) -> int:
     except (DataError, ResumeError, CheckpointError, FloatingPointError) as exc:
         print(f"train: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # a full disk while writing the checkpoint or the weights: every file is atomic
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"train: could not write{where}: {exc.strerror or exc}. The last finished epoch's checkpoint "
+              f"({checkpoint}) is intact; free some space and continue with --resume {checkpoint}",
+              file=sys.stderr)
+        return EXIT_FAILED
     except ValueError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -131,3 +131,17 @@ def test_a_fifo_named_classes_json_in_the_training_data_is_named(tmp_path):
     os.mkfifo(tmp_path / "classes.json")
     with pytest.raises(D.DataError, match="classes.json: is a named pipe"):
         _classes_for(Recipe(data=str(tmp_path), synthetic=None))
+
+
+def test_a_full_disk_during_training_is_a_sentence_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from app.cli import main
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "runs" / "m" / "last.pt"))
+    monkeypatch.setattr("app.training.train.train", disk_full)
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--out", "m.safetensors", "--synthetic", "8", "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "could not write" in err and "No space left on device" in err and "--resume" in err
