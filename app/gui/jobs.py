@@ -3,7 +3,9 @@
 A ``Submit`` hook is ``submit(fn, on_done, on_error)``: ``fn`` receives the submitter's
 context (the worker's Segmenter, or whatever a submitter was given) and runs wherever
 the submitter decides; ``on_done(value)`` or ``on_error(message)`` is then called on
-the GUI thread. The submitters:
+the GUI thread. A job stopped by its cancel event (the engine's ``Cancelled``) is not a
+failure: ``on_done`` receives the ``Cancelled`` itself, so the caller drops it quietly
+(``run_job`` is that rule, used by every submitter). The submitters:
 
 - ``synchronous_submit`` (here): at once, on the calling thread (tests and scripts);
 - ``app.gui.thread_pool.ThreadPoolSubmitter``: a QThreadPool of its own (the editor's
@@ -31,11 +33,22 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+def run_job(fn: Job, context: Any) -> Any:
+    """``fn(context)``; a ``Cancelled`` it raises is returned as its value (see above).
+    Any other exception propagates, for the submitter to report."""
+    from app.engine.result import Cancelled
+
+    try:
+        return fn(context)
+    except Cancelled as stopped:
+        return stopped
+
+
 def synchronous_submit(context: Any = None) -> Submit:
     """Run jobs at once on the calling thread (tests, and tiny models)."""
     def submit(fn: Job, on_done: OnDone, on_error: OnError) -> None:
         try:
-            value = fn(context)
+            value = run_job(fn, context)
         except Exception as exc:  # noqa: BLE001 - reported to the caller, never raised into Qt
             on_error(describe_error(exc))
             return

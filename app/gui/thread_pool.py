@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from app.gui.jobs import Job, OnDone, OnError, describe_error
+from app.gui.jobs import Job, OnDone, OnError, describe_error, run_job
 
 
 class _Relay(QObject):
@@ -31,7 +31,7 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:  # on a pool thread
         try:
-            value = self.fn(self.context)
+            value = run_job(self.fn, self.context)
         except Exception as exc:  # noqa: BLE001 - reported to the caller, never raised into Qt
             traceback.print_exc()
             self.relay.failed.emit(self.job_id, describe_error(exc))

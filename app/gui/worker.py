@@ -34,6 +34,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
 from app.gui import gc_on_gui_thread
+from app.gui.jobs import run_job
 from app.gui.worker_compare import CompareModel
 from app.gui.worker_compare_requests import CompareRequests
 from app.gui.worker_errors import describe_failure, is_cancellation
@@ -287,7 +288,7 @@ class InferenceWorker(CompareRequests, ModelSetup, QObject):
             import torch
 
             with torch.inference_mode():
-                value = task.fn(segmenter)
+                value = run_job(task.fn, segmenter)  # a Cancelled is its value, not a failure
         except Exception as exc:  # noqa: BLE001
             if not self._shutdown.is_set():
                 traceback.print_exc(file=sys.stderr)

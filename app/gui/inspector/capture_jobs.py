@@ -7,8 +7,9 @@ user may have loaded another one since. No Qt here; the engine's modules are imp
 when a job is built, so torch loads after start-up.
 
 The receptive-field jobs take a ``cancel`` event: set (the user asked for another field),
-the running pass stops within one backbone block and the job returns the ``Cancelled`` it
-caught, a result the dock drops (a superseded request is no failure to report).
+the running pass stops within one backbone block with ``Cancelled``, which the submitter
+hands on as the job's value (app.gui.jobs.run_job), a result the dock drops (a superseded
+request is no failure to report).
 """
 
 from __future__ import annotations
@@ -66,15 +67,11 @@ def receptive_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray
     """The full network's receptive field of photo pixel (x, y), for ``class_index`` or the winner
     (or the ``Cancelled`` that stopped it)."""
     from app.engine.ppm_erf import capture_input, receptive_field
-    from app.engine.result import Cancelled
 
     def job(ctx: Any) -> Any:
         network = network_of(ctx, meta)
         network_input = capture_input(image, acts.geometry, meta.normalization)  # moved to the model's device
-        try:
-            return receptive_field(network, network_input, acts.geometry, x, y, class_index, cancel)
-        except Cancelled as stopped:
-            return stopped
+        return receptive_field(network, network_input, acts.geometry, x, y, class_index, cancel)
     return job
 
 
@@ -84,15 +81,11 @@ def region_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, r
     or the ``Cancelled`` that stopped it."""
     from app.engine.ppm_erf import capture_input
     from app.engine.ppm_region_erf import region_receptive_field
-    from app.engine.result import Cancelled
 
     def job(ctx: Any) -> Any:
         network = network_of(ctx, meta)
         network_input = capture_input(image, acts.geometry, meta.normalization)
-        try:
-            return region_receptive_field(network, network_input, acts.geometry, region, class_index, kind, cancel)
-        except Cancelled as stopped:
-            return stopped
+        return region_receptive_field(network, network_input, acts.geometry, region, class_index, kind, cancel)
     return job
 
 
