@@ -58,3 +58,28 @@ def interruptible(model: Any, cancel: threading.Event | None) -> Iterator[None]:
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextlib.contextmanager
+def interruptible_passes(model: Any, cancel: threading.Event | None) -> Iterator[None]:
+    """``interruptible``, and for the backward passes too: as a gradient reaches the output
+    of the backbone's stem or of any of its blocks, ``cancel`` is checked (a tensor hook),
+    so a field or Grad-CAM's backward stops within one block."""
+    if cancel is None:
+        yield
+        return
+
+    def watch_output(_module: Any, _inputs: Any, output: Any) -> None:
+        if getattr(output, "requires_grad", False):  # a tensor the backward will reach
+            output.register_hook(lambda _grad: check_cancel(cancel))  # None: the gradient passes unchanged
+
+    backbone = model.backbone
+    blocks = [backbone.stem, *(block for name in ("layer1", "layer2", "layer3", "layer4")
+                               for block in getattr(backbone, name))]
+    handles = [block.register_forward_hook(watch_output) for block in blocks]
+    try:
+        with interruptible(model, cancel):
+            yield
+    finally:
+        for handle in handles:
+            handle.remove()

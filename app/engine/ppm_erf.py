@@ -26,17 +26,16 @@ so a superseded request stops within one block with ``Cancelled``.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from app.checkpoints.meta import Normalization
-from app.engine.cancel import check_cancel, interruptible
+from app.engine.cancel import check_cancel, interruptible_passes
 from app.engine.fast import resized_input
 from app.engine.ppm_analysis import part_names
 from app.engine.ppm_geometry import CaptureGeometry, interpolation_matrix
@@ -177,30 +176,6 @@ def receptive_field(model: PSPNet, network_input: torch.Tensor, geometry: Captur
     target, logit, paths = path_gradients(model, network_input, pixel_logits, class_index, cancel)
     return ReceptiveField(int(x), int(y), target, logit, part_names(model.cfg.bins), paths,
                           path_bounds(model, geometry, x, y))
-
-
-@contextlib.contextmanager
-def interruptible_passes(model: PSPNet, cancel: threading.Event | None) -> Iterator[None]:
-    """Within the block, ``cancel`` is checked at each backbone block of a forward (the engine's
-    ``interruptible``) and as a backward pass reaches each block's output (a gradient hook)."""
-    if cancel is None:
-        yield
-        return
-
-    def watch_output(_module: nn.Module, _inputs: object, output: object) -> None:
-        if isinstance(output, torch.Tensor) and output.requires_grad:
-            output.register_hook(lambda _grad: check_cancel(cancel))  # None: the gradient passes unchanged
-
-    backbone = model.backbone
-    blocks = [backbone.stem, *(block for name in ("layer1", "layer2", "layer3", "layer4")
-                               for block in getattr(backbone, name))]
-    handles = [block.register_forward_hook(watch_output) for block in blocks]
-    try:
-        with interruptible(model, cancel):
-            yield
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def path_gradients(model: PSPNet, network_input: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor],
