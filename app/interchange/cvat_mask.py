@@ -51,8 +51,9 @@ class Writer:
     def add(self, item: LoadedItem, labels: np.ndarray) -> None:
         if self.background_id is not None:
             self.ignored_pixels += int(np.count_nonzero(labels == IGNORE))
-        self.staging.write_bytes(f"{SEGMENTATION}/{item.name}.png", png_bytes(self.lut[labels]))
+        # the photo first: when it cannot be copied (ItemError) the item leaves no mask behind
         self.staging.copy_photo(f"JPEGImages/{item.name}", item.image_path, item.image)
+        self.staging.write_bytes(f"{SEGMENTATION}/{item.name}.png", png_bytes(self.lut[labels]))
         self.names.append(item.name)
 
     def finish(self) -> list[str]:

@@ -53,8 +53,9 @@ class Writer:
     def add(self, item: LoadedItem, labels: np.ndarray) -> None:
         im = label_image(labels.astype(np.uint8), self.classes)
         im.putpalette(self.palette)  # the classes' colours made unique, and void's at 255
-        self.staging.write_bytes(f"{SEGMENTATION}/{item.name}.png", png_bytes(im))
+        # the photo first: when it cannot be copied (ItemError) the item leaves no mask behind
         self.staging.copy_photo(f"JPEGImages/{item.name}", item.image_path, item.image, jpeg_only=True)
+        self.staging.write_bytes(f"{SEGMENTATION}/{item.name}.png", png_bytes(im))
         self.names.append(item.name)
         self.has_ignore = self.has_ignore or bool((labels == IGNORE).any())
 

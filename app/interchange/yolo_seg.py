@@ -39,10 +39,11 @@ class Writer:
         height, width = labels.shape
         lines = [polygon_line(r.value, r.points, width, height)
                  for r in label_regions(labels, skip=frozenset({IGNORE}))]
-        self.ignored += int(np.count_nonzero(labels == IGNORE))
-        self.staging.write_text(f"labels/{item.name}.txt", "".join(f"{line}\n" for line in lines))
+        # the photo first: when it cannot be copied (ItemError) the item leaves no label file behind
         if self.staging.copy_photo(f"images/{item.name}", item.image_path, item.image) is None:
             self.notes.append(f"{item.name}: its photo was not found; images/ lacks it")
+        self.staging.write_text(f"labels/{item.name}.txt", "".join(f"{line}\n" for line in lines))
+        self.ignored += int(np.count_nonzero(labels == IGNORE))
 
     def finish(self) -> list[str]:
         names = self.classes.names

@@ -303,3 +303,19 @@ def test_label_names_are_written_so_that_labelmap_txt_reads_them_back(tmp_path):
     assert report.exported == ["a"]
     assert read_labelmap(tmp_path / "out" / "labelmap.txt").names == ("car red", "_#1 road", "sky")
     assert any("'car\\nred' is written as 'car red'" in note for note in report.notes)
+
+
+@pytest.mark.parametrize("fmt", ["cvat-mask", "yolo-seg", "labelme", "coco"])  # voc re-encodes PNGs as JPEG
+def test_an_item_whose_photo_cannot_be_copied_leaves_nothing_of_it(tmp_path, fmt, monkeypatch):
+    make_run_folder(tmp_path, seeds=(1, 2), subfolder=False)
+    real_open = destination.open_regular
+
+    def photo_swapped_for_a_fifo(path):
+        if Path(path).name == "scene_2.png":
+            raise destination.NotRegularFileError(Path(path), "a named pipe (FIFO)")
+        return real_open(path)
+    monkeypatch.setattr(destination, "open_regular", photo_swapped_for_a_fifo)
+    report = export_run(tmp_path / "run", fmt, tmp_path / "out")
+    assert report.exported == ["scene_1"] and "named pipe" in report.failures[0]
+    left = [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*scene_2*")]
+    assert left == []  # no mask, label file or annotation of the failed item
