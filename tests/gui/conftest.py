@@ -99,6 +99,19 @@ def image_folder(tmp_path):
 
 
 @pytest.fixture
+def worker(qtbot, tiny_loaded):
+    """An inference worker holding the tiny model, without a window; shut down after."""
+    from app.gui.worker import InferenceWorker
+
+    w = InferenceWorker("cpu")
+    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
+        w.start()
+        w.set_model(tiny_loaded)
+    yield w
+    assert w.shutdown(2000)
+
+
+@pytest.fixture
 def window(qtbot, tiny_loaded):
     """A main window whose worker holds the tiny model (no weights file needed)."""
     from app.gui.main_window import MainWindow

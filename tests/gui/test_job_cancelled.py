@@ -3,7 +3,6 @@ value, on every submitter, and is not reported as a failure; other errors still 
 
 from __future__ import annotations
 
-import pytest
 
 from app.engine.result import Cancelled
 from app.gui.jobs import synchronous_submit
@@ -18,18 +17,6 @@ def stopped(_context):
 
 def broken(_context):
     raise ValueError("bad pixels")
-
-
-@pytest.fixture
-def worker(qtbot, tiny_loaded):
-    from app.gui.worker import InferenceWorker
-
-    w = InferenceWorker("cpu")
-    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
-        w.start()
-        w.set_model(tiny_loaded)
-    yield w
-    assert w.shutdown(2000)
 
 
 def outcomes(qtbot, submit, fn):

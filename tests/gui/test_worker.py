@@ -6,21 +6,8 @@ import threading
 import time
 
 import numpy as np
-import pytest
 
 from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
-
-
-@pytest.fixture
-def worker(qtbot, tiny_loaded):
-    from app.gui.worker import InferenceWorker
-
-    w = InferenceWorker("cpu")
-    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
-        w.start()
-        w.set_model(tiny_loaded)
-    yield w
-    assert w.shutdown(2000)
 
 
 def block_worker(worker):
