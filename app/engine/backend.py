@@ -67,6 +67,13 @@ class Backend:
             self._cache = GraphCache()
         return self._cache
 
+    def prepare(self, model: torch.nn.Module) -> None:
+        """Where ONNX Runtime may run ``model``'s forwards, start hashing its weights for the
+        graphs' keys now, in a thread (``onnx_keys.WeightDigests``): the first forward finds
+        the digest made while the photo was read."""
+        if self.name != "torch" and self.usable():
+            self.cache.weights.start(model)
+
     def usable(self) -> bool:
         """Whether ONNX Runtime may run anything here (auto: whether it is installed; onnx and
         onnxscript are imported only when a graph is built, which fails over to torch)."""

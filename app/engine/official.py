@@ -202,9 +202,9 @@ def average_scales(per_scale: list[torch.Tensor], height: int, width: int, num_c
             rows = resize_rows(probs, height, width, start, end, align_corners=False)
             acc = rows if acc is None else acc.add_(rows)
         assert acc is not None  # at least one scale
-        acc /= len(per_scale)
-        best = acc.argmax(0)  # first maximum on ties, like np.argmax
-        conf = acc.gather(0, best[None])[0]
+        if len(per_scale) > 1:  # one scale: a division by 1 would change nothing
+            acc /= len(per_scale)
+        conf, best = acc.max(0)  # the first maximum on ties, like np.argmax, and its value
         labels[start:end] = best.cpu().numpy().astype(label_dtype, copy=False)
         confidence[start:end] = conf.cpu().numpy()
     return labels, confidence

@@ -9,8 +9,8 @@ protocol needs a graph per input size.
 
 Files: ``user_cache_dir()/onnx/KEY.onnx`` and ``KEY.json``, written atomically, the JSON
 last. KEY hashes the weights (every state-dict tensor), the model's config, the shape, the
-opset and the versions of torch, onnx, onnxscript and onnxruntime: new weights or a new
-release build a new graph. The JSON holds the graph's sha256 and the time of an ONNX
+opset and the versions of torch, onnx, onnxscript and onnxruntime (``app.engine.onnx_keys``):
+new weights or a new release build a new graph. The JSON holds the graph's sha256 and the time of an ONNX
 Runtime run and of a torch forward at that shape, measured when the graph was built (mean
 of interleaved rounds after a warm-up), which the ``auto`` backend reads. A missing,
 truncated or unloadable file is rebuilt; a cache that cannot be written only costs the
@@ -23,10 +23,8 @@ are kept, least recently used dropped first.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -42,13 +40,12 @@ from typing import Any
 import torch
 
 from app.engine import onnx_optimised
+from app.engine.onnx_keys import OPSET, REQUIRED, WeightDigests, graph_key, versions
 from app.engine.onnx_optimised import regular
 from app.engine.result import Cancelled
 from app.fileio import atomic_write_bytes
 from app.paths import user_cache_dir
 
-OPSET = 18
-REQUIRED = ("onnxruntime", "onnx", "onnxscript")  # running the graphs; exporting them
 EXPORTERS = ("onnx", "onnxscript")  # imported by torch.onnx only when a graph is built
 CACHE_BUDGET = 2 * 1024 ** 3  # a PSPNet-50 graph is about 190 MB
 TIMING_ROUNDS = 2
@@ -87,34 +84,6 @@ def require_onnx() -> None:
     if missing:
         raise OnnxUnavailable(f"the onnx backend needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
                               f" not installed: pip install {' '.join(missing)} (or use --backend torch)")
-
-
-def weights_digest(model: torch.nn.Module) -> str:
-    """sha256 of every state-dict tensor (name, dtype, shape, bytes) and the model's config."""
-    digest = hashlib.sha256(repr(getattr(model, "cfg", type(model).__name__)).encode())
-    for name, tensor in model.state_dict().items():
-        flat = tensor.detach().to("cpu").contiguous().reshape(-1)
-        digest.update(f"|{name}|{flat.dtype}|{tuple(tensor.shape)}|".encode())
-        digest.update(memoryview(flat.view(torch.uint8).numpy()))
-    return digest.hexdigest()
-
-
-def weights_stamp(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
-    """Changes whenever a weight is replaced or written in place (cheap: no data read)."""
-    return tuple((t.data_ptr(), t._version) for t in model.state_dict().values())
-
-
-@functools.lru_cache(maxsize=1)
-def versions() -> dict[str, str]:
-    """The versions a graph depends on, read from the installed metadata: importing onnx and
-    onnxscript takes seconds, and only an export needs them."""
-    found = {"torch": torch.__version__, "opset": str(OPSET)}
-    for name in REQUIRED:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "none"
-    return found
 
 
 @dataclass
@@ -172,16 +141,10 @@ class GraphCache:
         self.builds = 0  # graphs exported by this cache (the tests and benchmarks read it)
         self.notes: list[str] = []  # what went wrong with the files (rebuilt, not written)
         self._graphs: OrderedDict[str, Graph] = OrderedDict()  # the most recently used last
-        self._digests: dict[int, tuple[tuple[tuple[int, int], ...], str]] = {}
+        self.weights = WeightDigests()  # start(model) hashes the weights ahead of the first key
 
     def key(self, model: torch.nn.Module, shape: tuple[int, ...]) -> str:
-        stamp = weights_stamp(model)
-        known = self._digests.get(id(model))
-        if known is None or known[0] != stamp:
-            known = (stamp, weights_digest(model))
-            self._digests[id(model)] = known
-        text = json.dumps({"weights": known[1], "shape": list(shape), **versions()}, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return graph_key(self.weights.digest(model), shape)
 
     def cached(self, model: torch.nn.Module, shape: tuple[int, ...]) -> bool:
         """Whether the graph of this shape is in memory or on disk (not checked further)."""

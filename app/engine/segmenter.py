@@ -60,6 +60,7 @@ class Segmenter:
         if self.device.type == "cuda":
             loaded.model.to(memory_format=torch.channels_last)
             torch.backends.cudnn.benchmark = True
+        self.backend.prepare(loaded.model)
 
     @property
     def model(self) -> PSPNet:

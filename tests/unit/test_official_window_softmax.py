@@ -1,14 +1,18 @@
 """The official protocol's per-window values (``official.WindowSoftmax``): the buffered,
 in-place CPU path gives bit for bit the probabilities of the plain torch expressions it
-replaced, with flip and without, for both corner rules, for batches of changing size."""
+replaced, with flip and without, for both corner rules, for batches of changing size; and
+its last resize (``average_scales``), strip by strip, the labels and confidence of the
+whole averaged map."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from app.engine.official import WindowSoftmax
+from app.engine.official import WindowSoftmax, average_scales
+from app.engine.resize import resize_rows
 
 CLASSES, LOW, CROP = 7, 9, 65
 
@@ -66,3 +70,15 @@ def test_half_precision_logits_take_the_plain_path():
     got = values(torch.zeros((2, 3, CROP, CROP)))
     assert values._storage is None and got.dtype == torch.float32
     assert torch.equal(got, plain(seen[-1].to(torch.bfloat16), 2, True, True))
+
+
+@pytest.mark.parametrize("scales", [1, 2])
+def test_the_last_resize_gives_the_first_maximum_and_its_value(scales):
+    generator = torch.Generator().manual_seed(scales)
+    per_scale = [torch.softmax(torch.randn((CLASSES, 20, 30), generator=generator) * 3, 0) for _ in range(scales)]
+    for probs in per_scale:
+        probs[:, :4, :4] = 1.0 / CLASSES  # exact ties: the first class wins, as np.argmax
+    labels, confidence = average_scales(per_scale, 47, 61, CLASSES, np.dtype(np.uint8), budget=1)  # many strips
+    mean = sum(resize_rows(p, 47, 61, 0, 47, align_corners=False) for p in per_scale) / scales
+    assert np.array_equal(labels, mean.argmax(0).numpy()) and (labels[:6, :6] == 0).all()
+    assert np.array_equal(confidence, mean.gather(0, mean.argmax(0)[None])[0].numpy())
