@@ -193,3 +193,42 @@ def atomic_write_bytes(target: str | Path, data: bytes, overwrite: bool = True) 
     with atomic_path(target, overwrite) as temp:
         temp.write_bytes(data)
     return Path(target)
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def open_own_file(path: str | Path, flags: int) -> int:
+    """A descriptor of the regular file ``path`` for the app's own bookkeeping files (a log,
+    a lock, a manifest), never through a symbolic link and never a FIFO or a device.
+
+    A link planted under such a name (``pspnet-errors.log -> ~/.bashrc`` in a folder someone
+    handed over) would otherwise make a run write, truncate or append to the file it names.
+    OSError with a sentence otherwise."""
+    path = Path(path)
+    if os.path.islink(path):  # also where the platform has no O_NOFOLLOW
+        raise OSError(errno.ELOOP, f"{path} is a symbolic link; this app's own file is never written "
+                      "through one (remove the link)")
+    try:
+        fd = os.open(path, flags | _NO_FOLLOW, 0o666)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO):  # a link swapped in; a FIFO without a reader
+            raise OSError(exc.errno, f"{path} is not a regular file; this app's own file is never "
+                          "written through a link, a FIFO or a device") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, f"{path} is not a regular file; this app's own file is never written "
+                      "through a link, a FIFO or a device")
+    return fd
+
+
+def append_text(path: str | Path, text: str) -> None:
+    """Append ``text`` to the app's own file ``path`` (created when missing; see open_own_file)."""
+    fd = open_own_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)

@@ -36,6 +36,7 @@ from app.engine.ledger_names import LOCK_NAME, LOG_NAME, MANIFEST_NAME, remove_o
 from app.engine.ledger_states import EDITED_NOTE, MISSING, OURS, edited_since_written, output_state
 from app.engine.records import BatchReport, FileRecord, Job, failure_record, relative_names
 from app.engine.writers import OUTPUT_FORMATS, RUN_FILES, cvat_labelmap, output_paths, summary_csv, write_bytes
+from app.fileio import append_text
 
 
 class LedgerError(RuntimeError):
@@ -179,8 +180,7 @@ class BatchLedger:
                 f"{record.traceback.rstrip()}\n")
         record.traceback = ""
         try:
-            with open(self.log_path, "a", encoding="utf-8") as log:
-                log.write(text)
+            append_text(self.log_path, text)  # never through a link planted under the log's name
         except OSError as exc:
             self.problems.append(f"could not write the error log {self.log_path}: {exc.strerror or exc}; "
                                  f"the traceback was:\n{text}")

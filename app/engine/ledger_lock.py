@@ -16,6 +16,8 @@ import socket
 import time
 from pathlib import Path
 
+from app.fileio import open_own_file
+
 try:
     import fcntl
 except ImportError:  # Windows
@@ -43,7 +45,7 @@ class FolderLock:
     def _try_once(self) -> bool:
         if fcntl is None or self._no_flock:
             return self._try_exclusive()
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = open_own_file(self.path, os.O_RDWR | os.O_CREAT)  # a link there: never truncated through
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -72,11 +74,15 @@ class FolderLock:
 
     def _try_exclusive(self) -> bool:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = open_own_file(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
         except FileExistsError:
             try:
-                owner = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                owner_fd = open_own_file(self.path, os.O_RDONLY)
+                try:
+                    owner = _read_owner(owner_fd)
+                finally:
+                    os.close(owner_fd)
+            except OSError:
                 owner = {}
             if owner.get("host") == socket.gethostname() and not _alive(int(owner.get("pid", 0))):
                 self.took_over = f"pid {owner.get('pid')} on {owner.get('host')}"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.fileio import atomic_write_bytes
+from app.fileio import append_text, atomic_write_bytes
 
 HEADER = {"pspnet_studio": "batch manifest", "version": 1}
 _HASHES: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256 of the file
@@ -141,10 +141,7 @@ class Manifest:
         """Record ``entry`` (in memory and at the end of the file)."""
         self.add(entry)
         new = not self.exists
-        with open(self.path, "a", encoding="utf-8") as handle:
-            if new:
-                handle.write(json.dumps(HEADER) + "\n")
-            handle.write(json.dumps(entry) + "\n")
+        append_text(self.path, (json.dumps(HEADER) + "\n" if new else "") + json.dumps(entry) + "\n")
         self.exists = True
 
     def compact(self) -> None:

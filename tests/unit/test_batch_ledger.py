@@ -247,3 +247,28 @@ def test_a_foreign_manifest_stops_the_run_and_an_empty_one_is_a_fresh_start(tmp_
     (out / MANIFEST_NAME).write_text("")  # a run killed before its first line
     assert run_batch(jobs, segmenter, out).count("ok") == 1
     assert run_batch(jobs, segmenter, out).count("skipped") == 1
+
+
+@pytest.mark.parametrize("name", [LOCK_NAME, LOG_NAME, MANIFEST_NAME])
+def test_a_link_planted_under_a_ledger_files_name_never_writes_the_file_it_names(tmp_path, segmenter,
+                                                                                 monkeypatch, name):
+    """A folder handed over with ``.pspnet-lock -> ~/.bashrc``: taking the lock truncated the
+    file the link named and wrote the owner's pid into it; the error log and the manifest
+    appended to theirs."""
+    src = folder_of(tmp_path, ["a.jpg"])
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "bashrc"
+    victim.write_text("export PATH=...\n")
+    (out / name).symlink_to(victim)
+    jobs, _ = plan_jobs([src], out)
+    if name == LOG_NAME:  # the log is written for a programming error
+        monkeypatch.setattr(Segmenter, "segment", lambda *a, **k: (_ for _ in ()).throw(TypeError("a bug")))
+    try:
+        report = run_batch(jobs, segmenter, out)
+    except LedgerError as exc:  # the manifest's link was refused before this audit too
+        assert "symbolic link" in str(exc) or (name == MANIFEST_NAME and "is not a file" in str(exc))
+    else:
+        assert any("symbolic link" in p for p in report.problems) or any(
+            "symbolic link" in r.error for r in report.records), (report.problems, report.records)
+    assert victim.read_text() == "export PATH=...\n"

@@ -136,3 +136,18 @@ def test_without_hard_links_a_new_file_is_still_written(tmp_path, monkeypatch):
     monkeypatch.setattr(fileio.os, "link", no_links)
     target = atomic_write_bytes(tmp_path / "new.bin", b"data", overwrite=False)
     assert target.read_bytes() == b"data" and sorted(p.name for p in tmp_path.iterdir()) == ["new.bin"]
+
+
+def test_the_apps_own_files_are_appended_to_only_when_regular(tmp_path):
+    from app.fileio import append_text
+
+    append_text(tmp_path / "log", "one\n")
+    append_text(tmp_path / "log", "two\n")
+    assert (tmp_path / "log").read_text() == "one\ntwo\n"
+    os.mkfifo(tmp_path / "fifo")  # would block an ordinary open("a") until a reader came
+    with pytest.raises(OSError, match="not a regular file"):
+        append_text(tmp_path / "fifo", "x")
+    (tmp_path / "link").symlink_to(tmp_path / "log")
+    with pytest.raises(OSError, match="symbolic link"):
+        append_text(tmp_path / "link", "three\n")
+    assert (tmp_path / "log").read_text() == "one\ntwo\n"
