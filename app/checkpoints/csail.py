@@ -54,7 +54,11 @@ def resolve_pair(path: Path) -> tuple[Path, Path]:
     """(encoder, decoder) files for a folder or for either file of a pair."""
     if path.is_dir():
         found: dict[int, dict[str, Path]] = {}
-        for child in path.iterdir():
+        try:
+            children = list(path.iterdir())
+        except OSError as exc:  # permission denied, a folder on a mount that went away
+            raise CheckpointError(path, f"the folder cannot be listed ({exc.strerror or exc}).") from None
+        for child in children:
             match = PAIR_NAME.match(child.name)
             if match and child.is_file():
                 found.setdefault(int(match.group(2)), {})[match.group(1)] = child

@@ -197,3 +197,18 @@ def test_error_forms():
     assert str(named) == "Cannot load weights from /x/w.pth: the file is empty."
     assert named.path.name == "w.pth" and isinstance(named, ValueError)
     assert str(CheckpointError("plain sentence")) == "plain sentence"
+
+
+def test_a_folder_that_cannot_be_listed_is_a_checkpoint_error(tmp_path, monkeypatch):
+    """`info FOLDER` on an unreadable folder ended in a PermissionError traceback."""
+    from pathlib import Path
+
+    real = Path.iterdir
+
+    def denied(self):
+        if self == tmp_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(CheckpointError, match="cannot be listed \\(Permission denied\\)"):
+        load_checkpoint(tmp_path)
