@@ -1,15 +1,18 @@
-"""The main window: composes the view, docks, menus and the worker; little logic of its own."""
+"""The main window: composes the view, docks, menus and the worker; little logic of its own.
+
+What it opens (dialogs, Open Recent, drops) is in window_files.py; its start-up and closing
+in window_lifecycle.py. It keeps thin methods of the same names, which menus and tests call.
+"""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from app.gui import dialogs
 from app.gui.actions import WindowActions
@@ -20,7 +23,6 @@ from app.gui.docks import FolderDock, LegendDock
 from app.gui.editor import EditorLink
 from app.gui.export import export_current
 from app.gui.graph_builds import GraphBuilds
-from app.gui.files import IMAGES_FILTER, WEIGHTS_FILTER, is_weights
 from app.gui.image_view import SegmentationView
 from app.gui.view_pane import confidence_lut
 from app.gui.message_bar import MessageBar
@@ -30,6 +32,8 @@ from app.gui.save_location import SaveLocation
 from app.gui.settings import AppSettings
 from app.gui.status_readout import StatusReadout
 from app.gui.viewer import Viewer
+from app.gui.window_files import WindowFiles
+from app.gui.window_lifecycle import FirstPaint, WindowLifecycle
 from app.gui.window_state import WindowStateSync
 from app.gui.worker import InferenceWorker
 from app.gui.worker_types import ModelInfo
@@ -40,15 +44,12 @@ if TYPE_CHECKING:
     from app.gui.inspector_link import InspectorLink
     from app.gui.published_models import PublishedModelsLink
 
-FIRST_PAINT_FALLBACK_MS = 1500  # a window that is never painted (minimised, hidden) still starts
-
 
 class MainWindow(QMainWindow):
     # built in __init__, or by start() after the first paint when deferred (defer_extras)
     inspector: "InspectorLink"
     export_dataset: "ExportDatasetLink"
     published_models: "PublishedModelsLink"
-    _restored = False
     _confidence_on = False
 
     def __init__(self, settings: AppSettings | None = None, device: str | None = None,
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.viewer.protocol = self.settings.protocol()
         # save dialogs start in the last folder saved into, else the image's, with its name
         self.save_location = SaveLocation(self.settings, lambda: self.viewer.shown_path)
+        self.files = WindowFiles(self)
+        self.lifecycle = WindowLifecycle(self)
         self.actions_ = WindowActions(self)
         self.addToolBar(self.actions_.toolbar)
         self.batch = BatchLink(self)
@@ -98,16 +101,16 @@ class MainWindow(QMainWindow):
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
         self.resizeDocks([self.folder, self.legend], [350, 250], Qt.Orientation.Horizontal)
         if not defer_extras:
-            self._build_extras()
+            self.lifecycle.build_extras()
         self._connect()
-        self._restore()
+        self.lifecycle.restore_last_session()
 
     # --- set-up ----------------------------------------------------------------------
     def _connect(self) -> None:
         a = self.actions_
-        a.opacity_slider.valueChanged.connect(self._on_opacity)
+        a.opacity_slider.valueChanged.connect(self.show_opacity)
         self.viewer.message.connect(self.state_sync.show_viewer_message)  # tagged with their image
-        self.viewer.modelMissing.connect(self._on_model_missing)
+        self.viewer.modelMissing.connect(self.show_model_missing)
         self.viewer.modelChanged.connect(self._on_model_ready)
         self.viewer.currentChanged.connect(self._on_current_changed)
         # Worker signals go to bound methods of GUI-thread objects only: a lambda has no
@@ -116,110 +119,33 @@ class MainWindow(QMainWindow):
         self.worker.devicesAvailable.connect(self._on_devices)
         self.viewer.resultShown.connect(self._on_result_backend)
 
-    def _restore(self) -> None:
-        s = self.settings
-        self._restored = True  # docks built from now on are put back with restoreDockWidget
-        if (geometry := s.geometry()) is not None:
-            self.restoreGeometry(geometry)
-        if (state := s.window_state()) is not None:
-            self.restoreState(state)
-        self.batch.dock.hide()  # last session's run is over: the dock comes back with the next run
-        self.compare.dock.hide()  # and no model B is loaded at start
-        self.actions_.opacity_slider.setValue(s.opacity())
-        self._on_opacity(s.opacity())
-        mode = s.overlay_mode() if s.overlay_mode() in self.actions_.mode_actions else "fill"
-        self.set_overlay_mode(mode)
-        self.actions_.protocol_actions[self.viewer.protocol].setChecked(True)
-        self.actions_.precision_actions[s.precision()].setChecked(True)
-        self.actions_.backend_actions[s.backend()].setChecked(True)
-        self.readout.set_backend(s.backend())
-        self.actions_.set_devices(["auto", "cpu"], self.device)
-        self.statusBar().showMessage("Starting the inference engine...")
-        self.view.setFocus()
-
-    def _build_extras(self) -> None:
-        # their imports are part of the cost
-        from app.gui.export_dataset import ExportDatasetLink  # noqa: PLC0415
-        from app.gui.inspector_link import InspectorLink  # noqa: PLC0415
-        from app.gui.published_models import PublishedModelsLink  # noqa: PLC0415
-
-        self.export_dataset = ExportDatasetLink(self)  # File > Export Dataset..., below Label Folder
-        self.published_models = PublishedModelsLink(self)  # Model/Help > Get Published Models...
-        self.inspector = InspectorLink(self)
-        self.inspector.dock.save_location = self.save_location  # its saves are named after the image
-        self.actions_.add_to_menu("view", self.inspector.action)
-        self.actions_.toolbar.addAction(self.inspector.action)
-        if self._restored and (state := self.settings.window_state()) is not None:
-            # built after restoreState: the same state again puts it where the last session
-            # left it (restoreDockWidget would not, as the link has added it already)
-            self.restoreState(state)
-            self.batch.dock.hide()
-            self.compare.dock.hide()
-
     def after_first_paint(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the window has been painted (or after a fallback delay)."""
-        _FirstPaint(self, callback)
+        FirstPaint(self, callback)
 
     def start(self, weights: str | Path | None, target: str | Path | None) -> None:
         """Build what was deferred, start the worker (torch loads there), then the model and
         the first image."""
-        if not hasattr(self, "inspector"):
-            self._build_extras()
-        self.worker.start()
-        if weights:
-            self.worker.load_weights(weights)
-        else:
-            self._on_model_missing("No weights are set and the default model "
-                                   "(weights/pspnet_scenes.safetensors) is not installed.")
-        if target:
-            self.viewer.open_path(Path(target))
+        self.lifecycle.start(weights, target)
 
-    # --- file -------------------------------------------------------------------------
+    # --- file (window_files.py) -------------------------------------------------------------
     def open_image_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Image", self._start_dir(), IMAGES_FILTER)
-        if path:
-            self.open_path(Path(path))
+        self.files.open_image_dialog()
 
     def open_folder_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open Folder", self._start_dir())
-        if path:
-            self.open_path(Path(path))
+        self.files.open_folder_dialog()
 
     def open_weights_dialog(self) -> None:
-        start = str(Path(self.settings.weights()).parent) if self.settings.weights() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open Weights", start, WEIGHTS_FILTER)
-        if path:
-            self.load_weights(Path(path))
-
-    def _start_dir(self) -> str:
-        return str(self.viewer.folder_path or "")
+        self.files.open_weights_dialog()
 
     def open_path(self, path: Path) -> None:
-        if path.is_file() and is_weights(path):
-            self.load_weights(path)
-        elif self.viewer.open_path(path):
-            self.settings.add_recent("folders" if path.is_dir() else "files", path)
+        self.files.open_path(path)
 
     def load_weights(self, path: Path) -> None:
-        if not self.editor.confirm_leave():  # the new model replaces the labels on screen
-            return
-        self.settings.add_recent("weights", path)
-        self.worker.load_weights(path)
+        self.files.load_weights(path)
 
     def fill_recent_menu(self) -> None:
-        menu = self.actions_.recent_menu
-        menu.clear()
-        for kind, title in (("files", "Images"), ("folders", "Folders"), ("weights", "Weights")):
-            paths = self.settings.recent(kind)
-            if paths:
-                menu.addSection(title)
-                for path in paths:
-                    menu.addAction(Path(path).name or path, partial(self.open_path, Path(path))).setToolTip(path)
-        if menu.isEmpty():
-            menu.addAction("(nothing yet)").setEnabled(False)
-        else:
-            menu.addSeparator()
-            menu.addAction("Clear Recent", self.settings.clear_recent)
+        self.files.fill_recent_menu()
 
     def export_current(self, kind: str) -> None:
         export_current(self, kind)
@@ -241,7 +167,7 @@ class MainWindow(QMainWindow):
         slider = self.actions_.opacity_slider
         slider.setValue(max(0, min(100, slider.value() + delta)))
 
-    def _on_opacity(self, value: int) -> None:
+    def show_opacity(self, value: int) -> None:
         self.view.set_opacity(value)
         self.actions_.opacity_label.setText(f"  Opacity {value:3d} %")
         self.settings.set_opacity(value)
@@ -309,7 +235,7 @@ class MainWindow(QMainWindow):
     def _on_devices(self, names: list[str]) -> None:
         self.actions_.set_devices(names, self.device)
 
-    def _on_model_missing(self, text: str) -> None:
+    def show_model_missing(self, text: str) -> None:
         kept = self.viewer.model  # a refused file leaves the loaded model in place
         if kept is None:
             self.statusBar().showMessage("No model loaded: File > Open Weights")
@@ -338,51 +264,14 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        self.files.drag_enter(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        for path in sorted(paths, key=lambda p: not (p.is_file() and is_weights(p))):  # weights first
-            self.open_path(path)
-        event.acceptProposedAction()
+        self.files.drop(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self.editor.confirm_leave():  # unsaved label edits: save, discard or stay
+        if not self.lifecycle.may_close():
             event.ignore()
             return
-        if not self.batch.confirm_close():  # asks first when a batch is running
-            event.ignore()
-            return
-        self.settings.save_window(self.saveGeometry(), self.saveState())
-        self.settings.sync()
-        self.folder.thumbnails.shutdown(500)
-        if hasattr(self, "published_models"):  # (closed before start: never built)
-            self.published_models.shutdown()  # a running download stops and leaves nothing
-        self.editor.shutdown()
-        self.graph_builds.shutdown()
-        self.worker.shutdown(2000)
-        self.batch.finish_for_close()
+        self.lifecycle.shut_down()
         event.accept()
-
-
-class _FirstPaint(QObject):
-    """Runs a callback once, in the event loop after the window's first paint event."""
-
-    def __init__(self, window: QMainWindow, callback: Callable[[], None]) -> None:
-        super().__init__(window)
-        self._window, self._callback, self._done = window, callback, False
-        window.installEventFilter(self)
-        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._run)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self._window and event.type() == QEvent.Type.Paint and not self._done:
-            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
-        return False
-
-    def _run(self) -> None:
-        if self._done:
-            return
-        self._done = True
-        self._window.removeEventFilter(self)
-        self._callback()
