@@ -12,17 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.gui.docks import folder_order
+from app.gui.docks import folder_order, folder_widgets
 from app.gui.docks.folder_order import FILTERS, SORT_CONFIDENCE, SORT_NAME, SORT_REVIEW
-from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, REVIEW_COL, STATUS_COL, STATUS_COLORS,
-                                       ItemStatus, blank_icon, paint_review, paint_status, review_icon, row_status)
-from app.gui.docks.name_delegate import NameDelegate
-from app.gui.thumbnails import THUMB_SIZE, ThumbnailLoader
+from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, STATUS_COLORS, ItemStatus, blank_icon,
+                                       paint_review, paint_status, review_icon, row_status)
+from app.gui.thumbnails import ThumbnailLoader
 from app.labels.review import ReviewState
 
 
@@ -44,40 +42,15 @@ class FolderDock(QDockWidget):
         self.title.setWordWrap(True)
         self.actions_row = QHBoxLayout()
         self.actions_row.addWidget(self.title, 1)
-        self.review_filter = QComboBox()
-        self.review_filter.setToolTip("Show all images, or only those of one review state")
-        for state in FILTERS:
-            self.review_filter.addItem("", state.value if state else "all")
-        self.sort = QComboBox()
-        self.sort.addItem("By name", SORT_NAME)
-        self.sort.addItem("Lowest confidence first", SORT_CONFIDENCE)
-        self.sort.addItem("By review state", SORT_REVIEW)
-        self.sort.setToolTip("By name; by the mean confidence in each image's NAME.json, so the worst "
-                             "predictions are reviewed first; or unreviewed, needing work, accepted")
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search names (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("Show the images whose names contain all these words")
-        for combo in (self.review_filter, self.sort):
-            combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the arrow keys for navigation
+        self.review_filter = folder_widgets.review_filter_box()
+        self.sort = folder_widgets.sort_box()
+        self.search = folder_widgets.search_field()
         self.counts = QLabel()
         self.counts.setObjectName("reviewCounts")
         filters_row = QHBoxLayout()
         filters_row.addWidget(self.review_filter, 1)
         filters_row.addWidget(self.sort, 1)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(["Image", "Status", "Review", "Conf."])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setIconSize(THUMB_SIZE)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # file names differ at the end
-        self.tree.setItemDelegateForColumn(NAME_COL, NameDelegate(self.tree))  # or two lines, whole
-        self.tree.setUniformRowHeights(True)
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (STATUS_COL, REVIEW_COL, CONF_COL):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = folder_widgets.image_tree()
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
