@@ -1,5 +1,6 @@
 """The review workflow in the main window: labels found beside the open folder, review marks
-(review.json in the label folder), the keys that move through a folder, and the threshold panel.
+(review.json in the label folder), the keys that move through a folder, and the threshold panel
+(threshold_link.py).
 
 Keys: A / Ctrl+Return accept and go to the next unreviewed image; N marks "needs work"
 (and stays, to fix it); U / Shift+U go to the next / previous unreviewed image.
@@ -10,21 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
 from app.gui.batch.options import default_output_dir
-from app.gui.batch.saved_labels import SAVED_DEVICE
 from app.gui.docks import ItemStatus
 from app.viewing.cache import CachedView
-from app.gui.review.label_source import LABELS_DEVICE, PairedLabels
-from app.gui.review.threshold_dock import ThresholdDock
+from app.gui.review.label_source import PairedLabels
+from app.gui.review.threshold_link import ThresholdLink
 from app.gui.worker_types import ModelInfo
 from app.labels.confidence import mean_confidences
 from app.labels.pairing import LabelPairing, label_stems, pair_folder
 from app.labels.review import ReviewState, ReviewStore
-from app.labels.threshold import ConfidenceThreshold
 
 from app.paths import SAMPLES_DIR
 
@@ -46,18 +45,11 @@ class ReviewLink(QObject):
         self._store_error_shown = False
         self._earlier_source = self.viewer.saved_results  # the batch run's finished images
         self.viewer.saved_results = self.saved_result
-        self.threshold_dock = ThresholdDock(window)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.threshold_dock)
-        self.threshold_dock.hide()
-        # the threshold is kept between sessions (app settings, per class by name)
-        on, global_t, self._class_thresholds = window.settings.threshold()
-        self._threshold_names: tuple[str, ...] = ()
-        self.threshold_dock.set_settings(ConfidenceThreshold(on, global_t))
+        self.threshold = ThresholdLink(window)
+        self.threshold_dock = self.threshold.dock
         self._build_actions()
         self.folder.folderSet.connect(self._on_folder_set)
         self.viewer.modelChanged.connect(self._on_model_changed)
-        self.viewer.resultShown.connect(self._on_result_shown)
-        self.threshold_dock.changed.connect(self._on_threshold_changed)
         if getattr(window, "batch", None) is not None:  # Label Folder writes new NAME.json records
             window.batch.runFinished.connect(self._on_batch_finished)
 
@@ -256,45 +248,12 @@ class ReviewLink(QObject):
             self._store_error_shown = True
             self._warn(self.store.error)
 
-    # --- model, threshold ---------------------------------------------------------------------
+    # --- model ---------------------------------------------------------------------------------
     @Slot(object)
     def _on_model_changed(self, info: ModelInfo) -> None:
         self.labels.set_model_classes(info.meta.classes)
-        names = self._threshold_names = tuple(info.meta.classes.names)
-        current = self.threshold_dock.settings()
-        self.threshold_dock.set_classes(names)
-        self.threshold_dock.set_settings(ConfidenceThreshold(current.enabled, current.global_t, {
-            i: self._class_thresholds[name] for i, name in enumerate(names) if name in self._class_thresholds}))
+        self.threshold.set_classes(tuple(info.meta.classes.names))
         self._paint_label_statuses()  # the viewer has just reset the statuses
-
-    def _on_threshold_changed(self) -> None:
-        settings = self.viewer.threshold = self.threshold_dock.settings()
-        self.viewer.redraw()
-        self._describe_threshold()
-        for index, name in enumerate(self._threshold_names):  # other class lists' values are kept
-            if index in settings.per_class:
-                self._class_thresholds[name] = settings.per_class[index]
-            else:
-                self._class_thresholds.pop(name, None)
-        self.window.settings.set_threshold(settings.enabled, settings.global_t, self._class_thresholds)
-
-    @Slot(object)
-    def _on_result_shown(self, _item: CachedView) -> None:
-        self._describe_threshold()
-
-    def _describe_threshold(self) -> None:
-        shown, settings = self.viewer.shown, self.viewer.threshold
-        if not settings.active():
-            text = "Off: every pixel keeps its class."
-        elif shown is None:
-            text = ""
-        elif shown.result.device in (LABELS_DEVICE, SAVED_DEVICE):
-            text = "These labels were read from disk and carry no confidence: the threshold does not change them."
-        else:
-            total = max(shown.result.labels.size, 1)
-            text = (f"{100.0 * self.viewer.uncertain_pixels / total:.1f}% of this image is below the threshold "
-                    "(hatched); a saved map stores those pixels as ignore (255).")
-        self.threshold_dock.set_summary(text)
 
     def _warn(self, text: str) -> None:
         self.window.messages.show_message(text, "warning")
