@@ -10,7 +10,6 @@ summary, and the main window with the pyramid pooling inspector docked.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from docs import qt_wait  # noqa: E402 - PySide6 first, in there
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 # this script's patience and pause (the shared helpers' are 300 s and 400 ms)
@@ -48,15 +48,11 @@ def sample_folder(root: Path, copies: int) -> Path:
 
 def main() -> int:
     from app.gui.batch import BatchDialog, BatchOptions
-    from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser = screenshot_parser(__doc__)
     parser.add_argument("--copies", type=int, default=3)
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_screenshot_args(parser)
+    out = args.out
     work = Path(tempfile.mkdtemp(prefix="batch_shots_"))
     folder = sample_folder(work, args.copies)
     window, _shown = qt_wait.start_window(args.weights, None, size=(1500, 940), settle_ms=0)

@@ -10,7 +10,6 @@ to the preview and to the exact full-size labels are printed.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -20,18 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs.qt_wait import start_window, wait_for  # noqa: E402 - PySide6 first, in there
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def main() -> int:
     from app.paths import DEFAULT_WEIGHTS
     from benchmarks.bench_big_photo import big_photo
 
-    parser = argparse.ArgumentParser()
+    parser = screenshot_parser(__doc__, weights=False)
     parser.add_argument("--size", default="6000x8000", help="HxW of the photo")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_screenshot_args(parser)
+    out = args.out
     height, width = map(int, args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         photo = big_photo(Path(tmp), height, width)

@@ -9,7 +9,6 @@ written to a temporary folder in the project's format and loaded like any checkp
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -20,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
+from docs.shot_args import add_image_option, parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def perturbed_copy(weights: str, folder: Path, scale: float = 2.0, seed: int = 0) -> Path:
@@ -39,16 +39,12 @@ def perturbed_copy(weights: str, folder: Path, scale: float = 2.0, seed: int = 0
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser = screenshot_parser(__doc__)
     parser.add_argument("--other", default=None, help="model B (default: a perturbed copy of --weights)")
-    parser.add_argument("--image", default=None)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    add_image_option(parser)
+    args = parse_screenshot_args(parser)
+    out = args.out
     with tempfile.TemporaryDirectory() as folder:
         other = Path(args.other) if args.other else perturbed_copy(args.weights, Path(folder))
         win, _shown = start_window(args.weights, args.image or first_sample())

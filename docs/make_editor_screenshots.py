@@ -11,7 +11,6 @@ edits are discarded at the end.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
@@ -26,6 +25,7 @@ from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def send(win, kind, x: float, y: float, buttons=Qt.MouseButton.LeftButton,  # noqa: ANN001
@@ -62,14 +62,9 @@ def busy_toolbar(win, w: int, h: int, path: Path) -> None:  # noqa: ANN001
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_screenshot_args(screenshot_parser(__doc__))
+    out = args.out
     win, shown = start_window(args.weights, first_sample())
     labels = shown[-1].result.labels  # type: ignore[attr-defined]
     h, w = labels.shape

@@ -8,7 +8,6 @@ folder, opens the dialog on that run folder, exports it as COCO and grabs the di
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -20,14 +19,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from docs.qt_wait import application, settle, wait_for  # noqa: E402 - PySide6 first, in there
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 from app.gui.export_dataset import ExportDatasetDialog  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
+    args = parse_screenshot_args(screenshot_parser(__doc__, weights=False))
     application()
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "samples_labels"

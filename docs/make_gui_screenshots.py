@@ -10,7 +10,6 @@ highlight, then the next scene). Works offscreen or on a display (xcb under Xvfb
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -22,19 +21,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QPointF  # noqa: E402
 
 from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
+from docs.shot_args import add_image_option, parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    parser.add_argument("--image", default=None)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    parser = screenshot_parser(__doc__)
+    add_image_option(parser)
+    args = parse_screenshot_args(parser)
+    out = args.out
     win, shown = start_window(args.weights, args.image or first_sample())
     item = shown[-1]
     labels = item.result.labels  # type: ignore[attr-defined]

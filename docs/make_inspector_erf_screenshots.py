@@ -14,7 +14,6 @@ splits (the harbour's as paler bars).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from docs import qt_wait  # noqa: E402 - PySide6 first, in there
 from docs.make_inspector_region_screenshots import open_inspector  # noqa: E402
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 SAMPLES = ROOT / "resources" / "samples" / "images"
 
@@ -43,16 +43,11 @@ def shown_extent(map_view) -> str:  # noqa: ANN001 - a MapView
 
 
 def main() -> int:
-    from app.paths import DEFAULT_WEIGHTS
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser = screenshot_parser(__doc__)
     parser.add_argument("--harbour", default=str(SAMPLES / "scene_20000000.jpg"))
     parser.add_argument("--street", default=str(SAMPLES / "scene_20000001.jpg"))
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_screenshot_args(parser)
+    out = args.out
     window = open_inspector(args.weights, Path(args.harbour))
     dock = window.inspector.dock
     contrib, erf, maps = dock.contrib_tab, dock.erf_tab, dock.maps_tab

@@ -13,7 +13,6 @@ region's Grad-CAM panels, and a dragged box's split.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs import qt_wait  # noqa: E402 - PySide6 first, in there
+from docs.shot_args import add_image_option, parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 # this script's patience and pause (the shared helpers' are 300 s and 400 ms)
@@ -44,15 +44,11 @@ def open_inspector(weights: str, image: Path):  # noqa: ANN201 - a MainWindow (Q
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    parser.add_argument("--image", default=str(first_sample()))
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    parser = screenshot_parser(__doc__)
+    add_image_option(parser, str(first_sample()))
+    args = parse_screenshot_args(parser)
+    out = args.out
     window = open_inspector(args.weights, Path(args.image))
     dock = window.inspector.dock
     dock.tabs.setCurrentWidget(dock.contrib_tab)

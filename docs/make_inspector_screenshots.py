@@ -11,7 +11,6 @@ those of an untrained network, and the captions say so).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from PySide6.QtCore import Qt  # noqa: E402 - PySide6 before pyqtgraph
 from PySide6.QtWidgets import QMainWindow  # noqa: E402
 
 from docs.qt_wait import application, settle  # noqa: E402
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def load_model():
@@ -46,11 +46,9 @@ def load_model():
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser = screenshot_parser(__doc__, weights=False)
     parser.add_argument("--seed", type=int, default=7, help="generated scene to show")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = parse_screenshot_args(parser)
     torch.set_num_threads(2)
 
     application()  # also the PySide6 refcount fix and pyqtgraph's options, as in the app

@@ -16,7 +16,6 @@ Prints each job's wall time as the window saw it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from docs import qt_wait  # noqa: E402 - PySide6 first, in there
 from docs.make_inspector_region_screenshots import open_inspector  # noqa: E402
+from docs.shot_args import add_image_option, parse_screenshot_args, screenshot_parser  # noqa: E402
 
 SAMPLES = ROOT / "resources" / "samples" / "images"
 
@@ -38,15 +38,10 @@ def wait_for(condition, timeout_s: float = 900) -> float:  # noqa: ANN001
 
 
 def main() -> int:
-    from app.paths import DEFAULT_WEIGHTS
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    parser.add_argument("--image", default=str(SAMPLES / "scene_20000000.jpg"))
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    parser = screenshot_parser(__doc__)
+    add_image_option(parser, str(SAMPLES / "scene_20000000.jpg"))
+    args = parse_screenshot_args(parser)
+    out = args.out
     window = open_inspector(args.weights, Path(args.image))
     dock = window.inspector.dock
     contrib, erf = dock.contrib_tab, dock.erf_tab

@@ -13,7 +13,6 @@ contribution tab before any click in --out.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -21,20 +20,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs.qt_wait import settle, start_window, wait_for  # noqa: E402 - PySide6 first, in there
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def main() -> int:
     from app.gui.launch import first_sample
-    from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    parser = screenshot_parser(__doc__)
     parser.add_argument("--size", default="1400x880", help="window size WxH")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
+    args = parse_screenshot_args(parser)
     width, height = (int(v) for v in args.size.lower().split("x"))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = args.out
     sample = first_sample()
     assert sample is not None, "no sample scene"
 

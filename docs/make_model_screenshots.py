@@ -8,7 +8,6 @@ the window with the chip and the caution, then the catalogue dialog. No download
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,18 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs.qt_wait import settle, start_window  # noqa: E402
+from docs.shot_args import add_image_option, parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def main() -> int:
     from app.gui.launch import first_sample
     from app.paths import DEFAULT_WEIGHTS
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--image", default=None)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    parser = screenshot_parser(__doc__, weights=False)
+    add_image_option(parser)
+    args = parse_screenshot_args(parser)
+    out = args.out
     win, _shown = start_window(DEFAULT_WEIGHTS, args.image or first_sample(), size=(1400, 880))
     win.grab().save(str(out / "model-chip.png"))
     dialog = win.published_models.open_dialog()

@@ -11,7 +11,6 @@ the model on one image with the confidence threshold on and grabs the hatching.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from docs.qt_wait import settle, start_window, wait_for  # noqa: E402
+from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 
 def labelled_folder(work: Path, weights: str) -> Path:
@@ -39,14 +39,8 @@ def labelled_folder(work: Path, weights: str) -> Path:
 
 
 def main() -> int:
-    from app.paths import DEFAULT_WEIGHTS
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_screenshot_args(screenshot_parser(__doc__))
+    out = args.out
     work = Path(tempfile.mkdtemp(prefix="review-shots-"))
     images = labelled_folder(work, args.weights)
     win, shown = start_window(args.weights, images, settle_ms=0)
