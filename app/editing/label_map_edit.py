@@ -60,18 +60,26 @@ class LabelMapEdit:
     def begin_stroke(self) -> None:
         self.end_stroke()
 
-    def stroke_to(self, start: tuple[float, float], end: tuple[float, float], size: int, value: int) -> Box | None:
+    def stroke_to(self, start: tuple[float, float], end: tuple[float, float], size: int, value: int,
+                  over: int | None = None) -> Box | None:
         """Paint one segment of the current stroke (starts one if needed); returns the box changed.
+        ``over`` (a class or ignore): only the segment's pixels that hold it now change.
 
-        Only the pixels a segment changed are remembered (position and old value), so
-        closing a long stroke costs what it changed, not its bounding box."""
+        Checking the current value (as napari does) is the same as checking the value before
+        the stroke: a pixel the stroke painted holds ``value``, which is ``over`` only when
+        the stroke changes nothing. Only the pixels a segment changed are remembered
+        (position and old value), so closing a long stroke costs what it changed, not its
+        bounding box."""
         value = self.check_value(value)
         region = tools.brush_region(self.shape, start, end, size)
         if region is None:
             return None
         y0, y1, x0, x1 = region.box
         window = self.labels[y0:y1, x0:x1]
-        rows, cols = np.nonzero(region.mask & (window != value))
+        mask = region.mask & (window != value)
+        if over is not None:
+            mask &= window == self.check_value(over)
+        rows, cols = np.nonzero(mask)
         if rows.size == 0:
             return None
         old = window[rows, cols]
@@ -99,13 +107,15 @@ class LabelMapEdit:
         self.end_stroke()
         return self.commit(prepared.prepare_paint(self, region, value, old))
 
-    def fill(self, x: int, y: int, value: int) -> Box | None:
-        """Flood-fill the 4-connected region under (x, y) with ``value``."""
+    def fill(self, x: int, y: int, value: int, over: int | None = None, contiguous: bool = True) -> Box | None:
+        """Flood-fill the 4-connected region under (x, y) with ``value`` (not ``contiguous``:
+        every pixel of its class); with ``over``, only when that class is ``over``."""
         self.end_stroke()
-        return self.commit(prepared.prepare_fill(self, x, y, value))
+        return self.commit(prepared.prepare_fill(self, x, y, value, over, contiguous))
 
-    def fill_polygon(self, points: Sequence[tuple[float, float]], value: int) -> Box | None:
-        return self.paint(tools.polygon_region(self.shape, points), value)
+    def fill_polygon(self, points: Sequence[tuple[float, float]], value: int, over: int | None = None) -> Box | None:
+        self.end_stroke()
+        return self.commit(prepared.prepare_polygon(self, tools.polygon_region(self.shape, points), value, over))
 
     def replace(self, old: int, new: int, region: tools.Region | None = None) -> Box | None:
         """Class ``old`` becomes ``new`` inside ``region`` (the whole map when None)."""

@@ -74,19 +74,29 @@ def prepare_paint(doc: "LabelMapEdit", region: tools.Region | None, value: int,
     return PreparedEdit("paint", region.box, doc.history.state, delta, step, after=after)
 
 
-def prepare_fill(doc: "LabelMapEdit", x: int, y: int, value: int) -> PreparedEdit | None:
-    """Flood fill of the 4-connected region under (x, y) with ``value``."""
+def prepare_fill(doc: "LabelMapEdit", x: int, y: int, value: int, over: int | None = None,
+                 contiguous: bool = True) -> PreparedEdit | None:
+    """The class under (x, y) becomes ``value``: its 4-connected region (``contiguous``) or
+    every pixel of it in the map. ``over`` (a class or ignore): only when the clicked
+    pixel is of that class, else nothing changes (napari's fill with "preserve labels")."""
     height, width = doc.shape
     if not (0 <= y < height and 0 <= x < width):
         return None
     old = int(doc.labels[y, x])
-    if old == doc.check_value(value):
+    if old == doc.check_value(value) or (over is not None and old != doc.check_value(over)):
         return None
+    if not contiguous:
+        return prepare_replace(doc, old, value)
     return prepare_paint(doc, tools.flood_region(doc.labels, x, y), value, old=old)
 
 
-def prepare_polygon(doc: "LabelMapEdit", region: tools.Region | None, value: int) -> PreparedEdit | None:
-    return prepare_paint(doc, region, value)
+def prepare_polygon(doc: "LabelMapEdit", region: tools.Region | None, value: int,
+                    over: int | None = None) -> PreparedEdit | None:
+    """``region`` (a polygon, a rectangle) becomes ``value``; with ``over``, only its pixels of that class."""
+    if over is None:
+        return prepare_paint(doc, region, value)
+    over = doc.check_value(over)
+    return prepare_paint(doc, tools.paintable(doc.labels, region, over), value, old=over)
 
 
 def prepare_replace(doc: "LabelMapEdit", old: int, new: int,

@@ -108,6 +108,14 @@ def class_within(labels: np.ndarray, region: Region | None, value: int) -> Regio
     return _tight(region.box, region.mask & (labels[y0:y1, x0:x1] == value))
 
 
+def paintable(labels: np.ndarray, region: Region | None, over: int | None) -> Region | None:
+    """The pixels of ``region`` a tool may change when it paints only over ``over`` (a class
+    or ignore; None: over any value), as napari's "preserve labels" does for its background."""
+    if region is None or over is None:
+        return region
+    return class_within(labels, region, over)
+
+
 def flood_region(labels: np.ndarray, x: int, y: int) -> Region | None:
     """The 4-connected region of ``labels[y, x]``'s class that holds (x, y).
 
