@@ -6,16 +6,21 @@ loses "where"). The head runs on the edited parts; its logits reach the photo by
 same two resizes as the engine's fast protocol (``ppm_geometry``). The baseline is
 the head re-run on the unedited capture through the same path, so every changed
 pixel is the ablation's doing, not a difference of protocol or precision.
+
+A newer ablation asked for while one runs sets the older one's ``cancel``: it is looked at
+before each head pass (``app.engine.cancel.interruptible``) and before the photo-sized resizes.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 import torch
 
+from app.engine.cancel import check_cancel, interruptible
 from app.engine.histogram import class_counts
 from app.engine.ppm_contrib import model_parts
 from app.engine.ppm_geometry import CaptureGeometry, labels_at_photo_size
@@ -87,18 +92,23 @@ def head_logits(model: PSPNet, parts: list[torch.Tensor]) -> torch.Tensor:
 @torch.inference_mode()
 def run_ablation(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry,
                  parts_off: Iterable[int], mode: str = "zero",
-                 baseline_logits: torch.Tensor | np.ndarray | None = None) -> AblationResult:
+                 baseline_logits: torch.Tensor | np.ndarray | None = None,
+                 cancel: threading.Event | None = None) -> AblationResult:
     """Re-run the head with ``parts_off`` switched off (heavy: run it off the GUI thread).
 
     ``baseline_logits`` (C, h, w) skips the baseline head pass when the caller has them
-    (the contribution maps compute the same logits).
+    (the contribution maps compute the same logits). A set ``cancel`` raises ``Cancelled``
+    before the next head pass.
     """
+    check_cancel(cancel)  # superseded while it waited in the queue: nothing to run
     off = tuple(sorted(set(parts_off)))
     parts = model_parts(model, capture)
-    if baseline_logits is None:
-        baseline_low = head_logits(model, parts)
-    else:
-        baseline_low = torch.as_tensor(np.asarray(baseline_logits), dtype=torch.float32)
-    ablated_low = head_logits(model, edit_parts(parts, off, mode)) if off else baseline_low
+    with interruptible(model, cancel):
+        if baseline_logits is None:
+            baseline_low = head_logits(model, parts)
+        else:
+            baseline_low = torch.as_tensor(np.asarray(baseline_logits), dtype=torch.float32)
+        ablated_low = head_logits(model, edit_parts(parts, off, mode)) if off else baseline_low
+    check_cancel(cancel)
     return AblationResult(off, mode, labels_at_photo_size(geometry, baseline_low),
                           labels_at_photo_size(geometry, ablated_low), int(baseline_low.shape[0]))

@@ -13,6 +13,10 @@ so each part's share toward the class is exact, and the last term (BN shift and
 classifier bias through the open gates) is the part no input explains. The photo's
 logits are a fixed linear mix of feature cells (see ``ppm_geometry``), so a clicked
 photo pixel is attributed exactly too.
+
+The head's conv over the whole map (``head_responses``, what the contribution maps,
+region splits and class maps share) takes up to a second on a ResNet-50; its ``cancel``
+(the capture's: set when the user leaves the image) is looked at before each part's conv.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from app.engine.cancel import check_cancel
 from app.engine.ppm_analysis import part_names
 from app.engine.ppm_geometry import CaptureGeometry
 from app.model import PPMCapture, PSPNet
@@ -109,11 +115,18 @@ class HeadResponses:
 
 
 @torch.inference_mode()
-def head_responses(model: PSPNet, capture: PPMCapture) -> HeadResponses:
-    """The conv's per-part responses and gates (heavy, the full 3x3 conv: run it off the GUI thread)."""
+def head_responses(model: PSPNet, capture: PPMCapture, cancel: threading.Event | None = None) -> HeadResponses:
+    """The conv's per-part responses and gates (heavy, the full 3x3 conv: run it off the GUI thread).
+
+    A set ``cancel`` raises ``Cancelled`` before the next part's conv."""
     parts = model_parts(model, capture)
     device = parts[0].device
-    responses = torch.stack([r[0].float() for r in model.head_conv_parts(parts)])  # (P, K, h, w)
+    weight = model.head.conv.weight
+    convolved = []
+    for part, channels in zip(parts, model.head_input_slices()):  # model.head_conv_parts, one part at a time
+        check_cancel(cancel)  # (the features' conv alone is about half of the work)
+        convolved.append(F.conv2d(part, weight[:, channels], padding=1)[0].float())
+    responses = torch.stack(convolved)  # (P, K, h, w)
     aff = head_affine(model)
     scale, shift = aff.scale.to(device), aff.shift.to(device)
     pre = scale[:, None, None] * responses.sum(0) + shift[:, None, None]
@@ -128,17 +141,22 @@ class LazyHeadResponses:
 
     The inspector's model jobs (contribution maps, region splits, class maps) may be
     queued before the first has finished; the lock makes the later ones reuse its result.
+    ``cancel`` is the capture's own (set when the user leaves its image), not a job's: a
+    newer region split needs the same responses, so it must not stop their computation.
+    Once set, ``get`` raises ``Cancelled``.
     """
 
-    def __init__(self, capture: PPMCapture) -> None:
+    def __init__(self, capture: PPMCapture, cancel: threading.Event | None = None) -> None:
         self.capture = capture
+        self.cancel = cancel
         self._lock = threading.Lock()
         self._value: HeadResponses | None = None
 
     def get(self, model: PSPNet) -> HeadResponses:
         with self._lock:
+            check_cancel(self.cancel)
             if self._value is None:
-                self._value = head_responses(model, self.capture)
+                self._value = head_responses(model, self.capture, self.cancel)
             return self._value
 
     @property

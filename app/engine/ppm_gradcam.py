@@ -11,16 +11,22 @@ Why it is only an approximation beside the exact split: the head is piecewise li
 so ``<grad_p, A_p>`` (gradient times activation, summed over channels and cells) *is*
 part p's exact share; Grad-CAM replaces the per-cell gradient by its spatial mean, so
 its maps neither add up to the logit nor keep where the gradient was.
+
+Only the head runs (on the captured parts): one forward, one backward, each a few
+convolutions. A superseded request's ``cancel`` is looked at before the forward (and at
+the head's start, ``app.engine.cancel.interruptible``) and again before the backward.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from app.editing.tools import Region
+from app.engine.cancel import check_cancel, interruptible
 from app.engine.ppm_contrib import model_parts
 from app.engine.ppm_geometry import CaptureGeometry
 from app.engine.ppm_region import region_cell_weights
@@ -41,15 +47,19 @@ class GradCAM:
 
 
 def region_gradcam(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry, region: Region,
-                   class_index: int) -> GradCAM:
-    """Grad-CAM of ``class_index`` summed over ``region`` for every head input part (heavy: a job)."""
+                   class_index: int, cancel: threading.Event | None = None) -> GradCAM:
+    """Grad-CAM of ``class_index`` summed over ``region`` for every head input part (heavy: a job).
+
+    A set ``cancel`` raises ``Cancelled`` before the head's forward or its backward."""
+    check_cancel(cancel)  # superseded while it waited in the queue: nothing to run
     # the viewer's worker runs jobs under inference_mode: switch it off for this one, and
     # clone what may have been made under it (autograd refuses inference tensors)
-    with torch.inference_mode(False), torch.enable_grad():
+    with torch.inference_mode(False), torch.enable_grad(), interruptible(model, cancel):
         weights = region_cell_weights(geometry, region).clone()
         parts = [p.detach().float().clone().requires_grad_(True) for p in model_parts(model, capture)]
         logits = model.head_from_parts(parts)[0]  # (C, h, w)
         target = (logits[class_index].double() * weights.to(logits.device)).sum()
+        check_cancel(cancel)
         grads = torch.autograd.grad(target, parts)
     signed, exact = [], []
     for part, grad in zip(parts, grads):

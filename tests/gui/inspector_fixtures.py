@@ -1,4 +1,5 @@
-"""The inspector tests' tiny model, photo, captured result and dock (shared by several test files)."""
+"""The inspector tests' tiny model, photo, captured result and dock (shared by several test files),
+and submit hooks that record each job's value or hold the jobs back (the cancel tests)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.checkpoints.meta import LoadedModel, ModelMeta, ProtocolSettings
 from app.classes import generic_classes
 from app.engine.segmenter import Segmenter
 from app.gui.inspector import PPMInspectorDock, synchronous_submit
+from app.gui.jobs import Job, OnDone, OnError, Submit
 from app.model import build_pspnet
 from tests.helpers import lively
 
@@ -61,3 +63,29 @@ def drag_in_view(widget, view, start_xy: tuple[float, float], end_xy: tuple[floa
                                                     left, Qt.KeyboardModifier.NoModifier))
     QApplication.sendEvent(target, QMouseEvent(QEvent.Type.MouseButtonRelease, end, end, left,
                                                 Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+
+
+def recording(submit: Submit, values: list) -> Submit:
+    """``submit`` that first appends each job's value to ``values`` (a ``Cancelled`` too: what the
+    dock then drops is seen here)."""
+    def record(fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        submit(fn, lambda value: (values.append(value), on_done(value)), on_error)
+    return record
+
+
+class HeldJobs:
+    """A submit hook that holds the jobs back until ``run_all`` runs them in order: the dock's
+    requests all made while a busy worker has not started them. ``values``: each job's value."""
+
+    def __init__(self, context: object) -> None:
+        self.values: list = []
+        self._run = recording(synchronous_submit(context), self.values)
+        self.pending: list[tuple[Job, OnDone, OnError]] = []
+
+    def __call__(self, fn: Job, on_done: OnDone, on_error: OnError) -> None:
+        self.pending.append((fn, on_done, on_error))
+
+    def run_all(self) -> list:
+        while self.pending:
+            self._run(*self.pending.pop(0))
+        return self.values

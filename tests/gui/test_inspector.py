@@ -15,9 +15,10 @@ from PySide6.QtCore import QObject, Qt, Signal  # noqa: E402
 
 from app.checkpoints.meta import LoadedModel, ModelMeta, ProtocolSettings  # noqa: E402
 from app.classes import generic_classes  # noqa: E402
+from app.engine.result import Cancelled  # noqa: E402
 from app.engine.segmenter import Segmenter  # noqa: E402
 from app.gui.inspector import MapOverlay, PPMInspectorDock  # noqa: E402
-from app.gui.jobs import synchronous_submit  # noqa: E402
+from app.gui.jobs import run_job, synchronous_submit  # noqa: E402
 from app.gui.thread_pool import ThreadPoolSubmitter  # noqa: E402
 from app.gui.worker_bridge import worker_submitter  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
@@ -180,12 +181,18 @@ def test_stale_job_results_are_dropped(qtbot, segmenter, result, image):
     qtbot.addWidget(dock)
     dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.show_pixel(5, 5)
-    assert len(held) == 1
+    dock.show_pixel(8, 5)
+    assert len(held) == 2
+    (first, first_done), (second, second_done) = held
+    answer = run_job(second, segmenter)  # done just before the user left: its answer is on its way
     dock.clear()
-    fn, done = held[0]
-    done(fn(segmenter))
+    second_done(answer)
     assert dock.contrib_tab.attribution is None
     assert dock.stack.currentWidget() is dock.empty
+    stopped = run_job(first, segmenter)  # not yet run: leaving the image (and the newer click) cancelled it
+    assert isinstance(stopped, Cancelled)
+    first_done(stopped)
+    assert dock.contrib_tab.attribution is None
 
 
 def test_failures_are_reported_not_raised(qtbot, segmenter, result, image):

@@ -14,20 +14,21 @@ from app.engine.result import Cancelled  # noqa: E402
 from app.gui.inspector import PPMInspectorDock, synchronous_submit  # noqa: E402
 from app.gui.thread_pool import ThreadPoolSubmitter  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
-from tests.gui.inspector_fixtures import image, result, segmenter  # noqa: E402,F401 - fixtures
+from tests.gui.inspector_fixtures import image, recording, result, segmenter  # noqa: E402,F401 - fixtures
 
 
 def test_a_second_region_cancels_the_running_field(qtbot, monkeypatch, segmenter, image, result):  # noqa: F811
     pool = ThreadPoolSubmitter(context=segmenter)  # a thread of its own, as the worker's
-    dock = PPMInspectorDock(submit=pool, background=synchronous_submit())
+    answers: list[object] = []  # each job's value, before the dock drops a Cancelled
+    dock = PPMInspectorDock(submit=recording(pool, answers), background=synchronous_submit())
     qtbot.addWidget(dock)
     dock.show()
     dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
     dock.tabs.setCurrentWidget(dock.erf_tab)
     dock.erf_tab.set_selection_mode("box")
-    answers: list[object] = []
-    show = dock._show_field
-    monkeypatch.setattr(dock, "_show_field", lambda value: (answers.append(value), show(value)))
+    shown: list[object] = []
+    set_field = dock.erf_tab.set_field
+    monkeypatch.setattr(dock.erf_tab, "set_field", lambda field: (shown.append(field), set_field(field)))
 
     # the first job's first backward waits at layer4's output until the second request is made
     model = segmenter.loaded.model
@@ -60,20 +61,10 @@ def test_a_second_region_cancels_the_running_field(qtbot, monkeypatch, segmenter
 
     first, second = answers
     assert isinstance(first, Cancelled)  # job 1 stopped: its answer is the cancel, not a field
+    assert shown == [second]  # and it was dropped
     # job 1 reached the stem in none of its five backbone backwards; job 2 in all five
     assert len(reached_stem) == len(second.names) == 5
     wanted = box_region(dock.acts.geometry.image_size, 50, 30, 90, 60)
     field = dock.erf_tab.field
     assert field is second and field.region.box == wanted.box and field.kind == "box"
     assert "Box of" in dock.erf_tab.readout.text() and "failed" not in dock.status.text()
-
-
-def test_a_new_image_cancels_the_running_field(qtbot, segmenter, image, result):  # noqa: F811
-    dock = PPMInspectorDock(submit=synchronous_submit(segmenter), background=synchronous_submit())
-    qtbot.addWidget(dock)
-    dock.set_result(image, result, ModelInfo.describe(segmenter.loaded))
-    dock._new_field()
-    running = dock._field_cancel
-    assert running is not None and not running.is_set()
-    dock.clear()  # the user left the image: its field would be dropped, so it is stopped
-    assert running.is_set() and dock._field_cancel is None

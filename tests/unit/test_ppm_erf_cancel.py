@@ -7,13 +7,12 @@ import threading
 
 import numpy as np
 import pytest
-import torch
 
 from app.engine.ppm_erf import receptive_field
 from app.engine.ppm_region import box_region
 from app.engine.ppm_region_erf import region_receptive_field
 from app.engine.result import Cancelled
-from tests.unit.erf_fixtures import PHOTO, small_field_case
+from tests.unit.erf_fixtures import PHOTO, gradients_reaching, hook_counts, small_field_case
 
 
 @pytest.fixture(scope="module")
@@ -22,27 +21,10 @@ def case():
     return model, network_input, geometry
 
 
-def _gradients_reaching(module: torch.nn.Module, counts: list[str], name: str,
-                        on_grad=None) -> torch.utils.hooks.RemovableHandle:
-    """Each time a backward pass reaches ``module``'s output, ``name`` is appended to ``counts``."""
-    def forward_hook(_module, _inputs, output):
-        def seen(_grad):
-            counts.append(name)
-            if on_grad is not None:
-                on_grad()
-        output.register_hook(seen)
-    return module.register_forward_hook(forward_hook)
-
-
-def _hook_counts(model) -> int:
-    modules = list(model.modules())
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in modules)
-
-
 def test_without_a_cancel_every_path_runs_one_backbone_backward(case):
     model, network_input, geometry = case
     reached: list[str] = []
-    handle = _gradients_reaching(model.backbone.stem, reached, "stem")
+    handle = gradients_reaching(model.backbone.stem, reached, "stem")
     try:
         field = receptive_field(model, network_input, geometry, 40, 20, cancel=threading.Event())
     finally:
@@ -52,12 +34,12 @@ def test_without_a_cancel_every_path_runs_one_backbone_backward(case):
 
 def test_a_cancel_during_the_first_backward_stops_it_before_the_stem(case):
     model, network_input, geometry = case
-    before = _hook_counts(model)
+    before = hook_counts(model)
     expected = receptive_field(model, network_input, geometry, 40, 20)
     cancel = threading.Event()
     reached: list[str] = []
-    handles = [_gradients_reaching(model.backbone.layer4, reached, "layer4", on_grad=cancel.set),
-               _gradients_reaching(model.backbone.stem, reached, "stem")]
+    handles = [gradients_reaching(model.backbone.layer4, reached, "layer4", on_grad=cancel.set),
+               gradients_reaching(model.backbone.stem, reached, "stem")]
     try:
         with pytest.raises(Cancelled):
             receptive_field(model, network_input, geometry, 40, 20, cancel=cancel)
@@ -67,7 +49,7 @@ def test_a_cancel_during_the_first_backward_stops_it_before_the_stem(case):
     # the first backward reached layer4's output, then stopped within the stage: no gradient
     # reached the stem, and no second path ran
     assert reached == ["layer4"]
-    assert _hook_counts(model) == before  # the cancel hooks are gone again
+    assert hook_counts(model) == before  # the cancel hooks are gone again
     again = receptive_field(model, network_input, geometry, 40, 20)  # the model is as it was
     np.testing.assert_array_equal(again.paths, expected.paths)
 

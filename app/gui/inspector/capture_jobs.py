@@ -6,10 +6,13 @@ owns it, and only while it is still the model that made the capture (``meta``): 
 user may have loaded another one since. No Qt here; the engine's modules are imported
 when a job is built, so torch loads after start-up.
 
-The receptive-field jobs take a ``cancel`` event: set (the user asked for another field),
-the running pass stops within one backbone block with ``Cancelled``, which the submitter
-hands on as the job's value (app.gui.jobs.run_job), a result the dock drops (a superseded
-request is no failure to report).
+The jobs that run the network take a ``cancel`` event (the dock's, one per request): set
+(the user asked for another of the same kind, or left the image), the running pass stops
+with ``Cancelled`` (the receptive fields and the stage Grad-CAM within one backbone block,
+the head-only jobs before their next head pass), which the submitter hands on as the
+job's value (app.gui.jobs.run_job), a result the dock drops (a superseded request is no
+failure to report). The head's conv responses that the splits, class maps and
+contribution maps share stop with the capture's own event (``LazyHeadResponses``).
 """
 
 from __future__ import annotations
@@ -39,19 +42,34 @@ def network_of(context: Any, meta: ModelMeta | None) -> PSPNet:
     return loaded.model
 
 
-def pixel_split_job(meta: ModelMeta | None, acts: PPMActivations, x: int, y: int) -> Job:
-    """The logits at photo pixel (x, y) split by part (only the few cells it mixes)."""
+def pixel_split_job(meta: ModelMeta | None, acts: PPMActivations, x: int, y: int,
+                    cancel: threading.Event | None = None) -> Job:
+    """The logits at photo pixel (x, y) split by part (only the few cells it mixes: milliseconds,
+    so ``cancel`` is looked at once, before)."""
+    from app.engine.cancel import check_cancel
     from app.engine.ppm_contrib import attribute_pixel
 
-    return lambda ctx: attribute_pixel(network_of(ctx, meta), acts.capture, acts.geometry, x, y)
+    def job(ctx: Any) -> Any:
+        check_cancel(cancel)
+        return attribute_pixel(network_of(ctx, meta), acts.capture, acts.geometry, x, y)
+    return job
 
 
 def region_split_job(meta: ModelMeta | None, acts: PPMActivations, responses: LazyHeadResponses,
-                     region: Any, kind: str) -> Job:
-    """The logits summed over ``region`` (a box, a connected region, a class) split by part."""
+                     region: Any, kind: str, cancel: threading.Event | None = None) -> Job:
+    """The logits summed over ``region`` (a box, a connected region, a class) split by part.
+
+    ``cancel`` (a newer split's) is looked at before and after the head's responses, never
+    while they are computed: the newer split needs them too (they stop with the capture)."""
+    from app.engine.cancel import check_cancel
     from app.engine.ppm_region import split_region
 
-    return lambda ctx: split_region(responses.get(network_of(ctx, meta)), acts.geometry, region, kind)
+    def job(ctx: Any) -> Any:
+        check_cancel(cancel)
+        head = responses.get(network_of(ctx, meta))
+        check_cancel(cancel)
+        return split_region(head, acts.geometry, region, kind)
+    return job
 
 
 def class_maps_job(meta: ModelMeta | None, responses: LazyHeadResponses, classes: tuple) -> Job:
@@ -90,34 +108,42 @@ def region_field_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, r
 
 
 def stage_gradcam_job(meta: ModelMeta, acts: PPMActivations, image: np.ndarray, region: Any, class_index: int,
-                      class_name: str) -> Job:
-    """Grad-CAM of ``class_index`` summed over ``region`` at the backbone's stages (a backbone pass)."""
+                      class_name: str, cancel: threading.Event | None = None) -> Job:
+    """Grad-CAM of ``class_index`` summed over ``region`` at the backbone's stages (a backbone pass),
+    or the ``Cancelled`` that stopped it."""
     from app.engine.ppm_erf import capture_input
     from app.engine.ppm_stage_gradcam import stage_gradcam
 
     def job(ctx: Any) -> Any:
         network = network_of(ctx, meta)
         network_input = capture_input(image, acts.geometry, meta.normalization)
-        return stage_gradcam(network, network_input, acts.geometry, region, class_index, class_name=class_name)
+        return stage_gradcam(network, network_input, acts.geometry, region, class_index, class_name=class_name,
+                             cancel=cancel)
     return job
 
 
-def gradcam_job(meta: ModelMeta | None, acts: PPMActivations, region: Any, class_index: int) -> Job:
+def gradcam_job(meta: ModelMeta | None, acts: PPMActivations, region: Any, class_index: int,
+                cancel: threading.Event | None = None) -> Job:
+    """Grad-CAM of ``class_index`` summed over ``region`` at the PPM (the head only), or its ``Cancelled``."""
     from app.engine.ppm_gradcam import region_gradcam
 
-    return lambda ctx: region_gradcam(network_of(ctx, meta), acts.capture, acts.geometry, region, class_index)
+    return lambda ctx: region_gradcam(network_of(ctx, meta), acts.capture, acts.geometry, region, class_index,
+                                      cancel)
 
 
 def ablation_job(meta: ModelMeta | None, acts: PPMActivations, parts_off: tuple, mode: str,
-                 baseline: Any) -> Job:
-    """The head re-run with ``parts_off`` switched off (``mode``), compared with ``baseline``."""
+                 baseline: Any, cancel: threading.Event | None = None) -> Job:
+    """The head re-run with ``parts_off`` switched off (``mode``), compared with ``baseline``
+    (or the ``Cancelled`` that stopped it)."""
     from app.engine.ppm_ablation import run_ablation
 
-    return lambda ctx: run_ablation(network_of(ctx, meta), acts.capture, acts.geometry, parts_off, mode, baseline)
+    return lambda ctx: run_ablation(network_of(ctx, meta), acts.capture, acts.geometry, parts_off, mode, baseline,
+                                    cancel)
 
 
 def contribution_maps_job(meta: ModelMeta | None, responses: LazyHeadResponses) -> Job:
-    """Every part's contribution maps over the whole image (the head's conv run once)."""
+    """Every part's contribution maps over the whole image (the head's conv run once; it stops
+    with the capture's cancel, ``responses.cancel``: one such job per image)."""
     from app.engine.ppm_contrib import maps_from_responses
 
     return lambda ctx: maps_from_responses(responses.get(network_of(ctx, meta)))

@@ -26,7 +26,7 @@ from app.gui.inspector.erf_tab import ReceptiveFieldTab
 from app.gui.inspector.export import InspectorExport
 from app.gui.inspector.fitted import FittedHolder
 from app.gui.inspector.maps_tab import MapsTab
-from app.gui.inspector.model_requests import ModelRequests
+from app.gui.inspector.model_requests import ModelRequests, RequestKind
 from app.gui.jobs import Submit
 from app.gui.thread_pool import ThreadPoolSubmitter
 
@@ -61,7 +61,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
         self._result: SegmentationResult | None = None
         self.acts: PPMActivations | None = None
         self._contrib_pending = False
-        self._field_cancel: threading.Event | None = None  # of the receptive field being computed
+        self._cancels: dict[RequestKind, threading.Event] = {}  # of the requests being computed, by kind
         self._responses: Any = None  # LazyHeadResponses of the current capture
         self._labels: np.ndarray | None = None  # the label map shown, for region picks
 
@@ -151,7 +151,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
         if result is self._result and model.meta is self._meta and self.acts is not None:
             return  # the same capture again (the dock was floated or shown again): every tab keeps its state
         self._generation += 1
-        self.cancel_field()  # its answer would be dropped: stop computing it
+        self.cancel_requests()  # their answers would be dropped: stop computing them
         self._meta, self._result = model.meta, result
         self._contrib_pending = False
         capture = getattr(result, "activations", None)
@@ -167,7 +167,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
         self.acts = PPMActivations(capture, geometry)
         from app.engine.ppm_contrib import LazyHeadResponses
 
-        self._responses = LazyHeadResponses(self.acts.capture)
+        self._responses = LazyHeadResponses(self.acts.capture, self._new_request("capture"))
         self._labels = np.asarray(result.labels)
         classes = model.meta.classes
         names = list(classes.names)
@@ -189,7 +189,7 @@ class PPMInspectorDock(ModelRequests, QDockWidget):
     @Slot()
     def clear(self) -> None:
         self._generation += 1
-        self.cancel_field()
+        self.cancel_requests()
         self._meta = self._result = self.acts = self._responses = self._labels = None
         self._set_empty(NO_IMAGE)
         self.header.setText("")

@@ -4,14 +4,18 @@ Mixed into ``PPMInspectorDock`` (the tabs' signals and the window's clicks arriv
 dock). Each request builds a job (``capture_jobs``) for the dock's ``submit`` hook, so it
 runs off the GUI thread, in the thread that owns the model; an answer for an image the
 user has left is dropped (the dock's generation counter), a failure is said on the dock's
-status line. A receptive field asked for while another runs cancels it (``_field_cancel``):
-one click after another would otherwise queue seconds of backward passes each.
+status line. Each request of a kind that runs the network gets a cancel event of its own
+(``_new_request``): a newer one of the same kind cancels the one before (a receptive field,
+a stage Grad-CAM, a PPM Grad-CAM, an ablation, a split), and leaving the image cancels them
+all and the capture's shared head responses (``cancel_requests``), since one click after
+another would otherwise queue up to seconds of passes each. A job stopped so answers
+``Cancelled``, which ``_run`` drops.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import Slot
 
@@ -30,6 +34,10 @@ if TYPE_CHECKING:
     from app.gui.inspector.erf_tab import ReceptiveFieldTab
     from app.gui.jobs import Submit
 
+# The kinds of request that cancel the one before; "capture": the current image's head
+# responses (LazyHeadResponses), cancelled only when the user leaves the image.
+RequestKind = Literal["field", "stage_gradcam", "gradcam", "ablation", "split", "capture"]
+
 
 class ModelRequests:
     """Mixed into ``PPMInspectorDock``: uses its capture (acts, model, head responses, labels,
@@ -43,7 +51,7 @@ class ModelRequests:
         _image: np.ndarray | None
         _generation: int
         _contrib_pending: bool
-        _field_cancel: threading.Event | None
+        _cancels: dict[RequestKind, threading.Event]
         _submit: Submit
         tabs: QTabWidget
         contrib_tab: ContributionTab
@@ -81,8 +89,8 @@ class ModelRequests:
             self.erf_tab.request(x, y)
             return
         self.contrib_tab.map_view.set_marker(x, y)
-        self._run(capture_jobs.pixel_split_job(meta, acts, x, y), self.contrib_tab.show_attribution,
-                  "splitting the pixel's logit")
+        self._run(capture_jobs.pixel_split_job(meta, acts, x, y, self._new_request("split")),
+                  self.contrib_tab.show_attribution, "splitting the pixel's logit")
 
     @Slot(int, int, int, int)
     def select_box(self, x0: int, y0: int, x1: int, y1: int) -> None:
@@ -110,7 +118,8 @@ class ModelRequests:
         responses = self._responses
         if not responses.ready:
             self.say("Running the head's conv once for this image (region splits need it)…")
-        self._run(capture_jobs.region_split_job(self._meta, self.acts, responses, region, kind),
+        self._run(capture_jobs.region_split_job(self._meta, self.acts, responses, region, kind,
+                                                self._new_request("split")),
                   self.contrib_tab.show_split, "region split")
 
     def _compute_class_maps(self, classes: tuple) -> None:
@@ -123,33 +132,29 @@ class ModelRequests:
         if self.acts is None or self._image is None or self._meta is None:
             return
         job = capture_jobs.receptive_field_job(self._meta, self.acts, self._image, x, y,
-                                               None if class_index == NO_CLASS else class_index, self._new_field())
-        self._run(job, self._show_field, "receptive field", self.erf_tab.set_failed)
+                                               None if class_index == NO_CLASS else class_index, self._new_request("field"))
+        self._run(job, self.erf_tab.set_field, "receptive field", self.erf_tab.set_failed)
 
     def _compute_region_field(self, region: Any, kind: str, class_index: int) -> None:
         if self.acts is None or self._image is None or self._meta is None:
             return
         job = capture_jobs.region_field_job(self._meta, self.acts, self._image, region, kind,
-                                            None if class_index == NO_CLASS else class_index, self._new_field())
-        self._run(job, self._show_field, "receptive field of the region", self.erf_tab.set_failed)
+                                            None if class_index == NO_CLASS else class_index, self._new_request("field"))
+        self._run(job, self.erf_tab.set_field, "receptive field of the region", self.erf_tab.set_failed)
 
-    def cancel_field(self) -> None:
-        """Stop the receptive field being computed, if any (its job returns ``Cancelled``)."""
-        if self._field_cancel is not None:
-            self._field_cancel.set()
-            self._field_cancel = None
+    def cancel_requests(self) -> None:
+        """Stop every request being computed (the user left the image): their jobs return ``Cancelled``."""
+        for event in self._cancels.values():
+            event.set()
+        self._cancels.clear()
 
-    def _new_field(self) -> threading.Event:
-        """The cancel event of a new field request; the one before it is cancelled."""
-        self.cancel_field()
-        self._field_cancel = threading.Event()
-        return self._field_cancel
-
-    def _show_field(self, value: Any) -> None:
-        from app.engine.result import Cancelled
-
-        if not isinstance(value, Cancelled):  # a superseded request's answer: the next one follows
-            self.erf_tab.set_field(value)
+    def _new_request(self, kind: RequestKind) -> threading.Event:
+        """The cancel event of a new request of ``kind``; the one before it is cancelled."""
+        previous = self._cancels.pop(kind, None)
+        if previous is not None:
+            previous.set()
+        event = self._cancels[kind] = threading.Event()
+        return event
 
     def _compute_stage_gradcam(self, region: Any, class_index: int) -> None:
         """Grad-CAM at the backbone's stages; ``region`` None: the pixels predicted as the class."""
@@ -161,15 +166,16 @@ class ModelRequests:
             region = class_region(self._labels, class_index)
         names = self._meta.classes.names
         name = names[class_index] if 0 <= class_index < len(names) else ""
-        self._run(capture_jobs.stage_gradcam_job(self._meta, self.acts, self._image, region, class_index, name),
-                  self.contrib_tab.set_stage_gradcam, "Grad-CAM at the backbone's stages",
+        job = capture_jobs.stage_gradcam_job(self._meta, self.acts, self._image, region, class_index, name,
+                                             self._new_request("stage_gradcam"))
+        self._run(job, self.contrib_tab.set_stage_gradcam, "Grad-CAM at the backbone's stages",
                   self.contrib_tab.part_maps.set_failed)
 
     def _compute_gradcam(self, region: Any, class_index: int) -> None:
         if self.acts is None:
             return
-        self._run(capture_jobs.gradcam_job(self._meta, self.acts, region, class_index), self.contrib_tab.set_gradcam,
-                  "Grad-CAM")
+        self._run(capture_jobs.gradcam_job(self._meta, self.acts, region, class_index, self._new_request("gradcam")),
+                  self.contrib_tab.set_gradcam, "Grad-CAM")
 
     @Slot(tuple, str)
     def apply_ablation(self, parts_off: tuple, mode: str) -> None:
@@ -177,7 +183,8 @@ class ModelRequests:
             return
         baseline = self.contrib_tab.maps.logits if self.contrib_tab.maps is not None else None
         self.ablation_tab.set_busy(True)
-        self._run(capture_jobs.ablation_job(self._meta, self.acts, parts_off, mode, baseline),
+        self._run(capture_jobs.ablation_job(self._meta, self.acts, parts_off, mode, baseline,
+                                            self._new_request("ablation")),
                   self.ablation_tab.set_result, "ablation", self.ablation_tab.set_failed)
 
     def _ensure_contributions(self) -> None:
@@ -195,11 +202,14 @@ class ModelRequests:
                   "contribution maps", failed)
 
     def _run(self, fn: Job, on_done: OnDone, what: str, on_error: OnError | None = None) -> None:
-        """Submit a model job; its answer is dropped once the user has left the image."""
+        """Submit a model job; its answer is dropped once the user has left the image, and
+        when it is the ``Cancelled`` of a superseded request (the newer one's answer follows)."""
+        from app.engine.result import Cancelled  # (no torch in there)
+
         generation = self._generation
 
         def done(value: Any) -> None:
-            if generation == self._generation:
+            if generation == self._generation and not isinstance(value, Cancelled):
                 on_done(value)
 
         def failed(message: str) -> None:
