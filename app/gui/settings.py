@@ -178,6 +178,14 @@ class AppSettings:
     def set_brush_size(self, size: int) -> None:
         self._s.setValue("edit/brush_size", int(size))
 
+    def paint_over(self) -> str:
+        """The editor's "Over" choice: "" (any class), "ignore", or "class:" and a class name."""
+        value = self._s.value("edit/paint_over", "")
+        return value if isinstance(value, str) and len(value) <= 1000 else ""  # a hand-edited INI: any
+
+    def set_paint_over(self, key: str) -> None:
+        self._s.setValue("edit/paint_over", str(key))
+
     def label_folder(self, image_folder: str | Path) -> Path | None:
         """The folder edited labels of ``image_folder``'s images are saved in, once chosen."""
         folders = self._s.value("edit/label_folders") or {}

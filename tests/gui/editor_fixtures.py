@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from app.gui.editor.session import EditSession
 from tests.gui.conftest import open_and_wait
 
 Button = QMessageBox.StandardButton
@@ -37,6 +38,17 @@ def drag(win, points):
 def click(win, x, y, **kwargs):
     mouse(win, QEvent.Type.MouseButtonPress, x, y, **kwargs)
     mouse(win, QEvent.Type.MouseButtonRelease, x, y, buttons=Qt.MouseButton.NoButton, **kwargs)
+
+
+def edit_labels(win, labels):
+    """Edit ``labels`` (a map drawn by the test, of the shown image's shape) instead of the
+    prediction, the way restored edits are shown; returns the session's document."""
+    editor = win.editor
+    editor.wait()
+    original = editor.session.original if editor.session is not None else win.viewer.shown
+    editor._start(EditSession.start(win.viewer.shown_path, original, win.viewer.classes(), labels),  # noqa: SLF001
+                  redraw=True)
+    return editor.session.doc
 
 
 def answer(monkeypatch, button):

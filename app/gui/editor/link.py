@@ -61,6 +61,8 @@ class EditorLink(ToolEdits, QObject):
         self.update_actions()
         self.toolbar.brush_size.setValue(window.settings.brush_size())
         self.toolbar.brush_size.valueChanged.connect(self._on_size)
+        self.toolbar.paint_over.set_key(window.settings.paint_over())  # chosen once the classes are known
+        self.toolbar.paint_over.keyChanged.connect(window.settings.set_paint_over)
         self.toolbar.connect_tools(self._on_tool)
         self.queue.busyChanged.connect(self._on_busy)
         self.viewer.leave_guard = self.confirm_leave

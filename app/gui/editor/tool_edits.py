@@ -6,7 +6,8 @@ map (over ``BACKGROUND_PIXELS``) a fill, polygon, replace, undo or redo is compu
 the queue's thread (``app.editing.prepared``) and applied on the GUI thread in one copy
 of its box; brush segments are small and run at once, or wait in line behind such an
 edit. The tool's parameters (class, size) are taken when the user acts, not when the
-edit gets its turn.
+edit gets its turn. "Over" (paint only over a class or ignore) restricts the brush, eraser,
+fill and polygon, not Replace, which has its own class to change.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ToolEdits:
 
     session: "EditSession | None"
     _last_point: tuple[float, float] | None
+    _stroke_note: str = ""  # said when the stroke changed nothing because of Over
     if TYPE_CHECKING:  # the rest of what this uses of EditorLink, for the type checker only
         window: MainWindow
         viewer: Viewer
@@ -60,35 +62,39 @@ class ToolEdits:
 
     # --- brush and eraser (called by the canvas) -------------------------------------------
     def begin_stroke(self, x: float, y: float) -> None:
-        size, value = self.brush_size(), self._stroke_value()
-        self.queue.then(lambda: self._begin_stroke(x, y, size, value))
+        size, value, over, note = self.brush_size(), self._stroke_value(), self._over(), self._over_note()
+        self.queue.then(lambda: self._begin_stroke(x, y, size, value, over, note))
 
     def stroke_to(self, x: float, y: float) -> None:
-        size, value = self.brush_size(), self._stroke_value()
-        self.queue.then(lambda: self._stroke_to(x, y, size, value))
+        size, value, over = self.brush_size(), self._stroke_value(), self._over()
+        self.queue.then(lambda: self._stroke_to(x, y, size, value, over))
 
     def end_stroke(self) -> None:
         self.queue.then(self._end_stroke)
 
-    def _begin_stroke(self, x: float, y: float, size: int, value: int) -> None:
+    def _begin_stroke(self, x: float, y: float, size: int, value: int, over: int | None, note: str) -> None:
         session = self.ensure_session()
         if session is None:
             return
         session.doc.begin_stroke()
-        self._last_point = (x, y)
-        self._changed(session.doc.stroke_to((x, y), (x, y), size, value), step_done=False)
+        self._last_point, self._stroke_note = (x, y), note
+        self._changed(session.doc.stroke_to((x, y), (x, y), size, value, over), step_done=False)
 
-    def _stroke_to(self, x: float, y: float, size: int, value: int) -> None:
+    def _stroke_to(self, x: float, y: float, size: int, value: int, over: int | None) -> None:
         if self.session is None or self._last_point is None:
             return
-        box = self.session.doc.stroke_to(self._last_point, (x, y), size, value)
+        box = self.session.doc.stroke_to(self._last_point, (x, y), size, value, over)
         self._last_point = (x, y)
         self._changed(box, step_done=False)
 
     def _end_stroke(self) -> None:
         self._last_point = None
+        note, self._stroke_note = self._stroke_note, ""
         if self.session is not None:
-            self._changed(self.session.doc.end_stroke(), drawn=True)
+            box = self.session.doc.end_stroke()
+            self._changed(box, drawn=True)
+            if box is None:
+                self._say(note)
 
     def _stroke_value(self) -> int:
         if self.tool() == "eraser":
@@ -96,13 +102,29 @@ class ToolEdits:
             return IGNORE if value is None else value
         return self.paint_value()
 
+    def _over(self) -> int | None:
+        return self.toolbar.paint_over.over()
+
+    def _over_note(self) -> str:
+        """What to say when a tool changed nothing while Over restricts it ("" when it does not)."""
+        if self._over() is None:
+            return ""
+        return f"Nothing changed: only {self.toolbar.paint_over.described()} pixels can change (Over)"
+
+    def _say(self, note: str) -> None:
+        if note:
+            self.window.statusBar().showMessage(note, 5000)
+
     # --- fill, polygon, replace --------------------------------------------------------------
     def fill_at(self, x: float, y: float) -> None:
         col, row, value = int(np.floor(x)), int(np.floor(y)), self.paint_value()
-        self.edit("Filling", lambda doc: prepared.prepare_fill(doc, col, row, value))
+        over, contiguous = self._over(), self.toolbar.contiguous.isChecked()
+        self.edit("Filling", lambda doc: prepared.prepare_fill(doc, col, row, value, over, contiguous),
+                  note=self._over_note())
 
     def region_done(self, points: list[tuple[float, float]], rectangle: bool) -> None:
         value, old, replacing = self.paint_value(), self.toolbar.replace_from.value(), self.tool() == "replace"
+        over = None if replacing else self._over()
         if replacing and old is None:
             return
 
@@ -113,11 +135,11 @@ class ToolEdits:
                 if region is None or old is None:  # old was checked above (again here for the closure's type)
                     return None
                 return prepared.prepare_replace(doc, old, value, region)
-            return prepared.prepare_paint(doc, region, value)
+            return prepared.prepare_polygon(doc, region, value, over)
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         area = (max(xs) - min(xs) + 2) * (max(ys) - min(ys) + 2)  # the region's box at most
         self.edit("Replacing" if replacing else "Filling the polygon", prepare,
-                  cheap=lambda _doc: area <= BACKGROUND_PIXELS)
+                  cheap=lambda _doc: area <= BACKGROUND_PIXELS, note="" if replacing else self._over_note())
 
     def replace_everywhere(self) -> None:
         old, value = self.toolbar.replace_from.value(), self.paint_value()
@@ -138,16 +160,16 @@ class ToolEdits:
 
     # --- running an edit -------------------------------------------------------------------------
     def edit(self, what: str, prepare: Prepare, start: bool = True,
-             cheap: Callable[[LabelMapEdit], bool] | None = None) -> None:
+             cheap: Callable[[LabelMapEdit], bool] | None = None, note: str = "") -> None:
         """Prepare and commit one edit in its turn: on the queue's thread on a big map,
         unless ``cheap(doc)`` says it touches few pixels. ``start``: the edit may start a
-        session (a tool does; undo and redo need one)."""
+        session (a tool does; undo and redo need one). ``note``: said when it changes nothing."""
         def begin() -> None:
             session = self.ensure_session() if start else self.session
             if session is None:
                 return
             doc = session.doc
-            commit = lambda edit: self._commit(session, edit)
+            commit = lambda edit: self._commit(session, edit, note)
             if doc.labels.size <= BACKGROUND_PIXELS or (cheap is not None and cheap(doc)):
                 commit(prepare(doc))
             else:
@@ -159,12 +181,15 @@ class ToolEdits:
 
     def _close_stroke(self) -> None:
         if self.session is not None:
+            self._stroke_note = ""  # a stroke closed here is not one that changed nothing
             self._changed(self.session.doc.end_stroke(), drawn=True)
 
-    def _commit(self, session: "EditSession", edit: "prepared.PreparedEdit | None") -> None:
+    def _commit(self, session: "EditSession", edit: "prepared.PreparedEdit | None", note: str = "") -> None:
         box = session.doc.commit(edit)
         if session is self.session:
             self._changed(box)
+            if box is None:
+                self._say(note)
 
     def _changed(self, box: Box | None, step_done: bool = True, drawn: bool = False) -> None:
         """Redraw what changed (unless ``drawn``: a stroke's segments already were); after a

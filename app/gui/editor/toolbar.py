@@ -1,82 +1,36 @@
-"""The Edit toolbar: tools, brush size, the class to paint, the eraser's value, undo/redo.
+"""The Edit toolbar: tools, brush size, the class to paint, what the tools paint over, the
+current tool's own option (the eraser's value, the class replaced, contiguous fill), undo/redo.
 
 Widgets and actions only; what they do is the editor's (app.gui.editor.link).
 Shortcuts: B brush, E eraser, F fill, P polygon, R replace, comma/period brush size,
 I picks the class under the cursor, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo.
+
+An option of one tool shows only while that tool is chosen, all in one slot as wide as
+the widest of them (so nothing after it moves): with every option shown at once the
+toolbar no longer fitted a 1400-pixel window.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QProgressBar, QSpinBox, QToolBar, QWidget
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QSpinBox, QStackedWidget,
+                               QToolBar, QWidget)
 
-from app.editing import IGNORE
-from app.gui.docks.legend import swatch
+from app.gui.editor.class_pickers import ClassPicker, OverPicker
 
 TOOLS = {"brush": ("&Brush", "B", "Paint the class with a round brush (B)"),
          "eraser": ("&Eraser", "E", "Paint the eraser's value, ignore (255) unless chosen (E)"),
-         "fill": ("&Fill", "F", "Fill the connected region under the click (F)"),
+         "fill": ("&Fill", "F", "Fill the connected region under the click, or with Contiguous off every "
+                                "pixel of its class (F)"),
          "polygon": ("&Polygon", "P", "Click the corners, double-click or Enter to fill; drag for a rectangle (P)"),
          "replace": ("&Replace", "R", "Replace one class by the paint class inside a rectangle (drag) "
                                       "or polygon (clicks), or in the whole image (R)")}
 SIZE_KEYS = (",", ".")  # [ and ] are the overlay's opacity
 PICK_KEY = "I"
 MAX_BRUSH = 500
-
-
-class ClassPicker(QComboBox):
-    """A combo of the classes (swatch, index, name) with type-to-search; ignore is optional."""
-
-    classChosen = Signal(int)
-
-    def __init__(self, with_ignore: bool, tip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.with_ignore = with_ignore
-        self.setEditable(True)
-        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.setMinimumWidth(170)
-        self.setToolTip(tip)
-        completer = QCompleter(self.model(), self)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.setCompleter(completer)
-        self.activated.connect(self._on_activated)
-        completer.activated[str].connect(self._on_text_chosen)  # type: ignore[index]
-
-    def set_classes(self, names: tuple[str, ...], palette) -> None:  # noqa: ANN001 - (C, 3) array
-        current = self.value()
-        self.blockSignals(True)
-        self.clear()
-        if self.with_ignore:
-            self.addItem(swatch((0, 0, 0)), f"ignore ({IGNORE})", IGNORE)
-        for index, name in enumerate(names):
-            red, green, blue = (int(v) for v in palette[index][:3])
-            self.addItem(swatch((red, green, blue)), f"{index}: {name}", index)
-        self.blockSignals(False)
-        self.set_value(current if current is not None else (IGNORE if self.with_ignore else 0))
-
-    def value(self) -> int | None:
-        data = self.currentData()
-        return None if data is None else int(data)
-
-    def set_value(self, value: int) -> None:
-        index = self.findData(int(value))
-        if index >= 0:
-            self.setCurrentIndex(index)
-
-    def _on_activated(self, index: int) -> None:
-        if index >= 0:
-            self.classChosen.emit(int(self.itemData(index)))
-
-    def _on_text_chosen(self, text: str) -> None:
-        index = self.findText(text)
-        if index >= 0:
-            self.setCurrentIndex(index)
-            self.classChosen.emit(int(self.itemData(index)))
 
 
 class EditToolbar(QToolBar):
@@ -107,12 +61,28 @@ class EditToolbar(QToolBar):
                                               f"or press {PICK_KEY} over the image, to pick one)")
         self.addWidget(QLabel("  Class "))
         self.addWidget(self.paint_class)
+        self.paint_over = OverPicker()
+        self.over_label = QLabel("  Over ")
+        self.over_label.setToolTip(self.paint_over.toolTip())
+        self.addWidget(self.over_label)
+        self.addWidget(self.paint_over)
         self.eraser_value = ClassPicker(True, "What the eraser paints: ignore (255), or a class")
-        self.addWidget(QLabel("  Eraser "))
-        self.addWidget(self.eraser_value)
         self.replace_from = ClassPicker(False, "Replace: the class that becomes the paint class")
-        self.addWidget(QLabel("  Replace "))
-        self.addWidget(self.replace_from)
+        self.contiguous = QCheckBox("Contiguous")
+        self.contiguous.setChecked(True)
+        self.contiguous.setToolTip("On: the fill changes the connected region under the click (4-connected); "
+                                   "off: every pixel of the clicked class in the image")
+        self.tool_options = QStackedWidget()
+        self._option_pages = {"eraser": self._page(QLabel("  Eraser "), self.eraser_value),
+                              "replace": self._page(QLabel("  Replace "), self.replace_from),
+                              "fill": self._page(QLabel("  "), self.contiguous)}
+        self._no_options = self._page()
+        # as wide as its widest page, never stretched: what follows stays where it is
+        self.tool_options.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.addWidget(self.tool_options)
+        for action in self.tool_actions.values():  # (set_tool checks one without a trigger)
+            action.toggled.connect(lambda _on: self._show_options(self.tool()))
+        self._show_options(self.tool())
         self.addSeparator()
         # an edit being computed off the GUI thread (see app.gui.editor.edit_queue)
         self.busy_bar = QProgressBar()
@@ -140,8 +110,26 @@ class EditToolbar(QToolBar):
         self.tool_actions[name].setChecked(True)
 
     def set_classes(self, names: tuple[str, ...], palette) -> None:  # noqa: ANN001
-        for picker in (self.paint_class, self.eraser_value, self.replace_from):
+        for picker in (self.paint_class, self.paint_over, self.eraser_value, self.replace_from):
             picker.set_classes(names, palette)
+
+    def _page(self, *widgets: QWidget) -> QWidget:
+        page = QWidget()
+        layout = QHBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.tool_options.addWidget(page)
+        return page
+
+    def _show_options(self, tool: str) -> None:
+        """The chosen tool's own option in the slot; Over does not apply to Replace (it has
+        its own class to change)."""
+        self.tool_options.setCurrentWidget(self._option_pages.get(tool, self._no_options))
+        for widget in (self.over_label, self.paint_over):
+            widget.setEnabled(tool != "replace")
 
     def step_size(self, factor: float) -> None:
         """Grow or shrink the brush by ``factor``, by at least one pixel."""
