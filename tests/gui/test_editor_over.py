@@ -150,6 +150,12 @@ def test_a_fill_that_is_not_contiguous_changes_both_regions_of_the_clicked_class
     assert bar.eraser_value.isVisible() and not bar.contiguous.isVisible()
     QTest.keyClick(win, Qt.Key.Key_R)
     assert bar.replace_from.isVisible() and not bar.paint_over.isEnabled(), "Over does not apply to Replace"
+    QTest.keyClick(win, Qt.Key.Key_B)
+    assert not bar.replace_from.isVisible() and bar.paint_over.isEnabled()
+    bar.replace_from.set_value(WATER)
+    win.editor.replace_everywhere()  # Edit > Replace in Whole Image, its box out of sight: the window says what
+    assert win.statusBar().currentMessage() == "Replacing 1: class 1 by 2: class 2 in the whole image"
+    np.testing.assert_array_equal(doc.labels, np.where(before == WATER, PERSON, before))
 
 
 def test_over_is_kept_for_the_next_run_by_class_name(qtbot, editing, image_folder, tiny_loaded):

@@ -34,7 +34,8 @@ class EditorActions:
         self.cancel = self._action("&Cancel Polygon", canvas.cancel, ("Escape",))
         self.back = self._action("Remove Last &Corner", canvas.remove_last_point, ("Backspace",))
         self.replace_all = self._action("Replace in &Whole Image", link.replace_everywhere,
-                                        tip="Replace the Replace class by the paint class everywhere")
+                                        tip="Replace the class of the Replace tool's box by the paint class "
+                                            "everywhere")
         self.revert = self._action("Re&vert to Saved", link.discard,
                                    tip="Throw away the edits of this image since it was opened or saved")
         settings = self.window.settings

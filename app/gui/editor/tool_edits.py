@@ -144,6 +144,9 @@ class ToolEdits:
     def replace_everywhere(self) -> None:
         old, value = self.toolbar.replace_from.value(), self.paint_value()
         if old is not None:
+            # the Replace box shows only with the Replace tool: say which classes this is
+            self._say(f"Replacing {self.toolbar.replace_from.currentText()} by "
+                      f"{self.toolbar.paint_class.currentText()} in the whole image")
             self.edit("Replacing", lambda doc: prepared.prepare_replace(doc, old, value))
 
     # --- undo, redo ------------------------------------------------------------------------------
