@@ -113,6 +113,7 @@ def stage_gradcam(model: PSPNet, network_input: torch.Tensor, geometry: CaptureG
         logits, caught = stage_outputs(model, network_input.clone(), stages)
         score = (logits[0, class_index].double() * weights).sum()
         acts = [caught[s] for s in stages]
+        check_cancel(cancel)  # the head's backward comes first, a long step no block hook sees
         grads = torch.autograd.grad(score, acts)
     signed, low = [], []
     for act, grad in zip(acts, grads):

@@ -100,6 +100,21 @@ def test_a_cancel_in_the_stage_gradcam_forward_stops_it_within_a_stage(case):
     assert ran == []  # layer3's first block saw the event: neither layer4 nor the head ran
 
 
+def test_a_cancel_in_the_stage_gradcam_head_stops_it_before_the_backward(case):
+    model, network_input, geometry, _, region = case
+    cancel = threading.Event()
+    reached: list[str] = []
+    handles = [model.head.register_forward_hook(lambda _m, _i, _o: cancel.set()),
+               gradients_reaching(model.head, reached, "head")]
+    try:
+        with pytest.raises(Cancelled):
+            stage_gradcam(model, network_input, geometry, region, CLASS, cancel=cancel)
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert reached == []  # the head's backward (no block's hook sees it) never began
+
+
 @pytest.mark.parametrize("predicted_nowhere", [False, True])
 def test_a_stage_gradcam_cancelled_while_it_waited_runs_nothing(case, predicted_nowhere):
     model, network_input, geometry, _, region = case
