@@ -9,8 +9,9 @@ Opens the harbour sample with the shipped model, floats the inspector over the w
 grabs: the receptive field of the smallest class in the image (Select: Whole class, a
 click on one of its pixels; square-root scale; the union of its pixels' analytic boxes
 outlined per path), then, in the
-Contribution tab, Grad-CAM (ReLU) of the connected water region at layer1..layer4, and at
-layer4 alone for a class predicted nowhere near there (the first one absent, if any).
+Contribution tab, Grad-CAM (ReLU) of the connected water region at the stem and
+layer1..layer4 (five equally wide panels), and at layer4 alone for a class predicted
+nowhere near there (the first one absent, if any).
 Prints each job's wall time as the window saw it.
 """
 

@@ -5,6 +5,7 @@
 One panel per part (features, bin 1, ...) and one for the BN shift + classifier bias,
 all on the same symmetric scale with one diverging colour bar, so the panels compare
 directly: red pushes the target class up, blue pushes it down (logit units per cell).
+Every panel is drawn the same size, whatever its title (``_equal_panels``).
 """
 
 from __future__ import annotations
@@ -130,6 +131,25 @@ class BranchGrid(QWidget):
         self.colorbar.setImageItem(self.images)
         self.graphics.addItem(self.colorbar, row=0, col=columns, rowspan=rows)
         self._columns = columns
+        self._equal_panels()
+
+    def _equal_panels(self) -> None:
+        """Give every panel the widest one's minimum and preferred width.
+
+        A panel's width hints come from its title's text, and the grid layout shares the
+        spare width out unevenly between columns whose hints differ: the stages' "stem"
+        panel was drawn ~30 px wider than "layer1".."layer4" (13%, at 1400 px).
+        """
+        for plot in self.plots:  # back to each title's own hints, then all to the largest
+            plot.setMinimumWidth(-1)
+            plot.setPreferredWidth(-1)
+        if not self.plots:
+            return
+        smallest = max(plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() for plot in self.plots)
+        preferred = max(plot.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() for plot in self.plots)
+        for plot in self.plots:
+            plot.setMinimumWidth(smallest)
+            plot.setPreferredWidth(preferred)
 
     def _best_columns(self, count: int) -> int:
         size = self.graphics.size()
@@ -175,6 +195,7 @@ class BranchGrid(QWidget):
     def set_titles(self, titles: list[str]) -> None:
         for plot, title in zip(self.plots, titles):
             plot.setTitle(title)
+        self._equal_panels()
 
     def set_outlines(self, rects: list[tuple[float, float, float, float] | None]) -> None:
         """A dashed box (x, y, width, height in photo pixels) on each panel; None hides it."""
