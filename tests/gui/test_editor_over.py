@@ -28,6 +28,14 @@ def scene() -> np.ndarray:
     return labels
 
 
+@pytest.fixture
+def drawn(editing):  # noqa: F811 - the fixture
+    """The window editing ``scene()``: (window, its toolbar, the map as drawn, the document)."""
+    win, _item, _out = editing
+    before = scene()
+    return win, win.editor.toolbar, before, edit_labels(win, before.copy())
+
+
 def undo(win):
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
 
@@ -36,11 +44,8 @@ def redo(win):
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
 
 
-def test_a_stroke_over_sky_changes_only_the_sky_it_crosses_and_undo_restores_exactly(qtbot, editing):
-    win, _item, _out = editing
-    bar = win.editor.toolbar
-    before = scene()
-    doc = edit_labels(win, before.copy())
+def test_a_stroke_over_sky_changes_only_the_sky_it_crosses_and_undo_restores_exactly(qtbot, drawn):
+    win, bar, before, doc = drawn
     QTest.keyClick(win, Qt.Key.Key_B)
     bar.brush_size.setValue(7)
     bar.paint_class.set_value(PERSON)
@@ -128,11 +133,8 @@ def test_the_edit_thread_gives_what_the_gui_thread_gives(qtbot, editing, monkeyp
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_fill_that_is_not_contiguous_changes_both_regions_of_the_clicked_class_and_nothing_else(qtbot, editing):
-    win, _item, _out = editing
-    bar = win.editor.toolbar
-    before = scene()
-    doc = edit_labels(win, before.copy())
+def test_a_fill_that_is_not_contiguous_changes_both_regions_of_the_clicked_class_and_nothing_else(qtbot, drawn):
+    win, bar, before, doc = drawn
     QTest.keyClick(win, Qt.Key.Key_F)
     assert bar.contiguous.isVisible() and bar.contiguous.isChecked() and not bar.eraser_value.isVisible()
     bar.paint_class.set_value(PERSON)
