@@ -194,3 +194,21 @@ def test_an_unknown_remembered_choice_is_any_class(qtbot, editing, text):
     picker.set_key(text)
     picker.set_classes(("a", "b"), np.zeros((2, 3), np.uint8))
     assert picker.over() is None and picker.currentText() == "any class"
+
+
+@pytest.mark.parametrize("tool", ["brush", "eraser", "fill", "polygon", "replace"])
+def test_the_edit_toolbar_fits_a_1400_pixel_window_with_every_tool_and_while_busy(qtbot, editing, tool):
+    from PySide6.QtWidgets import QApplication, QToolButton
+
+    win, _item, _out = editing
+    bar = win.editor.toolbar
+    win.resize(1400, 900)
+    bar.set_tool(tool)
+    for busy in ("", "Filling the polygon"):  # the longest busy text
+        bar.set_busy(busy)
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda: bar.width() >= 1390, timeout=3000)
+        extension = bar.findChild(QToolButton, "qt_toolbar_ext_button")
+        assert extension is None or not extension.isVisible(), f"{tool}: the toolbar overflows"
+        save = bar.widgetForAction(win.editor.actions.save)
+        assert save.isVisible() and save.geometry().right() < bar.width()
