@@ -49,37 +49,26 @@ def _shown(monkeypatch, owner, method: str) -> list:
     return got
 
 
-def test_a_second_stage_gradcam_cancels_the_first(held, monkeypatch):
+@pytest.mark.parametrize("signal, shown_by, answer, runs", [
+    ("stageGradcamWanted", "set_stage_gradcam", StageGradCAM, "backbone.stem"),  # a backbone pass
+    ("gradcamWanted", "set_gradcam", GradCAM, "head"),  # the head only
+])
+def test_a_second_gradcam_cancels_the_first(held, monkeypatch, signal, shown_by, answer, runs):
     dock, jobs, model = held
-    shown = _shown(monkeypatch, dock.contrib_tab, "set_stage_gradcam")
+    shown = _shown(monkeypatch, dock.contrib_tab, shown_by)
     ran: list[str] = []
-    handle = _count_forwards(model.backbone.stem, ran, "stem")
+    handle = _count_forwards(model.get_submodule(runs), ran, runs)
     try:
         for n in range(2):
-            dock.contrib_tab.stageGradcamWanted.emit(_box(dock, n), CLASS)
+            getattr(dock.contrib_tab, signal).emit(_box(dock, n), CLASS)
         first, second = jobs.run_all()
     finally:
         handle.remove()
-    assert isinstance(first, Cancelled) and isinstance(second, StageGradCAM)
-    assert ran == ["stem"]  # one backbone pass: the first job ran none of its own
-    assert second.pixel_count == _box(dock, 1).pixels
+    assert isinstance(first, Cancelled) and isinstance(second, answer)
+    assert ran == [runs]  # one pass: the first job ran none of its own
     assert shown == [second] and "failed" not in dock.status.text()
-
-
-def test_a_second_ppm_gradcam_cancels_the_first(held, monkeypatch):
-    dock, jobs, model = held
-    shown = _shown(monkeypatch, dock.contrib_tab, "set_gradcam")
-    ran: list[str] = []
-    handle = _count_forwards(model.head, ran, "head")
-    try:
-        for n in range(2):
-            dock.contrib_tab.gradcamWanted.emit(_box(dock, n), CLASS)
-        first, second = jobs.run_all()
-    finally:
-        handle.remove()
-    assert isinstance(first, Cancelled) and isinstance(second, GradCAM)
-    assert ran == ["head"]
-    assert shown == [second] and "failed" not in dock.status.text()
+    if answer is StageGradCAM:
+        assert second.pixel_count == _box(dock, 1).pixels
 
 
 def test_a_second_ablation_cancels_the_first(held):

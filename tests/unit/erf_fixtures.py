@@ -7,7 +7,8 @@ which blocks a forward or a backward pass reached, and how many hooks the model 
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+from typing import Callable, Iterator
 
 import torch
 
@@ -62,3 +63,13 @@ def gradients_reaching(module: torch.nn.Module, counts: list[str], name: str,
 def hook_counts(model: torch.nn.Module) -> int:
     """Forward and forward pre-hooks on all of ``model``'s modules (a cancel must leave none behind)."""
     return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+
+
+@contextlib.contextmanager
+def hooked(*handles: torch.utils.hooks.RemovableHandle) -> Iterator[None]:
+    """The hooks ``handles`` for the block's duration: removed after it, even when it raises."""
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()

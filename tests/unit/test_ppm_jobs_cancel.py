@@ -16,7 +16,7 @@ from app.engine.ppm_gradcam import region_gradcam
 from app.engine.ppm_region import box_region
 from app.engine.ppm_stage_gradcam import stage_gradcam
 from app.engine.result import Cancelled
-from tests.unit.erf_fixtures import PHOTO, gradients_reaching, hook_counts, small_field_capture
+from tests.unit.erf_fixtures import PHOTO, gradients_reaching, hook_counts, hooked, small_field_capture
 
 CLASS = 2
 
@@ -58,11 +58,8 @@ def test_stage_gradcam_with_an_unset_cancel_is_the_same_and_reaches_the_stem_onc
     model, network_input, geometry, _, region = case
     expected = stage_gradcam(model, network_input, geometry, region, CLASS)
     reached: list[str] = []
-    handle = gradients_reaching(model.backbone.stem, reached, "stem")
-    try:
+    with hooked(gradients_reaching(model.backbone.stem, reached, "stem")):
         cam = stage_gradcam(model, network_input, geometry, region, CLASS, cancel=threading.Event())
-    finally:
-        handle.remove()
     assert reached == ["stem"]
     np.testing.assert_array_equal(cam.signed, expected.signed)
 
@@ -72,15 +69,11 @@ def test_a_cancel_in_the_stage_gradcam_backward_stops_it_before_the_stem(case):
     before = hook_counts(model)
     cancel = threading.Event()
     reached: list[str] = []
-    handles = [gradients_reaching(model.backbone.layer4, reached, "layer4", on_grad=cancel.set),
-               gradients_reaching(model.backbone.layer2, reached, "layer2"),
-               gradients_reaching(model.backbone.stem, reached, "stem")]
-    try:
+    with hooked(gradients_reaching(model.backbone.layer4, reached, "layer4", on_grad=cancel.set),
+                gradients_reaching(model.backbone.layer2, reached, "layer2"),
+                gradients_reaching(model.backbone.stem, reached, "stem")):
         with pytest.raises(Cancelled):
             stage_gradcam(model, network_input, geometry, region, CLASS, cancel=cancel)
-    finally:
-        for handle in handles:
-            handle.remove()
     assert reached == ["layer4"]  # the backward reached layer4's output, then stopped within layer4
     assert hook_counts(model) == before  # the cancel's hooks are gone again
 
@@ -89,14 +82,10 @@ def test_a_cancel_in_the_stage_gradcam_forward_stops_it_within_a_stage(case):
     model, network_input, geometry, _, region = case
     cancel = threading.Event()
     ran: list[str] = []
-    handles = [model.backbone.layer3.register_forward_pre_hook(lambda _m, _i: cancel.set()),
-               _calls(model.backbone.layer4, ran, "layer4"), _calls(model.head, ran, "head")]
-    try:
+    with hooked(model.backbone.layer3.register_forward_pre_hook(lambda _m, _i: cancel.set()),
+                _calls(model.backbone.layer4, ran, "layer4"), _calls(model.head, ran, "head")):
         with pytest.raises(Cancelled):
             stage_gradcam(model, network_input, geometry, region, CLASS, cancel=cancel)
-    finally:
-        for handle in handles:
-            handle.remove()
     assert ran == []  # layer3's first block saw the event: neither layer4 nor the head ran
 
 
@@ -104,14 +93,10 @@ def test_a_cancel_in_the_stage_gradcam_head_stops_it_before_the_backward(case):
     model, network_input, geometry, _, region = case
     cancel = threading.Event()
     reached: list[str] = []
-    handles = [model.head.register_forward_hook(lambda _m, _i, _o: cancel.set()),
-               gradients_reaching(model.head, reached, "head")]
-    try:
+    with hooked(model.head.register_forward_hook(lambda _m, _i, _o: cancel.set()),
+                gradients_reaching(model.head, reached, "head")):
         with pytest.raises(Cancelled):
             stage_gradcam(model, network_input, geometry, region, CLASS, cancel=cancel)
-    finally:
-        for handle in handles:
-            handle.remove()
     assert reached == []  # the head's backward (no block's hook sees it) never began
 
 
@@ -121,13 +106,10 @@ def test_a_stage_gradcam_cancelled_while_it_waited_runs_nothing(case, predicted_
     cancel = threading.Event()
     cancel.set()
     ran: list[str] = []
-    handle = _calls(model.backbone.stem, ran, "stem")
-    try:
+    with hooked(_calls(model.backbone.stem, ran, "stem")):
         with pytest.raises(Cancelled):  # the zero maps of a class predicted nowhere still take a forward
             stage_gradcam(model, network_input, geometry, None if predicted_nowhere else region, CLASS,
                           cancel=cancel)
-    finally:
-        handle.remove()
     assert ran == []
 
 
@@ -135,14 +117,10 @@ def test_a_cancel_in_the_forward_of_zero_maps_stops_it(case):
     model, network_input, geometry, _, _ = case
     cancel = threading.Event()
     ran: list[str] = []
-    handles = [model.backbone.layer2.register_forward_pre_hook(lambda _m, _i: cancel.set()),
-               _calls(model.backbone.layer4, ran, "layer4")]
-    try:
+    with hooked(model.backbone.layer2.register_forward_pre_hook(lambda _m, _i: cancel.set()),
+                _calls(model.backbone.layer4, ran, "layer4")):
         with pytest.raises(Cancelled):
             stage_gradcam(model, network_input, geometry, None, CLASS, cancel=cancel)
-    finally:
-        for handle in handles:
-            handle.remove()
     assert ran == []
 
 
@@ -152,11 +130,8 @@ def test_ppm_gradcam_with_an_unset_cancel_is_the_same_and_runs_one_backward(case
     model, _, geometry, capture, region = case
     expected = region_gradcam(model, capture, geometry, region, CLASS)
     reached: list[str] = []
-    handle = gradients_reaching(model.head, reached, "head")
-    try:
+    with hooked(gradients_reaching(model.head, reached, "head")):
         cam = region_gradcam(model, capture, geometry, region, CLASS, threading.Event())
-    finally:
-        handle.remove()
     assert reached == ["head"]
     np.testing.assert_array_equal(cam.signed, expected.signed)
 
@@ -166,14 +141,10 @@ def test_a_cancel_in_the_ppm_gradcam_forward_stops_it_before_the_backward(case):
     before = hook_counts(model)
     cancel = threading.Event()
     reached: list[str] = []
-    handles = [model.head.conv.register_forward_hook(lambda _m, _i, _o: cancel.set()),
-               gradients_reaching(model.head, reached, "head")]
-    try:
+    with hooked(model.head.conv.register_forward_hook(lambda _m, _i, _o: cancel.set()),
+                gradients_reaching(model.head, reached, "head")):
         with pytest.raises(Cancelled):
             region_gradcam(model, capture, geometry, region, CLASS, cancel)
-    finally:
-        for handle in handles:
-            handle.remove()
     assert reached == []  # the forward ran, no backward began
     assert hook_counts(model) == before
 
@@ -183,12 +154,9 @@ def test_a_ppm_gradcam_cancelled_while_it_waited_runs_nothing(case):
     cancel = threading.Event()
     cancel.set()
     ran: list[str] = []
-    handle = _calls(model.head.conv, ran, "conv")
-    try:
+    with hooked(_calls(model.head.conv, ran, "conv")):
         with pytest.raises(Cancelled):
             region_gradcam(model, capture, geometry, region, CLASS, cancel)
-    finally:
-        handle.remove()
     assert ran == []
 
 
@@ -198,11 +166,8 @@ def test_an_ablation_with_an_unset_cancel_runs_both_head_passes(case):
     model, _, geometry, capture, _ = case
     expected = run_ablation(model, capture, geometry, (1,), "zero")
     ran: list[str] = []
-    handle = _calls(model.head, ran, "head")
-    try:
+    with hooked(_calls(model.head, ran, "head")):
         result = run_ablation(model, capture, geometry, (1,), "zero", cancel=threading.Event())
-    finally:
-        handle.remove()
     assert ran == ["head", "head"]  # the baseline and the ablated pass
     np.testing.assert_array_equal(result.ablated, expected.ablated)
 
@@ -212,12 +177,9 @@ def test_a_cancel_during_the_baseline_pass_skips_the_ablated_one(case):
     before = hook_counts(model)
     cancel = threading.Event()
     ran: list[str] = []
-    handle = _calls(model.head, ran, "head", then=cancel.set)
-    try:
+    with hooked(_calls(model.head, ran, "head", then=cancel.set)):
         with pytest.raises(Cancelled):
             run_ablation(model, capture, geometry, (1,), "zero", cancel=cancel)
-    finally:
-        handle.remove()
     assert ran == ["head"]
     assert hook_counts(model) == before
 
@@ -227,12 +189,9 @@ def test_an_ablation_cancelled_while_it_waited_runs_nothing(case):
     cancel = threading.Event()
     cancel.set()
     ran: list[str] = []
-    handle = _calls(model.head, ran, "head")
-    try:
+    with hooked(_calls(model.head, ran, "head")):
         with pytest.raises(Cancelled):
             run_ablation(model, capture, geometry, (1, 2), "mean", cancel=cancel)
-    finally:
-        handle.remove()
     assert ran == []
 
 
