@@ -11,14 +11,17 @@ whole child processes timed from start to exit, on the same checkpoint and photo
   published script moves everything to a GPU and this machine may have none.
 - **ours**: ``main.py segment FOLDER --protocol official --formats label,color`` with semseg's test
   settings (base 512, crop 473, scale 1.0, flip), once with ``--backend onnx`` (its graph
-  built by a warm-up run first, whose time is printed apart) and once with ``--backend torch``.
+  built by a warm-up run first, whose time is printed apart; that run also leaves ONNX
+  Runtime's optimised copy of the graph for this CPU in the cache, which the timed runs
+  load) and once with ``--backend torch``.
 
 The checkpoint is semseg's own PSPNet-50 (``model/pspnet.py``, 150 classes) with random
 weights and varied batch-norm statistics so that the labels vary, saved the way its
 ``train.py`` saves (``{"epoch", "state_dict"}`` with DataParallel's ``module.`` prefix).
 Both write a label and a colour PNG per photo. Rounds are interleaved (semseg, onnx, torch)
 and the median is printed, with the label agreement of each of ours against semseg's gray
-PNGs. The default photo is the demo image in semseg's repository
+PNGs, and each process's CPU time (user + system, all its threads): on a machine that other
+work shares, wall times move by 2-3x between rounds while CPU times move far less. The default photo is the demo image in semseg's repository
 (``figure/demo/ADE_val_00001515.jpg``, 806 x 512: two windows); ``--images N`` runs both on
 N same-size variants of it (mirrored, darker), each side one process for all of them: what a
 folder pays.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -102,13 +106,16 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of the child process, start to exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{command[:3]} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def semseg_command(work: Path, outputs: Path, semseg: Path, checkpoint: Path, run: int) -> tuple[list[str], Path]:
@@ -179,23 +186,29 @@ def main() -> None:
     print(f"machine: {machine()}; {args.images} photo(s) of {size[0]} x {size[1]}; work {work}")
 
     warm, _ = ours_command(work, outputs, checkpoint, "onnx", 0)
-    print(f"warm-up, --backend onnx (builds or loads the window graph): {timed(warm, ROOT):.1f} s", flush=True)
+    print(f"warm-up, --backend onnx (builds or loads the window graph): {timed(warm, ROOT)[0]:.1f} s", flush=True)
     times: dict[str, list[float]] = {"semseg": [], "onnx": [], "torch": []}
+    cpu: dict[str, list[float]] = {"semseg": [], "onnx": [], "torch": []}
     agree: dict[str, list[float]] = {"onnx": [], "torch": []}
     for run in range(1, args.rounds + 1):
         command, gray = semseg_command(work, outputs, semseg, checkpoint, run)
-        times["semseg"].append(timed(command, work))
+        seconds, cpu_seconds = timed(command, work)
+        times["semseg"].append(seconds)
+        cpu["semseg"].append(cpu_seconds)
         for backend in ("onnx", "torch"):
             command, labels = ours_command(work, outputs, checkpoint, backend, run)
-            times[backend].append(timed(command, ROOT))
+            seconds, cpu_seconds = timed(command, ROOT)
+            times[backend].append(seconds)
+            cpu[backend].append(cpu_seconds)
             agree[backend].append(agreement(names, labels, gray))
-        print(f"round {run}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items())
+        print(f"round {run}: " + ", ".join(f"{k} {v[-1]:.1f} s (CPU {cpu[k][-1]:.1f} s)" for k, v in times.items())
               + f"; load average {os.getloadavg()[0]:.1f}", flush=True)
-    base = statistics.median(times["semseg"])
-    print(f"\nsemseg tool/test.py, whole process: median {base:.1f} s")
+    base, base_cpu = statistics.median(times["semseg"]), statistics.median(cpu["semseg"])
+    print(f"\nsemseg tool/test.py, whole process: median {base:.1f} s (CPU {base_cpu:.1f} s)")
     for backend in ("onnx", "torch"):
-        median = statistics.median(times[backend])
-        print(f"main.py segment --backend {backend}: median {median:.1f} s = {median / base:.2f}x semseg's time; "
+        median, median_cpu = statistics.median(times[backend]), statistics.median(cpu[backend])
+        print(f"main.py segment --backend {backend}: median {median:.1f} s = {median / base:.2f}x semseg's time "
+              f"(CPU {median_cpu:.1f} s = {median_cpu / base_cpu:.2f}x); "
               f"labels equal to semseg's on {100 * min(agree[backend]):.4f} % of pixels (worst image)")
 
 
