@@ -270,8 +270,9 @@ class Viewer(QObject):
         result = item.result
         self.redraw()
         self.readout.set_busy(False)
-        self.readout.set_timing(result.seconds, result.protocol.name)
-        self.readout.set_device(result.device, self.model.precision if self.model else "")
+        from_disk = item.classes is not None  # label maps read from disk: no model ran, nothing to time
+        self.readout.set_timing(None if from_disk else result.seconds, result.protocol.name)
+        self.readout.set_device(result.device, self.model.precision if self.model and not from_disk else "")
         for note in result.notes:
             self.message.emit("warning", note)
         self.resultShown.emit(item)

@@ -82,6 +82,8 @@ def test_folder_with_labels_beside_shows_them_without_any_model(qtbot, bare_wind
     assert win.folder.status(images / "scene1.png").value == "labels"
     assert win.viewer.readout_at(0, 0) == ("ignore", None) and win.viewer.readout_at(100, 90)[0] == "road"
     assert "3 label maps" in win.statusBar().currentMessage()
+    # no model ran: the read-out times nothing and names no precision
+    assert win.readout.timing.text() == "" and win.readout.device.text() == f"device: {LABELS_DEVICE}"
 
 
 def test_explicit_open_labels_and_mismatches_are_reported(qtbot, window, labelled, tmp_path, monkeypatch):
