@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import threading
+import unicodedata
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, cast
 
@@ -229,11 +230,48 @@ def _by_rows(band: Callable[[int, int], np.ndarray], shape: tuple[int, ...],
 
 
 def cvat_labelmap(classes: ClassInfo) -> str:
-    """CVAT 'Segmentation mask' labelmap.txt: ``name:r,g,b::`` per class."""
+    """CVAT 'Segmentation mask' labelmap.txt: ``name:r,g,b::`` per class, one line each, named
+    by ``labelmap_names`` so that CVAT/datumaro and this app read back the same class list."""
     lines = ["# label:color_rgb:parts:actions"]
-    for name, (r, g, b) in zip(classes.names, classes.colors):
-        lines.append(f"{name.replace(':', '_')}:{r},{g},{b}::")
+    for name, (r, g, b) in zip(labelmap_names(classes.names), classes.colors):
+        lines.append(f"{name}:{r},{g},{b}::")
     return "\n".join(lines) + "\n"
+
+
+def _line_safe(name: str) -> str:
+    """``name`` with nothing a line of labelmap.txt cannot hold (see labelmap_names)."""
+    kept = "".join(" " if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") else c
+                   for c in name).strip().replace(":", "_")
+    return ("_" + kept if kept.startswith("#") else kept) or "unnamed"
+
+
+def labelmap_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The names ``cvat_labelmap`` writes, one per class and in order. A line of labelmap.txt
+    is stripped, read as a comment when it starts with '#', split at ':' (datumaro), cut at
+    any line break (this app's reader also at U+2028 and the like), and datumaro refuses a
+    file that names a label twice. So, and only where needed:
+
+    - control characters and line or paragraph separators become a space;
+    - leading and trailing white space is dropped;
+    - ':' becomes '_';
+    - a name starting with '#' gets a leading '_';
+    - an empty name becomes 'unnamed';
+    - a name already written gets the first free '_2', '_3', ... suffix.
+
+    Names a line holds as they are (any other letter, digit, symbol or space) are kept."""
+    safe = [_line_safe(name) for name in names]
+    kept = set(safe)  # a repeat's new name is never one that another class has
+    taken: set[str] = set()
+    out = []
+    for name in safe:
+        if name in taken:
+            number = 2
+            while f"{name}_{number}" in taken or f"{name}_{number}" in kept:
+                number += 1
+            name = f"{name}_{number}"
+        taken.add(name)
+        out.append(name)
+    return tuple(out)
 
 
 SUMMARY_COLUMNS = ("input", "status", "seconds", "classes", "error", "outputs")
