@@ -28,7 +28,7 @@ GRID_MODES = (("exact", "exact share (adds up to the logit)"),
               ("gradcam_relu", "Grad-CAM, ReLU (approximation)"))
 GRADCAM_AT = (("ppm", "the PPM (features, bins)"), ("stem", "backbone stem (layer0)"),
               ("layer1", "backbone layer1"), ("layer2", "backbone layer2"), ("layer3", "backbone layer3"),
-              ("layer4", "backbone layer4"), ("stages", "backbone stem, layer1\u20134"))
+              ("layer4", "backbone layer4"), ("stages", "all stages"))  # the panels are titled stem, layer1..layer4
 
 
 class PartMapsPanel(QWidget):
