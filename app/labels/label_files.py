@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from app.classes import ClassInfo
+from app.engine.file_kinds import FileTooLargeError, NotRegularFileError, read_regular_bytes
 from app.engine.imageio import ImageReadError, read_label_map
 
 IGNORE = 255
 LABELMAP_NAME = "labelmap.txt"
 RECORD_LIMIT_BYTES = 4 * 1024 * 1024  # a NAME.json record is a few kB; anything bigger is not one
+LABELMAP_LIMIT_BYTES = 16 * 1024 * 1024  # 65536 classes of long names fit several times over
 
 
 class LabelFileError(ValueError):
@@ -60,12 +62,19 @@ def parse_labelmap(text: str, source: str = LABELMAP_NAME) -> ClassInfo:
 def read_labelmap(folder: Path) -> ClassInfo | None:
     """The class list of a label folder, or None when it has no ``labelmap.txt``."""
     path = Path(folder) / LABELMAP_NAME
-    if not path.is_file():
+    try:  # one open, as a regular file only: a FIFO swapped in after a check would block
+        text = read_regular_bytes(path, LABELMAP_LIMIT_BYTES).decode("utf-8")
+    except FileNotFoundError:
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelFileError(f"{path}: could not read it ({exc})") from None
+    except NotRegularFileError as exc:
+        raise LabelFileError(f"{path}: is {exc.kind}, not a regular file; only regular files are read") from None
+    except FileTooLargeError as exc:
+        raise LabelFileError(f"{path}: the file is {exc.size / 2**20:.0f} MB, more than the "
+                             f"{exc.limit / 2**20:.0f} MB a class list may be") from None
+    except UnicodeDecodeError as exc:
+        raise LabelFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise LabelFileError(f"{path}: could not read it ({exc.strerror or exc})") from None
     return parse_labelmap(text, str(path))
 
 
@@ -100,12 +109,11 @@ def read_checked_labels(label_path: Path, image_size: tuple[int, int],
 
 def read_record(record: Path) -> dict | None:
     """The ``NAME.json`` record ``segment`` wrote beside a label map, or None when it is
-    missing, too big to be one, or not a JSON object."""
+    missing, not a regular file (a FIFO is never waited on), too big to be one, or not a
+    JSON object."""
     try:
-        if not record.is_file() or record.stat().st_size > RECORD_LIMIT_BYTES:
-            return None
-        data = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = json.loads(read_regular_bytes(record, RECORD_LIMIT_BYTES).decode("utf-8"))
+    except (OSError, ValueError):  # FileTooLargeError, NotRegularFileError; UnicodeDecodeError
         return None
     return data if isinstance(data, dict) else None
 

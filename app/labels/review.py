@@ -15,11 +15,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Iterable
 
+from app.engine.file_kinds import FileTooLargeError, NotRegularFileError, read_regular_bytes
 from app.fileio import atomic_write_bytes
 
 REVIEW_FILE = "review.json"
 FORMAT = "pspnet-studio-review"
 VERSION = 1
+LIMIT_BYTES = 64 * 1024 * 1024  # marks of half a million images; bigger is not a review file of ours
 
 
 class ReviewState(str, Enum):
@@ -71,12 +73,15 @@ class ReviewStore:
         self._entries = self._read()
 
     def _read(self) -> dict[str, dict]:
-        try:
-            if not self.path.exists():
-                return {}
-            if not self.path.is_file():
-                raise ReviewFileError(f"{self.path} is not a regular file; review marks are not saved")
-            return _parse(self.path.read_bytes(), self.path)
+        try:  # one open, as a regular file only: a FIFO swapped in after a check would block
+            return _parse(read_regular_bytes(self.path, LIMIT_BYTES), self.path)
+        except FileNotFoundError:
+            return {}
+        except NotRegularFileError as exc:
+            self.error = f"{self.path} is {exc.kind}, not a regular file; review marks are not saved"
+        except FileTooLargeError as exc:
+            self.error = (f"{self.path} is {exc.size / 2**20:.0f} MB, more than a review file of this app "
+                          "can be; it is left as it is and review marks are not saved")
         except ReviewFileError as exc:
             self.error = str(exc)
         except OSError as exc:
