@@ -136,8 +136,11 @@ class AppSettings:
         return items
 
     def clear_recent(self) -> None:
+        """File > Open Recent > Clear Recent: every list of paths used, the compared models' too
+        (a person clearing their history expects none of it left)."""
         for kind in ("files", "folders", "weights"):
             self._s.remove(f"recent/{kind}")
+        self.forget_compared_model()
 
     # --- comparison: the checkpoints compared with (model B), Model > Compare With Recent ---
     def compared_models(self) -> list[ComparedFile]:

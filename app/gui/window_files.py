@@ -78,7 +78,14 @@ class WindowFiles:
             menu.addAction("(nothing yet)").setEnabled(False)
         else:
             menu.addSeparator()
-            menu.addAction("Clear Recent", self.w.settings.clear_recent)
+            menu.addAction("Clear Recent", self.clear_recent).setToolTip(
+                "Forget the recent images, folders, weights and compared models")
+
+    def clear_recent(self) -> None:
+        self.w.settings.clear_recent()
+        compare = getattr(self.w, "compare", None)
+        if compare is not None:
+            compare.recent.update()  # Model > Compare With Recent is empty now
 
     # --- drag and drop -------------------------------------------------------------------
     @staticmethod

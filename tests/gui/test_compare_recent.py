@@ -97,6 +97,7 @@ def test_a_changed_file_loads_with_a_note_and_a_missing_one_is_refused(qtbot, co
     assert window.messages.level == "error"
     assert f"tiny.safetensors is no longer there ({weights.resolve()})" in window.messages.text.text()
     assert AppSettings().compared_models() == [] and not link.recent.menu.isEnabled()
+    assert window.settings.recent("weights") == []
 
 
 def test_a_remembered_file_that_no_longer_loads_says_it_changed(qtbot, compared_once):
@@ -121,3 +122,14 @@ def test_a_hand_edited_list_that_makes_no_sense_is_an_empty_one(window):
     window.compare.recent.update()
     assert not window.compare.recent.menu.isEnabled()
     assert window.compare.recent.start_folder() == ""  # no weights remembered either
+
+
+def test_file_clear_recent_forgets_the_compared_models_too(qtbot, compared_once):
+    window, link, weights = compared_once
+    assert link.recent.menu.isEnabled()
+    window.settings.add_recent("weights", weights)  # File > Open Recent has something to clear
+    window.fill_recent_menu()
+    (clear,) = [a for a in window.actions_.recent_menu.actions() if a.text() == "Clear Recent"]
+    clear.trigger()
+    assert AppSettings().compared_models() == [] and not link.recent.menu.isEnabled()
+    assert window.settings.recent("weights") == []
