@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
                                QVBoxLayout, QWidget)
 
-from app.engine.batch import outputs_done, plan_jobs
+from app.engine.batch import Job, outputs_done, plan_jobs
 from app.engine.writers import OUTPUT_FORMATS, SUFFIXES
 from app.gui.batch.options import BatchOptions, default_output_dir
 
@@ -24,6 +24,13 @@ def _path_row(edit: QLineEdit, button: QPushButton) -> QWidget:
     layout.addWidget(edit, 1)
     layout.addWidget(button)
     return row
+
+
+def plan(options: BatchOptions) -> tuple[list[Job], list[str]]:
+    """The run's jobs, and what planning found wrong as sentences for the user (an output folder
+    that is or holds the input folder: its images would all be taken for an earlier run's outputs)."""
+    jobs, problems = plan_jobs([options.input_dir], options.output_dir, options.recursive)
+    return jobs, [p[:1].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in problems]
 
 
 class BatchDialog(QDialog):
@@ -77,6 +84,7 @@ class BatchDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #ea4335;")
+        self.plan_problems: list[str] = []  # what the last look at the folders found wrong
 
         form = QFormLayout()
         form.addRow("Input folder:", _path_row(self.input_edit, browse_in))
@@ -120,12 +128,18 @@ class BatchDialog(QDialog):
             overwrite=self.overwrite_radio.isChecked(), replace_edited=self.replace_edited_box.isChecked())
 
     def update_plan(self) -> None:
-        """How many images the run would see and how many are labelled already (a quick look)."""
+        """How many images the run would see and how many are labelled already (a quick look),
+        or in the message area why the run would do nothing."""
         options = self.options()
+        self.plan_problems = []
         if options.problems():
             self.plan_label.setText("")
             return
-        jobs, _ = plan_jobs([options.input_dir], options.output_dir, options.recursive)
+        jobs, self.plan_problems = plan(options)
+        self.error_label.setText("\n".join(self.plan_problems))
+        if self.plan_problems and not jobs:  # not "0 images found" beside a folder of photos
+            self.plan_label.setText("")
+            return
         finished = sum(outputs_done(job, options.formats) for job in jobs)
         text = f"{len(jobs)} image{'s' if len(jobs) != 1 else ''} found"
         if finished:
@@ -134,6 +148,10 @@ class BatchDialog(QDialog):
 
     def accept(self) -> None:
         problems = self.options().problems()
+        if not problems:
+            self._plan_timer.stop()
+            self.update_plan()  # the folders as they are now, also when typing has not paused yet
+            problems = self.plan_problems
         self.error_label.setText("\n".join(problems))
         if not problems:
             super().accept()

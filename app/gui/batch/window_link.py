@@ -11,11 +11,11 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from app.engine.batch import FileRecord, Job, plan_jobs
+from app.engine.batch import FileRecord, Job
 from app.engine.writers import output_paths
 from app.engine.batch import BatchReport
 from app.gui.batch.controller import BatchRun
-from app.gui.batch.dialog import BatchDialog
+from app.gui.batch.dialog import BatchDialog, plan
 from app.gui.batch.options import BatchOptions, default_output_dir
 from app.gui.batch.progress_dock import BatchDock
 from app.gui.batch.saved_labels import saved_view
@@ -104,7 +104,9 @@ class BatchLink(QObject):
             self._say("Load a model first (File > Open Weights): the batch uses the window's model.")
             return False
         problems = options.problems()
-        jobs, _ = plan_jobs([options.input_dir], options.output_dir, options.recursive) if not problems else ([], [])
+        jobs: list[Job] = []
+        if not problems:
+            jobs, problems = plan(options)  # e.g. an output folder holding the input: why nothing would run
         if problems or not jobs:
             self._say(" ".join(problems) or f"{options.input_dir} holds no images to label.")
             return False
