@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# --screenshot suffixes and the Qt writer of each (Qt picks nothing for other names)
+SCREENSHOT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--protocol", choices=("fast", "official", "ms", "slide"),
                         help="test-time protocol (slide: mmseg checkpoints only)")
     parser.add_argument("--screenshot", metavar="PNG", help="save the window after the first result and quit")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --screenshot file")
     parser.add_argument("--gui-help", action="help", help="show this help and exit")
     return parser
 
@@ -60,6 +63,9 @@ def launch(argv: Sequence[str] | None = None) -> int:
     if args.target and not Path(args.target).exists():
         print(f"main.py: {args.target} does not exist", file=sys.stderr)
         return EXIT_USAGE
+    if args.screenshot and (problem := screenshot_problem(Path(args.screenshot), args.overwrite)):
+        print(f"main.py: {problem}", file=sys.stderr)  # before the work: never lose it at the end
+        return EXIT_USAGE
 
     # PySide6 before pyqtgraph: pyqtgraph binds to the first Qt it finds imported.
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -86,7 +92,7 @@ def launch(argv: Sequence[str] | None = None) -> int:
     target = args.target or first_sample()
     window.after_first_paint(lambda: window.start(weights, target))
     if args.screenshot:
-        _screenshot_when_ready(window, Path(args.screenshot))
+        _screenshot_when_ready(window, Path(args.screenshot), args.overwrite)
     code = app.exec()
     if window.worker.thread_handle.isRunning():
         # A forward that ignored cancellation: leave without waiting (Qt would abort).
@@ -119,7 +125,39 @@ def import_pyqtgraph():  # noqa: ANN201 - the pyqtgraph module
     return pyqtgraph
 
 
-def _screenshot_when_ready(window, path: Path, timeout_ms: int = 180_000) -> None:  # noqa: ANN001
+def screenshot_problem(path: Path, overwrite: bool) -> str | None:
+    """Why ``--screenshot path`` could not be written at the end, or None."""
+    if path.suffix.lower() not in SCREENSHOT_FORMATS:
+        return f"--screenshot {path}: name a .png, .jpg or .bmp file (the suffix chooses the format)"
+    if path.is_dir():
+        return f"--screenshot {path} is a folder; name the image file to write"
+    if not path.parent.is_dir():
+        return f"--screenshot {path}: the folder {path.parent} does not exist"
+    if os.path.lexists(path) and not overwrite:
+        return f"the screenshot {path} exists; it was kept. Use --overwrite to replace it, or name another file"
+    return None
+
+
+def save_screenshot(widget, path: Path, overwrite: bool) -> None:  # noqa: ANN001 - a QWidget
+    """``widget`` as an image at ``path``, encoded in memory and then written whole or not at
+    all (app.fileio); without ``overwrite`` a file that appeared there meanwhile is kept
+    (FileExistsError). OSError when it cannot be written."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from app.fileio import atomic_write_bytes
+
+    encoded = QByteArray()
+    buffer = QBuffer(encoded)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    fmt = SCREENSHOT_FORMATS.get(path.suffix.lower(), "PNG")
+    if not widget.grab().save(buffer, fmt):
+        raise OSError(f"Qt could not encode the window as {fmt}")
+    buffer.close()
+    atomic_write_bytes(path, bytes(encoded.data()), overwrite=overwrite)
+
+
+def _screenshot_when_ready(window, path: Path, overwrite: bool,  # noqa: ANN001
+                           timeout_ms: int = 180_000) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -129,10 +167,15 @@ def _screenshot_when_ready(window, path: Path, timeout_ms: int = 180_000) -> Non
         if done:
             return
         done.append(True)
-        window.grab().save(str(path))
-        print(f"screenshot saved to {path}")
+        code = EXIT_OK
+        try:
+            save_screenshot(window, path, overwrite)
+            print(f"screenshot saved to {path}")
+        except OSError as exc:  # FileExistsError: a file that appeared while the app ran is kept
+            print(f"main.py: the screenshot was not saved: {exc}", file=sys.stderr)
+            code = EXIT_FAILED
         window.close()
-        QApplication.quit()
+        QApplication.exit(code)
 
     def soon() -> None:
         QTimer.singleShot(400, grab_and_quit)  # let the view repaint first
