@@ -47,13 +47,25 @@ READS = "PNG, JPEG, TIFF, BMP, WebP, GIF and PPM/PGM"
 # replaced by this one so the message is ours.
 MAX_PIXELS = 100_000_000
 
-# Modes of a label map: one class index per pixel.
+# Modes of a label map: one class index per pixel. "1" is a 1-bit mask (what label tools
+# write for binary masks): its bits are classes 0 and 1, never 0/255 (255 is ignore here).
 LABEL_MODES_8BIT = ("L", "P")
+LABEL_MODE_1BIT = "1"
 LABEL_MODES_16BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 # Modes PIL's convert('RGB') would clip at 255: _to_rgb scales them instead.
 WIDE_MODES = (*LABEL_MODES_16BIT, "I", "F")
 
 _T = TypeVar("_T")
+
+LABEL_MAP_KINDS = "1-bit, 8-bit palette or grayscale, or 16-bit grayscale"
+COLOUR_MODES = ("RGB", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr", "LAB", "HSV")
+# What an image that is no label map holds, and how to make it one.
+NOT_LABEL_MODES = {
+    "LA": "grayscale with an alpha channel; save it without the alpha channel",
+    "La": "grayscale with an alpha channel; save it without the alpha channel",
+    "PA": "palette with an alpha channel; save it without the alpha channel",
+    "F": "floating-point values; class indices are whole numbers: save it as 8- or 16-bit grayscale",
+}
 
 
 class ImageReadError(ValueError):
@@ -104,13 +116,16 @@ def read_thumbnail(path: str | Path, width: int, height: int, max_pixels: int = 
 
 def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """(H, W) class indices of a label image: uint8 from an 8-bit palette or grayscale
-    image, uint16 from a 16-bit grayscale one. Colour images are refused (a colour
-    rendering is not a label map); no EXIF rotation is applied."""
+    image or from a 1-bit mask (classes 0 and 1), uint16 from a 16-bit grayscale one.
+    Colour images are refused (a colour rendering is not a label map), and so is anything
+    else that holds no class index per pixel, naming what it holds; no EXIF rotation."""
     path = Path(path)
 
     def decode(im: Image.Image) -> np.ndarray:
         if im.mode in LABEL_MODES_8BIT:
             return np.array(im, dtype=np.uint8)
+        if im.mode == LABEL_MODE_1BIT:  # the bits themselves: convert("L") would give 0/255
+            return np.array(im).astype(np.uint8)
         if im.mode in LABEL_MODES_16BIT:
             return np.array(im).astype(np.uint16)
         if im.mode == "I":  # 16-bit PNGs in older Pillow, 32-bit TIFFs
@@ -119,11 +134,18 @@ def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray
                 raise ImageReadError(f"{path}: label values range from {values.min()} to {values.max()}; "
                                      "class indices must lie in 0-65535")
             return values.astype(np.uint16)
-        raise ImageReadError(
-            f"{path}: a label map holds one class index per pixel (8-bit palette or grayscale, "
-            f"or 16-bit grayscale), but this image's mode is {im.mode}. A colour rendering such as "
-            "NAME_color.png cannot be read as labels.")
+        raise ImageReadError(_not_a_label_map(path, im.mode))
     return _decode(path, max_pixels, decode)
+
+
+def _not_a_label_map(path: Path, mode: str) -> str:
+    """Why an image of ``mode`` is no label map, and what is expected instead."""
+    start = f"{path}: a label map holds one class index per pixel ({LABEL_MAP_KINDS}), but this image's mode is {mode}"
+    if mode in NOT_LABEL_MODES:
+        return f"{start} ({NOT_LABEL_MODES[mode]})."
+    if mode in COLOUR_MODES:
+        return f"{start} (colour). A colour rendering such as NAME_color.png cannot be read as labels."
+    return f"{start}; save it as one of those to read it as labels."
 
 
 def _open_regular_file(path: Path) -> BinaryIO:

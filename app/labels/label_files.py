@@ -1,8 +1,9 @@
 """Reading class-index label PNGs and a run's class list (``labelmap.txt``), with clear errors.
 
 A label map is an 8-bit palette or grayscale PNG (16-bit grayscale past 256 classes)
-whose pixel values are class indices; 255 means ignore. A colour mask (RGB) is not a
-label map: its colours would have to be guessed back into classes, so it is refused.
+whose pixel values are class indices; 255 means ignore. A 1-bit mask reads as classes 0
+and 1. A colour mask (RGB) is not a label map: its colours would have to be guessed back
+into classes, so it is refused.
 """
 
 from __future__ import annotations
