@@ -12,7 +12,6 @@ file and the field, so that one bad entry fails alone and nothing is guessed.
 from __future__ import annotations
 
 import math
-import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
@@ -122,13 +121,3 @@ def item_name(raw: Any, source: str) -> str:
     if path.as_posix() in ("", "."):
         raise ItemError(f"{source}: the name {raw!r} is not a file name")
     return path.as_posix()
-
-
-def labelmap_name(name: str) -> str:
-    """``name`` as a line of labelmap.txt keeps it: another tool's label may hold a line break
-    (the file then gains a line that is no class), start with '#' (the line reads as a comment
-    and every later class moves up one index) or carry spaces the reader strips."""
-    cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in name).strip()
-    if cleaned.startswith("#"):
-        cleaned = "_" + cleaned
-    return cleaned.replace(":", "_") or "unnamed"

@@ -17,14 +17,15 @@ from types import ModuleType
 import numpy as np
 
 from app.classes import ClassInfo
-from app.engine.writers import cvat_labelmap, label_image
+from app.engine.writers import cvat_labelmap, label_image, labelmap_names
 from app.interchange import coco, cvat_mask, labelme, voc
-from app.interchange.checks import item_name, labelmap_name
+from app.interchange.checks import item_name
 from app.interchange.dataset import SourceDataset, png_bytes
 from app.interchange.destination import Staging, check_destination
 from app.interchange.exporter import ExportReport, ItemCallback
 from app.interchange.run_folder import IGNORE, LABELMAP, ExportError, ItemError, check_values
 
+RENAMED_WHY = "labelmap.txt holds each class as one line, its name given once"
 IMPORT_FORMATS: dict[str, ModuleType] = {"cvat-mask": cvat_mask, "coco": coco, "labelme": labelme, "voc": voc}
 
 
@@ -67,8 +68,8 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
         raise ExportError(f"{src}: no label maps found")
     table, out_classes = value_table(source, classes)
     report = ExportReport(dest, fmt)
-    safe = tuple(labelmap_name(n) for n in out_classes.names)
-    report.notes += [f"label {old!r} is written as {new!r} (labelmap.txt could not hold it as it is)"
+    safe = labelmap_names(out_classes.names)  # the names cvat_labelmap writes: each rename is a note
+    report.notes += [f"label {old!r} is written as {new!r} ({RENAMED_WHY})"
                      for old, new in zip(out_classes.names, safe) if old != new]
     out_classes = dataclasses.replace(out_classes, names=safe)
     staging = Staging(dest, overwrite, src)

@@ -305,6 +305,28 @@ def test_label_names_are_written_so_that_labelmap_txt_reads_them_back(tmp_path):
     assert any("'car\\nred' is written as 'car red'" in note for note in report.notes)
 
 
+def test_import_renames_by_the_export_rule_and_notes_every_rename(tmp_path):
+    """The importer cleaned names by a rule of its own that missed U+2028 and repeats: the
+    labelmap.txt writer then renamed those once more, silently ('a_b' became 'a_b_2', 'x\u2028y'
+    'x y' without a note). One rule now: what the notes say is what labelmap.txt holds."""
+    from app.engine.writers import labelmap_names
+    from app.interchange.importer import RENAMED_WHY
+    from app.interchange.run_folder import read_labelmap
+    src = tmp_path / "lm"
+    src.mkdir()
+    labels = ["a:b", "a_b", "x\u2028y", "sky", "para\u2029graph"]
+    shapes = [{"label": name, "points": [[0, k], [3, k], [3, k]], "shape_type": "polygon"}
+              for k, name in enumerate(labels)]
+    (src / "a.json").write_text(json.dumps({"imageHeight": 8, "imageWidth": 8, "shapes": shapes}))
+    report = import_labels("labelme", src, tmp_path / "out")
+    written = read_labelmap(tmp_path / "out" / "labelmap.txt").names
+    assert written == labelmap_names(labels) == ("a_b", "a_b_2", "x y", "sky", "para graph")
+    noted = [note for note in report.notes if "is written as" in note]
+    assert noted == [f"label {old!r} is written as {new!r} ({RENAMED_WHY})"
+                     for old, new in zip(labels, written) if old != new]
+    assert len(noted) == 4
+
+
 @pytest.mark.parametrize("fmt", ["cvat-mask", "yolo-seg", "labelme", "coco"])  # voc re-encodes PNGs as JPEG
 def test_an_item_whose_photo_cannot_be_copied_leaves_nothing_of_it(tmp_path, fmt, monkeypatch):
     make_run_folder(tmp_path, seeds=(1, 2), subfolder=False)
