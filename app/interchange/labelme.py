@@ -25,7 +25,8 @@ from app.interchange.dataset import SourceDataset
 from app.interchange.destination import Staging
 from app.interchange.mapping import TargetClasses
 from app.interchange.polygons import closed_points, label_regions
-from app.interchange.run_folder import IGNORE, ExportError, ItemError, LoadedItem, read_labelmap
+from app.interchange.run_folder import (IGNORE, ExportError, ItemError, LoadedItem,
+                                        read_labelmap_if_any)
 
 IGNORE_LABEL = "__ignore__"
 BACKGROUND_LABEL = "_background_"
@@ -114,8 +115,7 @@ def read_dataset(src: Path) -> SourceDataset:
     if not src.is_dir():
         raise ExportError(f"{src}: not a folder of labelme JSON files")
     files = sorted(p for p in src.rglob("*.json") if not any(x.startswith(".") for x in p.relative_to(src).parts))
-    if (src / "labelmap.txt").is_file():
-        classes = read_labelmap(src / "labelmap.txt")
+    if (classes := read_labelmap_if_any(src / "labelmap.txt")) is not None:
         names, colors = list(classes.names), list(classes.colors)
     else:
         names, colors = [], []

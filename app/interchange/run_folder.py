@@ -19,7 +19,7 @@ import numpy as np
 from app.classes import ClassInfo
 from app.engine.imageio import ImageReadError, read_image, read_label_map
 from app.interchange.checks import ExportError, ItemError, read_text_file
-from app.labels.label_files import LabelFileError, parse_labelmap
+from app.labels.label_files import LabelFileError, read_labelmap_file
 
 LABELMAP = "labelmap.txt"
 IGNORE = 255
@@ -41,9 +41,18 @@ class RunFolder:
 
 
 def read_labelmap(path: Path) -> ClassInfo:
-    """Classes of a CVAT/datumaro ``labelmap.txt``, in file order (the project's parser)."""
+    """Classes of a CVAT/datumaro ``labelmap.txt``, in file order; ExportError without one."""
+    classes = read_labelmap_if_any(path)
+    if classes is None:
+        raise ExportError(f"{path}: file not found")
+    return classes
+
+
+def read_labelmap_if_any(path: Path) -> ClassInfo | None:
+    """The classes of ``path``, None when there is no file there; ExportError for one that cannot
+    be used (a FIFO is named, never taken for none). Read by the label folders' own reader."""
     try:
-        return parse_labelmap(read_text_file(path, error=ExportError), str(path))
+        return read_labelmap_file(path)
     except LabelFileError as exc:
         raise ExportError(str(exc)) from None
 
@@ -74,7 +83,7 @@ def open_run_folder(root: str | Path) -> RunFolder:
     root = Path(root)
     if not root.is_dir():
         raise ExportError(f"{root}: not a folder; expected the output folder of `segment` or Label Folder")
-    classes = read_labelmap(root / LABELMAP) if (root / LABELMAP).is_file() else None
+    classes = read_labelmap_if_any(root / LABELMAP)
     if classes is None:
         raise ExportError(f"{root}: no {LABELMAP}; expected the output folder of `segment` or Label "
                           "Folder (it writes labelmap.txt with the model's classes)")

@@ -25,7 +25,8 @@ from app.interchange.checks import read_text_file
 from app.interchange.dataset import SourceDataset, png_bytes
 from app.interchange.destination import Staging
 from app.interchange.mapping import VOID_COLOR, TargetClasses, distinct_colors
-from app.interchange.run_folder import IGNORE, ExportError, ItemError, LoadedItem, read_labelmap
+from app.interchange.run_folder import (IGNORE, ExportError, ItemError, LoadedItem,
+                                        read_labelmap_if_any)
 
 
 IGNORED = "ignored"  # datumaro's VocLabel name of 255
@@ -88,8 +89,7 @@ def read_dataset(src: Path) -> SourceDataset:
     masks_dir = src / SEGMENTATION
     if not masks_dir.is_dir():
         raise ExportError(f"{src}: no {SEGMENTATION}/ folder; not a VOC segmentation dataset")
-    classes = read_labelmap(src / "labelmap.txt") if (src / "labelmap.txt").is_file() \
-        else dataset_classes("voc2012")
+    classes = read_labelmap_if_any(src / "labelmap.txt") or dataset_classes("voc2012")
     sets = sorted((src / "ImageSets" / "Segmentation").glob("*.txt"))
     names: list[str] = []
     for listed in sets:

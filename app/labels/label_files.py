@@ -62,7 +62,14 @@ def parse_labelmap(text: str, source: str = LABELMAP_NAME) -> ClassInfo:
 
 def read_labelmap(folder: Path) -> ClassInfo | None:
     """The class list of a label folder, or None when it has no ``labelmap.txt``."""
-    path = Path(folder) / LABELMAP_NAME
+    return read_labelmap_file(Path(folder) / LABELMAP_NAME)
+
+
+def read_labelmap_file(path: Path) -> ClassInfo | None:
+    """The classes of the ``labelmap.txt`` at ``path``, or None when there is no file there;
+    LabelFileError when there is one that cannot be used (also a FIFO or a device: what it
+    is is named, it is never taken for no file)."""
+    path = Path(path)
     try:  # one open, as a regular file only: a FIFO swapped in after a check would block
         text = read_regular_bytes(path, LABELMAP_LIMIT_BYTES).decode("utf-8")
     except FileNotFoundError:

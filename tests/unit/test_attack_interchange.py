@@ -181,6 +181,29 @@ def test_a_fifo_where_a_text_file_is_expected_fails_fast(tmp_path, where):
     assert "named pipe" in text and fifo.name in text
 
 
+@pytest.mark.parametrize("where", ["run-folder", "voc", "labelme"])
+def test_a_fifo_labelmap_txt_is_named_not_taken_for_none(tmp_path, where):
+    """labelmap.txt was looked at with is_file() first: a FIFO there was silently no class list
+    (a run folder 'has no labelmap.txt', a VOC dataset got VOC's 21 classes, labelme's the
+    order of first appearance). It is read as a regular file and named for what it is."""
+    make_run_folder(tmp_path, seeds=(1,), subfolder=False)
+    if where == "run-folder":
+        folder = tmp_path / "run"
+        call = lambda: export_run(folder, "voc", tmp_path / "out")  # noqa: E731
+    else:
+        export_run(tmp_path / "run", where, tmp_path / where)
+        folder = tmp_path / where
+        call = lambda: import_labels(where, folder, tmp_path / "out")  # noqa: E731
+    (folder / "labelmap.txt").unlink()
+    os.mkfifo(folder / "labelmap.txt")
+    thread, outcome = finishes(call)
+    unblock(folder / "labelmap.txt")
+    assert not thread.is_alive(), "reading the FIFO labelmap.txt blocked"
+    assert isinstance(outcome.get("error"), ExportError), outcome
+    assert "labelmap.txt: is a named pipe (FIFO), not a regular file" in str(outcome["error"])
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_import_never_replaces_the_folder_holding_its_source(tmp_path):
     # `import --format coco data/x.json --dest data --overwrite` deleted the COCO file and its photos
     src = coco_folder(tmp_path / "data", [])
