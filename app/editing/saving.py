@@ -30,22 +30,12 @@ from PIL import Image
 from app.classes import ClassInfo
 from app.engine import writers
 from app.engine.histogram import class_counts
-from app.engine.file_kinds import read_regular_bytes
-from app.engine.ledger_states import EDITED_KEY, MAX_RECORD_BYTES
+from app.engine.ledger_states import EDITED_KEY
 from app.engine.ledger_states import is_edited as record_is_edited
 from app.engine.writers import SUFFIXES, output_paths
+from app.labels.label_files import read_record
 
 SAVED_FORMATS = ("label", "color", "json")  # always written; the overlay only when present
-
-
-def read_record(path: Path) -> dict[str, Any] | None:
-    """The JSON record at ``path`` when it is a readable object, else None (also for a FIFO,
-    a device or a file far bigger than any record: read as a regular file, never blocking)."""
-    try:
-        record = json.loads(read_regular_bytes(path, MAX_RECORD_BYTES).decode("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def is_our_record(record: dict[str, Any] | None) -> bool:

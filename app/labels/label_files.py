@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from app.classes import ClassInfo
 from app.engine.file_kinds import FileTooLargeError, NotRegularFileError, read_regular_bytes
 from app.engine.imageio import ImageReadError, read_label_map
+# One limit for what a NAME.json record may be, the ledger's: a record lists every class
+# present, ~150 bytes each, so a 16-bit map's record reaches ~9 MB at 65536 classes.
+from app.engine.ledger_states import MAX_RECORD_BYTES
 
 IGNORE = 255
 LABELMAP_NAME = "labelmap.txt"
-RECORD_LIMIT_BYTES = 4 * 1024 * 1024  # a NAME.json record is a few kB; anything bigger is not one
 LABELMAP_LIMIT_BYTES = 16 * 1024 * 1024  # 65536 classes of long names fit several times over
 
 
@@ -115,12 +118,13 @@ def read_checked_labels(label_path: Path, image_size: tuple[int, int],
     return labels, check_label_map(labels, image_size, num_classes, Path(label_path))
 
 
-def read_record(record: Path) -> dict | None:
-    """The ``NAME.json`` record ``segment`` wrote beside a label map, or None when it is
-    missing, not a regular file (a FIFO is never waited on), too big to be one, or not a
-    JSON object."""
+def read_record(record: Path) -> dict[str, Any] | None:
+    """The ``NAME.json`` record ``segment`` (or the editor) wrote beside a label map, or None
+    when it is missing, not a regular file (a FIFO is never waited on), bigger than any record
+    this app writes (``MAX_RECORD_BYTES``, the ledger's limit too), or not a JSON object.
+    The one reader of records for the review, the confidence sort and the editor's save."""
     try:
-        data = json.loads(read_regular_bytes(record, RECORD_LIMIT_BYTES).decode("utf-8"))
+        data = json.loads(read_regular_bytes(record, MAX_RECORD_BYTES).decode("utf-8"))
     except (OSError, ValueError):  # FileTooLargeError, NotRegularFileError; UnicodeDecodeError
         return None
     return data if isinstance(data, dict) else None

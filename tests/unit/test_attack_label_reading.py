@@ -90,9 +90,29 @@ def test_a_record_swapped_for_a_fifo_after_the_check_is_never_waited_on(tmp_path
 def test_a_fifo_or_a_huge_record_is_no_record(tmp_path):
     os.mkfifo(tmp_path / "a.json")
     assert finishes(lambda: read_record(tmp_path / "a.json"), tmp_path / "a.json") == {"value": None}
+    from app.engine.ledger_states import MAX_RECORD_BYTES
     with open(tmp_path / "b.json", "wb") as big:
-        big.truncate(8 << 20)
+        big.truncate(MAX_RECORD_BYTES + 1)
     assert read_record(tmp_path / "b.json") is None
+
+
+def test_a_record_of_a_model_with_many_classes_is_read_by_every_reader(tmp_path):
+    """The review read NAME.json with a 4 MB limit, the editor and the ledger with 16 MB: the
+    record segment writes for a 16-bit map with 30000 classes present (4.3 MB) was no record to
+    the review (no class-name check, no confidence sort) but one to the editor. One reader now."""
+    from app.editing import saving
+    from app.labels import label_files
+    from app.labels.confidence import read_mean_confidence
+    from app.labels.label_files import record_class_names
+    present = [{"index": i, "name": f"class {i}", "pixels": 123456, "fraction": 0.000123,
+                "mean_confidence": 0.654321} for i in range(30000)]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"image": {"path": "a.png"}, "mean_confidence": 0.5, "classes": present},
+                               indent=2))  # as writers.write_outputs writes it
+    assert path.stat().st_size > 4 << 20
+    assert len(record_class_names(path)) == 30000
+    assert read_mean_confidence(path) == 0.5
+    assert saving.read_record is label_files.read_record  # the editor's save uses the same reader
 
 
 def test_a_review_file_swapped_for_a_fifo_after_the_check_is_never_waited_on(tmp_path, monkeypatch):
