@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.engine import weights_digest
 from app.fileio import append_text, atomic_write_bytes
 
 HEADER = {"pspnet_studio": "batch manifest", "version": 1}
-_HASHES: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256 of the file
 
 
 class ManifestError(ValueError):
@@ -42,15 +42,8 @@ def model_description(meta: Any) -> dict[str, Any]:
 
 
 def file_sha256(path: Path) -> str:
-    info = path.stat()
-    key = (str(path.resolve()), info.st_size, info.st_mtime_ns)
-    if key not in _HASHES:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _HASHES[key] = digest.hexdigest()
-    return _HASHES[key]
+    """The file's sha256, made once per process (``app.engine.weights_digest``)."""
+    return weights_digest.sha256(path)
 
 
 def weights_fingerprint(source: str) -> list[list[str]]:
