@@ -9,9 +9,10 @@ time (ns), inode and device. A file replaced under the same name (another inode)
 written in place (another size or time), gets a new key and is hashed again.
 
 ``start(path)`` hashes in a thread of its own (hashlib lets go of the GIL while it
-hashes), so that a caller who knows the file early (the checkpoint loader) can have the
-digest made while the model is built; ``sha256(path)`` waits for that thread or hashes
-in the caller's thread. As ``onnx_keys.WeightDigests`` does for a weight written while
+hashes); ``sha256(path)`` waits for that thread or hashes in the caller's thread. Started
+with the checkpoint's load it measured no faster on two shared cores (the load and the
+hash contend for them: benchmarks/bench_weights_digest.py, docs/benchmarks.md), so the
+loader does not call it. As ``onnx_keys.WeightDigests`` does for a weight written while
 it is hashed, a file that changes while it is read (its stat before and after differ, or
 the name no longer leads to the file that was read) is not recorded and is read again.
 """
