@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from app.cli import EXIT_OK, EXIT_SOME_FAILED, UsageError
+from app.engine.binary_masks import BlackWhiteMasks
 from app.cli.segment_cmd import (Progress, add_model_arguments, add_protocol_arguments, load_model,
                                  make_segmenter, protocol_settings)
 
@@ -67,12 +68,13 @@ def find_pairs(data: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
     return pairs, missing
 
 
-def read_label(path: Path, reduce_zero_label: bool) -> np.ndarray:
+def read_label(path: Path, reduce_zero_label: bool, masks: BlackWhiteMasks | None = None) -> np.ndarray:
     """Class indices of a label image (8-bit palette or grayscale, or 16-bit grayscale);
-    ImageReadError (a ValueError) names the file when it cannot be used."""
+    ImageReadError (a ValueError) names the file when it cannot be used. ``masks`` notes
+    maps of only 0 and 255 (app.engine.binary_masks), before any reduction."""
     from app.engine.imageio import read_label_map  # noqa: PLC0415
 
-    label = read_label_map(path).astype(np.int64)
+    label = read_label_map(path, masks=masks).astype(np.int64)
     if reduce_zero_label:
         label = label.copy()
         label[label == 0] = 256
@@ -99,9 +101,10 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(len(pairs))
     started = time.perf_counter()
     evaluated = 0
+    masks = BlackWhiteMasks()
     for index, (image_path, label_path) in enumerate(pairs, 1):
         try:
-            label = read_label(label_path, args.reduce_zero_label)
+            label = read_label(label_path, args.reduce_zero_label, masks)
             image = read_image(image_path)
             if label.shape != image.shape[:2]:
                 raise ValueError(f"{label_path}: label is {label.shape[1]}x{label.shape[0]} but the image "
@@ -115,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
             status = f"failed: {exc}"
         progress.update(index, str(image_path), status)
     seconds = time.perf_counter() - started
+    warnings = [w for w in (masks.warning(),) if w]
+    for warning in warnings:  # before the figures it explains
+        print(f"warning: {warning}", file=sys.stderr)
     if evaluated == 0:
         print("no image could be evaluated:", file=sys.stderr)
         for f in failures:
@@ -135,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
                   "classes": [{"index": i, "name": classes.names[i] if i < len(classes) else f"class {i}",
                                "iou": float(iou[i]), "accuracy": float(accuracy[i]),
                                "target_pixels": int(acc.target[i])} for i in range(acc.num_classes)],
-                  "failures": failures}
+                  "warnings": warnings, "failures": failures}
         try:
             from app.engine.writers import write_bytes  # noqa: PLC0415
             write_bytes(Path(args.report), json.dumps(report, indent=2).encode("utf-8"), overwrite=args.overwrite)

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, Callable, TypeVar, cast
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.engine.binary_masks import BlackWhiteMasks
 from app.engine.cancel import check_cancel
 from app.engine.file_kinds import (SNIFF_BYTES, NotRegularFileError, content_description, format_name,
                                    open_regular, readable_format)
@@ -114,14 +115,23 @@ def read_thumbnail(path: str | Path, width: int, height: int, max_pixels: int = 
     return _decode(Path(path), max_pixels, decode)
 
 
-def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def read_label_map(path: str | Path, max_pixels: int = MAX_PIXELS,
+                   masks: BlackWhiteMasks | None = None) -> np.ndarray:
     """(H, W) class indices of a label image: uint8 from an 8-bit palette or grayscale
     image or from a 1-bit mask (classes 0 and 1), uint16 from a 16-bit grayscale one.
     Colour images are refused (a colour rendering is not a label map), and so is anything
-    else that holds no class index per pixel, naming what it holds; no EXIF rotation."""
+    else that holds no class index per pixel, naming what it holds; no EXIF rotation.
+    ``masks``, when given, is shown each map read (a greyscale one of only 0 and 255 is
+    noted there for a warning; the values are read as they are)."""
     path = Path(path)
 
     def decode(im: Image.Image) -> np.ndarray:
+        labels = class_indices(im)
+        if masks is not None:
+            masks.look(path, im.mode, labels)
+        return labels
+
+    def class_indices(im: Image.Image) -> np.ndarray:
         if im.mode in LABEL_MODES_8BIT:
             return np.array(im, dtype=np.uint8)
         if im.mode == LABEL_MODE_1BIT:  # the bits themselves: convert("L") would give 0/255

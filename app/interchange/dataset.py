@@ -9,6 +9,8 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
+from app.engine.binary_masks import BlackWhiteMasks
+
 
 @dataclass
 class SourceDataset:
@@ -22,6 +24,8 @@ class SourceDataset:
     colors: list[tuple[int, int, int]]
     items: list[tuple[str, Callable[[], np.ndarray]]]  # (name, loader raising ItemError)
     unlabelled: set[str] = field(default_factory=set)
+    # the label maps read as class indices (VOC's), for the warning about black/white masks
+    masks: BlackWhiteMasks = field(default_factory=BlackWhiteMasks)
 
 
 def png_bytes(image: Image.Image | np.ndarray) -> bytes:

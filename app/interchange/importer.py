@@ -94,6 +94,8 @@ def import_labels(fmt: str, src: str | Path, dest: str | Path, classes: ClassInf
                 report.failures.append(error)
             if on_item is not None:
                 on_item(done, len(source.items), name, error)
+        if (warning := source.masks.warning()) is not None:
+            report.notes.append(warning)
         if report.published:
             try:
                 staging.write_text(LABELMAP, cvat_labelmap(out_classes))

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from app.classes import ClassInfo, dataset_classes
+from app.engine.binary_masks import BlackWhiteMasks
 from app.engine.imageio import ImageReadError, read_image, read_label_map
 from app.engine.writers import cvat_labelmap, label_image
 from app.interchange.cvat_mask import IMAGE_SET, SEGMENTATION, colors_to_indices
@@ -69,10 +70,11 @@ class Writer:
         return self.notes
 
 
-def read_mask(path: Path, colors: list[tuple[int, int, int]]) -> np.ndarray:
+def read_mask(path: Path, colors: list[tuple[int, int, int]], masks: BlackWhiteMasks | None = None
+              ) -> np.ndarray:
     """Class ids of a VOC mask: palette indices as they are, an RGB mask through the colours."""
     try:
-        return read_label_map(path)
+        return read_label_map(path, masks=masks)
     except ImageReadError as exc:
         refusal = str(exc)
     try:
@@ -102,7 +104,9 @@ def read_dataset(src: Path) -> SourceDataset:
     if names_[-1] == IGNORED and colors[-1] == VOID_COLOR:  # 255's entry, not an id
         names_, colors = names_[:-1], colors[:-1]
 
-    def loader(name: str):
-        return lambda: read_mask(masks_dir / f"{name}.png", colors)
+    masks = BlackWhiteMasks()
 
-    return SourceDataset(names_, colors, [(n, loader(n)) for n in names])
+    def loader(name: str):
+        return lambda: read_mask(masks_dir / f"{name}.png", colors, masks)
+
+    return SourceDataset(names_, colors, [(n, loader(n)) for n in names], masks=masks)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from app.classes import ClassInfo
+from app.engine.binary_masks import BlackWhiteMasks
 from app.engine.file_kinds import FileTooLargeError, NotRegularFileError, read_regular_bytes
 from app.engine.imageio import ImageReadError, read_label_map
 # One limit for what a NAME.json record may be, the ledger's: a record lists every class
@@ -30,11 +31,12 @@ class LabelFileError(ValueError):
     """A label file or class list cannot be used; the message is meant for the user."""
 
 
-def read_label_file(path: Path) -> np.ndarray:
+def read_label_file(path: Path, masks: BlackWhiteMasks | None = None) -> np.ndarray:
     """(H, W) class indices of a label file, through the project's one reader
-    (app.engine.imageio.read_label_map); LabelFileError with its message otherwise."""
+    (app.engine.imageio.read_label_map); LabelFileError with its message otherwise.
+    ``masks`` notes maps of only 0 and 255 (app.engine.binary_masks)."""
     try:
-        return read_label_map(path)
+        return read_label_map(path, masks=masks)
     except ImageReadError as exc:
         raise LabelFileError(str(exc)) from None
 
@@ -110,11 +112,12 @@ def check_label_map(labels: np.ndarray, image_size: tuple[int, int], num_classes
     return counts[:num_classes]
 
 
-def read_checked_labels(label_path: Path, image_size: tuple[int, int],
-                        num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def read_checked_labels(label_path: Path, image_size: tuple[int, int], num_classes: int,
+                        masks: BlackWhiteMasks | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The label map of an image of ``image_size`` (H, W) and its pixels per class, checked
-    against the class list; LabelFileError when it cannot be used as it is."""
-    labels = read_label_file(label_path)
+    against the class list; LabelFileError when it cannot be used as it is. ``masks``: one
+    per label folder, its ``take_warning`` the sentence to show once."""
+    labels = read_label_file(label_path, masks)
     return labels, check_label_map(labels, image_size, num_classes, Path(label_path))
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 from PIL import Image
 
+from app.engine.binary_masks import BlackWhiteMasks
 from app.engine.imageio import IMAGE_EXTENSIONS, ImageReadError, read_image, read_label_map
 from app.training.scenes import generate_scene
 
@@ -126,10 +128,11 @@ def folder_pairs(root: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def read_label(path: Path) -> np.ndarray:
-    """(H, W) uint8 class indices of an 8-bit label map (training keeps labels in uint8)."""
+def read_label(path: Path, masks: BlackWhiteMasks | None = None) -> np.ndarray:
+    """(H, W) uint8 class indices of an 8-bit label map (training keeps labels in uint8);
+    ``masks`` notes maps of only 0 and 255 (app.engine.binary_masks)."""
     try:
-        labels = read_label_map(path)
+        labels = read_label_map(path, masks=masks)
     except ImageReadError as exc:
         raise DataError(str(exc)) from None
     if labels.dtype != np.uint8:
@@ -138,10 +141,13 @@ def read_label(path: Path) -> np.ndarray:
     return labels
 
 
-def folder_dataset(root: Path, size: tuple[int, int], num_classes: int) -> ArrayDataset:
-    """A user's folder, every pair resized to ``size`` (bilinear image, nearest label)."""
+def folder_dataset(root: Path, size: tuple[int, int], num_classes: int,
+                   log: Callable[[str], None] | None = None) -> ArrayDataset:
+    """A user's folder, every pair resized to ``size`` (bilinear image, nearest label).
+    ``log`` hears, once, about label maps that look like black/white binary masks."""
     width, height = size
     pairs = folder_pairs(root)
+    masks = BlackWhiteMasks()
     images = np.empty((len(pairs), height, width, 3), np.uint8)
     labels = np.empty((len(pairs), height, width), np.uint8)
     for i, (img_path, lab_path) in enumerate(pairs):
@@ -149,7 +155,7 @@ def folder_dataset(root: Path, size: tuple[int, int], num_classes: int) -> Array
             img = read_image(img_path)
         except ImageReadError as exc:
             raise DataError(str(exc)) from None
-        lab = read_label(lab_path)
+        lab = read_label(lab_path, masks)
         if lab.shape != img.shape[:2]:
             raise DataError(f"{lab_path}: label is {lab.shape[1]}x{lab.shape[0]} but its image is "
                             f"{img.shape[1]}x{img.shape[0]}")
@@ -159,6 +165,8 @@ def folder_dataset(root: Path, size: tuple[int, int], num_classes: int) -> Array
                             f"below {num_classes} nor 255 (ignore)")
         images[i] = np.asarray(Image.fromarray(img).resize((width, height), Image.Resampling.BILINEAR))
         labels[i] = np.asarray(Image.fromarray(lab).resize((width, height), Image.Resampling.NEAREST))
+    if log is not None and (warning := masks.warning()):
+        log(f"warning: {warning}")
     return ArrayDataset(images, labels, f"{len(pairs)} pairs from {root} (resized to {width}x{height})")
 
 
