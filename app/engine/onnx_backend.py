@@ -5,7 +5,8 @@ logits; the engine upsamples them as it does torch's), exported by ``torch.onnx`
 dynamo exporter: the TorchScript one refuses adaptive pooling to bins that do not divide
 the feature map) at one fixed shape (batch, 3, h, w). Fixed shapes keep the adaptive
 pooling of the PPM exact; the official protocol's windows all have one shape, the fast
-protocol needs a graph per input size.
+protocol needs a graph per input size. The graph, its export and its timing:
+``app.engine.onnx_graph``.
 
 Files: ``user_cache_dir()/onnx/KEY.onnx`` and ``KEY.json``, written atomically, the JSON
 last. KEY hashes the weights (every state-dict tensor), the model's config, the shape, the
@@ -29,29 +30,24 @@ import importlib.util
 import json
 import os
 import re
-import threading
 import time
-import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from app.engine import onnx_optimised
-from app.engine.onnx_keys import OPSET, REQUIRED, WeightDigests, graph_key, versions
+from app.engine.onnx_graph import Graph, export_graph, measure
+from app.engine.onnx_keys import REQUIRED, WeightDigests, graph_key, versions
 from app.engine.onnx_optimised import regular
-from app.engine.result import Cancelled
 from app.fileio import atomic_write_bytes
 from app.paths import user_cache_dir
 
 EXPORTERS = ("onnx", "onnxscript")  # imported by torch.onnx only when a graph is built
 CACHE_BUDGET = 2 * 1024 ** 3  # a PSPNet-50 graph is about 190 MB
-TIMING_ROUNDS = 2
 MAX_RECORD_BYTES = 64 * 1024
 SESSIONS_KEPT = 4  # sessions in memory per cache: a folder of many sizes loads them again from disk
-CANCEL_POLL_S = 0.05  # how often a running graph looks at its cancel event
 _KEY_NAME = re.compile(r"^[0-9a-f]{32}\.(onnx|json)$")
 
 
@@ -84,50 +80,6 @@ def require_onnx() -> None:
     if missing:
         raise OnnxUnavailable(f"the onnx backend needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
                               f" not installed: pip install {' '.join(missing)} (or use --backend torch)")
-
-
-@dataclass
-class Graph:
-    session: Any  # onnxruntime.InferenceSession
-    input_name: str
-    onnx_ms: float | None  # measured when built; None when unknown
-    torch_ms: float | None
-
-    @property
-    def faster(self) -> bool:
-        """Whether ONNX Runtime ran this shape faster than torch when it was built."""
-        return self.onnx_ms is not None and self.torch_ms is not None and self.onnx_ms < self.torch_ms
-
-    def run(self, x: torch.Tensor, cancel: threading.Event | None = None) -> torch.Tensor:
-        """The graph's output for ``x``; a set ``cancel`` stops the run between two of its
-        operators (ONNX Runtime's terminate flag) and raises ``Cancelled``."""
-        feeds = {self.input_name: x.detach().to("cpu", torch.float32).contiguous().numpy()}
-        if cancel is None:
-            return torch.from_numpy(self.session.run(None, feeds)[0])
-        import onnxruntime as ort  # noqa: PLC0415 - loaded already: the session is its
-
-        options = ort.RunOptions()
-        options.terminate = cancel.is_set()  # set already: the run stops at its first operator
-        finished = threading.Event()
-
-        def watch() -> None:  # the run holds this thread's caller; a watcher sets the flag
-            while not finished.is_set():
-                if cancel.wait(CANCEL_POLL_S):
-                    options.terminate = True
-                    return
-
-        watcher = threading.Thread(target=watch, name="onnx-cancel", daemon=True)
-        watcher.start()
-        try:
-            outputs = self.session.run(None, feeds, options)
-        except Exception:
-            if cancel.is_set():
-                raise Cancelled() from None
-            raise
-        finally:
-            finished.set()
-            watcher.join()
-        return torch.from_numpy(outputs[0])
 
 
 class GraphCache:
@@ -267,42 +219,6 @@ class GraphCache:
         import onnxruntime as ort  # noqa: PLC0415
 
         return ort.InferenceSession(data, self._options(), providers=["CPUExecutionProvider"])
-
-
-def export_graph(model: torch.nn.Module, shape: tuple[int, ...]) -> bytes:
-    """The serialised ONNX model of ``model(x, upsample=False)`` for inputs of ``shape``."""
-    was_training = model.training
-    model.eval()
-    example = torch.zeros(shape)
-    try:
-        # torch.export traces with autograd's view of the tensors: not under inference_mode
-        with torch.inference_mode(False), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the exporter's notes on its own internals
-            program = torch.onnx.export(model, (example,), kwargs={"upsample": False}, dynamo=True,
-                                        opset_version=OPSET, optimize=True, verbose=False)
-    finally:
-        model.train(was_training)
-    if program is None:
-        raise RuntimeError("torch.onnx.export returned no program")
-    return program.model_proto.SerializeToString()
-
-
-def measure(graph: Graph, model: torch.nn.Module, shape: tuple[int, ...]) -> tuple[float, float]:
-    """(ONNX Runtime ms, torch ms) for one input of ``shape``: mean of interleaved rounds
-    after a warm-up of each; raises if the graph's output has another shape than torch's."""
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
-    with torch.inference_mode():
-        if tuple(graph.run(x).shape) != tuple(model(x, upsample=False).shape):
-            raise RuntimeError("the exported graph's output shape differs from the network's")
-        onnx_s, torch_s = [], []
-        for _ in range(TIMING_ROUNDS):
-            started = time.perf_counter()
-            graph.run(x)
-            onnx_s.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            model(x, upsample=False)
-            torch_s.append(time.perf_counter() - started)
-    return 1000 * sum(onnx_s) / len(onnx_s), 1000 * sum(torch_s) / len(torch_s)
 
 
 def _ms(value: object) -> float | None:
