@@ -61,7 +61,7 @@ def load_data(recipe: Recipe, classes: ClassInfo, log: Log
         test_seeds = [D.HELDOUT_SEED_BASE + i for i in range(recipe.test_count)]
         test = D.generated_dataset(test_seeds, recipe.size, recipe.workers) if test_seeds else None
     else:
-        full = D.folder_dataset(Path(recipe.data), recipe.size, len(classes))
+        full = D.folder_dataset(Path(recipe.data), recipe.size, len(classes), log)
         train, val = D.split_dataset(full, 0.1, recipe.seed)
         test = None
     size = network_size(recipe)

@@ -101,6 +101,20 @@ def test_train_data_warns_once_through_its_log(tmp_path):
     assert quiet == []
 
 
+
+def test_train_data_passes_its_log_to_the_folder(tmp_path):
+    from app.classes import generic_classes
+    from app.training.recipe import Recipe
+    from app.training.train import load_data
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    for i in range(10):
+        Image.fromarray(np.full((40, 40, 3), 20 * i, np.uint8)).save(tmp_path / "images" / f"p{i}.png")
+        save(tmp_path / "labels" / f"p{i}.png", black_white(0.25), "L")
+    said: list[str] = []
+    load_data(Recipe(data=str(tmp_path), size=(20, 20)), generic_classes(2), said.append)
+    assert [s for s in said if "hold only the values 0 and 255" in s]
+
 def test_import_notes_black_white_voc_masks_once(tmp_path):
     from app.interchange.importer import import_labels
     src = tmp_path / "voc"

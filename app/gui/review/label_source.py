@@ -15,6 +15,7 @@ import numpy as np
 
 from app.checkpoints.meta import ProtocolSettings
 from app.classes import ClassInfo
+from app.engine.binary_masks import BlackWhiteMasks
 from app.engine.imageio import ImageReadError, read_image
 from app.engine.result import SegmentationResult
 from app.viewing.cache import CachedView
@@ -25,10 +26,11 @@ from app.labels.pairing import LabelPairing, compare_classes
 LABELS_DEVICE = "labels from disk"
 
 
-def paired_view(image_path: Path, label_path: Path, classes: ClassInfo) -> CachedView:
+def paired_view(image_path: Path, label_path: Path, classes: ClassInfo,
+                masks: BlackWhiteMasks | None = None) -> CachedView:
     """The photo and its label map as a cache entry; LabelFileError/ImageReadError if unusable."""
     image = read_image(image_path)
-    labels, counts = read_checked_labels(label_path, image.shape[:2], len(classes))
+    labels, counts = read_checked_labels(label_path, image.shape[:2], len(classes), masks)
     confidence = np.full(labels.shape, np.nan, dtype=np.float32)  # not saved: unknown
     result = SegmentationResult(labels, confidence, counts, ProtocolSettings(), LABELS_DEVICE, 0.0)
     return CachedView(image, result, classes)
@@ -43,10 +45,12 @@ class PairedLabels:
         self.enabled = True
         self.model_classes: ClassInfo | None = None
         self._reported: set[str] = set()
+        self._masks = BlackWhiteMasks()  # maps of only 0 and 255 in this folder: said once
 
     def set_pairing(self, pairing: LabelPairing | None) -> None:
         self.pairing = pairing
         self._reported = set()
+        self._masks = BlackWhiteMasks()
         if pairing is not None:
             for problem in pairing.problems:
                 self._report_once(problem)
@@ -79,10 +83,13 @@ class PairedLabels:
                 self._report_once(text)
                 return None
         try:
-            return paired_view(Path(path), label_path, classes)
+            view = paired_view(Path(path), label_path, classes, self._masks)
         except (LabelFileError, ImageReadError, OSError) as exc:
             self._report_once(str(exc))
             return None
+        if (warning := self._masks.take_warning()) is not None:
+            self._report_once(warning)
+        return view
 
     def _check_classes(self) -> None:
         if self.pairing is not None and (text := compare_classes(self.pairing.classes, self.model_classes)):
