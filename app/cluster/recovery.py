@@ -3,9 +3,9 @@ for a finished output and no temporary file of it stays behind."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from app.engine.ledger_states import read_record
 from app.engine.records import FileRecord, Job, relative_names
 from app.engine.writers import output_paths
 from app.fileio import is_temp_name, temp_prefix
@@ -35,10 +35,11 @@ def recovered_record(job: Job, out_dir: Path, formats: tuple[str, ...]) -> FileR
     record = FileRecord(str(job.source), "ok", outputs=relative_names(paths.values(), out_dir),
                         notes=["written by a worker that was lost before it reported"])
     if "json" in paths:
+        data = read_record(paths["json"])
         try:
-            data = json.loads(paths["json"].read_text(encoding="utf-8"))
-            record.classes = [c["name"] for c in data["classes"]]
-            record.seconds = float(data["seconds"])
-        except (OSError, ValueError, KeyError, TypeError):
+            if data is not None:
+                record.classes = [c["name"] for c in data["classes"]]
+                record.seconds = float(data["seconds"])
+        except (ValueError, KeyError, TypeError):
             pass
     return record

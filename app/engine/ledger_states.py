@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app.engine.file_kinds import read_regular_bytes
 from app.engine.ledger_manifest import file_signature, source_signature
 from app.engine.records import FileRecord, Job
 
@@ -26,16 +27,23 @@ def kept_as_edited(record: FileRecord) -> bool:
     return any(note.startswith(EDITED_NOTE) for note in record.notes)
 
 
+def read_record(record: Path) -> dict[str, Any] | None:
+    """The ``NAME.json`` record ``segment`` (or the editor) wrote beside a label map, or None
+    when it is missing, not a regular file (a FIFO is never waited on), bigger than any record
+    this app writes (``MAX_RECORD_BYTES``, the ledger's limit too), or not a JSON object.
+    The one reader of records: the ledger's edited check, a lost worker's recovery, the review,
+    the confidence sort and the editor's save."""
+    try:
+        data = json.loads(read_regular_bytes(record, MAX_RECORD_BYTES).decode("utf-8"))
+    except (OSError, ValueError):  # FileTooLargeError, NotRegularFileError; UnicodeDecodeError
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def is_edited(json_path: Path) -> bool:
     """True when ``NAME.json`` is a record marked ``"edited": true``."""
-    signature = file_signature(json_path)
-    if signature is None or signature[0] > MAX_RECORD_BYTES:
-        return False
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get(EDITED_KEY) is True
+    data = read_record(json_path)
+    return data is not None and data.get(EDITED_KEY) is True
 
 
 def edited_since_written(json_path: Path, entry: dict[str, Any] | None) -> bool:

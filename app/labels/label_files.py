@@ -8,9 +8,7 @@ into classes, so it is refused.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -20,7 +18,7 @@ from app.engine.file_kinds import FileTooLargeError, NotRegularFileError, read_r
 from app.engine.imageio import ImageReadError, read_label_map
 # One limit for what a NAME.json record may be, the ledger's: a record lists every class
 # present, ~150 bytes each, so a 16-bit map's record reaches ~9 MB at 65536 classes.
-from app.engine.ledger_states import MAX_RECORD_BYTES
+from app.engine.ledger_states import read_record  # read_record: the one reader of records
 
 IGNORE = 255
 LABELMAP_NAME = "labelmap.txt"
@@ -119,18 +117,6 @@ def read_checked_labels(label_path: Path, image_size: tuple[int, int], num_class
     per label folder, its ``take_warning`` the sentence to show once."""
     labels = read_label_file(label_path, masks)
     return labels, check_label_map(labels, image_size, num_classes, Path(label_path))
-
-
-def read_record(record: Path) -> dict[str, Any] | None:
-    """The ``NAME.json`` record ``segment`` (or the editor) wrote beside a label map, or None
-    when it is missing, not a regular file (a FIFO is never waited on), bigger than any record
-    this app writes (``MAX_RECORD_BYTES``, the ledger's limit too), or not a JSON object.
-    The one reader of records for the review, the confidence sort and the editor's save."""
-    try:
-        data = json.loads(read_regular_bytes(record, MAX_RECORD_BYTES).decode("utf-8"))
-    except (OSError, ValueError):  # FileTooLargeError, NotRegularFileError; UnicodeDecodeError
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def record_class_names(record: Path) -> dict[int, str]:
