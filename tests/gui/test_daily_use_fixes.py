@@ -3,11 +3,15 @@ read-out, export dialog, Open Recent), each checked where a daily user met it.""
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QHeaderView, QTreeWidgetItem
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QHeaderView, QTreeWidgetItem
 
 from app.gui.docks.folder_widgets import image_tree
 from app.gui.docks.name_delegate import LINE_SEPARATOR, start_and_end
+from tests.gui.editor_fixtures import editing  # noqa: F401 - the fixture
 
 
 def test_a_name_too_long_for_two_lines_keeps_its_start_and_its_end():
@@ -50,3 +54,54 @@ def test_names_of_one_folder_cut_in_a_narrow_list_still_differ_on_screen(qtbot):
     tree.header().resizeSection(0, tree.iconSize().width() + 14 + 50)  # room for ~7 characters a line
     qtbot.wait(50)
     assert _name_cell(tree, 1) != _name_cell(tree, 2)
+
+
+def _choose_in_list(qtbot, picker, text: str) -> None:
+    """What a user does: click the box (it takes the focus), open its list, click an entry."""
+    picker.setFocus()
+    qtbot.waitUntil(picker.hasFocus, timeout=2000)
+    picker.showPopup()
+    view = picker.view()
+    qtbot.waitExposed(view)
+    index = picker.model().index(picker.findText(text), 0)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=2000)
+
+
+@pytest.mark.parametrize("box", ["paint_over", "paint_class"])
+def test_after_choosing_a_class_in_a_toolbar_box_the_tool_keys_work_again(qtbot, editing, box):  # noqa: F811
+    win, _item, _out = editing
+    win.activateWindow()
+    bar = win.editor.toolbar
+    picker = getattr(bar, box)
+    choice = picker.itemText(picker.count() - 1)
+    _choose_in_list(qtbot, picker, choice)
+    assert picker.currentText() == choice
+    assert bar.tool() == "brush"
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_P)  # the Polygon tool's key
+    assert bar.tool() == "polygon"
+    assert picker.currentText() == choice  # not typed into the box
+
+
+def test_typing_a_class_in_a_toolbar_box_and_return_chooses_it(qtbot, editing):  # noqa: F811
+    """The boxes say 'type to search': Return went to Finish Polygon and chose nothing."""
+    win, _item, _out = editing
+    win.activateWindow()
+    picker = win.editor.toolbar.paint_over
+    finished: list[bool] = []
+    win.editor.actions.finish.triggered.connect(finished.append)
+    picker.setFocus()
+    qtbot.waitUntil(picker.hasFocus, timeout=2000)
+    picker.lineEdit().selectAll()
+    names = win.viewer.classes().names
+    last = len(names) - 1
+    QTest.keyClicks(picker.lineEdit(), names[last].upper())  # part of the entry, in other case
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert picker.over() == last and picker.currentText() == f"{last}: {names[last]}"
+    assert finished == []
+    assert not picker.hasFocus()  # the keys are the image's again
+    picker.setFocus()
+    picker.lineEdit().selectAll()
+    QTest.keyClicks(picker.lineEdit(), "no such class")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert picker.over() == last and picker.currentText() == f"{last}: {names[last]}"  # kept, shown again

@@ -3,8 +3,8 @@ and what the tools may paint over ("Over: any class / ignore (255) only / a clas
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QIcon, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from app.editing import IGNORE
@@ -32,8 +32,36 @@ class ClassPicker(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
+        self._matches = completer.popup()
         self.activated.connect(self._on_activated)
         completer.activated[str].connect(self._on_text_chosen)  # type: ignore[index]
+        line_edit = self.lineEdit()
+        assert line_edit is not None  # editable
+        line_edit.returnPressed.connect(self._on_return)
+
+    def event(self, event: QEvent) -> bool:
+        """Return and Enter belong to the box while it has the keys: the window's own Return
+        (Finish Polygon) took them, so typing "sky" and Return chose nothing; Escape too while
+        the list of matches is open (it closes it, not the polygon)."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            keys = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
+            if self._matches is not None and self._matches.isVisible():
+                keys.add(Qt.Key.Key_Escape)
+            if event.key() in keys:
+                event.accept()
+                return True
+        return super().event(event)
+
+    def _on_return(self) -> None:
+        """Return after typing: the first class whose entry holds the text (as the list of
+        matches shows them); the current choice stays, and shows again, when none does."""
+        typed = self.currentText().strip().casefold()
+        for index in range(self.count()):
+            if typed and typed in self.itemText(index).casefold():
+                self.setCurrentIndex(index)
+                self.classChosen.emit(int(self.itemData(index)))
+                return
+        self.setEditText(self.itemText(self.currentIndex()))
 
     def set_classes(self, names: tuple[str, ...], palette) -> None:  # noqa: ANN001 - (C, 3) array
         choice = self._choice()

@@ -64,6 +64,9 @@ class EditorLink(ToolEdits, QObject):
         self.toolbar.paint_over.set_key(window.settings.paint_over())  # chosen once the classes are known
         self.toolbar.paint_over.keyChanged.connect(window.settings.set_paint_over)
         self.toolbar.connect_tools(self._on_tool)
+        bar = self.toolbar
+        for picker in (bar.paint_class, bar.paint_over, bar.eraser_value, bar.replace_from):
+            picker.classChosen.connect(self._keys_back_to_image)
         self.queue.busyChanged.connect(self._on_busy)
         self.viewer.leave_guard = self.confirm_leave
         self.viewer.resultShown.connect(self._on_result_shown)
@@ -107,6 +110,12 @@ class EditorLink(ToolEdits, QObject):
         if on and self.viewer.shown is not None:
             self.ensure_session()  # its copy of the map is made now, not on the first stroke
         self.canvas.refresh_cursor()
+
+    def _keys_back_to_image(self, _value: int) -> None:
+        """A class chosen in a toolbar box: the keys go back to the image. Left in the box's
+        text field, B/E/F/P/R/I typed into it ('any classp') and Ctrl+E moved its cursor
+        (Qt's end of line on Linux), so the next clicks used the old tool."""
+        self.view.setFocus()
 
     def tool(self) -> str:
         return self.toolbar.tool()
