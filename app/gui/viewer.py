@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from app.gui.batch.saved_labels import SAVED_DEVICE
 from app.gui.docks import FolderDock, ItemStatus, LegendDock
 from app.gui.files import list_images
 from app.gui.image_view import SegmentationView
@@ -270,7 +271,8 @@ class Viewer(QObject):
         result = item.result
         self.redraw()
         self.readout.set_busy(False)
-        from_disk = item.classes is not None  # label maps read from disk: no model ran, nothing to time
+        # label maps read from disk, or those a Label Folder run saved: no model ran, nothing to time
+        from_disk = item.classes is not None or result.device == SAVED_DEVICE
         self.readout.set_timing(None if from_disk else result.seconds, result.protocol.name)
         self.readout.set_device(result.device, self.model.precision if self.model and not from_disk else "")
         for note in result.notes:

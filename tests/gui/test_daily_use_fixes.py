@@ -105,3 +105,17 @@ def test_typing_a_class_in_a_toolbar_box_and_return_chooses_it(qtbot, editing): 
     QTest.keyClicks(picker.lineEdit(), "no such class")
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert picker.over() == last and picker.currentText() == f"{last}: {names[last]}"  # kept, shown again
+
+
+def test_labels_a_folder_run_saved_are_not_read_out_as_a_model_run(qtbot, window, tmp_path):
+    """After Label Folder the status bar read 'official 0 ms  device: saved labels (fp32)'."""
+    from app.gui.batch import BatchOptions
+    from tests.gui.batch_fixtures import make_folder, start_and_wait
+
+    folder = make_folder(tmp_path, 3)
+    start_and_wait(qtbot, window, BatchOptions(folder, tmp_path / "labels"))
+    window.folder.tree.setCurrentItem(window.folder._items[str(folder / "img01.png")])  # noqa: SLF001 - a click
+    qtbot.waitUntil(lambda: window.viewer.shown_path == folder / "img01.png", timeout=5000)
+    assert window.viewer.shown.result.device == "saved labels"
+    assert window.readout.timing.text() == ""
+    assert window.readout.device.text() == "device: saved labels"
