@@ -44,7 +44,7 @@ class ExportThread(QThread):
         run_dir, fmt, dest, overwrite, mapping = self.args
         try:
             report = export_run(run_dir, fmt, dest, overwrite, mapping, on_item=self.progressed.emit,
-                                cancel=self.cancel_event)
+                                cancel=self.cancel_event, overwrite_hint=f"tick '{REPLACE_BOX}'")
         except (ExportError, OSError) as exc:
             self.refused.emit(str(exc))
             return
@@ -52,6 +52,9 @@ class ExportThread(QThread):
             self.refused.emit(f"the export failed: {type(exc).__name__}: {exc}")
             return
         self.completed.emit(report)
+
+
+REPLACE_BOX = "Replace the destination if it exists"  # also named where an existing one is refused
 
 
 def suggested_destination(run_dir: Path, fmt: str) -> Path:
@@ -87,7 +90,7 @@ class ExportDatasetDialog(QDialog):
         self.dest_edit.setPlaceholderText("the dataset folder to create (CVAT: may end in .zip)")
         self.mapping_edit = QLineEdit()
         self.mapping_edit.setPlaceholderText("optional: 'FROM TO' lines, e.g. Cityscapes trainId -> id")
-        self.overwrite_box = QCheckBox("Replace the destination if it exists")
+        self.overwrite_box = QCheckBox(REPLACE_BOX)
         form = QFormLayout()
         form.addRow("Run folder:", self._with_browse(self.run_edit, self._browse_run))
         form.addRow("Format:", self.format_combo)

@@ -31,15 +31,17 @@ from app.interchange.checks import ExportError, ItemError
 _NAME_ERRORS = {errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL}
 
 
-def check_destination(dest: Path, overwrite: bool, source: Path | None = None) -> None:
-    """ExportError when ``dest`` may not be written (exists without overwrite, overlaps the source)."""
+def check_destination(dest: Path, overwrite: bool, source: Path | None = None,
+                      overwrite_hint: str = "use --overwrite") -> None:
+    """ExportError when ``dest`` may not be written (exists without overwrite, overlaps the source);
+    ``overwrite_hint`` says how to allow replacing it where the user is (a flag, a tick box)."""
     if source is not None:
         src, out = source.resolve(), dest.resolve()
         if out == src or src in out.parents or out in src.parents:
             raise ExportError(f"the destination {dest} must not be inside the source folder {source} "
                               "nor contain it")
     if os.path.lexists(dest) and not overwrite:  # a dangling link too: writing would replace it
-        raise ExportError(f"{dest} exists; not replacing it (use --overwrite to replace it)")
+        raise ExportError(f"{dest} exists; not replacing it ({overwrite_hint} to replace it)")
     if dest.exists() and dest.suffix.lower() != ".zip" and not dest.is_dir():
         raise ExportError(f"{dest} exists and is a file, not a folder")
     parent = dest.parent if str(dest.parent) else Path(".")
@@ -64,10 +66,11 @@ def check_holds_no_input(dest: Path, inputs: Iterable[Path]) -> None:
 class Staging:
     """A private folder that becomes ``dest`` (or ``dest``, zipped) on ``commit``."""
 
-    def __init__(self, dest: str | Path, overwrite: bool = False, source: Path | None = None) -> None:
+    def __init__(self, dest: str | Path, overwrite: bool = False, source: Path | None = None,
+                 overwrite_hint: str = "use --overwrite") -> None:
         self.dest = Path(dest)
         self.overwrite = overwrite
-        check_destination(self.dest, overwrite, source)
+        check_destination(self.dest, overwrite, source, overwrite_hint)
         self.zipped = self.dest.suffix.lower() == ".zip"
         self.folder = self.dest.parent / f".{self.dest.name}.partial-{uuid.uuid4().hex[:8]}"
         self.folder.mkdir()  # the usual mode (mkdtemp's would be 0700)

@@ -45,18 +45,19 @@ class ExportReport:
 
 def export_run(run_dir: str | Path, fmt: str, dest: str | Path, overwrite: bool = False,
                mapping: str | Path | None = None, on_item: ItemCallback | None = None,
-               cancel: threading.Event | None = None) -> ExportReport:
-    """Export ``run_dir`` as ``fmt`` to ``dest``; ExportError for problems with the whole export."""
+               cancel: threading.Event | None = None, overwrite_hint: str = "use --overwrite") -> ExportReport:
+    """Export ``run_dir`` as ``fmt`` to ``dest``; ExportError for problems with the whole export
+    (``overwrite_hint``: how the user allows replacing an existing ``dest``, in that message)."""
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
     if fmt != "cvat-mask" and str(dest).lower().endswith(".zip"):
         raise ExportError(f"{fmt} is written to a folder; only cvat-mask is zipped")
     dest, run = Path(dest), open_run_folder(run_dir)
-    check_destination(dest, overwrite, run.root)
+    check_destination(dest, overwrite, run.root, overwrite_hint)
     check_holds_no_input(dest, (item.image_path for item in run.items if item.image_path is not None))
     targets = read_mapping(mapping, run.classes) if mapping else target_classes(run.classes)
     report = ExportReport(dest, fmt, notes=list(targets.notes))
-    staging = Staging(dest, overwrite, run.root)
+    staging = Staging(dest, overwrite, run.root, overwrite_hint)
     try:
         writer = EXPORT_FORMATS[fmt].Writer(staging, targets)
         total = len(run.items)
