@@ -68,12 +68,16 @@ class WindowFiles:
         """Filled each time the menu opens, so it lists what was opened since."""
         menu = self.w.actions_.recent_menu
         menu.clear()
+        menu.setToolTipsVisible(True)  # each entry's whole path (a menu hides its tooltips unless told)
         for kind, title in RECENT_SECTIONS:
             paths = self.w.settings.recent(kind)
             if paths:
                 menu.addSection(title)
-                for path in paths:
-                    menu.addAction(Path(path).name or path, partial(self.open_path, Path(path))).setToolTip(path)
+                names = [Path(path).name or path for path in paths]
+                for path, name in zip(paths, names):
+                    # two photos/ or two scene_1.jpg of other folders: the folder tells them apart
+                    text = name if names.count(name) == 1 else f"{name}  \u2014  {Path(path).parent}"
+                    menu.addAction(text, partial(self.open_path, Path(path))).setToolTip(path)
         if menu.isEmpty():
             menu.addAction("(nothing yet)").setEnabled(False)
         else:

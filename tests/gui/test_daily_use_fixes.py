@@ -139,3 +139,17 @@ def test_the_export_dialog_names_its_own_box_not_a_command_line_flag(qtbot, tmp_
     assert f"tick '{dialog.overwrite_box.text()}' to replace it" in dialog.status.text()
     with pytest.raises(ExportError, match="use --overwrite to replace it"):  # the command line's words
         export_run(tmp_path / "run", "coco", tmp_path / "mine")
+
+
+def test_open_recent_tells_entries_of_the_same_name_apart(qtbot, window, tmp_path):
+    """A copy of a folder to work on: Open Recent listed 'photos' twice, the paths never shown."""
+    for root in ("original", "copy"):
+        (tmp_path / root / "photos").mkdir(parents=True)
+        window.settings.add_recent("folders", tmp_path / root / "photos")
+    window.settings.add_recent("folders", tmp_path / "other")
+    window.fill_recent_menu()
+    menu = window.actions_.recent_menu
+    assert menu.toolTipsVisible()
+    texts = [a.text() for a in menu.actions() if a.text() not in ("Folders", "", "Clear Recent")]
+    assert len(set(texts)) == 3
+    assert f"photos  \u2014  {tmp_path / 'copy'}" in texts and "other" in texts
