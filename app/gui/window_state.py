@@ -72,7 +72,8 @@ class WindowStateSync(QObject):
 
     # --- title ----------------------------------------------------------------------
     def update_title(self) -> None:
-        self.w.setWindowTitle(self.w.viewer.state.title())  # the rule: app.viewing.state
+        # the rule: app.viewing.state; Qt draws "[*]" as "*" while the editor has unsaved edits
+        self.w.setWindowTitle(self.w.viewer.state.title() + "[*]")
 
     # --- pointer read-out -----------------------------------------------------------
     def _remember_pointer(self, scene_pos: QPointF) -> None:

@@ -153,3 +153,17 @@ def test_open_recent_tells_entries_of_the_same_name_apart(qtbot, window, tmp_pat
     texts = [a.text() for a in menu.actions() if a.text() not in ("Folders", "", "Clear Recent")]
     assert len(set(texts)) == 3
     assert f"photos  \u2014  {tmp_path / 'copy'}" in texts and "other" in texts
+
+
+def test_the_title_shows_a_star_while_edits_are_unsaved(qtbot, editing):  # noqa: F811
+    """Nothing on screen said an image had unsaved edits until leaving it asked."""
+    from tests.gui.editor_fixtures import drag
+
+    win, _item, _out = editing
+    assert not win.isWindowModified() and win.windowTitle().endswith("[*]")
+    QTest.keyClick(win, Qt.Key.Key_E)  # the eraser: ignore (255) changes any class
+    drag(win, [(20.5, 20.5), (60.5, 20.5)])
+    qtbot.waitUntil(lambda: win.editor.session is not None and win.editor.session.doc.dirty, timeout=5000)
+    assert win.isWindowModified()
+    win.editor.discard()  # Edit > Revert to Saved
+    assert not win.isWindowModified()

@@ -74,6 +74,8 @@ class EditorLink(ToolEdits, QObject):
 
     def update_actions(self) -> None:
         self.actions.update()
+        # after every change, save, revert and new image: the title's "*" says edits are unsaved
+        self.window.setWindowModified(bool(self.session is not None and self.session.doc.dirty))
 
     # --- busy: an edit being computed ------------------------------------------------------
     def busy(self) -> bool:
