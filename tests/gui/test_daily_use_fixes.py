@@ -167,3 +167,23 @@ def test_the_title_shows_a_star_while_edits_are_unsaved(qtbot, editing):  # noqa
     assert win.isWindowModified()
     win.editor.discard()  # Edit > Revert to Saved
     assert not win.isWindowModified()
+
+
+def test_the_readme_key_table_names_every_view_key(window):
+    """README's table had no S (side by side) or C (confidence), and '100%' with no key (1)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## The desktop app", 1)[1].split("## Command line", 1)[0]
+    keys = set()
+    for row in table.splitlines():
+        cells = row.split(" | ")
+        if row.startswith("| ") and len(cells) == 2:
+            for token in re.split(r",\s*|\s+and\s+|\s+or\s+|\s+/\s+", cells[1].rstrip(" |")):
+                keys.add(token.split(" ")[0])
+    actions = window.actions_
+    for action in (actions.fit, actions.actual, actions.zoom_in, actions.zoom_out, actions.side_by_side,
+                   actions.confidence, actions.toggle_overlay, actions.opacity_down, actions.opacity_up,
+                   actions.previous, actions.next):
+        assert action.shortcut().toString() in keys, action.text()
