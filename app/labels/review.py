@@ -96,6 +96,10 @@ class ReviewStore:
         entry = self._entries.get(name)
         return ReviewState(entry["state"]) if entry else ReviewState.UNREVIEWED
 
+    def marks(self) -> dict[str, ReviewState]:
+        """Every marked name and its state (unreviewed names have no entry)."""
+        return {name: ReviewState(entry["state"]) for name, entry in self._entries.items()}
+
     def counts(self, names: Iterable[str]) -> dict[ReviewState, int]:
         totals = {state: 0 for state in ReviewState}
         for name in names:
