@@ -3,7 +3,8 @@
 Exit codes: 0 every label map exported; 1 some were not (bad values, a size
 that differs from the photo: each is listed, the rest are exported); 2 usage
 errors (not a run folder, unknown format, an existing destination without
---overwrite, a bad mapping file). See docs/export.md for each format.
+--overwrite, a bad mapping file, an --only that takes no label map or an unusable
+review.json). See docs/export.md for each format.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mapping", metavar="FILE",
                         help="'FROM TO' lines giving class indices another dataset's ids "
                         "(e.g. Cityscapes trainId -> id); 255 = ignore")
+    parser.add_argument("--only", choices=("accepted", "not-needs-work"), default="all",
+                        help="export only the images marked accepted in Review, or all but those "
+                        "marked needs work (marks: review.json in RUN_DIR); default: all")
 
 
 def progress_reporter() -> Callable[[int, int, str, str], None]:
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         report = export_run(args.run_dir, args.format, args.dest, overwrite=args.overwrite,
-                            mapping=args.mapping, on_item=progress_reporter())
+                            mapping=args.mapping, on_item=progress_reporter(), only=args.only)
     except (ExportError, OSError) as exc:
         raise UsageError(str(exc)) from None
     return print_outcome(report, "exported")
