@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QTreeWidgetItem,
 
 from app.gui.docks import folder_order, folder_widgets
 from app.gui.docks.folder_order import FILTERS, SORT_CONFIDENCE, SORT_NAME, SORT_REVIEW
-from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, STATUS_COLORS, ItemStatus, blank_icon,
-                                       paint_review, paint_status, review_icon, row_status)
+from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, STATUS_COL, STATUS_COLORS, ItemStatus,
+                                       blank_icon, paint_review, paint_status, review_icon, row_status)
+from app.gui.docks.folder_work import WorkStates
 from app.gui.thumbnails import ThumbnailLoader
 from app.labels.review import ReviewState
 
@@ -65,6 +66,8 @@ class FolderDock(QDockWidget):
         self._reviews: dict[str, ReviewState] = {}
         self._confidences: dict[Path, float | None] = {}
         self._failed: set[str] = set()
+        self._details: dict[str, str] = {}  # each row's status detail, for repainting its work state
+        self.work = WorkStates()
         self._folder: Path | None = None
         self._review_icons = {state: review_icon(state) for state in ReviewState}
         self._placeholder = blank_icon()
@@ -86,6 +89,8 @@ class FolderDock(QDockWidget):
         self._items.clear()
         self._order, self._reviews, self._confidences, self._failed = list(paths), {}, {}, set()
         self._folder = folder
+        self._details = {}
+        self.work.reset(folder, paths)
         for path in paths:
             item = QTreeWidgetItem([path.name, "", "", ""])
             item.setData(0, PATH_ROLE, str(path))
@@ -93,7 +98,7 @@ class FolderDock(QDockWidget):
             item.setToolTip(0, str(path))
             self.tree.addTopLevelItem(item)
             self._items[str(path)] = item
-            paint_status(item, ItemStatus.PENDING, "")
+            self._paint_status(item, ItemStatus.PENDING, "")
             paint_review(item, ReviewState.UNREVIEWED, self._review_icons[ReviewState.UNREVIEWED])
         self._silent = False
         self.title.setToolTip(str(folder) if folder else "")
@@ -111,7 +116,7 @@ class FolderDock(QDockWidget):
         item = self._items.get(str(path))
         if item is None:
             return
-        paint_status(item, status, detail)
+        self._paint_status(item, status, detail)
         was_failed = str(path) in self._failed
         if (status == ItemStatus.FAILED) != was_failed:
             (self._failed.add if status == ItemStatus.FAILED else self._failed.discard)(str(path))
@@ -122,6 +127,32 @@ class FolderDock(QDockWidget):
     def status(self, path: Path) -> ItemStatus | None:
         item = self._items.get(str(path))
         return None if item is None else row_status(item)
+
+    def set_label_map(self, path: Path, label: Path | None) -> None:
+        """Where ``path``'s label map was written (e.g. a run's output folder), so its row says
+        labelled or edited wherever the map lies."""
+        self.work.set_label_map(path, label)
+        self.refresh(path)
+
+    def refresh(self, path: Path) -> None:
+        """Look at ``path``'s label map and record again (after a save, say)."""
+        item = self._items.get(str(path))
+        if item is not None:
+            self._paint_status(item, row_status(item), self._details.get(str(path), ""))
+
+    def shown_status(self, path: Path) -> tuple[str, str]:
+        """The Status column's word and tooltip for ``path``."""
+        item = self._items[str(path)]
+        return item.text(STATUS_COL), item.toolTip(STATUS_COL)
+
+    def _paint_status(self, item: QTreeWidgetItem, status: ItemStatus, detail: str) -> None:
+        """The run's status is kept (``status()``); the column shows the work state."""
+        key = item.data(0, PATH_ROLE)
+        self._details[key] = detail
+        paint_status(item, status, detail)
+        word, tip = self.work.shown(Path(key), status, detail)
+        item.setText(STATUS_COL, word)
+        item.setToolTip(STATUS_COL, tip)
 
     def select(self, path: Path) -> None:
         """Make ``path`` current without emitting ``imageSelected``."""
@@ -279,6 +310,8 @@ class FolderDock(QDockWidget):
         if self.status(Path(path)) in (ItemStatus.PENDING, ItemStatus.LABELS):
             self.set_status(Path(path), ItemStatus.FAILED, message)
 
-    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:  # noqa: ANN001
+    def _on_current_changed(self, current: QTreeWidgetItem | None, previous) -> None:  # noqa: ANN001
+        if previous is not None:  # its labels may have been saved (edited) while it was shown
+            self.refresh(Path(previous.data(0, PATH_ROLE)))
         if current is not None and not self._silent:
             self.imageSelected.emit(Path(current.data(0, PATH_ROLE)))
