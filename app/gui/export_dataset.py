@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.interchange.exporter import EXPORT_FORMATS, FORMAT_TITLES, ExportReport, export_run
 from app.interchange.run_folder import ExportError
+from app.interchange.selection import Selection, choice_texts
 
 if TYPE_CHECKING:
     from app.gui.actions import WindowMenus
@@ -35,16 +36,18 @@ class ExportThread(QThread):
     refused = Signal(str)                    # ExportError / OSError message
 
     def __init__(self, run_dir: Path, fmt: str, dest: Path, overwrite: bool, mapping: Path | None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, only: Selection = Selection.ALL) -> None:
         super().__init__(parent)
         self.args = (run_dir, fmt, dest, overwrite, mapping)
+        self.only = only
         self.cancel_event = threading.Event()
 
     def run(self) -> None:  # the worker thread
         run_dir, fmt, dest, overwrite, mapping = self.args
         try:
             report = export_run(run_dir, fmt, dest, overwrite, mapping, on_item=self.progressed.emit,
-                                cancel=self.cancel_event, overwrite_hint=f"tick '{REPLACE_BOX}'")
+                                cancel=self.cancel_event, overwrite_hint=f"tick '{REPLACE_BOX}'",
+                                only=self.only)
         except (ExportError, OSError) as exc:
             self.refused.emit(str(exc))
             return
@@ -91,9 +94,13 @@ class ExportDatasetDialog(QDialog):
         self.mapping_edit = QLineEdit()
         self.mapping_edit.setPlaceholderText("optional: 'FROM TO' lines, e.g. Cityscapes trainId -> id")
         self.overwrite_box = QCheckBox(REPLACE_BOX)
+        self.only_combo = QComboBox()
+        for selection in Selection:
+            self.only_combo.addItem(selection.title, selection)
         form = QFormLayout()
         form.addRow("Run folder:", self._with_browse(self.run_edit, self._browse_run))
         form.addRow("Format:", self.format_combo)
+        form.addRow("Export:", self.only_combo)
         form.addRow("Destination:", self._with_browse(self.dest_edit, self._browse_dest))
         form.addRow("Class mapping:", self._with_browse(self.mapping_edit, self._browse_mapping))
         form.addRow("", self.overwrite_box)
@@ -120,8 +127,10 @@ class ExportDatasetDialog(QDialog):
         layout.addWidget(self.buttons)
         self.format_combo.currentIndexChanged.connect(self._suggest_destination)
         self.run_edit.editingFinished.connect(self._suggest_destination)
+        self.run_edit.editingFinished.connect(self.refresh_counts)
         self._suggested = ""
         self._suggest_destination()
+        self.refresh_counts()
 
     def _with_browse(self, edit: QLineEdit, slot) -> QWidget:  # noqa: ANN001
         row = QWidget()
@@ -137,6 +146,18 @@ class ExportDatasetDialog(QDialog):
     def fmt(self) -> str:
         return str(self.format_combo.currentData())
 
+    @property
+    def only(self) -> Selection:
+        return Selection(self.only_combo.currentData())
+
+    def refresh_counts(self) -> None:
+        """Count the run folder's marks again (the choice itself stays as the user left it)."""
+        text = self.run_edit.text().strip()
+        texts, tip = choice_texts(Path(text) if text else None)
+        for index in range(self.only_combo.count()):
+            self.only_combo.setItemText(index, texts[Selection(self.only_combo.itemData(index))])
+        self.only_combo.setToolTip(tip)
+
     def _suggest_destination(self) -> None:
         """Follow the run folder and format until the user types a destination of their own."""
         text = self.run_edit.text().strip()
@@ -149,6 +170,7 @@ class ExportDatasetDialog(QDialog):
         if folder:
             self.run_edit.setText(folder)
             self._suggest_destination()
+            self.refresh_counts()
 
     def _browse_dest(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into (a new folder inside)",
@@ -175,7 +197,7 @@ class ExportDatasetDialog(QDialog):
             return
         mapping = Path(self.mapping_edit.text().strip()) if self.mapping_edit.text().strip() else None
         self.thread_ = ExportThread(Path(run_dir), self.fmt, Path(dest), self.overwrite_box.isChecked(),
-                                    mapping, self)
+                                    mapping, self, only=self.only)
         self.thread_.progressed.connect(self._on_progress)
         self.thread_.completed.connect(self._on_completed)
         self.thread_.refused.connect(self._on_refused)
@@ -253,6 +275,8 @@ class ExportDatasetLink(QObject):
     def open_dialog(self) -> None:
         if self.dialog is None:
             self.dialog = ExportDatasetDialog(self.default_run_dir(), self.window)
+        else:  # marks set since it was last open count
+            self.dialog.refresh_counts()
         self.dialog.show()
         self.dialog.raise_()
 
