@@ -1,4 +1,8 @@
-"""The end of a run: done, skipped, failed, time, the failures, and "Open output folder"."""
+"""The end of a run: done, skipped, failed, time, the failures, and "Open output folder".
+
+The batch dock shows the same text in place (``summary_html``); this dialog is its details
+view, opened from the dock's "Details..." button, and never blocks the window (not modal).
+"""
 
 from __future__ import annotations
 
@@ -31,14 +35,24 @@ def summary_text(report: BatchReport, rate: float | None = None) -> str:
             f"<br>Output folder: {report.out_dir}")
 
 
+def summary_html(report: BatchReport, note: str = "", rate: float | None = None) -> str:
+    """``summary_text`` with the run files' problem (``note``) under it, as dock and dialog show it."""
+    return summary_text(report, rate) + (f"<br><i>{note}</i>" if note else "")
+
+
+def open_output_folder(report: BatchReport) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(report.out_dir)))
+
+
 class BatchSummaryDialog(QDialog):
     def __init__(self, report: BatchReport, note: str = "", parent: QWidget | None = None,
                  rate: float | None = None) -> None:
         super().__init__(parent)
         self.report = report
         self.setWindowTitle("Batch cancelled" if report.cancelled else "Batch finished")
+        self.setModal(False)
         self.setMinimumWidth(640)
-        self.text = QLabel(summary_text(report, rate) + (f"<br><i>{note}</i>" if note else ""))
+        self.text = QLabel(summary_html(report, note, rate))
         self.text.setWordWrap(True)
         self.failures = FailuresView()
         self.failures.set_records(report.failures)
@@ -53,4 +67,4 @@ class BatchSummaryDialog(QDialog):
         layout.addWidget(buttons)
 
     def open_output_folder(self) -> bool:
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out_dir)))
+        return open_output_folder(self.report)
