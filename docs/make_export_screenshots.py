@@ -3,7 +3,9 @@
     python docs/make_export_screenshots.py [--out docs/screenshots]
 
 Labels the sample scenes with the shipped model (`main.py segment`) into a temporary
-folder, opens the dialog on that run folder, exports it as COCO and grabs the dialog.
+folder, marks three of them accepted and one needs work (as Review > Accept / Needs Work
+would), opens the dialog on that run folder, exports the accepted ones as COCO and grabs
+the dialog.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from docs.qt_wait import application, settle, wait_for  # noqa: E402 - PySide6 f
 from docs.shot_args import parse_screenshot_args, screenshot_parser  # noqa: E402
 
 from app.gui.export_dataset import ExportDatasetDialog  # noqa: E402
+from app.interchange.selection import Selection  # noqa: E402
+from app.labels.review import ReviewState, ReviewStore  # noqa: E402
 
 
 def main() -> int:
@@ -31,9 +35,14 @@ def main() -> int:
         run = Path(tmp) / "samples_labels"
         subprocess.run([sys.executable, str(ROOT / "main.py"), "segment", str(ROOT / "resources" / "samples" / "images"),
                         "--out", str(run), "--device", "cpu"], check=True)
+        store = ReviewStore(run)
+        photos = sorted((ROOT / "resources" / "samples" / "images").glob("*.jpg"))
+        for k, photo in enumerate(photos):
+            store.set_state(photo.name, ReviewState.NEEDS_WORK if k == len(photos) - 1 else ReviewState.ACCEPTED)
         dialog = ExportDatasetDialog(run)
         dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("coco"))
-        dialog.resize(720, 330)
+        dialog.only_combo.setCurrentIndex(dialog.only_combo.findData(Selection.ACCEPTED))
+        dialog.resize(720, 360)
         dialog.show()
         dialog.start()
         wait_for(lambda: not dialog.is_running() and dialog.export_button.isEnabled(), timeout_s=120)
