@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Collection
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
@@ -11,10 +12,12 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 
 from app.engine.batch import Job, outputs_done, plan_jobs
 from app.engine.writers import OUTPUT_FORMATS, SUFFIXES
+from app.gui.actions import PROTOCOL_TITLES
 from app.gui.batch.options import BatchOptions, default_output_dir
 
 FORMAT_TITLES = {"label": "Label map", "color": "Colour mask", "overlay": "Overlay", "json": "Per-image JSON"}
-PROTOCOLS = {"fast": "Fast (one whole-image pass)", "official": "Official (sliding window, flip)"}
+# the protocols of Model > Protocol (the same titles, without the menu's '&')
+PROTOCOLS = {name: title.replace("&", "") for name, title in PROTOCOL_TITLES.items()}
 
 
 def _path_row(edit: QLineEdit, button: QPushButton) -> QWidget:
@@ -34,7 +37,10 @@ def plan(options: BatchOptions) -> tuple[list[Job], list[str]]:
 
 
 class BatchDialog(QDialog):
-    def __init__(self, options: BatchOptions, devices: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, options: BatchOptions, devices: list[str], parent: QWidget | None = None,
+                 offered: Collection[str] | None = None) -> None:
+        """``offered``: the protocols the window's model can run (None: all); the others are
+        listed but disabled, as in Model > Protocol."""
         super().__init__(parent)
         self.setWindowTitle("Label Folder")
         self.setMinimumWidth(560)
@@ -58,7 +64,15 @@ class BatchDialog(QDialog):
         self.protocol_combo = QComboBox()
         for name, title in PROTOCOLS.items():
             self.protocol_combo.addItem(title, name)
-        self.protocol_combo.setCurrentIndex(max(0, self.protocol_combo.findData(options.protocol)))
+            if offered is not None and name not in offered:
+                index = self.protocol_combo.count() - 1
+                item = self.protocol_combo.model().item(index)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+                item.setToolTip("The window's model does not offer this protocol")
+        chosen = self.protocol_combo.findData(options.protocol)
+        if chosen < 0 or offered is not None and options.protocol not in offered:
+            chosen = self.protocol_combo.findData("fast")
+        self.protocol_combo.setCurrentIndex(max(0, chosen))
         self.device_combo = QComboBox()
         for name in devices or ["auto"]:
             self.device_combo.addItem(name, name)

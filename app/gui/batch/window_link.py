@@ -15,7 +15,7 @@ from app.engine.batch import FileRecord, Job
 from app.engine.writers import output_paths
 from app.engine.batch import BatchReport
 from app.gui.batch.controller import BatchRun
-from app.gui.batch.dialog import BatchDialog, plan
+from app.gui.batch.dialog import PROTOCOLS, BatchDialog, plan
 from app.gui.batch.options import BatchOptions, default_output_dir
 from app.gui.batch.progress_dock import BatchDock
 from app.gui.batch.saved_labels import saved_view
@@ -78,6 +78,21 @@ class BatchLink(QObject):
         return BatchOptions(folder, default_output_dir(folder) if self.viewer.folder_path else Path(),
                             protocol=self.viewer.protocol, device=self.window.device)
 
+    def offered_protocols(self) -> list[str] | None:
+        """The protocols of Model > Protocol that the window's model runs (None: no model yet).
+        The model's own ``protocol()`` decides, as it does for the run (``start``)."""
+        model = self.viewer.model
+        if model is None:
+            return None
+        offered = []
+        for name in PROTOCOLS:
+            try:
+                model.meta.protocol(name)
+            except ValueError:
+                continue
+            offered.append(name)
+        return offered
+
     def open_dialog(self) -> None:
         if self.is_running():
             self.dock.show()
@@ -85,7 +100,7 @@ class BatchLink(QObject):
             self.window.statusBar().showMessage("A batch is already running (see the Batch panel).", 5000)
             return
         devices = self.window.actions_.device_names()
-        dialog = BatchDialog(self.default_options(), devices, self.window)
+        dialog = BatchDialog(self.default_options(), devices, self.window, offered=self.offered_protocols())
         try:
             # a run that does not start (the user said No to overwriting, or it cannot) brings the
             # dialog back with its settings, as the question promises; Cancel there leaves
@@ -175,6 +190,17 @@ class BatchLink(QObject):
         self._set_status(Path(record.input), STATUS_OF_RECORD.get(record.status, ItemStatus.PENDING), detail)
         if job is not None and record.status in ("ok", "skipped"):
             self._finished_jobs[str(job.source)] = job
+            self._replace_cached_prediction(job.source)
+
+    def _replace_cached_prediction(self, path: Path) -> None:
+        """A prediction the viewer kept for ``path`` from before the run gives way to the labels
+        just saved, so showing the image again follows Review > Show Labels from Folder."""
+        key = self.viewer.state.key(path)
+        if key not in self.viewer.cache or self.viewer.saved_results is None:
+            return
+        saved = self.viewer.saved_results(path)  # None while the prediction is asked for: it stays
+        if saved is not None:
+            self.viewer.cache.put(key, saved)
 
     def _set_status(self, path: Path, status: ItemStatus, detail: str) -> None:
         self._statuses[str(path)] = status

@@ -16,6 +16,7 @@ import numpy as np
 from app.checkpoints.meta import ProtocolSettings
 from app.classes import ClassInfo
 from app.engine.binary_masks import BlackWhiteMasks
+from app.gui.batch.saved_labels import SAVED_DEVICE
 from app.engine.imageio import ImageReadError, read_image
 from app.engine.result import SegmentationResult
 from app.viewing.cache import CachedView
@@ -34,6 +35,21 @@ def paired_view(image_path: Path, label_path: Path, classes: ClassInfo,
     confidence = np.full(labels.shape, np.nan, dtype=np.float32)  # not saved: unknown
     result = SegmentationResult(labels, confidence, counts, ProtocolSettings(), LABELS_DEVICE, 0.0)
     return CachedView(image, result, classes)
+
+
+def describe_shown(item: CachedView, has_saved: bool, saved_chosen: bool) -> str:
+    """Which labels are on screen, for the status bar: ``has_saved``, the image has saved labels;
+    ``saved_chosen``, Review > Show Labels from Folder is on."""
+    if item.result.device in (LABELS_DEVICE, SAVED_DEVICE):
+        return "Showing: saved labels"
+    if not has_saved:
+        return "Showing: model prediction"
+    if not saved_chosen:
+        return "Showing: model prediction (saved labels hidden: Review > Show Labels from Folder)"
+    if getattr(item.result, "activations", None) is not None:  # made for the inspector
+        return ("Showing: model prediction (the inspector needs the model's run; close it and show "
+                "the image again for its saved labels)")
+    return "Showing: model prediction (its saved labels are newer or could not be read)"
 
 
 class PairedLabels:

@@ -2,6 +2,12 @@
 (review.json in the label folder), the keys that move through a folder, and the threshold panel
 (threshold_link.py).
 
+What the window shows is one choice, Review > Show Labels from Folder: on, an image's saved
+labels (those the last Label Folder run wrote, else the label maps found beside the folder:
+what the dataset holds and the editor edits) where it has them; off, the model's prediction
+(which the confidence threshold acts on). The status bar says which is on screen; the
+inspector needs the model's own run, so while it is open the prediction is shown, and said so.
+
 Keys: A / Ctrl+Return accept and go to the next unreviewed image; N marks "needs work"
 (and stays, to fix it); U / Shift+U go to the next / previous unreviewed image.
 """
@@ -13,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLabel
 
 from app.gui.batch.options import default_output_dir
 from app.gui.docks import ItemStatus
 from app.viewing.cache import CachedView
-from app.gui.review.label_source import PairedLabels
+from app.gui.review.label_source import PairedLabels, describe_shown
 from app.gui.review.threshold_link import ThresholdLink
 from app.gui.worker_types import ModelInfo
 from app.labels.confidence import mean_confidences
@@ -48,6 +54,10 @@ class ReviewLink(QObject):
         self.threshold = ThresholdLink(window)
         self.threshold_dock = self.threshold.dock
         self._build_actions()
+        self.shown_label = QLabel()  # which labels are on screen: saved, or the model's prediction
+        self.shown_label.setObjectName("labelsShown")
+        window.statusBar().addPermanentWidget(self.shown_label)
+        self.viewer.resultShown.connect(self._on_result_shown)
         self.folder.folderSet.connect(self._on_folder_set)
         self.viewer.modelChanged.connect(self._on_model_changed)
         if getattr(window, "batch", None) is not None:  # Label Folder writes new NAME.json records
@@ -75,8 +85,10 @@ class ReviewLink(QObject):
                                         tip="Review the worst predictions first (mean confidence from NAME.json)")
         self.sort_action.setCheckable(True)
         self.folder.sort.currentIndexChanged.connect(lambda i: self.sort_action.setChecked(i == 1))
-        self.show_labels = self._action("Show Labels from &Folder", self.set_show_labels,
-                                        tip="Off: run the model even where label maps were found")
+        self.show_labels = self._action(
+            "Show Labels from &Folder", self.set_show_labels,
+            tip="On: the saved labels (found beside the folder or written by Label Folder), which the editor "
+                "edits. Off: the model's prediction, which the confidence threshold acts on")
         self.show_labels.setCheckable(True)
         self.show_labels.setChecked(True)
         menu = self.menu = actions.add_menu("review", "&Review", before="help")
@@ -89,9 +101,28 @@ class ReviewLink(QObject):
 
     # --- labels beside the folder --------------------------------------------------------------
     def saved_result(self, path: Path) -> CachedView | None:
-        """The viewer's results that need no model: the batch run's, then labels found on disk."""
+        """The viewer's results that need no model: the batch run's, then labels found on disk;
+        none while Show Labels from Folder is off (the one rule for both: the model runs)."""
+        if not self.show_labels.isChecked():
+            return None
         earlier = self._earlier_source(path) if self._earlier_source is not None else None
         return earlier if earlier is not None else self.labels.result(path)
+
+    def has_saved_labels(self, path: Path) -> bool:
+        """Whether ``path`` has saved labels to show (without reading them)."""
+        batch = getattr(self.window, "batch", None)
+        if batch is not None and batch.output_stem(path) is not None:
+            return True
+        return self.labels.pairing is not None and self.labels.pairing.label_for(path) is not None
+
+    @Slot(object)
+    def _on_result_shown(self, item: CachedView) -> None:
+        self.shown_label.setText(self.describe_shown(item))
+
+    def describe_shown(self, item: CachedView) -> str:
+        """The status bar's word on which labels are on screen."""
+        path = self.viewer.shown_path
+        return describe_shown(item, path is not None and self.has_saved_labels(path), self.show_labels.isChecked())
 
     def open_labels_dialog(self) -> None:
         if self.image_dir is None:
@@ -112,6 +143,12 @@ class ReviewLink(QObject):
         return pairing
 
     def set_show_labels(self, on: bool) -> None:
+        """Saved labels (on) or the model's prediction (off) for every image, batch-written ones
+        too. Unsaved edits are asked about first (Save / Discard / Cancel); Cancel keeps the
+        edits and the choice as it was."""
+        if not self.viewer.may_leave():
+            self.show_labels.setChecked(not on)
+            return
         self.labels.enabled = bool(on)
         if self.labels.pairing is not None:
             for image in self.labels.pairing.files:
