@@ -50,7 +50,8 @@ def test_the_toggle_switches_batch_saved_labels_and_the_prediction_both_ways(qtb
     assert not window.review.show_labels.isChecked()
     assert predicted.result.device != SAVED_DEVICE and np.isfinite(predicted.result.confidence).all()
     assert window.viewer.shown is predicted
-    assert status.text().startswith("Showing: model prediction (saved labels hidden")
+    assert status.text() == "Showing: model prediction (saved labels off)"
+    assert "Show Labels from Folder is off" in status.toolTip()
     dock = window.review.threshold_dock  # the threshold acts on the prediction
     dock.enabled.setChecked(True)
     dock.value.setValue(round(float(np.median(predicted.result.confidence)) * 100))
@@ -124,3 +125,17 @@ def test_every_protocol_runs_in_a_batch_when_the_model_offers_it(qtbot, window, 
         assert record["protocol"] == meta.protocol(name).to_dict()  # run with that protocol's settings
         labels = np.array(Image.open(out / "img00.png"))
         assert labels.shape == (96, 128)
+
+
+def test_the_inspector_shows_the_prediction_and_the_status_bar_says_so(qtbot, window, tmp_path):
+    folder = make_folder(tmp_path, 1)
+    start_and_wait(qtbot, window, BatchOptions(folder, tmp_path / "labels", formats=("label",)))
+    first = folder / "img00.png"
+    assert show(qtbot, window, first).result.device == SAVED_DEVICE
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as shown:
+        window.inspector.dock.show()  # it needs the model's activations: the model runs
+    assert shown.args[0].result.device != SAVED_DEVICE
+    assert window.review.shown_label.text() == "Showing: model prediction (for the inspector)"
+    window.inspector.dock.hide()
+    assert show(qtbot, window, first).result.device == SAVED_DEVICE  # shown again: the saved labels
+    assert window.review.shown_label.text() == "Showing: saved labels"

@@ -37,19 +37,21 @@ def paired_view(image_path: Path, label_path: Path, classes: ClassInfo,
     return CachedView(image, result, classes)
 
 
-def describe_shown(item: CachedView, has_saved: bool, saved_chosen: bool) -> str:
-    """Which labels are on screen, for the status bar: ``has_saved``, the image has saved labels;
-    ``saved_chosen``, Review > Show Labels from Folder is on."""
+def describe_shown(item: CachedView, has_saved: bool, saved_chosen: bool) -> tuple[str, str]:
+    """Which labels are on screen, for the status bar: a short text and why (its tooltip).
+    ``has_saved``: the image has saved labels; ``saved_chosen``: Show Labels from Folder is on."""
     if item.result.device in (LABELS_DEVICE, SAVED_DEVICE):
-        return "Showing: saved labels"
+        return "Showing: saved labels", ("The saved label map (what the dataset holds; the editor edits it). "
+                                         "Review > Show Labels from Folder off shows the model's prediction.")
     if not has_saved:
-        return "Showing: model prediction"
+        return "Showing: model prediction", "This image has no saved labels."
     if not saved_chosen:
-        return "Showing: model prediction (saved labels hidden: Review > Show Labels from Folder)"
+        return "Showing: model prediction (saved labels off)", (
+            "Review > Show Labels from Folder is off; turn it on for the saved labels.")
     if getattr(item.result, "activations", None) is not None:  # made for the inspector
-        return ("Showing: model prediction (the inspector needs the model's run; close it and show "
-                "the image again for its saved labels)")
-    return "Showing: model prediction (its saved labels are newer or could not be read)"
+        return "Showing: model prediction (for the inspector)", (
+            "The inspector needs the model's own run; close it and show the image again for its saved labels.")
+    return "Showing: model prediction", "Its saved labels are newer than this result or could not be read."
 
 
 class PairedLabels:

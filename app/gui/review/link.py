@@ -117,10 +117,12 @@ class ReviewLink(QObject):
 
     @Slot(object)
     def _on_result_shown(self, item: CachedView) -> None:
-        self.shown_label.setText(self.describe_shown(item))
+        text, why = self.describe_shown(item)
+        self.shown_label.setText(text)
+        self.shown_label.setToolTip(why)
 
-    def describe_shown(self, item: CachedView) -> str:
-        """The status bar's word on which labels are on screen."""
+    def describe_shown(self, item: CachedView) -> tuple[str, str]:
+        """The status bar's word on which labels are on screen, and why."""
         path = self.viewer.shown_path
         return describe_shown(item, path is not None and self.has_saved_labels(path), self.show_labels.isChecked())
 
