@@ -3,7 +3,8 @@
 A search field keeps the names that contain its words; a filter shows all images, those
 of one review state, or the failed ones (with counts); the list is sorted by name, by
 the mean confidence of each image's saved record (lowest first) or by review state.
-Files the reader refuses are flagged failed as the folder is scanned (the thumbnail
+The Status column says what each image has (folder_work.py: labelled, edited, pending,
+failed). Files the reader refuses are flagged failed as the folder is scanned (the thumbnail
 loader reads every file off the GUI thread), not only once visited.
 """
 
@@ -13,14 +14,14 @@ from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.gui.docks import folder_order, folder_widgets
 from app.gui.docks.folder_order import FILTERS, SORT_CONFIDENCE, SORT_NAME, SORT_REVIEW
 from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, STATUS_COL, STATUS_COLORS, ItemStatus,
                                        blank_icon, paint_review, paint_status, review_icon, row_status)
-from app.gui.docks.folder_work import WorkStates
+from app.gui.docks.folder_work import WORK_COLORS, WorkStates
 from app.gui.thumbnails import ThumbnailLoader
 from app.labels.review import ReviewState
 
@@ -153,6 +154,8 @@ class FolderDock(QDockWidget):
         word, tip = self.work.shown(Path(key), status, detail)
         item.setText(STATUS_COL, word)
         item.setToolTip(STATUS_COL, tip)
+        if word in WORK_COLORS:  # one colour per word, whichever run status says it
+            item.setForeground(STATUS_COL, QBrush(QColor(WORK_COLORS[word])))
 
     def select(self, path: Path) -> None:
         """Make ``path`` current without emitting ``imageSelected``."""
