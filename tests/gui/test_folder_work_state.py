@@ -42,10 +42,12 @@ def test_a_labelled_folder_reopened_says_labelled_edited_pending_failed(qtbot, w
     assert "not an image file" in again.folder.shown_status(folder / "zz_broken.jpg")[1]
     assert str(out / "img01.png") in again.folder.shown_status(folder / "img01.png")[1]
 
+    again.folder.select(folder / "img01.png")  # shown while its labels are edited and saved
     labels = np.asarray(Image.open(out / "img01.png")).copy()
     labels[:8, :8] = 1
     save_edited(out / "img01", labels, tiny_loaded.meta.classes, str(folder / "img01.png"))  # the editor's save
-    again.folder.refresh(folder / "img01.png")
+    assert words(again)["img01.png"] == "labelled"  # the editor says nothing to the list (yet)
+    again.folder.tree.setCurrentItem(again.folder._items[str(folder / "img00.png")])  # leaving it looks again
     assert words(again)["img01.png"] == "edited" and words(again)["img00.png"] == "labelled"
     assert "edited by hand" in again.folder.shown_status(folder / "img01.png")[1]
     again.close()
