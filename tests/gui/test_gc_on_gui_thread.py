@@ -67,3 +67,43 @@ def test_gen0_collections_follow_pythons_threshold(qtbot, worker_started):
     del junk
     collector.check()
     assert gc.get_count()[0] < gc.get_threshold()[0]
+
+
+class FakeCollector:
+    """The parts of ``gc`` the collector uses, with counts a test sets."""
+
+    def __init__(self, long_lived: int) -> None:
+        self.count = (0, 0, 0)
+        self.sizes = {0: 700, 1: 3000, 2: long_lived}
+        self.collected: list[int] = []
+
+    def get_threshold(self):
+        return (700, 10, 10)
+
+    def get_count(self):
+        return self.count
+
+    def get_objects(self, generation):
+        return [None] * self.sizes[generation]
+
+    def collect(self, generation):
+        self.collected.append(generation)
+        if generation == 2:
+            self.sizes[2] += 0  # survivors stay
+        return 200  # unreachable found: the rest of the young survive
+
+
+def test_a_full_pass_waits_for_a_quarter_more_long_lived_objects(qtbot, monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+
+    fake = FakeCollector(long_lived=400_000)
+    monkeypatch.setattr(gc_on_gui_thread, "gc", fake)
+    collector = gc_on_gui_thread.GuiThreadCollector(QCoreApplication.instance())
+    collector.timer.stop()
+    collector._last_full -= 3600  # noqa: SLF001 - long after the last full pass
+    fake.count = (701, 11, 11)  # every generation over its threshold
+    for _ in range(30):  # 3500 survivors each: 105 000 > 400 000 / 4 after 29 passes
+        collector.check()
+    assert fake.collected.count(2) == 1 and fake.collected.index(2) == 29  # not at once: Python's rule
+    assert collector.pending == 0 and collector.long_lived == 400_000
+    collector.deleteLater()
