@@ -73,8 +73,11 @@ def main() -> int:
     window.grab().save(str(out / "batch_progress.png"))
     wait_for(lambda: not run.is_running())
     settle()
-    window.batch.summary.grab().save(str(out / "batch_summary.png"))
-    window.batch.summary.close()
+    window.grab().save(str(out / "batch_finished.png"))  # the summary in the Batch dock
+    details = window.batch.dock.show_details()  # its Details... button
+    settle()
+    details.grab().save(str(out / "batch_summary.png"))
+    details.close()
     window.batch.dock.hide()
 
     window.inspector.action.trigger()

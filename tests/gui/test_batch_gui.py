@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.engine.writers import OUTPUT_FORMATS, output_paths
 from app.gui.batch import BatchOptions
 from app.gui.docks import ItemStatus
+from app.gui.batch.summary import BatchSummaryDialog
 from tests.gui.batch_fixtures import make_folder, outputs_state, start_and_wait
 from tests.gui.conftest import RESULT_TIMEOUT_MS
 
@@ -59,7 +60,10 @@ def test_good_and_bad_files(qtbot, window, tmp_path):
     assert "zz_broken.jpg" in QGuiApplication.clipboard().text()
     statuses = {p.name: window.folder.status(p) for p in window.folder.paths()}
     assert statuses["zz_broken.jpg"] == ItemStatus.FAILED and statuses["img00.png"] == ItemStatus.DONE
-    summary = window.batch.summary
+    assert window.findChildren(BatchSummaryDialog) == []  # no window pops up: the dock has the summary
+    docked = window.batch.dock.summary_text.text()
+    assert "3</b> labelled" in docked and "2</b> failed" in docked
+    summary = window.batch.dock.show_details()  # its Details... button
     assert summary is not None and summary.isVisible()
     assert "3</b> labelled" in summary.text.text() and "2</b> failed" in summary.text.text()
     assert summary.failures.lines() == lines
@@ -247,6 +251,6 @@ def test_a_folder_in_use_is_refused_and_edited_maps_are_kept(qtbot, window, tmp_
     assert [r.status for r in report.records] == ["skipped", "ok"]
     assert "edited by hand" in report.records[0].notes[0] and "Also replace maps edited" in report.records[0].notes[0]
     assert {p.name: p.read_bytes() for p in out.glob("img00*")} == kept
-    assert "<b>1</b> kept (edited by hand)" in window.batch.summary.text.text()
+    assert "<b>1</b> kept (edited by hand)" in window.batch.dock.summary_text.text()
     report = start_and_wait(qtbot, window, BatchOptions(folder, out, overwrite=True, replace_edited=True))
     assert report.count("ok") == 2 and "edited" not in json.loads((out / "img00.json").read_text())

@@ -153,6 +153,7 @@ def test_save_writes_segments_files_marked_edited_and_reloads_the_same_bytes(qtb
     assert data["edited"] is True and data["image"]["width"] == 128
     assert sum(c["pixels"] for c in data["classes"]) == labels.size
     assert win.settings.label_folder(win.viewer.folder_path) == out, "the chosen folder is remembered"
+    assert win.folder.shown_status(editor.session.source)[0] == "edited"  # at once, not after leaving it
     first = png.read_bytes()
     # leave and come back: the saved labels are shown, not the model's
     QTest.keyClick(win, Qt.Key.Key_Right)

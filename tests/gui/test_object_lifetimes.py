@@ -74,7 +74,7 @@ def test_each_batch_run_lets_go_of_the_worker_and_the_next_run_deletes_it(qtbot,
         assert window.worker.receivers(JOB_FINISHED) == listeners  # the finished run's bridge is gone
         assert len(window.findChildren(_WorkerBridge)) == bridges
         assert window.batch.findChildren(BatchRun) == [runs[-1]]  # only the last run is kept
-        assert window.findChildren(BatchSummaryDialog) == [window.batch.summary]  # and its summary
+        assert window.findChildren(BatchSummaryDialog) == []  # the summary is the dock's: no dialog kept
     assert runs[-1].report.count("ok") == 1
     assert [shiboken6.isValid(r) for r in runs] == [False, False, True]
 
@@ -94,14 +94,14 @@ def test_signals_of_a_finished_run_no_longer_reach_the_window(qtbot, window, tmp
     run = run_to_the_end(qtbot, window, folder, tmp_path / "labels")
     image = folder / "img.png"
     assert window.folder.status(image) == ItemStatus.DONE
-    summary = window.batch.summary
+    summary = window.batch.dock.summary_text.text()
     summaries = len(window.findChildren(BatchSummaryDialog))
 
     run.fileStarted.emit(image)
     run.fileFinished.emit(0, FileRecord(str(image), "failed", error="a stale record"))
     run.finished.emit(run.report)
     assert window.folder.status(image) == ItemStatus.DONE
-    assert window.batch.summary is summary and len(window.findChildren(BatchSummaryDialog)) == summaries
+    assert window.batch.dock.summary_text.text() == summary and len(window.findChildren(BatchSummaryDialog)) == summaries
     assert "a stale record" not in "\n".join(window.batch.dock.failures.lines())
 
 

@@ -19,7 +19,6 @@ from app.gui.batch.dialog import PROTOCOLS, BatchDialog, plan
 from app.gui.batch.options import BatchOptions, default_output_dir
 from app.gui.batch.progress_dock import BatchDock
 from app.gui.batch.saved_labels import saved_view
-from app.gui.batch.summary import BatchSummaryDialog
 from app.gui.docks import ItemStatus
 from app.viewing.cache import CachedView
 from app.gui.worker_types import ModelInfo
@@ -55,7 +54,6 @@ class BatchLink(QObject):
         self.dock.hide()
         self.dock.cancelRequested.connect(self.cancel)
         self.run: BatchRun | None = None
-        self.summary: BatchSummaryDialog | None = None
         self.last_options: BatchOptions | None = None
         self._finished_jobs: dict[str, Job] = {}  # images with saved labels of the last run
         self._run_meta: ModelMeta | None = None   # the model those labels belong to
@@ -190,6 +188,8 @@ class BatchLink(QObject):
         self._set_status(Path(record.input), STATUS_OF_RECORD.get(record.status, ItemStatus.PENDING), detail)
         if job is not None and record.status in ("ok", "skipped"):
             self._finished_jobs[str(job.source)] = job
+            # the Status column reads "labelled"/"edited" from the map, wherever the run wrote it
+            self.folder.set_label_map(job.source, output_paths(job.stem, ["label"])["label"])
             self._replace_cached_prediction(job.source)
 
     def _replace_cached_prediction(self, path: Path) -> None:
@@ -212,13 +212,8 @@ class BatchLink(QObject):
                 self._set_status(Path(record.input), ItemStatus.PENDING, "not labelled (run cancelled)")
         self.action.setEnabled(True)
         self.button.setEnabled(True)
-        if self.window.isVisible() and self.run is not None and self.run.started:
-            if self.summary is not None:  # the last run's summary gives way to this one's
-                self.summary.close()
-                self.summary.deleteLater()
-            self.summary = BatchSummaryDialog(report, self.run.run_files_error, self.window,
-                                              rate=self.run.meter.rate())
-            self.summary.show()
+        # The summary is the Batch dock's (its Details... button opens the dialog): no window
+        # pops up after every run.
         self.runFinished.emit(report)
 
     @Slot(object)

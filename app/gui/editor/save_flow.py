@@ -72,6 +72,9 @@ class EditSaver:
         self.link.recovery.discard(session.source)
         self.link.viewer.remember(session.source, session.saved_view())
         self.link.update_actions()
+        folder = getattr(self.window, "folder", None)
+        if folder is not None:  # its Status column: "edited", with the map it was saved as
+            folder.set_label_map(session.source, label)
         self._say(f"Saved {', '.join(p.name for p in written)} in {stem.parent}", "info")
         return True
 
