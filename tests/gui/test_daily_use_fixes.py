@@ -121,26 +121,6 @@ def test_labels_a_folder_run_saved_are_not_read_out_as_a_model_run(qtbot, window
     assert window.readout.device.text() == "device: saved labels"
 
 
-def test_the_export_dialog_names_its_own_box_not_a_command_line_flag(qtbot, tmp_path):
-    """'(use --overwrite to replace it)' in a dialog that has a tick box for it."""
-    from app.gui.export_dataset import ExportDatasetDialog
-    from app.interchange.checks import ExportError
-    from app.interchange.exporter import export_run
-    from tests.unit.export_scenes import make_run_folder
-
-    make_run_folder(tmp_path)
-    (tmp_path / "mine").mkdir()
-    dialog = ExportDatasetDialog(tmp_path / "run")
-    qtbot.addWidget(dialog)
-    dialog.dest_edit.setText(str(tmp_path / "mine"))
-    dialog.start()
-    qtbot.waitUntil(lambda: not dialog.is_running() and dialog.export_button.isEnabled(), timeout=30_000)
-    assert "--overwrite" not in dialog.status.text()
-    assert f"tick '{dialog.overwrite_box.text()}' to replace it" in dialog.status.text()
-    with pytest.raises(ExportError, match="use --overwrite to replace it"):  # the command line's words
-        export_run(tmp_path / "run", "coco", tmp_path / "mine")
-
-
 def test_open_recent_tells_entries_of_the_same_name_apart(qtbot, window, tmp_path):
     """A copy of a folder to work on: Open Recent listed 'photos' twice, the paths never shown."""
     for root in ("original", "copy"):

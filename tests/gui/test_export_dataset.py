@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.engine.imageio import read_label_map
 from app.gui.export_dataset import ExportDatasetDialog, describe, suggested_destination
+from app.interchange.checks import ExportError
+from app.interchange.exporter import export_run
 from tests.unit.export_scenes import make_run_folder
 
 
@@ -34,6 +37,11 @@ def test_existing_destination_is_refused_in_the_dialog(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not dialog.is_running() and dialog.export_button.isEnabled(), timeout=30_000)
     assert "exists; not replacing it" in dialog.status.text()
     assert list((tmp_path / "mine").iterdir()) == []
+    # the dialog names its own box, not the command line's flag (which the CLI keeps)
+    assert "--overwrite" not in dialog.status.text()
+    assert f"tick '{dialog.overwrite_box.text()}' to replace it" in dialog.status.text()
+    with pytest.raises(ExportError, match="use --overwrite to replace it"):
+        export_run(tmp_path / "run", "coco", tmp_path / "mine")
 
 
 def test_cancel_stops_the_thread_and_writes_nothing(qtbot, tmp_path):
