@@ -24,7 +24,6 @@ class MessageRoom(QObject):
 
     def __init__(self, bar: QStatusBar, chip: QWidget) -> None:
         super().__init__(bar)
-        self.bar = bar
         self.chip = chip
         self.room_px = bar.fontMetrics().horizontalAdvance(TYPICAL_MESSAGE)
         chip.installEventFilter(self)

@@ -87,9 +87,7 @@ class WindowFiles:
 
     def clear_recent(self) -> None:
         self.w.settings.clear_recent()
-        compare = getattr(self.w, "compare", None)
-        if compare is not None:
-            compare.recent.update()  # Model > Compare With Recent is empty now
+        self.w.compare.recent.update()  # Model > Compare With Recent is empty now
 
     # --- drag and drop -------------------------------------------------------------------
     @staticmethod
