@@ -53,12 +53,14 @@ def ask_worker(qtbot, worker, fn):
 
 
 def segment_shown(qtbot, win, path):
-    """Open ``path``; its outcome once the window has shown it (the worker's signals reach a
-    test's function in the worker thread, before the window's own slots have run)."""
+    """Open ``path``; its outcome once the window has shown it. The worker's signal reaches a
+    test's function in the worker thread, but only after it has posted the window's own slot:
+    the window can show the result before the function has run, so wait for both."""
     outcomes = []
     win.worker.resultReady.connect(lambda rid, outcome: outcomes.append(outcome))
     with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         assert win.viewer.open_path(path)
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=RESULT_TIMEOUT_MS)
     return outcomes[-1]
 
 
