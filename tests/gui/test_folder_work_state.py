@@ -51,3 +51,36 @@ def test_a_labelled_folder_reopened_says_labelled_edited_pending_failed(qtbot, w
     assert words(again)["img01.png"] == "edited" and words(again)["img00.png"] == "labelled"
     assert "edited by hand" in again.folder.shown_status(folder / "img01.png")[1]
     again.close()
+
+
+def test_each_word_has_one_colour_whichever_run_status_says_it(qtbot, tmp_path):
+    """A skipped image and a finished one are both "labelled", in the same green; "edited"
+    is purple and "failed" red (the colour follows the word shown, not the run's status)."""
+    from app.gui.docks import FolderDock
+    from app.gui.docks.folder_rows import STATUS_COL, STATUS_COLORS
+
+    folder, out = tmp_path / "photos", tmp_path / "labels"
+    folder.mkdir(), out.mkdir()
+    paths = [folder / f"{name}.png" for name in ("done", "edited", "failed", "skipped")]
+    for path in paths:
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path)
+    for name in ("done", "edited"):
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(out / f"{name}.png")
+    (out / "edited.json").write_text('{"edited": true}')
+    dock = FolderDock()
+    qtbot.addWidget(dock)
+    dock.set_folder(folder, paths)
+    done, edited, failed, skipped = paths
+    for path in (done, edited):
+        dock.set_label_map(path, out / path.name)
+    dock.set_status(done, ItemStatus.DONE)
+    dock.set_status(edited, ItemStatus.DONE)
+    dock.set_status(failed, ItemStatus.FAILED, "could not read it")
+    dock.set_status(skipped, ItemStatus.SKIPPED)  # a run found it done before: its map is not told
+    colour = {p.name: dock._items[str(p)].foreground(STATUS_COL).color().name() for p in paths}
+    assert {p.name: dock.shown_status(p)[0] for p in paths} == {
+        "done.png": "labelled", "edited.png": "edited", "failed.png": "failed", "skipped.png": "labelled"}
+    assert colour == {"done.png": STATUS_COLORS["labelled"], "edited.png": STATUS_COLORS["edited"],
+                      "failed.png": STATUS_COLORS["failed"], "skipped.png": STATUS_COLORS["labelled"]}
+    assert len(set(colour.values())) == 3 and dock.status(skipped) == ItemStatus.SKIPPED
+    dock.thumbnails.shutdown(2000)

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.gui.docks import folder_order, folder_widgets
 from app.gui.docks.folder_order import FILTERS, SORT_CONFIDENCE, SORT_NAME, SORT_REVIEW
 from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, STATUS_COL, STATUS_COLORS, ItemStatus,
                                        blank_icon, paint_review, paint_status, review_icon, row_status)
-from app.gui.docks.folder_work import WORK_COLORS, WorkStates
+from app.gui.docks.folder_work import WorkStates
 from app.gui.thumbnails import ThumbnailLoader
 from app.labels.review import ReviewState
 
@@ -72,7 +72,7 @@ class FolderDock(QDockWidget):
         self._folder: Path | None = None
         self._review_icons = {state: review_icon(state) for state in ReviewState}
         self._placeholder = blank_icon()
-        self._unreadable = blank_icon(STATUS_COLORS[ItemStatus.FAILED])
+        self._unreadable = blank_icon(STATUS_COLORS[ItemStatus.FAILED.value])
         self._silent = False
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.thumbnailReady.connect(self._on_thumbnail)
@@ -150,12 +150,7 @@ class FolderDock(QDockWidget):
         """The run's status is kept (``status()``); the column shows the work state."""
         key = item.data(0, PATH_ROLE)
         self._details[key] = detail
-        paint_status(item, status, detail)
-        word, tip = self.work.shown(Path(key), status, detail)
-        item.setText(STATUS_COL, word)
-        item.setToolTip(STATUS_COL, tip)
-        if word in WORK_COLORS:  # one colour per word, whichever run status says it
-            item.setForeground(STATUS_COL, QBrush(QColor(WORK_COLORS[word])))
+        paint_status(item, status, *self.work.shown(Path(key), status, detail))
 
     def select(self, path: Path) -> None:
         """Make ``path`` current without emitting ``imageSelected``."""

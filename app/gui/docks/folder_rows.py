@@ -1,7 +1,8 @@
 """How one image's row in the folder list looks: its columns, status and review state.
 
-The status column keeps the ``ItemStatus`` value in the item's data (``status()`` reads
-it back); the review column shows the state as coloured text with a dot.
+The status column keeps the run's ``ItemStatus`` value in the item's data (``row_status``
+reads it back) and shows the work state's word (folder_work.py) in that word's colour; the
+review column shows the state as coloured text with a dot.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ class ItemStatus(str, Enum):
     LABELS = "labels"    # a label map was found beside the folder: shown without the model
 
 
-STATUS_COLORS = {ItemStatus.PENDING: "#9aa0a6", ItemStatus.RUNNING: "#f9ab00",
-                 ItemStatus.DONE: "#34a853", ItemStatus.FAILED: "#ea4335", ItemStatus.SKIPPED: "#4285f4",
-                 ItemStatus.LABELS: "#4285f4"}
+LABELLED, EDITED = "labelled", "edited"  # the work states no run status is named after
+
+# One colour per word the Status column shows, whichever run status says it: an image a run
+# skipped and one whose labels were found beside the folder are both "labelled", green.
+STATUS_COLORS = {ItemStatus.PENDING.value: "#9aa0a6", ItemStatus.RUNNING.value: "#f9ab00",
+                 ItemStatus.DONE.value: "#34a853", ItemStatus.FAILED.value: "#ea4335",
+                 ItemStatus.SKIPPED.value: "#4285f4", ItemStatus.LABELS.value: "#4285f4",
+                 LABELLED: "#34a853", EDITED: "#a142f4"}
 REVIEW_COLORS = {ReviewState.UNREVIEWED: "#80868b", ReviewState.ACCEPTED: "#34a853",
                  ReviewState.NEEDS_WORK: "#fa7b17"}
 REVIEW_TEXT = {ReviewState.UNREVIEWED: "\u2013", ReviewState.ACCEPTED: "\u2713 accepted",
@@ -57,11 +63,12 @@ def paint_review(item: QTreeWidgetItem, state: ReviewState, icon: QIcon) -> None
     item.setToolTip(REVIEW_COL, state.title)
 
 
-def paint_status(item: QTreeWidgetItem, status: ItemStatus, detail: str) -> None:
-    item.setText(STATUS_COL, status.value)
+def paint_status(item: QTreeWidgetItem, status: ItemStatus, word: str, tip: str) -> None:
+    """Keep the run's ``status`` in the row; show the work state's ``word`` in its colour."""
+    item.setText(STATUS_COL, word)
     item.setData(STATUS_COL, PATH_ROLE, status.value)
-    item.setForeground(STATUS_COL, QBrush(QColor(STATUS_COLORS[status])))
-    item.setToolTip(STATUS_COL, detail or status.value)
+    item.setForeground(STATUS_COL, QBrush(QColor(STATUS_COLORS[word])))
+    item.setToolTip(STATUS_COL, tip)
 
 
 def row_status(item: QTreeWidgetItem) -> ItemStatus:

@@ -13,11 +13,9 @@ from pathlib import Path
 
 from app.engine.ledger_states import is_edited
 from app.engine.writers import output_paths
-from app.gui.docks.folder_rows import ItemStatus
+from app.gui.docks.folder_rows import EDITED, LABELLED, ItemStatus
 from app.labels.pairing import candidate_label_dirs, label_stems
 
-LABELLED, EDITED = "labelled", "edited"
-WORK_COLORS = {LABELLED: "#34a853", EDITED: "#a142f4"}
 # statuses that mean a label map exists even where it is not found beside the folder
 HAS_LABELS = (ItemStatus.SKIPPED, ItemStatus.LABELS)
 
