@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.gui.batch import BatchOptions
 from app.gui.batch.options import default_output_dir
-from app.gui.docks.folder import CONF_COL
+from app.gui.docks.folder_rows import CONF_COL
 from app.labels.confidence import lowest_confidence_first, read_mean_confidence
 from tests.gui.batch_fixtures import make_folder, start_and_wait
 

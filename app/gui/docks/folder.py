@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QTreeWidgetItem,
 
 from app.gui.docks import folder_order, folder_widgets
 from app.gui.docks.folder_order import FILTERS, SORT_CONFIDENCE, SORT_NAME, SORT_REVIEW
-from app.gui.docks.folder_rows import (CONF_COL, NAME_COL, PATH_ROLE, STATUS_COL, STATUS_COLORS, ItemStatus,
-                                       blank_icon, paint_review, paint_status, review_icon, row_status)
-from app.gui.docks.folder_work import WorkStates
+from app.gui.docks.folder_rows import (NAME_COL, PATH_ROLE, STATUS_COL, STATUS_COLORS, ItemStatus,
+                                       blank_icon, paint_confidence, paint_review, review_icon, row_status)
+from app.gui.docks.folder_work import FLAGGED_UNREADABLE_OVER, StatusColumn
 from app.gui.thumbnails import ThumbnailLoader
 from app.labels.review import ReviewState
 
@@ -66,9 +66,7 @@ class FolderDock(QDockWidget):
         self._order: list[Path] = []                       # the folder's own (name) order
         self._reviews: dict[str, ReviewState] = {}
         self._confidences: dict[Path, float | None] = {}
-        self._failed: set[str] = set()
-        self._details: dict[str, str] = {}  # each row's status detail, for repainting its work state
-        self.work = WorkStates()
+        self.statuses = StatusColumn()
         self._folder: Path | None = None
         self._review_icons = {state: review_icon(state) for state in ReviewState}
         self._placeholder = blank_icon()
@@ -88,10 +86,9 @@ class FolderDock(QDockWidget):
         self._silent = True
         self.tree.clear()
         self._items.clear()
-        self._order, self._reviews, self._confidences, self._failed = list(paths), {}, {}, set()
+        self._order, self._reviews, self._confidences = list(paths), {}, {}
         self._folder = folder
-        self._details = {}
-        self.work.reset(folder, paths)
+        self.statuses.reset(folder, paths)
         for path in paths:
             item = QTreeWidgetItem([path.name, "", "", ""])
             item.setData(0, PATH_ROLE, str(path))
@@ -99,7 +96,7 @@ class FolderDock(QDockWidget):
             item.setToolTip(0, str(path))
             self.tree.addTopLevelItem(item)
             self._items[str(path)] = item
-            self._paint_status(item, ItemStatus.PENDING, "")
+            self.statuses.paint(item, ItemStatus.PENDING)
             paint_review(item, ReviewState.UNREVIEWED, self._review_icons[ReviewState.UNREVIEWED])
         self._silent = False
         self.title.setToolTip(str(folder) if folder else "")
@@ -115,12 +112,7 @@ class FolderDock(QDockWidget):
 
     def set_status(self, path: Path, status: ItemStatus, detail: str = "") -> None:
         item = self._items.get(str(path))
-        if item is None:
-            return
-        self._paint_status(item, status, detail)
-        was_failed = str(path) in self._failed
-        if (status == ItemStatus.FAILED) != was_failed:
-            (self._failed.add if status == ItemStatus.FAILED else self._failed.discard)(str(path))
+        if item is not None and self.statuses.paint(item, status, detail):
             self._update_failed_count()
             if self.current_filter() == ItemStatus.FAILED:
                 self._apply_filter()
@@ -132,25 +124,19 @@ class FolderDock(QDockWidget):
     def set_label_map(self, path: Path, label: Path | None) -> None:
         """Where ``path``'s label map was written (e.g. a run's output folder), so its row says
         labelled or edited wherever the map lies."""
-        self.work.set_label_map(path, label)
+        self.statuses.work.set_label_map(path, label)
         self.refresh(path)
 
     def refresh(self, path: Path) -> None:
         """Look at ``path``'s label map and record again (after a save, say)."""
         item = self._items.get(str(path))
         if item is not None:
-            self._paint_status(item, row_status(item), self._details.get(str(path), ""))
+            self.statuses.repaint(item)
 
     def shown_status(self, path: Path) -> tuple[str, str]:
         """The Status column's word and tooltip for ``path``."""
         item = self._items[str(path)]
         return item.text(STATUS_COL), item.toolTip(STATUS_COL)
-
-    def _paint_status(self, item: QTreeWidgetItem, status: ItemStatus, detail: str) -> None:
-        """The run's status is kept (``status()``); the column shows the work state."""
-        key = item.data(0, PATH_ROLE)
-        self._details[key] = detail
-        paint_status(item, status, *self.work.shown(Path(key), status, detail))
 
     def select(self, path: Path) -> None:
         """Make ``path`` current without emitting ``imageSelected``."""
@@ -186,11 +172,8 @@ class FolderDock(QDockWidget):
     def set_confidences(self, confidences: dict[Path, float | None]) -> None:
         """Mean confidence per image (None: no record); enables sorting by it."""
         self._confidences = dict(confidences)
-        for path, item in ((Path(k), v) for k, v in self._items.items()):
-            value = self._confidences.get(path)
-            item.setText(CONF_COL, "" if value is None else f"{100 * value:.1f}%")
-            item.setToolTip(CONF_COL, "no NAME.json record" if value is None else
-                            f"mean confidence {100 * value:.1f}% (from NAME.json)")
+        for key, item in self._items.items():
+            paint_confidence(item, self._confidences.get(Path(key)))
         self._set_confidence_sort_offered(any(v is not None for v in self._confidences.values()))
         self._apply_order()
 
@@ -263,7 +246,7 @@ class FolderDock(QDockWidget):
         words = self.search.text().casefold().split()
         shown = 0
         for key, item in self._items.items():
-            kept = folder_order.kept(wanted, key in self._failed, self._reviews.get(key, ReviewState.UNREVIEWED),
+            kept = folder_order.kept(wanted, key in self.statuses.failed, self._reviews.get(key, ReviewState.UNREVIEWED),
                                      item.text(NAME_COL), words)
             item.setHidden(not kept)
             shown += kept
@@ -278,7 +261,7 @@ class FolderDock(QDockWidget):
         self.title.setText(f"{self._folder.name}  ({count})")
 
     def _update_failed_count(self) -> None:
-        self.review_filter.setItemText(FILTERS.index(ItemStatus.FAILED), f"Failed ({len(self._failed)})")
+        self.review_filter.setItemText(FILTERS.index(ItemStatus.FAILED), f"Failed ({len(self.statuses.failed)})")
 
     def _update_counts(self) -> None:
         totals = self.review_counts()
@@ -305,7 +288,7 @@ class FolderDock(QDockWidget):
         if item is None:
             return
         item.setIcon(0, self._unreadable)
-        if self.status(Path(path)) in (ItemStatus.PENDING, ItemStatus.LABELS):
+        if self.status(Path(path)) in FLAGGED_UNREADABLE_OVER:
             self.set_status(Path(path), ItemStatus.FAILED, message)
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, previous) -> None:  # noqa: ANN001

@@ -1,4 +1,4 @@
-"""How one image's row in the folder list looks: its columns, status and review state.
+"""How one image's row in the folder list looks: its columns, status, review state and confidence.
 
 The status column keeps the run's ``ItemStatus`` value in the item's data (``row_status``
 reads it back) and shows the work state's word (folder_work.py) in that word's colour; the
@@ -69,6 +69,13 @@ def paint_status(item: QTreeWidgetItem, status: ItemStatus, word: str, tip: str)
     item.setData(STATUS_COL, PATH_ROLE, status.value)
     item.setForeground(STATUS_COL, QBrush(QColor(STATUS_COLORS[word])))
     item.setToolTip(STATUS_COL, tip)
+
+
+def paint_confidence(item: QTreeWidgetItem, mean: float | None) -> None:
+    """The image's mean confidence from its saved ``NAME.json`` record (None: no record)."""
+    item.setText(CONF_COL, "" if mean is None else f"{100 * mean:.1f}%")
+    item.setToolTip(CONF_COL, "no NAME.json record" if mean is None else
+                    f"mean confidence {100 * mean:.1f}% (from NAME.json)")
 
 
 def row_status(item: QTreeWidgetItem) -> ItemStatus:
