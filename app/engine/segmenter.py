@@ -4,15 +4,15 @@
 ``LoadedModel`` keeps being the same object), the precision, and recovery from
 GPU out-of-memory: the image is retried with smaller window batches, then on
 the CPU, and ``result.notes`` says so. ``segment_many`` runs the windows of several
-images in shared forwards (``app.engine.windows``).
+images in shared forwards (``app.engine.windows``). How each forward runs (precision,
+backend, layout) is ``app.engine.forwards``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -22,6 +22,7 @@ from app.engine.backend import Backend
 from app.engine.cancel import interruptible
 from app.engine.device import resolve_device
 from app.engine.fast import Preview, run_fast
+from app.engine.forwards import PRECISIONS, capture_forward, cpu_twin, evaluating, window_forward
 from app.engine.histogram import class_counts
 from app.engine.ms import run_multi_scale
 from app.engine.out_of_memory import is_device_out_of_memory
@@ -29,9 +30,7 @@ from app.engine.official import official_image, official_values, run_official
 from app.engine.slide import run_slide, slide_image, slide_values
 from app.engine.result import Cancelled, SegmentationResult
 from app.engine.windows import run_windows
-from app.model import PPMCapture, PSPNet, build_pspnet
-
-PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+from app.model import PPMCapture, PSPNet
 
 __all__ = ["PRECISIONS", "Cancelled", "Segmenter"]
 
@@ -192,7 +191,7 @@ class Segmenter:
                   ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Labels and confidence of each image, the windows of all of them in shared forwards."""
         model, device, meta = self._model_on(self.device), self.device, self.loaded.meta
-        with _evaluating(model), torch.inference_mode(), interruptible(model, cancel):
+        with evaluating(model), torch.inference_mode(), interruptible(model, cancel):
             if settings.name == "slide":
                 slides = [slide_image(image, settings, meta.normalization, self.num_classes,
                                       model.cfg.align_corners, self.label_dtype, device) for image in images]
@@ -206,23 +205,12 @@ class Segmenter:
             return run_windows(jobs, official_values(low_res, settings.flip, model.cfg.align_corners),
                                self.window_batch, cancel, progress)
 
-
     def _model_on(self, device: torch.device) -> PSPNet:
         if device == self.device:
             return self.model
-        if self._cpu_copy is None:  # out-of-memory fallback: a CPU twin, made once
-            # built fresh and filled tensor by tensor: deep-copying the GPU model would
-            # need more GPU memory at the very moment there is none
-            twin = build_pspnet(self.model.cfg)
-            twin.load_state_dict({k: v.detach().to("cpu") for k, v in self.model.state_dict().items()})
-            self._cpu_copy = twin.eval()
+        if self._cpu_copy is None:  # out-of-memory fallback: made once
+            self._cpu_copy = cpu_twin(self.model)
         return self._cpu_copy
-
-    def _autocast(self, device: torch.device) -> contextlib.AbstractContextManager:
-        dtype = PRECISIONS[self.precision]
-        if dtype is None or device.type not in ("cuda", "mps"):
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=device.type, dtype=dtype)
 
     def _run(self, image: np.ndarray, settings: ProtocolSettings, capture: bool,
              cancel: threading.Event | None, progress: Callable[[int, int], None] | None,
@@ -230,17 +218,9 @@ class Segmenter:
              ) -> tuple[np.ndarray, np.ndarray, PPMCapture | None, tuple[int, int] | None]:
         model = self._model_on(device)
         meta = self.loaded.meta
-
-        def forward_capture(x: torch.Tensor, want: bool) -> tuple[torch.Tensor, PPMCapture | None]:
-            plain = None if want else self.backend.logits(model, x, recurring=False, cancel=cancel)
-            if plain is not None:
-                return plain, None
-            with self._autocast(device):
-                logits, cap = model.forward_with_capture(_layout(x, device), upsample=False, capture=want)
-            return logits.float(), cap
-
+        forward_capture = capture_forward(self.backend, model, device, self.precision, cancel)
         forward_windows = self._window_forward(model, device, cancel)
-        with _evaluating(model), torch.inference_mode(), interruptible(model, cancel):
+        with evaluating(model), torch.inference_mode(), interruptible(model, cancel):
             if settings.name == "fast":
                 out = run_fast(forward_capture, image, settings, meta.normalization,
                                model.cfg.align_corners, self.label_dtype, device, capture, cancel, preview)
@@ -270,33 +250,9 @@ class Segmenter:
 
     def _window_forward(self, model: PSPNet, device: torch.device, cancel: threading.Event | None,
                         upsample: bool = True) -> Callable[[torch.Tensor], torch.Tensor]:
-        """(B, 3, h, w) windows -> (B, C, h, w) logits upsampled to the window, or with
-        ``upsample`` False the network's own low-resolution logits (the official protocol
-        upsamples them itself, into a buffer it keeps: ``official.WindowSoftmax``)."""
-        def forward_windows(x: torch.Tensor) -> torch.Tensor:
-            plain = self.backend.logits(model, x, recurring=True, cancel=cancel)
-            if plain is not None:
-                return model.upsample_logits(plain, (x.shape[2], x.shape[3])) if upsample else plain
-            with self._autocast(device):
-                logits = model(_layout(x, device), upsample=upsample)
-            return logits.float() if upsample else logits
-        return forward_windows
-
-
-@contextlib.contextmanager
-def _evaluating(model: PSPNet) -> Iterator[None]:
-    """The model in eval mode for the run, back in the mode it was in afterwards."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
-def _layout(x: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Channels-last input on a GPU (where the model is channels-last too), as is elsewhere."""
-    return x.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else x
+        """``forwards.window_forward`` with this segmenter's backend and precision (one
+        place for every window protocol, so a test can count the forwards)."""
+        return window_forward(self.backend, model, device, self.precision, cancel, upsample)
 
 
 def _slides_windows(settings: ProtocolSettings) -> bool:
