@@ -1,10 +1,11 @@
 """Fetching a published checkpoint onto the user's disk, safely.
 
-The body is streamed into a temporary file beside the destination (app/fileio), hashed
+The body is streamed into a partial file beside the destination (partial_download.py), hashed
 on the way, checked against the size and sha256 the catalogue knows, and only then
-renamed into place; a file already at the destination is never replaced. A cancel,
-a checksum mismatch, a short body, a full disk or any network error removes the
-temporary and raises ``DownloadError`` with a sentence for the user.
+renamed into place; a file already at the destination is never replaced. A checksum
+mismatch or more bytes than announced removes the partial; a cancel, a short body, a
+full disk or a network error keeps it for the next try (an HTTP Range request resumes
+it). Each raises ``DownloadError`` with a sentence for the user.
 
 No Qt here: the GUI runs ``download_model`` on a thread of its own and turns the
 progress callback into signals.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import socket
 import threading
 import urllib.error
@@ -26,6 +26,8 @@ from typing import BinaryIO, Callable
 
 from app import fileio
 from app.checkpoints.catalogue import PublishedFile, PublishedModel
+from app.checkpoints.partial_download import (discard_partial, hash_file, is_empty_file, kept_note, partial_paths,
+                                              recorded_url, resumable_bytes, write_record)
 
 CHUNK = 1 << 16
 TIMEOUT_S = 20.0  # per connect and per read: a cancel is noticed within one read at worst
@@ -63,39 +65,6 @@ class Downloaded:
     kept: bool = False  # the file was already there and was left as it was
 
 
-PART_SUFFIX = ".part"      # the bytes received so far, kept after a cancel or a dropped connection
-RECORD_SUFFIX = ".part.json"  # where they came from: a partial is resumed only from the same link
-
-
-def partial_paths(dest: Path) -> tuple[Path, Path]:
-    """The partial download of ``dest`` and its record (url and total size)."""
-    return dest.with_name(dest.name + PART_SUFFIX), dest.with_name(dest.name + RECORD_SUFFIX)
-
-
-def _record_url(record: Path) -> str | None:
-    """The link a record of ours names; None for anything else (a user's file, a link, a FIFO)."""
-    try:
-        if record.is_symlink() or not record.is_file() or record.stat().st_size > 64 * 1024:
-            return None
-        kept = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(kept, dict) and set(kept) == {"url", "size"} and isinstance(kept["url"], str):
-        return kept["url"]
-    return None
-
-
-def resumable_bytes(url: str, dest: Path) -> int:
-    """How many bytes of ``url`` a download to ``dest`` would not fetch again (0: none kept)."""
-    part, record = partial_paths(Path(dest))
-    try:
-        if _record_url(record) != url or not part.is_file() or part.is_symlink():
-            return 0
-        return part.stat().st_size
-    except OSError:
-        return 0
-
-
 def download_file(url: str, dest: Path, *, size: int | None = None, sha256: str = "", sha256_prefix: str = "",
                   progress: Progress | None = None, cancel: threading.Event | None = None,
                   timeout: float = TIMEOUT_S) -> Downloaded:
@@ -111,10 +80,10 @@ def download_file(url: str, dest: Path, *, size: int | None = None, sha256: str 
     if dest.exists() or dest.is_symlink():
         raise DownloadError(f"{dest} already exists; it was kept and nothing was downloaded.")
     part, record = partial_paths(dest)
-    if (part.exists() or part.is_symlink()) and not resumable_bytes(url, dest) and not _is_empty_file(part):
+    if (part.exists() or part.is_symlink()) and not resumable_bytes(url, dest) and not is_empty_file(part):
         raise DownloadError(f"{part} exists and is not a download of {url}; it was kept and nothing was "
                             "downloaded. Move it away to download again.")
-    if (record.exists() or record.is_symlink()) and _record_url(record) is None:
+    if (record.exists() or record.is_symlink()) and recorded_url(record) is None:
         raise DownloadError(f"{record} exists and is not the app's download record; it was kept and "
                             "nothing was downloaded. Move it away to download again.")
     host = urllib.parse.urlsplit(url).netloc
@@ -124,31 +93,31 @@ def download_file(url: str, dest: Path, *, size: int | None = None, sha256: str 
         raise
     except urllib.error.HTTPError as error:
         raise DownloadError(f"The server {host} answered {error.code} {error.reason} for {url}."
-                            + _kept(part)) from error
+                            + kept_note(part)) from error
     except urllib.error.URLError as error:
         raise DownloadError(f"Could not reach {host}: {_reason(error.reason)}. "
                             "Check the network connection, or download the file in a browser "
-                            "and open it with File > Open Weights." + _kept(part)) from error
+                            "and open it with File > Open Weights." + kept_note(part)) from error
     except FileExistsError as error:  # appeared while downloading: still not replaced
         raise DownloadError(f"{dest} appeared while downloading; it was kept and the download "
                             f"stays in {part.name}.") from error
     except http.client.HTTPException as error:  # e.g. IncompleteRead: the connection dropped
         raise DownloadError(f"The connection to {host} broke off during the download "
-                            f"({type(error).__name__})." + _kept(part)) from error
+                            f"({type(error).__name__})." + kept_note(part)) from error
     except (TimeoutError, socket.timeout) as error:
         raise DownloadError(f"{host} stopped sending data (no answer for {timeout:.0f} s)."
-                            + _kept(part)) from error
+                            + kept_note(part)) from error
     except OSError as error:  # a dropped connection, a full disk, an unwritable folder
         raise DownloadError(f"Downloading {url} to {dest.parent} failed: {_reason(error)}."
-                            + _kept(part)) from error
+                            + kept_note(part)) from error
 
 
 def _download(url: str, dest: Path, size: int | None, sha256: str, prefix: str, progress: Progress | None,
               cancel: threading.Event | None, timeout: float) -> Downloaded:
-    part, record = partial_paths(dest)
+    part = partial_paths(dest)[0]
     have = resumable_bytes(url, dest)
     if have and size is not None and have >= size:  # complete already (stopped before the rename)
-        return _finish(url, dest, _hash_file(part), have, size, sha256, prefix)
+        return _finish(url, dest, hash_file(part), have, size, sha256, prefix)
     headers = {"User-Agent": USER_AGENT}
     if have:
         headers["Range"] = f"bytes={have}-"
@@ -157,15 +126,15 @@ def _download(url: str, dest: Path, size: int | None, sha256: str, prefix: str, 
     except urllib.error.HTTPError as error:
         if error.code != 416 or not have:
             raise
-        _discard_partial(dest)  # the server no longer has those bytes: start again
+        discard_partial(dest)  # the server no longer has those bytes: start again
         return _download(url, dest, size, sha256, prefix, progress, cancel, timeout)
     with response:
         start = _resume_offset(response, have)
         announced = response.headers.get("Content-Length")
         remaining = _expected_size(announced, None if size is None else size - start, url, start)
         expected = None if remaining is None else start + remaining
-        fileio.atomic_write_bytes(record, json.dumps({"url": url, "size": expected}).encode())
-        digest = _hash_file(part) if start else hashlib.sha256()
+        write_record(dest, url, expected)
+        digest = hash_file(part) if start else hashlib.sha256()
         with open(part, "ab" if start else "wb") as out:
             out.truncate(start)
             try:
@@ -173,11 +142,11 @@ def _download(url: str, dest: Path, size: int | None, sha256: str, prefix: str, 
             except DownloadCancelled:
                 raise
             except DownloadError:  # more bytes than announced: nothing of it can be trusted
-                _discard_partial(dest)
+                discard_partial(dest)
                 raise
     if expected is not None and done < expected:  # the body ended early: keep it for the next try
         raise DownloadError(f"The download of {url} stopped after {done:,} of {expected:,} bytes."
-                            + _kept(part))
+                            + kept_note(part))
     return _finish(url, dest, digest, done, expected, sha256, prefix)
 
 
@@ -199,38 +168,11 @@ def _finish(url: str, dest: Path, digest: "hashlib._Hash", done: int, expected: 
     try:
         _check(url, done, expected, digest, sha256, prefix)
     except DownloadError:
-        _discard_partial(dest)
+        discard_partial(dest)
         raise
     fileio.publish(part, dest, overwrite=False)
     record.unlink(missing_ok=True)
     return Downloaded(dest, done, digest.hexdigest())
-
-
-def _discard_partial(dest: Path) -> None:
-    for path in partial_paths(dest):
-        path.unlink(missing_ok=True)
-
-
-def _is_empty_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink() and path.stat().st_size == 0
-
-
-def _kept(part: Path) -> str:
-    try:
-        kept = part.stat().st_size if part.is_file() else 0
-    except OSError:
-        kept = 0
-    if not kept:
-        return " Nothing was saved."
-    return f" The {kept:,} bytes received are kept in {part.name}; the next download resumes from there."
-
-
-def _hash_file(path: Path) -> "hashlib._Hash":
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest
 
 
 def download_model(model: PublishedModel, folder: Path, *, progress: Progress | None = None,
@@ -287,7 +229,7 @@ def _stream(response, out: BinaryIO, digest: "hashlib._Hash", done: int, expecte
     while True:
         if cancel is not None and cancel.is_set():
             out.flush()
-            raise DownloadCancelled("The download was cancelled." + _kept(Path(out.name)))
+            raise DownloadCancelled("The download was cancelled." + kept_note(Path(out.name)))
         chunk = response.read(CHUNK)
         if not chunk:
             break

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.checkpoints.catalogue import CATALOGUE, PublishedModel, describe_size
-from app.checkpoints.download import (DownloadCancelled, DownloadError, Downloaded, download_model,
-                                      resumable_bytes)
+from app.checkpoints.download import DownloadCancelled, DownloadError, Downloaded, download_model
+from app.checkpoints.partial_download import resumable_bytes
 
 if TYPE_CHECKING:
     from app.gui.actions import WindowMenus
