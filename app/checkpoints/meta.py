@@ -24,6 +24,9 @@ FORMATS = {
     "native": "PSPNet Studio (safetensors + JSON card)",
 }
 
+# The protocols every model can run, whatever its checkpoint offers (``standard_protocol``).
+ALWAYS_OFFERED = ("fast", "official")
+
 # ImageNet statistics on 0-255 values, as all three published codes use them.
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
@@ -156,14 +159,18 @@ class ModelMeta:
     def format_title(self) -> str:
         return FORMATS.get(self.format, self.format)
 
+    def offered_protocols(self) -> list[str]:
+        """The protocols this model runs: fast and official (every model can), then its own.
+        The one rule of what a model offers: ``protocol`` refuses the others, Model > Protocol
+        and the batch dialog enable these."""
+        return list(ALWAYS_OFFERED) + [name for name in self.protocols if name not in ALWAYS_OFFERED]
+
     def protocol(self, name: str = "fast") -> ProtocolSettings:
-        """The recommended settings of a protocol for this model."""
-        if name in self.protocols:
-            return self.protocols[name]
-        if name in ("fast", "official"):  # every model can run these two
-            return standard_protocol(name)
-        offered = ", ".join(self.protocols) or "fast, official"
-        raise ValueError(f"this model does not offer the {name!r} protocol; it offers {offered}")
+        """The recommended settings of a protocol this model offers (``offered_protocols``)."""
+        offered = self.offered_protocols()
+        if name not in offered:
+            raise ValueError(f"this model does not offer the {name!r} protocol; it offers {', '.join(offered)}")
+        return self.protocols[name] if name in self.protocols else standard_protocol(name)
 
     @property
     def display_name(self) -> str:

@@ -32,7 +32,6 @@ PROTOCOL_TITLES = {"fast": "&Fast (one whole-image pass)",
                    "official": "&Official (sliding window, flip)",
                    "ms": "&Multi-scale (the checkpoint's own code's ms test)",
                    "slide": "&Slide (mmseg's slide inference)"}
-ALWAYS_OFFERED = ("fast", "official")  # every model can run these (ModelMeta.protocol)
 
 
 class WindowMenus(Protocol):
@@ -231,9 +230,9 @@ class WindowActions:
             self.device_menu.addAction(action)
 
     def _offer_protocols(self, info: object) -> None:
-        """Enable the protocols the new model offers (``main.py info`` lists the same); a
-        remembered one it lacks falls back to fast before the image runs again."""
-        offered = set(ALWAYS_OFFERED) | set(info.meta.protocols)  # type: ignore[attr-defined]
+        """Enable the protocols the new model offers (``ModelMeta.offered_protocols``, as the
+        batch dialog does); a remembered one it lacks falls back to fast before the image runs again."""
+        offered = info.meta.offered_protocols()  # type: ignore[attr-defined]
         for name, action in self.protocol_actions.items():
             action.setEnabled(name in offered)
         if self.w.viewer.protocol not in offered:

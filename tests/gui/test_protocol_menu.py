@@ -40,3 +40,20 @@ def test_a_protocol_the_model_lacks_is_a_message_not_a_crash(qtbot, window):
     assert "does not offer the 'slide' protocol; it offers fast, official" in blocker.args[1]
     with qtbot.waitSignal(worker.resultReady, timeout=RESULT_TIMEOUT_MS):  # and it still works
         worker.submit_segment(image=scene(0), protocol="fast")
+
+
+def test_the_menu_and_the_batch_dialog_offer_what_the_model_offers(qtbot, window, tiny_loaded):
+    """Model > Protocol and Label Folder's protocols are one rule (ModelMeta.offered_protocols):
+    for each checkpoint they enable the same protocols, the ones ``protocol()`` accepts."""
+    from app.checkpoints.meta import ProtocolSettings
+    from app.checkpoints.protocols import mmseg_protocols, semseg_protocols
+    from app.gui.actions import PROTOCOL_TITLES
+
+    only_ms = {"ms": ProtocolSettings("ms", base_size=64, crop_size=48, scales=(1.0,), style="semseg")}
+    for protocols in ({}, mmseg_protocols(5), semseg_protocols(5), only_ms):
+        _load(qtbot, window, tiny_loaded, protocols)
+        meta = window.viewer.model.meta
+        in_menu = [name for name, action in window.actions_.protocol_actions.items() if action.isEnabled()]
+        assert in_menu == window.batch.offered_protocols()
+        assert in_menu == [name for name in PROTOCOL_TITLES if name in meta.offered_protocols()]
+        assert {"fast", "official"} <= set(in_menu) and ("slide" in in_menu) == ("slide" in protocols)

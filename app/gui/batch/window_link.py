@@ -77,19 +77,14 @@ class BatchLink(QObject):
                             protocol=self.viewer.protocol, device=self.window.device)
 
     def offered_protocols(self) -> list[str] | None:
-        """The protocols of Model > Protocol that the window's model runs (None: no model yet).
-        The model's own ``protocol()`` decides, as it does for the run (``start``)."""
+        """The protocols of Model > Protocol that the window's model runs (None: no model yet):
+        ``ModelMeta.offered_protocols``, as Model > Protocol enables them and the run's
+        ``protocol()`` accepts them."""
         model = self.viewer.model
         if model is None:
             return None
-        offered = []
-        for name in PROTOCOLS:
-            try:
-                model.meta.protocol(name)
-            except ValueError:
-                continue
-            offered.append(name)
-        return offered
+        offered = model.meta.offered_protocols()
+        return [name for name in PROTOCOLS if name in offered]
 
     def open_dialog(self) -> None:
         if self.is_running():
