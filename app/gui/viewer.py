@@ -23,7 +23,7 @@ from app.gui.status_readout import StatusReadout
 from app.gui.worker import NO_MODEL_MESSAGE, InferenceWorker
 from app.gui.worker_types import ImageLoaded, ModelInfo, SegmentOutcome
 from app.viewing.cache import CachedView
-from app.viewing.state import ViewerState
+from app.viewing.state import SAVED, ViewerState
 
 T = TypeVar("T")
 
@@ -52,6 +52,7 @@ class Viewer(QObject):
     model: _InState[ModelInfo | None] = _InState()
     protocol: _InState[str] = _InState()
     capture: _InState[bool] = _InState()
+    show_saved: _InState[bool] = _InState()
     saved_results: _InState[Any] = _InState()
     leave_guard: _InState[Any] = _InState()
     threshold: _InState[Any] = _InState()
@@ -93,8 +94,9 @@ class Viewer(QObject):
         return self.state.may_leave()
 
     def remember(self, path: Path, item: CachedView) -> None:
-        """Keep ``item`` as ``path``'s result (edited labels just saved)."""
-        self.cache.put(self.state.key(path), item)
+        """Keep ``item`` as ``path``'s saved labels (edited labels just saved): shown while saved
+        labels are, never as the model's prediction."""
+        self.cache.put(self.state.key(path, SAVED), item)
 
     def open_path(self, path: Path) -> bool:
         path = Path(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 import numpy as np
 
@@ -35,8 +35,9 @@ class CachedView:
 class ResultCache:
     """Least recently used entries are evicted once the memory budget is exceeded.
 
-    Keys combine the file, the model token (model + device + precision) and the
-    protocol, so changing any of them runs the model again.
+    Keys are the viewer's (app.viewing.state.ViewerState.key): the file, the model token
+    (model + device + precision) and where the result came from (saved labels, or a
+    prediction, whose key holds its protocol and capture too).
     """
 
     def __init__(self, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
@@ -58,6 +59,13 @@ class ResultCache:
         while self._bytes > self._budget and len(self._items) > 1:
             _, old = self._items.popitem(last=False)
             self._bytes -= old.nbytes
+
+    def discard_where(self, matches: Callable[[Hashable], bool]) -> int:
+        """Drop the entries whose key ``matches``; how many went."""
+        gone = [key for key in self._items if matches(key)]
+        for key in gone:
+            self._bytes -= self._items.pop(key).nbytes
+        return len(gone)
 
     def clear(self) -> None:
         self._items.clear()

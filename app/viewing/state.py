@@ -5,9 +5,12 @@
   the file asked for when nothing could be shown of it (its message says why).
 - Only the request the user is waiting for reaches the screen; a late result of an
   image left behind goes to the cache (``stale_results`` counts them).
-- A result is cached under (file, model token, protocol, capture): another model,
-  device, precision, protocol or the inspector's capture runs the model again. Labels
-  saved by a batch run or found beside the folder are used when no capture is asked for.
+- Saved labels (a batch run's, or found beside the folder: ``saved_results``) and the
+  model's prediction are cached under keys of their own (``key``, last field SAVED or
+  PREDICTION), so one is never shown as the other. A prediction's key holds the model
+  token, protocol and capture: another model, device, precision, protocol or the
+  inspector's capture runs the model again. Saved labels are looked for first while
+  ``show_saved`` is on and no capture is asked for; else the prediction is.
 - Anything that replaces the labels on screen asks ``leave_guard`` first (the editor:
   unsaved edits); its False keeps everything as it is.
 - A new photo clears what belonged to the old one: its result, areas and the pixel
@@ -30,6 +33,7 @@ from app.viewing.class_display import ClassDisplay
 from app.viewing.rendering import hatched_labels
 
 NO_REQUEST = 0
+PREDICTION, SAVED = "prediction", "saved"  # where a cached result came from: the model, or labels on disk
 
 
 class ModelLike(Protocol):
@@ -55,6 +59,7 @@ class ViewerState:
         self.model: ModelLike | None = None
         self.protocol = "fast"
         self.capture = False  # the PPM inspector turns this on
+        self.show_saved = True  # Review > Show Labels from Folder: saved labels before the prediction
         # Results that need no model (a batch run's saved label maps); not used while capturing.
         self.saved_results: Callable[[Path], CachedView | None] | None = None
         # Asked before the shown labels are replaced (the editor: unsaved edits); False stays.
@@ -74,19 +79,44 @@ class ViewerState:
     def may_leave(self) -> bool:
         return self.leave_guard is None or self.leave_guard()
 
-    def key(self, path: Path | None) -> tuple[Hashable, ...]:
+    def wants_saved(self) -> bool:
+        """Whether saved labels are shown where an image has them (the inspector needs the model's run)."""
+        return self.show_saved and not self.capture
+
+    def key(self, path: Path | None, source: str | None = None) -> tuple[Hashable, ...]:
+        """Where ``path``'s result of ``source`` is cached: PREDICTION (per model token, protocol
+        and capture) or SAVED (per model token, whose classes labels without a labelmap use;
+        no protocol or capture made them). None: the source looked for first now."""
         token = self.model.token if self.model else 0
-        return (str(path), token, self.protocol, self.capture)
+        if source is None:
+            source = SAVED if self.wants_saved() else PREDICTION
+        if source == SAVED:
+            return (str(path), token, SAVED)
+        return self._prediction_key(path, token, self.protocol, self.capture)
+
+    @staticmethod
+    def _prediction_key(path: Path | None, token: int, protocol: str, capture: bool) -> tuple[Hashable, ...]:
+        return (str(path), token, protocol, capture, PREDICTION)
+
+    def forget_saved(self) -> None:
+        """Saved labels are read again when next shown (their files may have changed, or another
+        label folder was opened); the model's predictions stay cached."""
+        self.cache.discard_where(lambda key: isinstance(key, tuple) and key[-1] == SAVED)
 
     def ask_for(self, path: Path) -> CachedView | None:
-        """``path`` becomes the current image; its result when it is at hand (cache, saved
-        labels), else None and the caller asks the worker (``sent``)."""
+        """``path`` becomes the current image; its result when it is at hand (saved labels while
+        they are wanted, else a cached prediction), else None and the caller asks the worker
+        (``sent``)."""
         self.current = path
-        cached = self.cache.get(self.key(path))
-        if cached is None and self.saved_results is not None and not self.capture:
-            cached = self.saved_results(path)
-            if cached is not None:
-                self.cache.put(self.key(path), cached)
+        cached = None
+        if self.wants_saved():
+            cached = self.cache.get(self.key(path, SAVED))
+            if cached is None and self.saved_results is not None:
+                cached = self.saved_results(path)
+                if cached is not None:
+                    self.cache.put(self.key(path, SAVED), cached)
+        if cached is None:
+            cached = self.cache.get(self.key(path, PREDICTION))
         if cached is not None:
             self.current_id = NO_REQUEST
         return cached
@@ -114,7 +144,7 @@ class ViewerState:
         """(the request's path, whether to show it). Cached when the current model made it."""
         path = self._request_paths.pop(request_id, path)
         if self.model is not None and model_token == self.model.token and path is not None:
-            self.cache.put((str(path), model_token, item.result.protocol.name, self.capture), item)
+            self.cache.put(self._prediction_key(path, model_token, item.result.protocol.name, self.capture), item)
         if request_id != self.current_id:
             self.stale_results += 1
             return path, False

@@ -18,6 +18,7 @@ from PySide6.QtCore import QRectF
 
 import app.engine.fast as fast
 from app.gui.batch import BatchOptions
+from app.viewing.state import PREDICTION
 from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
 from tests.gui.batch_fixtures import outputs_state
 
@@ -107,7 +108,7 @@ def test_moving_on_drops_the_old_photos_full_result_and_stops_its_strips(qtbot, 
     qtbot.wait(50)  # anything of the first photo still queued arrives now
     assert shown == [(64, 80)]  # the second photo only; the first's full labels never reached the screen
     assert gate.strips == 1  # of 24: stopped at the check after the strip it was in
-    assert viewer.cache.get(viewer.state.key(first.resolve())) is None  # nothing of it was kept either
+    assert viewer.cache.get(viewer.state.key(first.resolve(), PREDICTION)) is None  # nothing of it was kept either
     assert window.view.drawn_labels().shape == (64, 80)
 
 

@@ -1,6 +1,7 @@
 """Which labels the window shows after Label Folder: the saved ones or the model's prediction,
-one choice (Review > Show Labels from Folder) for batch-written labels too, said in the status
-bar, never losing unsaved edits; and the Label Folder dialog's protocols (Model > Protocol's)."""
+one choice (Review > Show Labels from Folder) for batch-written labels and those found beside
+the folder, never one shown as the other, said in the status bar, never losing unsaved edits;
+and the Label Folder dialog's protocols (Model > Protocol's)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.gui.actions import PROTOCOL_TITLES
 from app.gui.batch import BatchOptions
 from app.gui.batch.dialog import BatchDialog
 from app.gui.batch.saved_labels import SAVED_DEVICE
+from app.gui.review.label_source import LABELS_DEVICE
 from tests.gui.batch_fixtures import make_folder, start_and_wait
 from tests.gui.conftest import RESULT_TIMEOUT_MS
 
@@ -65,6 +67,62 @@ def test_the_toggle_switches_batch_saved_labels_and_the_prediction_both_ways(qtb
     assert np.array_equal(back.result.labels, np.array(Image.open(out / "img01.png")))
     assert status.text() == "Showing: saved labels"
     assert "carry no confidence" in dock.summary.text()
+
+
+def labels_beside(tmp_path):
+    """photos/ (two scenes) with labels/ beside it: label maps the window finds by itself."""
+    images = make_folder(tmp_path, 2)
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    for i, photo in enumerate(sorted(images.iterdir())):
+        saved = np.full((96, 128), i + 1, np.uint8)
+        saved[:, :40] = 0
+        Image.fromarray(saved, mode="L").save(labels / photo.name)
+    return images, labels
+
+
+def is_prediction(item) -> bool:
+    return item.result.device not in (LABELS_DEVICE, SAVED_DEVICE) and bool(np.isfinite(item.result.confidence).all())
+
+
+def test_labels_from_the_folder_turned_off_show_the_prediction_and_on_the_saved_map(qtbot, window, tmp_path):
+    images, labels = labels_beside(tmp_path)
+    first = images / "img00.png"
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as opened:
+        window.viewer.open_path(images)
+    saved = opened.args[0]
+    assert saved.result.device == LABELS_DEVICE
+    assert np.array_equal(saved.result.labels, np.array(Image.open(labels / "img00.png")))
+
+    predicted = toggle(qtbot, window)  # off: the model's prediction, not the saved map kept for it
+    assert is_prediction(predicted) and window.viewer.shown_path == first
+    assert window.review.shown_label.text() == "Showing: model prediction (saved labels off)"
+    back = toggle(qtbot, window)
+    assert back.result.device == LABELS_DEVICE and np.array_equal(back.result.labels, saved.result.labels)
+    assert window.review.shown_label.text() == "Showing: saved labels"
+    again = toggle(qtbot, window)
+    assert again is predicted, "the prediction was kept: the model did not run again"
+
+
+def test_labels_from_the_folder_turned_on_show_the_saved_map_not_the_prediction(qtbot, window, tmp_path):
+    images, labels = labels_beside(tmp_path)
+    window.review.show_labels.trigger()  # off before anything is shown
+    assert not window.review.show_labels.isChecked()
+    with qtbot.waitSignal(window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as opened:
+        window.viewer.open_path(images)
+    predicted = opened.args[0]
+    assert is_prediction(predicted)
+    second = images / "img01.png"
+    assert is_prediction(show(qtbot, window, second))
+    show(qtbot, window, images / "img00.png")
+
+    saved = toggle(qtbot, window)  # on: the saved map, not the prediction kept for it
+    assert saved.result.device == LABELS_DEVICE
+    assert np.array_equal(saved.result.labels, np.array(Image.open(labels / "img00.png")))
+    item = show(qtbot, window, second)
+    assert item.result.device == LABELS_DEVICE
+    assert np.array_equal(item.result.labels, np.array(Image.open(labels / "img01.png")))
+    assert toggle(qtbot, window).result.device != LABELS_DEVICE  # and off again: its prediction
 
 
 def test_a_toggle_asks_about_unsaved_edits_and_cancel_keeps_everything(qtbot, window, tmp_path):

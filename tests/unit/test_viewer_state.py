@@ -17,7 +17,7 @@ from app.viewing.cache import CachedView
 from app.viewing.class_display import NO_CLASS, ClassDisplay
 from app.viewing.layers import prepare_layers
 from app.viewing.rendering import HIGHLIGHT_DIM_ALPHA, contour_labels, contour_thickness
-from app.viewing.state import ViewerState
+from app.viewing.state import PREDICTION, SAVED, ViewerState
 
 CLASSES = 5
 
@@ -187,12 +187,73 @@ def test_results_of_another_model_are_not_cached_and_a_new_model_empties_the_cac
 def test_protocol_and_capture_are_part_of_the_key():
     state = ViewerState()
     state.model_ready(model())
-    keys = {state.key(Path("a.png"))}
+    keys = {state.key(Path("a.png"), PREDICTION)}
     state.protocol = "official"
-    keys.add(state.key(Path("a.png")))
+    keys.add(state.key(Path("a.png"), PREDICTION))
     state.capture = True
-    keys.add(state.key(Path("a.png")))
+    keys.add(state.key(Path("a.png"), PREDICTION))
     assert len(keys) == 3
+    assert state.key(Path("a.png"), SAVED) not in keys, "saved labels have a key of their own"
+    assert state.key(Path("a.png")) == state.key(Path("a.png"), PREDICTION), "capturing: the model runs"
+    state.capture = False
+    assert state.key(Path("a.png")) == state.key(Path("a.png"), SAVED), "looked for first"
+
+
+def switchable(saved: CachedView) -> tuple[ViewerState, Path, list[Path]]:
+    """A state whose saved labels follow ``show_saved`` as the review link's do (None while off)."""
+    state = ViewerState()
+    state.model_ready(model())
+    state.show_saved = True
+    asked: list[Path] = []
+    state.saved_results = lambda p: (asked.append(p) or saved) if state.show_saved else None
+    return state, Path("/photos/a.png"), asked
+
+
+def predict(state: ViewerState, path: Path, rid: int) -> CachedView:
+    """The worker's answer for ``path``, which nothing cached could give."""
+    assert state.ask_for(path) is None
+    state.sent(rid, path)
+    prediction = item(1)
+    assert state.result_arrived(rid, prediction, 1, path) == (path, True)
+    return prediction
+
+
+def test_saved_labels_turned_off_show_the_prediction_not_the_saved_map():
+    saved = item(3)
+    state, path, asked = switchable(saved)
+    assert state.ask_for(path) is saved and asked == [path]
+    state.show_saved = False  # Show Labels from Folder off: the model runs, nothing is cleared
+    prediction = predict(state, path, 1)
+    assert state.ask_for(path) is prediction, "the prediction, kept for going back"
+    state.show_saved = True
+    assert state.ask_for(path) is saved and asked == [path], "the saved map, cached: not read again"
+    state.show_saved = False
+    assert state.ask_for(path) is prediction, "the model does not run again"
+
+
+def test_saved_labels_turned_on_show_the_saved_map_not_a_prediction_made_before():
+    saved = item(3)
+    state, path, asked = switchable(saved)
+    state.show_saved = False
+    prediction = predict(state, path, 1)
+    state.show_saved = True
+    assert state.ask_for(path) is saved and asked == [path], "not the prediction cached while off"
+    state.show_saved = False
+    assert state.ask_for(path) is prediction
+
+
+def test_forgetting_saved_labels_reads_them_again_and_keeps_the_predictions():
+    saved = item(3)
+    state, path, asked = switchable(saved)
+    state.show_saved = False
+    prediction = predict(state, path, 1)
+    state.show_saved = True
+    state.ask_for(path)
+    state.forget_saved()
+    assert len(state.cache) == 1
+    assert state.ask_for(path) is saved and asked == [path, path]
+    state.show_saved = False
+    assert state.ask_for(path) is prediction
 
 
 def test_saved_labels_are_used_only_when_no_capture_is_asked_for():

@@ -54,6 +54,7 @@ class ReviewLink(QObject):
         self.threshold = ThresholdLink(window)
         self.threshold_dock = self.threshold.dock
         self._build_actions()
+        self.viewer.show_saved = self.show_labels.isChecked()
         self.shown_label = QLabel()  # which labels are on screen: saved, or the model's prediction
         self.shown_label.setObjectName("labelsShown")
         window.statusBar().addPermanentWidget(self.shown_label)
@@ -101,8 +102,9 @@ class ReviewLink(QObject):
 
     # --- labels beside the folder --------------------------------------------------------------
     def saved_result(self, path: Path) -> CachedView | None:
-        """The viewer's results that need no model: the batch run's, then labels found on disk;
-        none while Show Labels from Folder is off (the one rule for both: the model runs)."""
+        """The viewer's results that need no model: the batch run's, then labels found on disk.
+        None while Show Labels from Folder is off: the viewer does not ask then, and the batch
+        link, which asks itself for an image it has just labelled, keeps the prediction."""
         if not self.show_labels.isChecked():
             return None
         earlier = self._earlier_source(path) if self._earlier_source is not None else None
@@ -151,13 +153,14 @@ class ReviewLink(QObject):
         if not self.viewer.may_leave():
             self.show_labels.setChecked(not on)
             return
-        self.labels.enabled = bool(on)
+        self.labels.enabled = self.viewer.show_saved = bool(on)
+        if on:  # read again: a run or an edit may have rewritten them; predictions stay cached
+            self.viewer.state.forget_saved()
         if self.labels.pairing is not None:
             for image in self.labels.pairing.files:
                 if not on and self.folder.status(image) == ItemStatus.LABELS:
                     self.folder.set_status(image, ItemStatus.PENDING)
             self._paint_label_statuses()
-        self.viewer.cache.clear()
         self.viewer.rerun()
 
     def _run_model_instead(self) -> None:
@@ -186,7 +189,7 @@ class ReviewLink(QObject):
     def _use_pairing(self, pairing: LabelPairing | None) -> None:
         self.labels.set_pairing(pairing)
         if pairing is not None:
-            self.viewer.cache.clear()  # results made before the labels were found would hide them
+            self.viewer.state.forget_saved()  # those of another label folder would hide these
             self.window.statusBar().showMessage(f"Showing {pairing.describe()}", 8000)
             if pairing.files and self.labels.enabled and not pairing.problems:
                 self.window.messages.show_message(
