@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from app.engine.result import Cancelled
 
@@ -61,10 +61,10 @@ def interruptible(model: Any, cancel: threading.Event | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def interruptible_passes(model: Any, cancel: threading.Event | None) -> Iterator[None]:
-    """``interruptible``, and for the backward passes too: as a gradient reaches the output
-    of the backbone's stem or of any of its blocks, ``cancel`` is checked (a tensor hook),
-    so a field or Grad-CAM's backward stops within one block."""
+def backward_checks(modules: Iterable[Any], cancel: threading.Event | None) -> Iterator[None]:
+    """Within the block, as a backward pass reaches the output of any of ``modules``, ``cancel``
+    is checked (a tensor hook put on the output by a forward hook), so the backward stops
+    with ``Cancelled`` before it goes through the module."""
     if cancel is None:
         yield
         return
@@ -73,13 +73,24 @@ def interruptible_passes(model: Any, cancel: threading.Event | None) -> Iterator
         if getattr(output, "requires_grad", False):  # a tensor the backward will reach
             output.register_hook(lambda _grad: check_cancel(cancel))  # None: the gradient passes unchanged
 
-    backbone = model.backbone
-    blocks = [backbone.stem, *(block for name in ("layer1", "layer2", "layer3", "layer4")
-                               for block in getattr(backbone, name))]
-    handles = [block.register_forward_hook(watch_output) for block in blocks]
+    handles = [module.register_forward_hook(watch_output) for module in modules]
     try:
-        with interruptible(model, cancel):
-            yield
+        yield
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextlib.contextmanager
+def interruptible_passes(model: Any, cancel: threading.Event | None) -> Iterator[None]:
+    """``interruptible``, and for the backward passes too: as a gradient reaches the output
+    of the backbone's stem or of any of its blocks, ``cancel`` is checked (``backward_checks``),
+    so a field or Grad-CAM's backward stops within one block."""
+    if cancel is None:
+        yield
+        return
+    backbone = model.backbone
+    blocks = [backbone.stem, *(block for name in ("layer1", "layer2", "layer3", "layer4")
+                               for block in getattr(backbone, name))]
+    with backward_checks(blocks, cancel), interruptible(model, cancel):
+        yield

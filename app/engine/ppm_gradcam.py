@@ -14,7 +14,9 @@ its maps neither add up to the logit nor keep where the gradient was.
 
 Only the head runs (on the captured parts): one forward, one backward, each a few
 convolutions. A superseded request's ``cancel`` is looked at before the forward (and at
-the head's start, ``app.engine.cancel.interruptible``) and again before the backward.
+the head's start, ``app.engine.cancel.interruptible``), before the backward, and inside
+the backward as it reaches each head layer's output (``backward_checks``): the 3x3 conv's
+backward (4096 input channels on a ResNet-50 PSPNet), the long step, does not begin once it is set.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 import torch
 
 from app.editing.tools import Region
-from app.engine.cancel import check_cancel, interruptible
+from app.engine.cancel import backward_checks, check_cancel, interruptible
 from app.engine.ppm_contrib import model_parts
 from app.engine.ppm_geometry import CaptureGeometry
 from app.engine.ppm_region import region_cell_weights
@@ -50,11 +52,13 @@ def region_gradcam(model: PSPNet, capture: PPMCapture, geometry: CaptureGeometry
                    class_index: int, cancel: threading.Event | None = None) -> GradCAM:
     """Grad-CAM of ``class_index`` summed over ``region`` for every head input part (heavy: a job).
 
-    A set ``cancel`` raises ``Cancelled`` before the head's forward or its backward."""
+    A set ``cancel`` raises ``Cancelled`` before the head's forward, before its backward, or
+    within the backward at the next head layer."""
     check_cancel(cancel)  # superseded while it waited in the queue: nothing to run
     # the viewer's worker runs jobs under inference_mode: switch it off for this one, and
     # clone what may have been made under it (autograd refuses inference tensors)
-    with torch.inference_mode(False), torch.enable_grad(), interruptible(model, cancel):
+    with torch.inference_mode(False), torch.enable_grad(), interruptible(model, cancel), \
+            backward_checks(model.head.children(), cancel):
         weights = region_cell_weights(geometry, region).clone()
         parts = [p.detach().float().clone().requires_grad_(True) for p in model_parts(model, capture)]
         logits = model.head_from_parts(parts)[0]  # (C, h, w)

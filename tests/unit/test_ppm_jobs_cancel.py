@@ -149,6 +149,25 @@ def test_a_cancel_in_the_ppm_gradcam_forward_stops_it_before_the_backward(case):
     assert hook_counts(model) == before
 
 
+def test_a_cancel_in_the_ppm_gradcam_backward_stops_it_before_the_head_conv(case):
+    model, _, geometry, capture, region = case
+    before = hook_counts(model)
+    expected = region_gradcam(model, capture, geometry, region, CLASS)
+    cancel = threading.Event()
+    reached: list[str] = []
+    with hooked(gradients_reaching(model.head.classifier, reached, "classifier", on_grad=cancel.set),
+                gradients_reaching(model.head.bn, reached, "bn"),
+                gradients_reaching(model.head.conv, reached, "conv")):
+        with pytest.raises(Cancelled):
+            region_gradcam(model, capture, geometry, region, CLASS, cancel)
+    # the backward reached the classifier's output, then stopped there: the gradient reached
+    # neither the batch norm's output nor the 3x3 conv's, whose backward is the long step
+    assert reached == ["classifier"]
+    assert hook_counts(model) == before  # the cancel's hooks are gone again
+    again = region_gradcam(model, capture, geometry, region, CLASS, threading.Event())
+    np.testing.assert_array_equal(again.signed, expected.signed)  # the model is as it was
+
+
 def test_a_ppm_gradcam_cancelled_while_it_waited_runs_nothing(case):
     model, _, geometry, capture, region = case
     cancel = threading.Event()
