@@ -136,8 +136,13 @@ def test_no_network_is_sent_to_the_gui_thread(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: dock.acts is not None, timeout=RESULT_TIMEOUT_MS)
     dock.show_pixel(10, 10)
     qtbot.waitUntil(lambda: dock.contrib_tab.attribution is not None, timeout=RESULT_TIMEOUT_MS)
+    infos_before = sum(type(value).__name__ == "ModelInfo" for value in sent)
     with qtbot.waitSignal(window.viewer.modelChanged, timeout=RESULT_TIMEOUT_MS):
         window.set_precision("fp32")
+    # the lambdas above run in the worker thread, after Qt has posted the window's own slot:
+    # the viewer can say modelChanged before the ModelInfo is in ``sent``
+    qtbot.waitUntil(lambda: sum(type(value).__name__ == "ModelInfo" for value in sent) > infos_before,
+                    timeout=RESULT_TIMEOUT_MS)
 
     kinds = {type(value).__name__ for value in sent}
     assert {"BatchLedger", "FileRecord", "SegmentOutcome", "ModelInfo"} <= kinds, kinds
