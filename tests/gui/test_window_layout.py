@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.gui.inspector_link import KEEP, WIDTH
+from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 
 def test_batch_dock_of_the_last_session_does_not_come_back(qtbot):
@@ -90,10 +91,14 @@ def test_window_takes_the_keyboard_on_a_bare_x_server_without_window_manager(tmp
     assert "ACTIVE True" in run.stdout, run.stdout + run.stderr
 
 
-def test_deferred_inspector_comes_after_the_first_paint_where_the_last_session_left_it(qtbot):
+def test_deferred_inspector_comes_after_the_first_paint_where_the_last_session_left_it(qtbot, monkeypatch):
     from PySide6.QtCore import Qt
 
+    from app.gui import window_lifecycle
     from app.gui.main_window import MainWindow
+
+    # only the paint can call back (the fallback timer would too, on a machine slow to paint)
+    monkeypatch.setattr(window_lifecycle, "FIRST_PAINT_FALLBACK_MS", 10 * RESULT_TIMEOUT_MS)
 
     first = MainWindow()
     qtbot.addWidget(first)
@@ -109,7 +114,7 @@ def test_deferred_inspector_comes_after_the_first_paint_where_the_last_session_l
     painted: list[bool] = []
     second.after_first_paint(lambda: painted.append(second.isVisible()))
     second.show()
-    qtbot.waitUntil(lambda: bool(painted), timeout=1000)  # well before the fallback delay
+    qtbot.waitUntil(lambda: bool(painted), timeout=RESULT_TIMEOUT_MS)
     assert painted == [True]
     second.start(None, None)
     dock = second.inspector.dock
