@@ -37,6 +37,16 @@ def ask_replace(parent: QWidget, label: Path) -> bool:
     return answer == Button.Yes
 
 
+def ask_replace_edits(parent: QWidget, label: Path) -> bool:
+    answer = QMessageBox.question(
+        parent, "Replace edited labels?",
+        f"{label} holds label edits saved earlier, and what you edited did not start from them "
+        "(Review > Show Labels from Folder shows saved labels; off, the model's prediction is shown).\n\n"
+        "Replace the earlier edits with these labels?",
+        Button.Yes | Button.No, Button.No)
+    return answer == Button.Yes
+
+
 def ask_folder(parent: QWidget, start: Path | None) -> Path | None:
     """The folder to save label maps of this image folder in (remembered by the caller)."""
     folder = QFileDialog.getExistingDirectory(parent, "Save Labels In", str(start or ""))

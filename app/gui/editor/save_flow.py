@@ -4,7 +4,9 @@ Where: the stem the session already saved to; else the image's own label files (
 batch run's outputs, or the label map the review found beside the folder), which are
 replaced; else the folder remembered for this image folder, else one the user picks
 (then remembered). A label map there that is not an edited map of this image is
-replaced only when the user says so, and never the photo itself.
+replaced only when the user says so, and never the photo itself. Nor are edits saved
+earlier that this session did not start from (with Review > Show Labels from Folder off the
+prediction is shown, and its edit would replace them unseen): the user is asked first.
 
 With the confidence threshold on, the model's uncertain pixels that nobody edited are
 saved as ignore (255), as one more undoable step, so what is saved is what is shown.
@@ -19,6 +21,7 @@ import numpy as np
 
 from app.editing import IGNORE, tools
 from app.editing.saving import is_edited, label_file, save_edited
+from app.engine.imageio import read_label_map
 from app.gui.batch.options import default_output_dir
 from app.gui.editor import prompts
 from app.gui.editor.session import EditSession
@@ -56,6 +59,9 @@ class EditSaver:
             self._say(f"Not saved: {label.name} would replace the photo itself. Choose another folder.", "error")
             return False
         if not own and label.exists() and not is_edited(stem) and not prompts.ask_replace(self.window, label):
+            return False
+        if session.stem is None and is_edited(stem) and not started_from(session, label) \
+                and not prompts.ask_replace_edits(self.window, label):
             return False
         self._apply_threshold(session)
         self.link.wait()  # that step's recovery copy: made before the file is removed below
@@ -110,3 +116,13 @@ class EditSaver:
 
     def _say(self, text: str, level: str) -> None:
         self.window.messages.show_message(text, level, timeout_ms=6000 if level == "info" else None)
+
+
+def started_from(session: EditSession, label: Path) -> bool:
+    """Whether the session began from the map in ``label`` (so saving it keeps what was there);
+    a file that cannot be read counts as not."""
+    try:
+        on_disk = read_label_map(label)
+    except (OSError, ValueError):
+        return False
+    return bool(np.array_equal(on_disk, session.item.original_labels))
