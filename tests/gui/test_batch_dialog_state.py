@@ -10,6 +10,7 @@ from PIL import Image
 from app.gui.batch import BatchDialog, BatchOptions
 from app.gui.batch.options import RateMeter
 from app.gui.batch.summary import summary_text
+from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 
 def _folder(tmp_path: Path, count: int) -> Path:
@@ -31,7 +32,7 @@ def test_the_found_count_follows_typing_without_leaving_the_field(qtbot, window,
     dialog.output_edit.setText(str(tmp_path / "out"))
     dialog.input_edit.setFocus()
     qtbot.keyClicks(dialog.input_edit, str(folder))  # no editingFinished: the field keeps focus
-    qtbot.waitUntil(lambda: "3 images found" in dialog.plan_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "3 images found" in dialog.plan_label.text(), timeout=RESULT_TIMEOUT_MS)
 
 
 def test_no_to_overwriting_brings_the_dialog_back(qtbot, window, monkeypatch):

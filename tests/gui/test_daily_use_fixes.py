@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QHeaderView, QTreeWidgetItem
 
 from app.gui.docks.folder_widgets import image_tree
 from app.gui.docks.name_delegate import LINE_SEPARATOR, start_and_end
+from tests.gui.conftest import RESULT_TIMEOUT_MS
 from tests.gui.editor_fixtures import editing  # noqa: F401 - the fixture
 
 
@@ -115,7 +116,7 @@ def test_labels_a_folder_run_saved_are_not_read_out_as_a_model_run(qtbot, window
     folder = make_folder(tmp_path, 3)
     start_and_wait(qtbot, window, BatchOptions(folder, tmp_path / "labels"))
     window.folder.tree.setCurrentItem(window.folder._items[str(folder / "img01.png")])  # noqa: SLF001 - a click
-    qtbot.waitUntil(lambda: window.viewer.shown_path == folder / "img01.png", timeout=5000)
+    qtbot.waitUntil(lambda: window.viewer.shown_path == folder / "img01.png", timeout=RESULT_TIMEOUT_MS)
     assert window.viewer.shown.result.device == "saved labels"
     assert window.readout.timing.text() == ""
     assert window.readout.device.text() == "device: saved labels"
@@ -143,7 +144,7 @@ def test_the_title_shows_a_star_while_edits_are_unsaved(qtbot, editing):  # noqa
     assert not win.isWindowModified() and win.windowTitle().endswith("[*]")
     QTest.keyClick(win, Qt.Key.Key_E)  # the eraser: ignore (255) changes any class
     drag(win, [(20.5, 20.5), (60.5, 20.5)])
-    qtbot.waitUntil(lambda: win.editor.session is not None and win.editor.session.doc.dirty, timeout=5000)
+    qtbot.waitUntil(lambda: win.editor.session is not None and win.editor.session.doc.dirty, timeout=RESULT_TIMEOUT_MS)
     assert win.isWindowModified()
     win.editor.discard()  # Edit > Revert to Saved
     assert not win.isWindowModified()

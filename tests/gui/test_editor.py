@@ -263,7 +263,7 @@ def test_a_large_change_redraws_its_contours_band_by_band_between_events(qtbot, 
     editor.toolbar.paint_class.set_value((editor.toolbar.replace_from.value() + 1) % 5)
     editor.replace_everywhere()
     assert pane._contour_todo, "the bands wait for the event loop"
-    qtbot.waitUntil(lambda: not pane._contour_todo, timeout=5000)
+    qtbot.waitUntil(lambda: not pane._contour_todo, timeout=RESULT_TIMEOUT_MS)
     labels = editor.session.doc.labels
     np.testing.assert_array_equal(pane._edges, contour_labels(labels, pane._num_classes,
                                                               contour_thickness(*labels.shape)))

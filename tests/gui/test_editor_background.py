@@ -14,6 +14,7 @@ from app.editing import LabelMapEdit, prepared
 from app.editing.recovery import read_recovery, recovery_files
 from app.engine.imageio import read_label_map
 from app.gui.editor import edit_queue, tool_edits
+from tests.gui.conftest import RESULT_TIMEOUT_MS
 from tests.gui.editor_fixtures import click, editing  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("editing")
@@ -48,7 +49,7 @@ def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, thr
     click(win, 60.5, 40.5)
     twin.commit(real_fill(twin, 60, 40, (seed + 1) % 5))
     assert editor.busy() and not editor.actions.save.isEnabled() and not editor.actions.revert.isEnabled()
-    qtbot.waitUntil(lambda: bar.busy_label.text().strip() == "Filling\u2026", timeout=3000)
+    qtbot.waitUntil(lambda: bar.busy_label.text().strip() == "Filling\u2026", timeout=RESULT_TIMEOUT_MS)
     assert win.view.graphics.viewport().cursor().shape() == Qt.CursorShape.BusyCursor
     bar.paint_class.set_value((seed + 2) % 5)
     QTest.keyClick(win, Qt.Key.Key_B)
@@ -67,7 +68,7 @@ def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, thr
         real = getattr(editor, name)
         monkeypatch.setattr(editor, name, lambda *args, real=real: (replayed.append(turns[0]), real(*args))[-1])
     gate.set()
-    qtbot.waitUntil(lambda: not editor.busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not editor.busy(), timeout=RESULT_TIMEOUT_MS)
     ticker.stop()
     assert len(replayed) == len(set(replayed)) == 2, "one waiting action per event-loop turn"
     twin.begin_stroke()
@@ -83,7 +84,7 @@ def test_a_stroke_and_an_undo_made_during_a_fill_wait_for_it_in_order(qtbot, thr
     np.testing.assert_array_equal(win.view.main_pane.fill.image, doc.labels)  # the view shows it
     assert bar.busy_label.text() == "" and editor.actions.save.isEnabled()
     QTest.keyClick(win, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # redo, on the thread too
-    qtbot.waitUntil(lambda: not editor.busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not editor.busy(), timeout=RESULT_TIMEOUT_MS)
     twin.redo()
     np.testing.assert_array_equal(doc.labels, twin.labels)
     assert editor.recovery.flush()  # the recovery copy, made in line on the edit thread, is the last state

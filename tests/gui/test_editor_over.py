@@ -88,7 +88,7 @@ def over_edits(qtbot, win):
     maps = []
 
     def settled():
-        qtbot.waitUntil(lambda: not editor.busy(), timeout=5000)
+        qtbot.waitUntil(lambda: not editor.busy(), timeout=RESULT_TIMEOUT_MS)
         maps.append(doc.labels.copy())
     QTest.keyClick(win, Qt.Key.Key_P)
     for x, y in [(5.5, 5.5), (120.5, 12.5), (60.5, 90.5)]:

@@ -8,6 +8,7 @@ from PIL import Image
 
 from app.gui.docks import ItemStatus
 from app.labels.review import ReviewState
+from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_confidence_sort_is_offered_only_with_saved_records(dock, image_folder):
 
 def test_a_bad_file_is_flagged_when_the_folder_is_scanned_and_the_filter_shows_it(qtbot, dock, image_folder):
     broken = image_folder / "zz_broken.jpg"
-    qtbot.waitUntil(lambda: dock.status(broken) == ItemStatus.FAILED, timeout=10_000)
+    qtbot.waitUntil(lambda: dock.status(broken) == ItemStatus.FAILED, timeout=RESULT_TIMEOUT_MS)
     item = dock.tree.topLevelItem(3)
     assert "not an image file" in item.toolTip(1)  # the reader's reason, before any visit
     assert dock.status(image_folder / "scene0.png") == ItemStatus.PENDING

@@ -45,7 +45,7 @@ def test_a_started_worker_moves_collection_to_the_gui_thread(qtbot, worker_start
     thread.start()
     thread.join()
     assert not freed  # nothing collected in that thread
-    qtbot.waitUntil(lambda: len(freed) >= 20_000, timeout=10_000)
+    qtbot.waitUntil(lambda: len(freed) >= 20_000, timeout=RESULT_TIMEOUT_MS)
     assert set(freed) == {threading.main_thread().name}
 
 

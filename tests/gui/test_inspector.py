@@ -23,6 +23,7 @@ from app.gui.thread_pool import ThreadPoolSubmitter  # noqa: E402
 from app.gui.worker_bridge import worker_submitter  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
 from app.model import build_pspnet  # noqa: E402
+from tests.gui.conftest import RESULT_TIMEOUT_MS  # noqa: E402
 from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
@@ -249,10 +250,10 @@ def test_thread_pool_submitter_answers_on_the_gui_thread(qtbot):
         return ctx.upper()
 
     submitter(job, lambda v: seen.update(value=v, done_thread=threading.get_ident()), seen.update)
-    qtbot.waitUntil(lambda: "value" in seen, timeout=5000)
+    qtbot.waitUntil(lambda: "value" in seen, timeout=RESULT_TIMEOUT_MS)
     assert seen["value"] == "CTX"
     assert seen["job_thread"] != gui_thread and seen["done_thread"] == gui_thread
-    assert submitter.wait(1000)
+    assert submitter.wait(RESULT_TIMEOUT_MS)
 
 
 def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
@@ -260,7 +261,7 @@ def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
     from app.gui.worker import InferenceWorker
 
     worker = InferenceWorker("cpu")
-    with qtbot.waitSignal(worker.modelReady, timeout=60_000) as ready:
+    with qtbot.waitSignal(worker.modelReady, timeout=RESULT_TIMEOUT_MS) as ready:
         worker.start()
         worker.set_model(segmenter.loaded)
     try:
@@ -269,10 +270,10 @@ def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
         dock.set_result(image, result, ready.args[0])  # the worker's ModelInfo, as the window gives it
         dock.apply_ablation((0,), "zero")
         assert dock.ablation_tab.result is None  # not on the GUI thread: the answer comes later
-        qtbot.waitUntil(lambda: dock.ablation_tab.result is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: dock.ablation_tab.result is not None, timeout=RESULT_TIMEOUT_MS)
         assert dock.ablation_tab.result.changed.any()
         dock.show_pixel(20, 20)
-        qtbot.waitUntil(lambda: dock.contrib_tab.attribution is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: dock.contrib_tab.attribution is not None, timeout=RESULT_TIMEOUT_MS)
         att = dock.contrib_tab.attribution
         assert att.shares.sum() + att.bias == pytest.approx(att.logit, abs=1e-4)
     finally:

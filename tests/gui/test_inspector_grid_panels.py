@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from app.engine.ppm_stage_gradcam import STAGES  # noqa: E402
 from app.gui.inspector.branch_grid import BranchGrid  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
+from tests.gui.conftest import RESULT_TIMEOUT_MS  # noqa: E402
 from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 PHOTO = np.zeros((240, 672, 3), np.uint8)  # the harbour sample's network input shape, a wide strip
@@ -69,7 +70,7 @@ def test_the_dock_draws_the_stage_gradcam_row_evenly(qtbot, dock, image, result,
     tab.grid_mode.setCurrentIndex(tab.grid_mode.findData("gradcam_relu"))
     tab.part_maps.where.setCurrentIndex(tab.part_maps.where.findData("stages"))
     dock.select_box(5, 5, 60, 40)
-    qtbot.waitUntil(lambda: tab.part_maps.stage_cam is not None, timeout=20000)
+    qtbot.waitUntil(lambda: tab.part_maps.stage_cam is not None, timeout=RESULT_TIMEOUT_MS)
     grid = tab.part_maps.grid
     titles = [plot.titleLabel.text for plot in grid.plots]
     assert titles == list(STAGES)

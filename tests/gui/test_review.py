@@ -72,7 +72,7 @@ def test_folder_with_labels_beside_shows_them_without_any_model(qtbot, bare_wind
     images, _ = labelled
     win = bare_window
     ids_before = win.worker.next_id()
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=5000) as shown:
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS) as shown:
         assert win.viewer.open_path(images)
     item = shown.args[0]
     assert item.result.device == LABELS_DEVICE and item.classes.names == CLASSES.names
@@ -118,7 +118,7 @@ def test_explicit_open_labels_and_mismatches_are_reported(qtbot, window, labelle
 def test_review_keys_filter_and_counts(qtbot, bare_window, labelled):
     images, labels = labelled
     win = bare_window
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=5000):
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         win.viewer.open_path(images)
     folder = win.folder
     assert folder.counts.text() == "Reviewed 0 of 3: 0 accepted, 0 needing work"
@@ -153,7 +153,7 @@ def test_reopening_reads_the_marks_and_a_foreign_review_file_is_left_alone(qtbot
     images, labels = labelled
     (labels / REVIEW_FILE).write_text('{"reviewed_by": "another tool"}')
     said = record_messages(monkeypatch, bare_window)
-    with qtbot.waitSignal(bare_window.viewer.resultShown, timeout=5000):
+    with qtbot.waitSignal(bare_window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         bare_window.viewer.open_path(images)
     QTest.keyClick(bare_window, Qt.Key.Key_A)
     assert any("not a PSPNet Studio review file" in s for s in said)
@@ -164,7 +164,7 @@ def test_reopening_reads_the_marks_and_a_foreign_review_file_is_left_alone(qtbot
 def test_sort_by_lowest_mean_confidence_and_navigation_follow_it(qtbot, bare_window, labelled):
     images, _ = labelled
     win = bare_window
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=5000):
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         win.viewer.open_path(images)
     assert win.folder.sort.isEnabled()
     win.review.sort_action.trigger()
@@ -221,7 +221,7 @@ def test_threshold_hatches_uncertain_pixels_and_matches_the_saved_array(qtbot, w
 def test_accept_asks_about_unsaved_edits_first_and_cancel_marks_nothing(qtbot, bare_window, labelled):
     images, _ = labelled
     win = bare_window
-    with qtbot.waitSignal(win.viewer.resultShown, timeout=5000):
+    with qtbot.waitSignal(win.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         win.viewer.open_path(images)
     asked: list[bool] = []
     win.viewer.leave_guard = lambda: asked.append(True) or False  # the editor's prompt, cancelled
@@ -236,7 +236,7 @@ def test_accept_asks_about_unsaved_edits_first_and_cancel_marks_nothing(qtbot, b
 
 def test_label_stem_for_the_editor(qtbot, bare_window, labelled, tmp_path):
     images, labels = labelled
-    with qtbot.waitSignal(bare_window.viewer.resultShown, timeout=5000):
+    with qtbot.waitSignal(bare_window.viewer.resultShown, timeout=RESULT_TIMEOUT_MS):
         bare_window.viewer.open_path(images)
     assert bare_window.review.label_stem(images / "scene1.png") == labels / "scene1"
     plain = tmp_path / "plain"

@@ -87,7 +87,7 @@ def test_a_deferred_start_without_weights_builds_the_extras_and_says_no_model(qt
     win.show()
     painted = []
     win.after_first_paint(lambda: painted.append(True))
-    qtbot.waitUntil(lambda: painted == [True], timeout=5000)
+    qtbot.waitUntil(lambda: painted == [True], timeout=RESULT_TIMEOUT_MS)
     win.start(None, None)
     assert hasattr(win, "inspector") and hasattr(win, "published_models") and hasattr(win, "export_dataset")
     assert win.inspector.action in win.actions_.toolbar.actions()
