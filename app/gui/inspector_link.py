@@ -114,12 +114,16 @@ class InspectorLink(QObject):
             return  # (not laid out yet: the next opening tries again)
         self._sized = True
         area = window.dockWidgetArea(dock)
+        # a dock tabbed behind another is "visible" but laid out off screen: only the
+        # group's shown tab (a non-empty visible region) stands for its place
         column = [d for d in window.findChildren(QDockWidget)
-                  if d is not dock and d.isVisible() and not d.isFloating()
+                  if d is not dock and d.isVisible() and not d.visibleRegion().isEmpty() and not d.isFloating()
                   and window.dockWidgetArea(d) == area and dock not in window.tabifiedDockWidgets(d)]
         total = dock.height() + sum(d.height() for d in column)
-        others = [max(d.minimumSizeHint().height(), min(d.height(), KEEP)) for d in column]
-        if column and dock.height() < 0.65 * total:
+        # KEEP each, also where the window's split left one less (the legend's tab group got
+        # ~190 px at 1440x900: its threshold tab showed two classes)
+        others = [max(d.minimumSizeHint().height(), KEEP) for d in column]
+        if column and (dock.height() < 0.65 * total or any(d.height() < KEEP - 10 for d in column)):
             window.resizeDocks([*column, dock], [*others, max(total - sum(others), ROOM)], Qt.Orientation.Vertical)
         width = max(WIDTH[0], min(WIDTH[1], int(0.4 * window.width())))  # the image keeps the rest
         if dock.width() < width:

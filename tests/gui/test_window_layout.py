@@ -142,3 +142,56 @@ def test_deferred_inspector_stays_closed_when_it_was_closed(qtbot):
     assert not second.inspector.dock.isVisible() and not second.batch.dock.isVisible()
     assert second.folder.isVisible()
     second.close()
+
+
+def _on_screen(dock) -> bool:
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()  # a tab behind another is laid out off screen
+
+
+def test_threshold_panel_is_a_tab_of_the_legend_and_comes_forward_when_shown(qtbot, window):
+    threshold = window.review.threshold_dock
+    threshold.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: _on_screen(threshold))
+    assert threshold in window.tabifiedDockWidgets(window.legend)
+    assert not _on_screen(window.legend)
+    window.legend.raise_()
+    qtbot.waitUntil(lambda: _on_screen(window.legend))
+
+
+def test_legend_threshold_and_inspector_share_the_column_with_room_for_each(qtbot, window):
+    window.resize(1440, 900)
+    qtbot.wait(50)
+    threshold = window.review.threshold_dock
+    threshold.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: _on_screen(threshold))
+    window.inspector.action.trigger()
+    dock = window.inspector.dock
+    qtbot.waitUntil(lambda: dock.isVisible() and window.inspector._sized, timeout=5000)
+    qtbot.wait(50)
+    assert threshold.height() >= KEEP - 30  # (less the tab bar) stacked it got ~190 px: two classes of its list
+    assert dock.height() >= 0.55 * window.height()  # the inspector's map does not scroll away
+    assert dock.scroll_area.verticalScrollBar().maximum() == 0
+
+
+def test_a_restored_layout_wins_over_the_default_tabs(qtbot):
+    from PySide6.QtCore import Qt
+
+    from app.gui.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    threshold = first.review.threshold_dock
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, threshold)  # the user dragged it away
+    threshold.show()
+    qtbot.waitUntil(threshold.isVisible)
+    first.close()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(50)
+    threshold = second.review.threshold_dock
+    assert second.dockWidgetArea(threshold) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert threshold not in second.tabifiedDockWidgets(second.legend) and _on_screen(threshold)
+    second.close()
