@@ -4,6 +4,7 @@ and a guard that fails any test leaving the inference thread running."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402 - PySide6 before pyqtgraph
+from PySide6.QtCore import QObject, QSettings  # noqa: E402 - PySide6 before pyqtgraph
 
 import pyqtgraph as pg  # noqa: E402
 
@@ -104,7 +105,7 @@ def worker(qtbot, tiny_loaded):
     from app.gui.worker import InferenceWorker
 
     w = InferenceWorker("cpu")
-    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
+    with worker_signal(qtbot, w.modelReady):
         w.start()
         w.set_model(tiny_loaded)
     yield w
@@ -124,6 +125,36 @@ def window(qtbot, tiny_loaded):
         win.worker.set_model(tiny_loaded)
     yield win
     win.close()
+
+
+class _Caught(QObject):
+    """Lives in the GUI thread, so a worker-thread signal reaches ``take`` queued, there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.args: list | None = None
+
+    def take(self, *args) -> None:
+        if self.args is None:
+            self.args = list(args)
+
+
+@contextmanager
+def worker_signal(qtbot, signal, timeout: int = RESULT_TIMEOUT_MS):
+    """``qtbot.waitSignal`` for a signal the inference worker emits in its own thread.
+
+    waitSignal's blocker is a plain Python object: its slot runs in the worker thread, stops
+    the blocker's QTimer there and, when the test has dropped the blocker first, deletes it
+    there ("QObject::~QObject: Timers cannot be stopped from another thread", a Qt warning
+    that fails the test). Here the answer is taken in the GUI thread, after the window's own
+    slots for the same emission (posted before this one). ``.args`` as the blocker's."""
+    caught = _Caught()
+    signal.connect(caught.take)
+    try:
+        yield caught
+        qtbot.waitUntil(lambda: caught.args is not None, timeout=timeout)
+    finally:
+        signal.disconnect(caught.take)
 
 
 def open_and_wait(qtbot, win, path):

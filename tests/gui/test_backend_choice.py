@@ -14,7 +14,7 @@ import pytest
 
 from app.gui.settings import AppSettings
 from tests.engine_fixtures import varied_loaded
-from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
+from tests.gui.conftest import RESULT_TIMEOUT_MS, scene, worker_signal
 
 BUILD_TIMEOUT_MS = 180_000  # a child process that imports torch and exports, on a shared machine
 
@@ -47,7 +47,7 @@ def onnx_window(qtbot, fresh_cache):
 
 
 def ask_worker(qtbot, worker, fn):
-    with qtbot.waitSignal(worker.jobFinished, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, worker.jobFinished) as blocker:
         worker.submit_job(fn)
     return blocker.args[1]
 
@@ -218,7 +218,7 @@ def test_a_gpu_device_runs_pytorch(qtbot, monkeypatch, tiny_loaded, choice):
         assert info.backend == "torch" and "CPU only" in info.backend_note and "meta" in info.backend_note
     else:
         assert info.backend == "auto" and info.backend_note == ""
-    with qtbot.waitSignal(w.jobFinished, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, w.jobFinished) as blocker:
         w.submit_job(lambda seg: seg.backend.name)
     assert blocker.args[1] == "torch"
     assert w.shutdown(2000)
@@ -232,10 +232,10 @@ def test_batch_jobs_ask_for_their_graphs_too(qtbot, fresh_cache):
     w = InferenceWorker("cpu", backend="onnx")
     wanted = []
     w.graphsWanted.connect(wanted.append)
-    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
+    with worker_signal(qtbot, w.modelReady):
         w.start()
         w.set_model(varied_loaded())
-    with qtbot.waitSignal(w.jobFinished, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, w.jobFinished) as blocker:
         w.submit_job(lambda seg: (seg.backend.requested, seg.segment(scene(0)).labels.shape))
     assert blocker.args[1] == ("onnx", (96, 128))
     qtbot.waitUntil(lambda: bool(wanted), timeout=RESULT_TIMEOUT_MS)

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from app.gui import gc_on_gui_thread
-from tests.gui.conftest import RESULT_TIMEOUT_MS
+from tests.gui.conftest import RESULT_TIMEOUT_MS, worker_signal
 
 
 class Cycle:
@@ -26,7 +26,7 @@ def worker_started(qtbot, tiny_loaded):
 
     gc_on_gui_thread.uninstall()  # whatever an earlier test left: the worker's start installs it
     worker = InferenceWorker("cpu")
-    with qtbot.waitSignal(worker.modelReady, timeout=RESULT_TIMEOUT_MS):
+    with worker_signal(qtbot, worker.modelReady):
         worker.start()
         worker.set_model(tiny_loaded)
     yield worker

@@ -23,7 +23,7 @@ from app.gui.thread_pool import ThreadPoolSubmitter  # noqa: E402
 from app.gui.worker_bridge import worker_submitter  # noqa: E402
 from app.gui.worker_types import ModelInfo  # noqa: E402
 from app.model import build_pspnet  # noqa: E402
-from tests.gui.conftest import RESULT_TIMEOUT_MS  # noqa: E402
+from tests.gui.conftest import RESULT_TIMEOUT_MS, worker_signal  # noqa: E402
 from tests.gui.inspector_fixtures import dock, image, result, segmenter  # noqa: E402,F401 - fixtures
 
 
@@ -261,7 +261,7 @@ def test_dock_with_the_real_inference_worker(qtbot, segmenter, result, image):
     from app.gui.worker import InferenceWorker
 
     worker = InferenceWorker("cpu")
-    with qtbot.waitSignal(worker.modelReady, timeout=RESULT_TIMEOUT_MS) as ready:
+    with worker_signal(qtbot, worker.modelReady) as ready:
         worker.start()
         worker.set_model(segmenter.loaded)
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from app.viewing import layers as layers_module
 from app.viewing.layers import prepare_layers
-from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
+from tests.gui.conftest import RESULT_TIMEOUT_MS, scene, worker_signal
 
 
 def blocky_labels(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -63,14 +63,14 @@ def test_worker_drops_a_result_whose_contours_were_cancelled(qtbot, tiny_loaded,
     results, dropped = [], []
     w.resultReady.connect(lambda rid, outcome: results.append(rid))
     w.requestDropped.connect(dropped.append)
-    with qtbot.waitSignal(w.modelReady, timeout=RESULT_TIMEOUT_MS):
+    with worker_signal(qtbot, w.modelReady):
         w.start()
         w.set_model(tiny_loaded)
     rid = w.submit_segment(image=scene(0))
     qtbot.waitUntil(lambda: rid in dropped, timeout=RESULT_TIMEOUT_MS)
     assert results == [] and cancels[0] is not None
     monkeypatch.setattr(worker_module, "prepare_layers", real)
-    with qtbot.waitSignal(w.resultReady, timeout=RESULT_TIMEOUT_MS):
+    with worker_signal(qtbot, w.resultReady):
         later = w.submit_segment(image=scene(1))
     qtbot.waitUntil(lambda: later in results, timeout=RESULT_TIMEOUT_MS)
     assert w.shutdown(2000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gui.conftest import RESULT_TIMEOUT_MS
+from tests.gui.conftest import RESULT_TIMEOUT_MS, worker_signal
 
 
 def _load(qtbot, window, loaded, protocols) -> None:
@@ -34,11 +34,11 @@ def test_a_protocol_the_model_lacks_is_a_message_not_a_crash(qtbot, window):
     from tests.gui.conftest import scene
 
     worker = window.worker
-    with qtbot.waitSignal(worker.requestFailed, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, worker.requestFailed) as blocker:
         rid = worker.submit_segment(image=scene(0), protocol="slide")
     assert blocker.args[0] == rid
     assert "does not offer the 'slide' protocol; it offers fast, official" in blocker.args[1]
-    with qtbot.waitSignal(worker.resultReady, timeout=RESULT_TIMEOUT_MS):  # and it still works
+    with worker_signal(qtbot, worker.resultReady):  # and it still works
         worker.submit_segment(image=scene(0), protocol="fast")
 
 

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from tests.gui.conftest import RESULT_TIMEOUT_MS, scene
+from tests.gui.conftest import RESULT_TIMEOUT_MS, scene, worker_signal
 
 
 def block_worker(worker):
@@ -26,13 +26,13 @@ def block_worker(worker):
 
 def test_job_slot_runs_in_the_worker_thread(qtbot, worker):
     gui_thread = threading.get_ident()
-    with qtbot.waitSignal(worker.jobFinished, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, worker.jobFinished) as blocker:
         job = worker.submit_job(lambda seg: (threading.get_ident(), seg.num_classes,
                                              __import__("torch").is_inference_mode_enabled()))
     job_id, (thread_id, classes, inference_mode) = blocker.args
     assert job_id == job and thread_id != gui_thread and classes == 5 and inference_mode
 
-    with qtbot.waitSignal(worker.jobFailed, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, worker.jobFailed) as blocker:
         bad = worker.submit_job(lambda seg: seg.segment(np.zeros((4, 4), np.uint8)))
     assert blocker.args[0] == bad and "expected an (H, W, 3) uint8 RGB image" in blocker.args[1]
 
@@ -45,7 +45,7 @@ def test_flicking_runs_only_the_latest_request(qtbot, worker):
     first = worker.submit_segment(image=scene(0))
     second = worker.submit_segment(image=scene(1))
     third = worker.submit_segment(image=scene(2))
-    with qtbot.waitSignal(worker.resultReady, timeout=RESULT_TIMEOUT_MS):
+    with worker_signal(qtbot, worker.resultReady):
         release.set()
     qtbot.wait(50)
     assert results == [third]
@@ -113,7 +113,7 @@ def test_a_new_request_cancels_the_running_one(qtbot, worker):
     big = np.random.default_rng(2).integers(0, 255, (1024, 1024, 3), dtype=np.uint8)
     slow = worker.submit_segment(image=big, protocol="official")
     qtbot.waitUntil(lambda: slow in started, timeout=RESULT_TIMEOUT_MS)
-    with qtbot.waitSignal(worker.resultReady, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, worker.resultReady) as blocker:
         quick = worker.submit_segment(image=scene(3))
     assert blocker.args[0] == quick
     assert slow in dropped
@@ -122,7 +122,7 @@ def test_a_new_request_cancels_the_running_one(qtbot, worker):
 def test_unknown_weights_file_is_a_message(qtbot, worker, tmp_path):
     bad = tmp_path / "garbage.pth"
     bad.write_bytes(b"not a checkpoint")
-    with qtbot.waitSignal(worker.modelFailed, timeout=RESULT_TIMEOUT_MS) as blocker:
+    with worker_signal(qtbot, worker.modelFailed) as blocker:
         worker.load_weights(bad)
     assert "garbage.pth" in blocker.args[0]
 
