@@ -28,6 +28,7 @@ from app.gui.editor.save_flow import EditSaver
 from app.gui.editor.session import EditSession
 from app.gui.editor.tool_edits import ToolEdits
 from app.gui.editor.toolbar import EditToolbar
+from app.gui.view_anchor import held_still
 from app.viewing.cache import CachedView
 
 if TYPE_CHECKING:
@@ -105,7 +106,8 @@ class EditorLink(ToolEdits, QObject):
 
     def set_edit_mode(self, on: bool) -> None:
         self.edit_mode.setChecked(bool(on))
-        self.toolbar.setVisible(bool(on))
+        with held_still(self.view, self.window):  # the photo does not jump by the row
+            self.toolbar.setVisible(bool(on))
         if not on:
             self.canvas.cancel()
         self._sync_classes()
