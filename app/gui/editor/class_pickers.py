@@ -168,7 +168,11 @@ class OverPicker(ClassPicker):
 
     def _on_index(self, _index: int = -1) -> None:
         self._wanted = self.key()
-        font = self.font()
-        font.setBold(self.over() is not None)  # a restriction is easy to forget: it stands out while set
-        self.setFont(font)
+        # a restriction is easy to forget: the chosen entry stands out while set (the box's
+        # text only: the combo's own font went to its list too, every entry bold)
+        line_edit = self.lineEdit()
+        if line_edit is not None:
+            font = line_edit.font()
+            font.setBold(self.over() is not None)
+            line_edit.setFont(font)
         self.keyChanged.emit(self._wanted)

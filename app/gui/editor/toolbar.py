@@ -31,6 +31,7 @@ TOOLS = {"brush": ("&Brush", "B", "Paint the class with a round brush (B)"),
 SIZE_KEYS = (",", ".")  # [ and ] are the overlay's opacity
 PICK_KEY = "I"
 MAX_BRUSH = 500
+SIZED_TOOLS = ("brush", "eraser")  # the tools the Size box applies to
 
 
 class EditToolbar(QToolBar):
@@ -55,8 +56,10 @@ class EditToolbar(QToolBar):
         self.brush_size.setValue(15)
         self.brush_size.setSuffix(" px")
         self.brush_size.setToolTip(f"Brush and eraser size in image pixels ({SIZE_KEYS[0]} and {SIZE_KEYS[1]})")
-        self.addWidget(QLabel(" Size "))
-        self.addWidget(self.brush_size)
+        # shown for the brush and the eraser only (the other tools have no size); its place
+        # is kept while hidden, so the class boxes after it do not move
+        self.size_label = QLabel(" Size ")
+        self.addWidget(self._kept_place(self.size_label, self.brush_size))
         self.paint_class = ClassPicker(False, "The class to paint (type to search; click a class in the legend, "
                                               f"or press {PICK_KEY} over the image, to pick one)")
         self.addWidget(QLabel("  Class "))
@@ -124,12 +127,28 @@ class EditToolbar(QToolBar):
         self.tool_options.addWidget(page)
         return page
 
+    @staticmethod
+    def _kept_place(*widgets: QWidget) -> QWidget:
+        """``widgets`` in a row that keeps its width while they are hidden."""
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for widget in widgets:
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
+            layout.addWidget(widget)
+        return row
+
     def _show_options(self, tool: str) -> None:
         """The chosen tool's own option in the slot; Over does not apply to Replace (it has
-        its own class to change)."""
+        its own class to change), Size only to the brush and the eraser."""
         self.tool_options.setCurrentWidget(self._option_pages.get(tool, self._no_options))
-        for widget in (self.over_label, self.paint_over):
-            widget.setEnabled(tool != "replace")
+        for over in (self.over_label, self.paint_over):
+            over.setEnabled(tool != "replace")
+        for size in (self.size_label, self.brush_size):
+            size.setVisible(tool in SIZED_TOOLS)
 
     def step_size(self, factor: float) -> None:
         """Grow or shrink the brush by ``factor``, by at least one pixel."""
