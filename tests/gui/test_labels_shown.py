@@ -197,3 +197,27 @@ def test_the_inspector_shows_the_prediction_and_the_status_bar_says_so(qtbot, wi
     window.inspector.dock.hide()
     assert show(qtbot, window, first).result.device == SAVED_DEVICE  # shown again: the saved labels
     assert window.review.shown_label.text() == "Showing: saved labels"
+
+
+def test_labels_read_before_a_run_give_way_to_what_the_run_wrote(qtbot, window, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.viewing.state import SAVED
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+
+    folder, out = make_folder(tmp_path, 1), tmp_path / "labels"
+    start_and_wait(qtbot, window, BatchOptions(folder, out, formats=("label",)))
+    first = folder / "img00.png"
+    before = show(qtbot, window, first)
+    assert before.result.device == SAVED_DEVICE
+    # what the viewer read before the next run (made different, so the two can be told apart)
+    stale = replace(before, result=replace(before.result, labels=np.full_like(before.result.labels, 255)))
+    window.viewer.cache.put(window.viewer.state.key(first, SAVED), stale)
+    report = start_and_wait(qtbot, window, BatchOptions(folder, out, formats=("label",), overwrite=True))
+    assert report.count("ok") == 1
+    after = show(qtbot, window, first)
+    assert after is not stale
+    np.testing.assert_array_equal(after.result.labels, np.array(Image.open(out / "img00.png")))

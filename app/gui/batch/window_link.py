@@ -21,6 +21,7 @@ from app.gui.batch.progress_dock import BatchDock
 from app.gui.batch.saved_labels import saved_view
 from app.gui.docks import ItemStatus
 from app.viewing.cache import CachedView
+from app.viewing.state import SAVED
 from app.gui.worker_types import ModelInfo
 
 if TYPE_CHECKING:
@@ -185,17 +186,13 @@ class BatchLink(QObject):
             self._finished_jobs[str(job.source)] = job
             # the Status column reads "labelled"/"edited" from the map, wherever the run wrote it
             self.folder.set_label_map(job.source, output_paths(job.stem, ["label"])["label"])
-            self._replace_cached_prediction(job.source)
+            self._forget_saved_labels(job.source)
 
-    def _replace_cached_prediction(self, path: Path) -> None:
-        """A prediction the viewer kept for ``path`` from before the run gives way to the labels
-        just saved, so showing the image again follows Review > Show Labels from Folder."""
-        key = self.viewer.state.key(path)
-        if key not in self.viewer.cache or self.viewer.saved_results is None:
-            return
-        saved = self.viewer.saved_results(path)  # None while the prediction is asked for: it stays
-        if saved is not None:
-            self.viewer.cache.put(key, saved)
+    def _forget_saved_labels(self, path: Path) -> None:
+        """Labels the viewer read for ``path`` before the run are read again when next shown (the
+        run has just written them); a cached prediction stays, under its own key."""
+        key = self.viewer.state.key(path, SAVED)
+        self.viewer.cache.discard_where(lambda cached: cached == key)
 
     def _set_status(self, path: Path, status: ItemStatus, detail: str) -> None:
         self._statuses[str(path)] = status
