@@ -7,8 +7,9 @@ as a user's desktop gives it. Settings live in a temporary folder. A first windo
 the sample folder, shows the batch dock (as a finished Label Folder run leaves it) and
 closes, saving its state; the second window is the one photographed: the batch dock must
 not come back, and the inspector is opened and a pixel clicked. Saves
-``layout-WxH.png`` (the window), ``layout-WxH-inspector.png`` and the inspector's
-contribution tab before any click in --out.
+``layout-WxH.png`` (the window), ``layout-WxH-inspector.png``, the same with the
+confidence threshold panel shown (``layout-WxH-threshold-inspector.png``, a tab of the
+legend's place) and the inspector's contribution tab before any click in --out.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def main() -> int:
     print(f"inspector {dock.width()}x{dock.height()}, legend {win.legend.width()}x{win.legend.height()}, "
           f"view {win.view.width()}x{win.view.height()}")
     win.grab().save(str(out / f"layout-{width}x{height}-inspector.png"))
+    win.review.threshold_dock.toggleViewAction().trigger()  # Review > Confidence Threshold: the legend's tab
+    settle(800)
+    print(f"threshold {win.review.threshold_dock.width()}x{win.review.threshold_dock.height()}, "
+          f"inspector {dock.width()}x{dock.height()}")
+    win.grab().save(str(out / f"layout-{width}x{height}-threshold-inspector.png"))
     win.close()
     settle(300)
     return 0

@@ -17,17 +17,14 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 
 def tabify_behind(window: QMainWindow, front: QDockWidget, *behind: QDockWidget) -> None:
-    """``behind`` as tabs of ``front``'s place, ``front`` the tab shown; each comes to
-    the front when shown from its menu action (a tab that opened hidden behind another
-    would look as if the action did nothing)."""
+    """``behind`` as tabs of ``front``'s place, ``front`` the tab shown."""
     for dock in behind:
         window.tabifyDockWidget(front, dock)
-        raise_when_shown(dock)
-    raise_when_shown(front)
     front.raise_()
 
 
 def raise_when_shown(dock: QDockWidget) -> None:
-    """Its toggle action, when it shows the dock, also makes it the current tab."""
+    """Its toggle action, when it shows the dock, also makes it the current tab (a tab
+    that opened hidden behind another would look as if the action did nothing)."""
     # after the event loop's turn: raised at once, the tab it is about to become does not exist yet
     dock.toggleViewAction().toggled.connect(lambda on: QTimer.singleShot(0, dock, dock.raise_) if on else None)

@@ -19,7 +19,7 @@ from app.gui.actions import WindowActions
 from app.gui.batch import BatchLink
 from app.gui.compare import CompareLink
 from app.gui.confidence_bar import ConfidenceBar
-from app.gui.dock_layout import tabify_behind
+from app.gui.dock_layout import raise_when_shown, tabify_behind
 from app.gui.docks import FolderDock, LegendDock
 from app.gui.editor import EditorLink
 from app.gui.export import export_current
@@ -101,7 +101,11 @@ class MainWindow(QMainWindow):
             self.actions_.docks_menu.addAction(dock.toggleViewAction())
         self.actions_.docks_menu.addAction(self.batch.dock.toggleViewAction())
         self.resizeDocks([self.folder, self.legend], [350, 250], Qt.Orientation.Horizontal)
-        tabify_behind(self, self.legend, self.review.threshold_dock)  # the default; restoreState may move it
+        raise_when_shown(self.legend)
+        raise_when_shown(self.review.threshold_dock)
+        if self.settings.window_state() is None:  # the default; a saved layout has its own tabs
+            # (tabified here and restored as well, Qt left a stray 'Legend' tab bar at the top left)
+            tabify_behind(self, self.legend, self.review.threshold_dock)
         if not defer_extras:
             self.lifecycle.build_extras()
         self._connect()

@@ -195,3 +195,29 @@ def test_a_restored_layout_wins_over_the_default_tabs(qtbot):
     assert second.dockWidgetArea(threshold) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert threshold not in second.tabifiedDockWidgets(second.legend) and _on_screen(threshold)
     second.close()
+
+
+def test_a_second_start_restores_the_tabs_without_a_stray_tab_bar(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    from app.gui.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.review.threshold_dock.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: _on_screen(first.review.threshold_dock))
+    first.close()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(50)
+    threshold = second.review.threshold_dock
+    assert threshold in second.tabifiedDockWidgets(second.legend) and _on_screen(threshold)
+    bars = [bar for bar in second.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if bar.isVisible()]
+    # tabified at start and restored as well, Qt left a 'Legend' tab bar over the menus
+    assert len(bars) == 1 and bars[0].y() > second.menuBar().height(), [(b.geometry(), b.count()) for b in bars]
+    second.close()
