@@ -6,6 +6,17 @@ from app.gui.inspector_link import KEEP, WIDTH
 from tests.gui.conftest import RESULT_TIMEOUT_MS
 
 
+def _next_session(qtbot):
+    """The window of the next start (its layout restored from the settings the last one saved)."""
+    from app.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.wait(50)  # Qt finishes laying out the restored docks
+    return window
+
+
 def test_batch_dock_of_the_last_session_does_not_come_back(qtbot):
     from app.gui.main_window import MainWindow
 
@@ -16,10 +27,7 @@ def test_batch_dock_of_the_last_session_does_not_come_back(qtbot):
     qtbot.waitUntil(first.batch.dock.isVisible)
     first.close()  # saves the window state, the batch dock in it
 
-    second = MainWindow()
-    qtbot.addWidget(second)
-    second.show()
-    qtbot.wait(50)
+    second = _next_session(qtbot)
     assert not second.batch.dock.isVisible()
     assert second.folder.isVisible() and second.legend.isVisible()  # the rest of the state is restored
     second.close()
@@ -187,10 +195,7 @@ def test_a_restored_layout_wins_over_the_default_tabs(qtbot):
     qtbot.waitUntil(threshold.isVisible)
     first.close()
 
-    second = MainWindow()
-    qtbot.addWidget(second)
-    second.show()
-    qtbot.wait(50)
+    second = _next_session(qtbot)
     threshold = second.review.threshold_dock
     assert second.dockWidgetArea(threshold) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert threshold not in second.tabifiedDockWidgets(second.legend) and _on_screen(threshold)
@@ -210,10 +215,7 @@ def test_a_second_start_restores_the_tabs_without_a_stray_tab_bar(qtbot):
     qtbot.waitUntil(lambda: _on_screen(first.review.threshold_dock))
     first.close()
 
-    second = MainWindow()
-    qtbot.addWidget(second)
-    second.show()
-    qtbot.wait(50)
+    second = _next_session(qtbot)
     threshold = second.review.threshold_dock
     assert threshold in second.tabifiedDockWidgets(second.legend) and _on_screen(threshold)
     bars = [bar for bar in second.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
