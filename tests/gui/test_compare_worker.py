@@ -98,17 +98,16 @@ def test_the_dock_says_what_each_model_gives_under_the_pointer(qtbot, varied):
     assert link.dock.pointer.text() == ""
 
 
-def test_closing_while_b_segments_stops_within_two_seconds(qtbot, varied):
-    import time
-
+def test_closing_while_b_segments_stops_it(qtbot, varied):
     window, item = varied
     with_model_b(qtbot, window)
     big = np.ascontiguousarray(np.tile(item.image, (24, 16, 1)))  # 2304 x 2048: B runs a while
     settings = window.viewer.model.meta.protocol("official")  # windows and flips: long enough to catch
     request = CompareRequest(0, "big", big, np.zeros(big.shape[:2], np.uint8), ("class 0",), settings)
     window.worker.submit_compare(request)
+    answered = []
+    window.worker.compareReady.connect(lambda rid, outcome: answered.append(rid))
     qtbot.waitUntil(lambda: isinstance(window.worker._running, CompareRequest), timeout=RESULT_TIMEOUT_MS)
-    started = time.perf_counter()
-    window.close()
-    assert time.perf_counter() - started < 2.0
+    window.close()  # how soon is the benchmarks' business; here: stopped, not run to its end
     assert not window.worker.thread_handle.isRunning() and request.cancel.is_set()
+    assert not answered, "B's segmentation ran to its end before the window closed"
