@@ -96,7 +96,7 @@ def describe(loaded: LoadedModel) -> list[str]:
         f"std {tuple(round(v, 3) for v in norm.std)}",
         "protocols:",
     ]
-    lines += describe_protocols(meta.protocols)
+    lines += describe_protocols({name: meta.protocol(name) for name in meta.offered_protocols()})  # what segment --protocol takes
     lines += sections_text(card_sections(meta.card))  # the model card dialog's words
     return lines
 

@@ -61,3 +61,16 @@ def test_info_on_bad_weights_exits_2_without_traceback(tmp_path, capsys, content
 def test_info_on_missing_path(tmp_path, capsys):
     assert main(["info", str(tmp_path / "none.pth")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_info_lists_every_protocol_the_model_offers(tmp_path, tiny_aux_model):
+    """What ``segment --protocol`` takes (ModelMeta.offered_protocols), also where the card
+    names none: fast and official run on every model."""
+    from app.checkpoints import load_checkpoint
+    from app.cli.info_cmd import describe
+
+    meta = ModelMeta("native", tiny_aux_model.cfg, dataset_classes("voc2012"), name="voc tiny")
+    loaded = load_checkpoint(save_native(tmp_path / "voc", tiny_aux_model, meta))
+    loaded.meta.protocols.clear()
+    text = "\n".join(describe(loaded))
+    assert "  fast         whole image" in text and "  official     sliding" in text
