@@ -103,10 +103,7 @@ class ReviewLink(QObject):
     # --- labels beside the folder --------------------------------------------------------------
     def saved_result(self, path: Path) -> CachedView | None:
         """The viewer's results that need no model: the batch run's, then labels found on disk.
-        None while Show Labels from Folder is off: the viewer does not ask then, and the batch
-        link, which asks itself for an image it has just labelled, keeps the prediction."""
-        if not self.show_labels.isChecked():
-            return None
+        Asked only while they are wanted (ViewerState.wants_saved: Show Labels from Folder on)."""
         earlier = self._earlier_source(path) if self._earlier_source is not None else None
         return earlier if earlier is not None else self.labels.result(path)
 
